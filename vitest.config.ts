@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests share two cores with real mediasoup workers, PostgreSQL and Chromium: keep the pool
+// small and the timeouts generous, and never assert on wall-clock time.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'data/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * The HTTP application: middleware, the API under /api, the pages, and the single place where
+ * errors become responses. Built from an AppContext so tests run it in-process with
+ * `app.request()` against PGlite or PostgreSQL.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { loadUser } from './auth/middleware.ts';
+import { LoginLimiter } from './auth/login-limiter.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { AppContext, AppEnv } from './context.ts';
+import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors.ts';
+import { meetingRoutes } from './meetings/routes.ts';
+import { MeetingService } from './meetings/service.ts';
+import { unitRoutes } from './units/routes.ts';
+import { pageRoutes } from '../web/routes.tsx';
+import { chooseLang } from '../web/i18n.ts';
+
+export interface AppServices {
+  meetings: MeetingService;
+  loginLimiter: LoginLimiter;
+}
+
+export function createServices(ctx: AppContext): AppServices {
+  return {
+    meetings: new MeetingService(ctx),
+    loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
+  };
+}
+
+export function createApp(ctx: AppContext, services: AppServices = createServices(ctx)) {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('log', ctx.logger.child({ requestId: c.get('requestId') }));
+    await next();
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted
+  // cross-site without a CORS preflight, which this server never grants.
+  app.use(csrf());
+  app.use(
+    bodyLimit({
+      maxSize: ctx.config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(ctx.config.BODY_LIMIT_BYTES);
+      },
+    }),
+  );
+  app.use(loadUser(ctx));
+  app.use(async (c, next) => {
+    c.set('lang', chooseLang(c));
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/api', authRoutes(ctx, services.loginLimiter));
+  app.route('/api', unitRoutes(ctx));
+  app.route('/api', meetingRoutes(services.meetings));
+  app.route('/', pageRoutes(ctx, services));
+
+  app.notFound((c) => {
+    const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: error.code, message: error.message } }, 404);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof DomainError) {
+      if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
+    }
+    if (error instanceof HTTPException) {
+      // Hono's own middleware (csrf) throws these with a status and no secrets.
+      const forbidden = error.status === 403;
+      const message = error.message || (forbidden ? 'Cross-site request refused: post from this site, or send JSON' : 'Request refused');
+      return c.json({ error: { code: forbidden ? 'forbidden' : 'http_error', message } }, error.status);
+    }
+    (c.get('log') ?? ctx.logger).error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: `Internal error (request ${c.get('requestId') ?? 'unknown'})` } }, 500);
+  });
+
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,43 @@
+/** Who is asking: the session cookie becomes `c.var.user`; guards check the role. */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { AppContext, AppEnv, Role } from '../context.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { findSessionUser, SESSION_COOKIE } from './sessions.ts';
+
+export function loadUser(ctx: AppContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    c.set('user', token ? await findSessionUser(ctx.db, token, ctx.now()) : null);
+    await next();
+  };
+}
+
+/** API guard: 401 without a session, 403 with the wrong role. Admins may do everything. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const user = c.get('user');
+    if (!user) throw new UnauthorizedError();
+    if (user.role !== 'admin' && !roles.includes(user.role)) throw new ForbiddenError();
+    await next();
+  };
+}
+
+export function isHttps(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https') return true;
+  return new URL(c.req.url).protocol === 'https:';
+}
+
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // app.request() in tests has no socket.
+    return 'unknown';
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The application's configuration: every part's environment schema composed and parsed once at
+ * start-up. main.ts prints every problem and exits non-zero; everything else receives the parsed
+ * object (or the slice it needs) and never reads process.env.
+ */
+import { z } from 'zod';
+import { databaseConfigSchema } from '../db/config.ts';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const appConfigSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** Address the HTTP server binds to; 0.0.0.0 to serve other machines. */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** The address people open; used in invite links. Defaults to http://localhost:PORT. */
+    PUBLIC_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** First admin account. On the embedded default without them a password is generated and printed once. */
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */
+    TRUST_PROXY: booleanFromEnv.default(false),
+    /** Seed the administrative tree at start-up when it is missing (idempotent). */
+    SEED_ON_START: booleanFromEnv.default(true),
+    /** Largest accepted request body. */
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    /** Login attempts allowed per e-mail and client address in LOGIN_WINDOW_SECONDS. */
+    LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  })
+  .extend(databaseConfigSchema.shape);
+
+export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string };
+
+export function parseConfig(env: Record<string, string | undefined>): { ok: true; config: AppConfig } | { ok: false; problems: string[] } {
+  // Empty strings in an env file mean "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = appConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`) };
+  }
+  const config = parsed.data;
+  if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+    return { ok: false, problems: ['ADMIN_EMAIL and ADMIN_PASSWORD must be set together'] };
+  }
+  return { ok: true, config: { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '') } };
+}

@@ -1,0 +1,34 @@
+/**
+ * What every route and service receives: the parsed config, the database, the logger and a clock
+ * (tests pin "now" instead of sleeping). Hono's per-request variables are typed here too.
+ */
+import type { Database } from '../db/client.ts';
+import type { AppConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export interface AppContext {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+  now: () => Date;
+}
+
+export type Role = 'secretariat' | 'leader' | 'admin';
+
+export interface AuthenticatedUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+}
+
+export type Lang = 'vi' | 'en';
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    user: AuthenticatedUser | null;
+    lang: Lang;
+  };
+};

@@ -1,0 +1,28 @@
+/**
+ * Scheduling rules that do not need the database. Intervals are half-open [start, end): a
+ * meeting ending at 10:00 does not overlap one starting at 10:00.
+ */
+export const MAX_MEETING_HOURS = 12;
+/** A start this far in the past is still accepted: the form was filled in a minute ago. */
+export const PAST_TOLERANCE_MS = 5 * 60_000;
+
+export interface Interval {
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export function overlaps(a: Interval, b: Interval): boolean {
+  return a.startsAt.getTime() < b.endsAt.getTime() && b.startsAt.getTime() < a.endsAt.getTime();
+}
+
+/** Problems with a meeting's times, as readable sentences; empty when it is fine. */
+export function scheduleProblems(next: Interval, now: Date, options: { startChanged: boolean }): string[] {
+  const problems: string[] = [];
+  const start = next.startsAt.getTime();
+  const end = next.endsAt.getTime();
+  if (end <= start) problems.push('endsAt must be after startsAt');
+  if (end - start > MAX_MEETING_HOURS * 3600_000) problems.push(`a meeting may last at most ${MAX_MEETING_HOURS} hours`);
+  if (options.startChanged && start < now.getTime() - PAST_TOLERANCE_MS) problems.push('startsAt must not be in the past');
+  if (end <= now.getTime()) problems.push('endsAt must be in the future');
+  return problems;
+}

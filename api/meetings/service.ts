@@ -1,0 +1,362 @@
+/**
+ * Scheduling: create, change, cancel and read meetings. Every write runs in one transaction
+ * under a scheduling lock, so a refused request (bad site, conflict, rule) leaves nothing
+ * behind, and two secretariats booking the same commune at once cannot both succeed.
+ * Listeners (the invitation outbox) write their rows inside that same transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import type { Executor, Transaction } from '../../db/client.ts';
+import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import type { AppContext, AuthenticatedUser } from '../context.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { toVietnamIso } from '../time.ts';
+import { subtreeCodes } from '../units/service.ts';
+import { scheduleProblems } from './rules.ts';
+import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
+
+export type MeetingRow = typeof meetings.$inferSelect;
+
+export interface MeetingChange {
+  kind: 'created' | 'updated' | 'cancelled';
+  meeting: MeetingRow;
+  /** True when SEQUENCE went up: every current participant's calendar must be updated. */
+  sequenceRaised: boolean;
+  addedSiteIds: string[];
+  removedSiteIds: string[];
+  /** Every site in the meeting after the change, host included. */
+  siteIds: string[];
+}
+
+/** Called inside the meeting's transaction; throwing rolls the whole change back. */
+export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => Promise<void>;
+
+export interface ConflictingMeeting {
+  meetingId: string;
+  title: string;
+  startsAt: string;
+  endsAt: string;
+  siteCount: number;
+  sites: { id: string; name: string }[];
+}
+
+const SCHEDULING_LOCK = sql`select pg_advisory_xact_lock(hashtext('hoinghi.scheduling'))`;
+const MAX_SITES_LISTED_PER_CONFLICT = 20;
+
+export class MeetingService {
+  private readonly listeners: MeetingChangeListener[] = [];
+
+  constructor(private readonly ctx: AppContext) {}
+
+  onChange(listener: MeetingChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
+    const now = this.ctx.now();
+    const problems = scheduleProblems(input, now, { startChanged: true });
+    if (problems.length) throw new ValidationError(problems.join('; '), { problems });
+
+    const id = randomUUID();
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.execute(SCHEDULING_LOCK);
+      await assertActiveHost(tx, input.hostSiteId);
+      const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
+      selected.delete(input.hostSiteId);
+      if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host');
+      const siteIds = [input.hostSiteId, ...selected];
+      if (!input.allowConflicts) await assertNoConflicts(tx, siteIds, input, null);
+
+      const [meeting] = await tx
+        .insert(meetings)
+        .values({
+          id,
+          uid: `${id}@${new URL(this.ctx.config.PUBLIC_URL).hostname}`,
+          title: input.title,
+          agenda: input.agenda ?? null,
+          hostSiteId: input.hostSiteId,
+          startsAt: input.startsAt,
+          endsAt: input.endsAt,
+          createdBy: actor.id,
+        })
+        .returning();
+      await insertParticipants(tx, id, input.hostSiteId, siteIds);
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'meeting.create',
+        entity: 'meeting',
+        entityId: id,
+        details: { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts },
+      });
+      await this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
+    });
+    this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
+    return this.get(id);
+  }
+
+  async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser) {
+    const now = this.ctx.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.execute(SCHEDULING_LOCK);
+      const current = await loadMeetingForChange(tx, id, now);
+      const next = {
+        title: input.title ?? current.title,
+        agenda: input.agenda === undefined ? current.agenda : input.agenda,
+        hostSiteId: input.hostSiteId ?? current.hostSiteId,
+        startsAt: input.startsAt ?? current.startsAt,
+        endsAt: input.endsAt ?? current.endsAt,
+      };
+      const timeChanged = next.startsAt.getTime() !== current.startsAt.getTime() || next.endsAt.getTime() !== current.endsAt.getTime();
+      const hostChanged = next.hostSiteId !== current.hostSiteId;
+      const contentChanged = timeChanged || hostChanged || next.title !== current.title || next.agenda !== current.agenda;
+      if (timeChanged) {
+        const problems = scheduleProblems(next, now, { startChanged: next.startsAt.getTime() !== current.startsAt.getTime() });
+        if (problems.length) throw new ValidationError(problems.join('; '), { problems });
+      }
+      if (hostChanged) await assertActiveHost(tx, next.hostSiteId);
+
+      const currentSiteIds = new Set(
+        (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId),
+      );
+      const removeRequested = new Set(input.removeSiteIds ?? []);
+      const notInMeeting = [...removeRequested].filter((siteId) => !currentSiteIds.has(siteId));
+      if (notInMeeting.length) throw new ValidationError('Some sites to remove are not in this meeting', { siteIds: notInMeeting });
+      if (removeRequested.has(next.hostSiteId)) throw new ValidationError('The host site cannot be removed; choose another host first');
+
+      const requested = await resolveSites(tx, input.addSiteIds ?? [], input.addUnitCodes ?? []);
+      // A replaced host leaves the meeting unless it was asked to stay as a participant.
+      if (hostChanged && !requested.has(current.hostSiteId)) removeRequested.add(current.hostSiteId);
+      const finalSiteIds = new Set([...currentSiteIds, ...requested, next.hostSiteId].filter((siteId) => !removeRequested.has(siteId)));
+      if (finalSiteIds.size < 2) throw new ValidationError('A meeting needs at least one participating site besides the host');
+      const added = [...finalSiteIds].filter((siteId) => !currentSiteIds.has(siteId));
+      const removed = [...currentSiteIds].filter((siteId) => !finalSiteIds.has(siteId));
+
+      if (!input.allowConflicts) {
+        // Sites already in the meeting only need re-checking when the time moves.
+        const toCheck = timeChanged ? [...finalSiteIds] : added;
+        if (toCheck.length) await assertNoConflicts(tx, toCheck, next, id);
+      }
+
+      const [meeting] = await tx
+        .update(meetings)
+        .set({ ...next, sequence: contentChanged ? sql`${meetings.sequence} + 1` : meetings.sequence, updatedAt: now })
+        .where(eq(meetings.id, id))
+        .returning();
+      if (removed.length) await tx.delete(meetingParticipants).where(and(eq(meetingParticipants.meetingId, id), inArray(meetingParticipants.siteId, removed)));
+      if (hostChanged) {
+        await tx.update(meetingParticipants).set({ role: 'participant' }).where(eq(meetingParticipants.meetingId, id));
+        await tx.update(meetingParticipants).set({ role: 'host' }).where(and(eq(meetingParticipants.meetingId, id), eq(meetingParticipants.siteId, next.hostSiteId)));
+      }
+      await insertParticipants(tx, id, next.hostSiteId, added);
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'meeting.update',
+        entity: 'meeting',
+        entityId: id,
+        details: {
+          changed: Object.keys(input).filter((key) => key !== 'allowConflicts' && input[key as keyof UpdateMeetingInput] !== undefined),
+          before: { title: current.title, startsAt: current.startsAt.toISOString(), endsAt: current.endsAt.toISOString(), hostSiteId: current.hostSiteId },
+          addedSiteCount: added.length,
+          removedSiteCount: removed.length,
+          sequence: meeting!.sequence,
+        },
+      });
+      await this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
+    });
+    this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
+    return this.get(id);
+  }
+
+  async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser) {
+    const now = this.ctx.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.execute(SCHEDULING_LOCK);
+      await loadMeetingForChange(tx, id, now);
+      const [meeting] = await tx
+        .update(meetings)
+        .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, updatedAt: now })
+        .where(eq(meetings.id, id))
+        .returning();
+      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
+      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'meeting.cancel', entity: 'meeting', entityId: id, details: { reason: reason ?? null, sequence: meeting!.sequence } });
+      await this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, addedSiteIds: [], removedSiteIds: [], siteIds });
+    });
+    this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
+    return this.get(id);
+  }
+
+  async get(id: string) {
+    const detail = await getMeetingDetail(this.ctx.db, id);
+    if (!detail) throw new NotFoundError('Meeting', id);
+    return detail;
+  }
+
+  async list(filter: { from?: Date; to?: Date; siteId?: string; status?: 'scheduled' | 'cancelled'; limit: number }) {
+    const conditions: SQL[] = [];
+    if (filter.from) conditions.push(gt(meetings.endsAt, filter.from));
+    if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
+    if (filter.status) conditions.push(eq(meetings.status, filter.status));
+    if (filter.siteId) {
+      conditions.push(inArray(meetings.id, this.ctx.db.select({ id: meetingParticipants.meetingId }).from(meetingParticipants).where(eq(meetingParticipants.siteId, filter.siteId))));
+    }
+    const participantCount = this.ctx.db
+      .select({ meetingId: meetingParticipants.meetingId, n: count().as('n') })
+      .from(meetingParticipants)
+      .groupBy(meetingParticipants.meetingId)
+      .as('participant_counts');
+    const rows = await this.ctx.db
+      .select({ meeting: meetings, hostName: sites.name, participantCount: participantCount.n })
+      .from(meetings)
+      .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
+      .leftJoin(participantCount, eq(participantCount.meetingId, meetings.id))
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(asc(meetings.startsAt), asc(meetings.id))
+      .limit(filter.limit);
+    return rows.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) }));
+  }
+
+  private async notify(tx: Transaction, change: MeetingChange): Promise<void> {
+    for (const listener of this.listeners) await listener(tx, change);
+  }
+}
+
+export function meetingJson(m: MeetingRow) {
+  return {
+    id: m.id,
+    uid: m.uid,
+    title: m.title,
+    agenda: m.agenda,
+    startsAt: toVietnamIso(m.startsAt),
+    endsAt: toVietnamIso(m.endsAt),
+    status: m.status,
+    sequence: m.sequence,
+    createdBy: m.createdBy,
+    createdAt: toVietnamIso(m.createdAt),
+    updatedAt: toVietnamIso(m.updatedAt),
+    cancelledAt: m.cancelledAt ? toVietnamIso(m.cancelledAt) : null,
+  };
+}
+
+export async function getMeetingDetail(db: Executor, id: string) {
+  const [meeting] = await db.select().from(meetings).where(eq(meetings.id, id)).limit(1);
+  if (!meeting) return null;
+  const participants = await db
+    .select({ siteId: sites.id, name: sites.name, kind: sites.kind, unitCode: sites.unitCode, unitName: adminUnits.name, role: meetingParticipants.role })
+    .from(meetingParticipants)
+    .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
+    .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
+    .where(eq(meetingParticipants.meetingId, id))
+    .orderBy(asc(meetingParticipants.role), asc(sites.unitCode), asc(sites.name));
+  const host = participants.find((p) => p.role === 'host');
+  return {
+    ...meetingJson(meeting),
+    hostSite: { id: meeting.hostSiteId, name: host?.name ?? '' },
+    participantCount: participants.length,
+    participants,
+  };
+}
+export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof getMeetingDetail>>>;
+
+async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Promise<MeetingRow> {
+  const [meeting] = await tx.select().from(meetings).where(eq(meetings.id, id)).limit(1).for('update');
+  if (!meeting) throw new NotFoundError('Meeting', id);
+  if (meeting.status === 'cancelled') throw new ConflictError('This meeting has been cancelled and can no longer be changed', undefined, 'meeting_cancelled');
+  if (meeting.endsAt.getTime() <= now.getTime()) throw new ConflictError('This meeting is over and can no longer be changed', undefined, 'meeting_over');
+  return meeting;
+}
+
+async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
+  const [host] = await tx.select({ active: sites.active }).from(sites).where(eq(sites.id, hostSiteId)).limit(1);
+  if (!host) throw new ValidationError('The host site does not exist', { hostSiteId });
+  if (!host.active) throw new ValidationError('The host site is not active', { hostSiteId });
+}
+
+/**
+ * The set of active site ids named directly or through units. Unknown or inactive sites and
+ * unknown units are refused (422) rather than silently dropped: a secretariat must know that a
+ * commune it picked will not be invited.
+ */
+async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
+  const selected = new Set<string>();
+  const wanted = [...new Set(siteIds)];
+  for (const chunk of chunks(wanted, 5000)) {
+    const found = await tx.select({ id: sites.id, active: sites.active }).from(sites).where(inArray(sites.id, chunk));
+    const byId = new Map(found.map((s) => [s.id, s]));
+    const unknown = chunk.filter((siteId) => !byId.has(siteId));
+    if (unknown.length) throw new ValidationError(`${unknown.length} site(s) do not exist`, { siteIds: unknown.slice(0, 100) });
+    const inactive = found.filter((s) => !s.active).map((s) => s.id);
+    if (inactive.length) throw new ValidationError(`${inactive.length} site(s) are not active`, { siteIds: inactive.slice(0, 100) });
+    for (const s of found) selected.add(s.id);
+  }
+  const codes = [...new Set(unitCodes)];
+  if (codes.length) {
+    const units = await tx.select({ code: adminUnits.code, level: adminUnits.level }).from(adminUnits).where(inArray(adminUnits.code, codes));
+    const unknown = codes.filter((code) => !units.some((u) => u.code === code));
+    if (unknown.length) throw new ValidationError(`Unknown administrative unit(s): ${unknown.slice(0, 20).join(', ')}`, { unitCodes: unknown });
+    for (const unit of units) {
+      // A province or the nation means the sites below it; a commune means its own site.
+      const codesBelow = subtreeCodes(unit.code, { includeSelf: unit.level === 'commune' });
+      const rows = await tx.select({ id: sites.id }).from(sites).where(and(eq(sites.active, true), inArray(sites.unitCode, codesBelow)));
+      for (const r of rows) selected.add(r.id);
+    }
+  }
+  return selected;
+}
+
+async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<void> {
+  const conflicts = await findConflicts(tx, siteIds, when, excludeMeetingId);
+  if (conflicts.length === 0) return;
+  const siteCount = new Set(conflicts.flatMap((c) => c.sites.map((s) => s.id))).size;
+  throw new ConflictError(
+    `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
+      .slice(0, 3)
+      .map((c) => `"${c.title}"`)
+      .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
+    { conflicts },
+    'schedule_conflict',
+  );
+}
+
+export async function findConflicts(tx: Executor, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<ConflictingMeeting[]> {
+  const byMeeting = new Map<string, ConflictingMeeting>();
+  for (const chunk of chunks(siteIds, 5000)) {
+    const rows = await tx
+      .select({ meetingId: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt, siteId: sites.id, siteName: sites.name })
+      .from(meetingParticipants)
+      .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))
+      .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
+      .where(
+        and(
+          inArray(meetingParticipants.siteId, chunk),
+          eq(meetings.status, 'scheduled'),
+          lt(meetings.startsAt, when.endsAt),
+          gt(meetings.endsAt, when.startsAt),
+          excludeMeetingId ? ne(meetings.id, excludeMeetingId) : undefined,
+        ),
+      )
+      .orderBy(asc(meetings.startsAt), asc(sites.name));
+    for (const row of rows) {
+      let entry = byMeeting.get(row.meetingId);
+      if (!entry) {
+        entry = { meetingId: row.meetingId, title: row.title, startsAt: toVietnamIso(row.startsAt), endsAt: toVietnamIso(row.endsAt), siteCount: 0, sites: [] };
+        byMeeting.set(row.meetingId, entry);
+      }
+      entry.siteCount++;
+      if (entry.sites.length < MAX_SITES_LISTED_PER_CONFLICT) entry.sites.push({ id: row.siteId, name: row.siteName });
+    }
+  }
+  return [...byMeeting.values()];
+}
+
+async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
+  const rows = siteIds.map((siteId) => ({ meetingId, siteId, role: siteId === hostSiteId ? ('host' as const) : ('participant' as const) }));
+  for (const chunk of chunks(rows, 2000)) {
+    await tx.insert(meetingParticipants).values(chunk).onConflictDoNothing();
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

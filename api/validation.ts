@@ -1,0 +1,52 @@
+/** Boundary parsing: every body and query goes through a zod schema before use. */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const contentType = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(contentType)) {
+    throw new ValidationError('Expected a JSON body (Content-Type: application/json)', undefined, 400);
+  }
+  const text = await c.req.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`Malformed JSON body: ${(error as Error).message}`, undefined, 400);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
+  return parsed.data;
+}
+
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
+  return parsed.data;
+}
+
+export function parseParam<S extends z.ZodType>(value: string | undefined, schema: S, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(`Invalid ${what}: ${JSON.stringify(value)}`, undefined, 400);
+  return parsed.data;
+}
+
+/** Control characters (other than tab and newlines) have no place in names and agendas, and NUL cannot be stored. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Free text from people: trimmed, NFC-normalised (Vietnamese typed on different keyboards compares equal), no control characters. */
+export function humanText(maxLength: number) {
+  return z
+    .string()
+    .transform((s) => s.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .max(maxLength, `must be at most ${maxLength} characters`)
+        .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters'),
+    );
+}
+
+export const uuidParam = z.uuid();

@@ -1,0 +1,66 @@
+/**
+ * An in-process app on a test database with a pinned clock, and signed-in users of each role.
+ * Requests go through `app.request()`, the same code path as real HTTP.
+ */
+import { createApp, createServices, type AppServices } from '../../api/app.ts';
+import { createUser } from '../../api/auth/users.ts';
+import { parseConfig, type AppConfig } from '../../api/config.ts';
+import type { AppContext, Role } from '../../api/context.ts';
+import { createLogger } from '../../api/logger.ts';
+import { seedAdministrativeTree } from '../../db/seed.ts';
+import { openTestDatabase, type Driver, type TestDatabase } from './database.ts';
+
+export const TEST_NOW = new Date('2026-12-01T08:00:00+07:00');
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  ctx: AppContext;
+  services: AppServices;
+  database: TestDatabase;
+  clock: { now: Date };
+  /** Session cookie header values by role. */
+  cookies: Record<Role, string>;
+  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; cookie?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  const parsed = parseConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://hoinghi.test', DATA_DIR: '/nonexistent', ...overrides });
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  return parsed.config;
+}
+
+export async function createTestApp(driver: Driver, options: { provinces?: string[]; config?: Record<string, string> } = {}): Promise<TestApp> {
+  const database = await openTestDatabase(driver);
+  const clock = { now: TEST_NOW };
+  const config = testConfig(options.config);
+  const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => clock.now };
+  const services = createServices(ctx);
+  const app = createApp(ctx, services);
+  await seedAdministrativeTree(database.db, options.provinces ? { provinceCodes: options.provinces } : {});
+
+  const request: TestApp['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.cookie) headers.cookie = opts.cookie;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (response.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+
+  const cookies = {} as Record<Role, string>;
+  for (const role of ['secretariat', 'leader', 'admin'] as const) {
+    const email = `${role}@test.hoinghi`;
+    await createUser(database.db, { email, displayName: `Test ${role}`, role, password: 'correct horse battery' }, null);
+    const response = await request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } });
+    if (response.status !== 200) throw new Error(`login as ${role} failed: ${JSON.stringify(response.body)}`);
+    cookies[role] = response.headers.get('set-cookie')!.split(';')[0]!;
+  }
+  return { app, ctx, services, database, clock, cookies, request, close: () => database.close() };
+}

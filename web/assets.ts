@@ -1,0 +1,54 @@
+/**
+ * Browser code is TypeScript in web/client, bundled by esbuild on first request and kept in
+ * memory, so `npm start` needs no separate build step. Static files come from web/static.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const webDir = path.dirname(fileURLToPath(import.meta.url));
+const bundles = new Map<string, Promise<string>>();
+
+/** Entry points a page may load, by public name (no path from the request reaches the disk). */
+const entryPoints: Record<string, string> = {
+  'scheduling-form.js': 'client/scheduling-form.ts',
+};
+const staticFiles: Record<string, { file: string; type: string }> = {
+  'app.css': { file: 'static/app.css', type: 'text/css; charset=utf-8' },
+};
+
+export function registerEntryPoint(publicName: string, sourceRelativeToWeb: string): void {
+  entryPoints[publicName] = sourceRelativeToWeb;
+}
+
+export async function loadAsset(name: string): Promise<{ body: string; type: string } | null> {
+  const entry = entryPoints[name];
+  if (entry) {
+    let bundle = bundles.get(name);
+    if (!bundle) {
+      bundle = bundleEntry(path.join(webDir, entry));
+      bundles.set(name, bundle);
+      bundle.catch(() => bundles.delete(name));
+    }
+    return { body: await bundle, type: 'text/javascript; charset=utf-8' };
+  }
+  const file = staticFiles[name];
+  if (file) return { body: await readFile(path.join(webDir, file.file), 'utf8'), type: file.type };
+  return null;
+}
+
+async function bundleEntry(file: string): Promise<string> {
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: true,
+    sourcemap: false,
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}

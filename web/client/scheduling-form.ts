@@ -1,0 +1,93 @@
+/**
+ * The tree picker on the scheduling form: search communes by name, open a province to pick
+ * single communes, and show how many sites are selected. Talks to the server only through
+ * /api/units and /api/sites.
+ */
+type SiteRow = { id: string; name: string; kind: string; unitCode: string; unitName: string; parentCode: string | null };
+
+const form = document.querySelector<HTMLFormElement>('#schedule-form');
+if (form) setUpPicker(form);
+
+function setUpPicker(form: HTMLFormElement): void {
+  const counter = form.querySelector<HTMLElement>('#selected-count b')!;
+  const search = form.querySelector<HTMLInputElement>('#unit-search')!;
+  const results = form.querySelector<HTMLUListElement>('#search-results')!;
+  const provinces = [...form.querySelectorAll<HTMLLIElement>('#province-tree > li.province')];
+
+  function updateCount(): void {
+    let total = 0;
+    const wholeProvinces = new Set<string>();
+    for (const box of form.querySelectorAll<HTMLInputElement>('input[name="unitCodes"]:checked')) {
+      total += Number(box.dataset.count ?? 0);
+      wholeProvinces.add(box.value);
+    }
+    const single = new Set<string>();
+    for (const box of form.querySelectorAll<HTMLInputElement>('input[name="siteIds"][type="checkbox"]:checked')) {
+      if (!wholeProvinces.has(box.dataset.province ?? '')) single.add(box.value);
+    }
+    counter.textContent = String(total + single.size);
+  }
+
+  function siteCheckbox(site: SiteRow, province: string): HTMLLIElement {
+    const li = document.createElement('li');
+    const label = document.createElement('label');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.name = 'siteIds';
+    box.value = site.id;
+    box.dataset.province = province;
+    // The same commune may show in a search result and under its province: keep them in step.
+    box.checked = [...form.querySelectorAll<HTMLInputElement>(`input[name="siteIds"][value="${site.id}"]`)].some((b) => b.checked);
+    box.addEventListener('change', () => {
+      for (const twin of form.querySelectorAll<HTMLInputElement>(`input[name="siteIds"][value="${site.id}"]`)) twin.checked = box.checked;
+      updateCount();
+    });
+    label.append(box, ` ${site.name}`);
+    if (site.unitName && site.kind !== 'commune') label.append(` (${site.unitName})`);
+    li.append(label);
+    return li;
+  }
+
+  async function getJson<T>(url: string): Promise<T> {
+    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`${response.status} ${url}`);
+    return (await response.json()) as T;
+  }
+
+  for (const province of provinces) {
+    const button = province.querySelector<HTMLButtonElement>('button.expand')!;
+    const list = province.querySelector<HTMLUListElement>('ul.communes')!;
+    button.addEventListener('click', async () => {
+      if (!list.hidden) {
+        list.hidden = true;
+        return;
+      }
+      if (!list.childElementCount) {
+        const { sites } = await getJson<{ sites: SiteRow[] }>(`/api/units/${province.dataset.code}/sites`);
+        for (const site of sites.filter((s) => s.kind === 'commune')) list.append(siteCheckbox(site, province.dataset.code!));
+      }
+      list.hidden = false;
+    });
+  }
+
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 200);
+  });
+
+  async function runSearch(): Promise<void> {
+    const q = search.value.trim().toLocaleLowerCase('vi');
+    for (const p of provinces) p.hidden = q.length > 0 && !(p.dataset.name ?? '').toLocaleLowerCase('vi').includes(q);
+    results.replaceChildren();
+    results.hidden = q.length < 2;
+    if (q.length < 2) return;
+    const { sites } = await getJson<{ sites: SiteRow[] }>(`/api/sites?kind=commune&q=${encodeURIComponent(search.value.trim())}&limit=50`);
+    for (const site of sites) results.append(siteCheckbox(site, site.parentCode ?? ''));
+  }
+
+  form.addEventListener('change', (event) => {
+    if ((event.target as HTMLInputElement).name === 'unitCodes') updateCount();
+  });
+  updateCount();
+}

@@ -10,7 +10,8 @@ export async function listUnits(db: Executor, filter: { level?: UnitLevel; paren
   if (filter.level) conditions.push(eq(adminUnits.level, filter.level));
   if (filter.parent) conditions.push(eq(adminUnits.parentCode, filter.parent));
   if (filter.q) conditions.push(or(ilike(adminUnits.name, `%${escapeLike(filter.q)}%`), eq(adminUnits.code, filter.q))!);
-  const children = sql<number>`(select count(*)::int from ${adminUnits} as child where child.parent_code = ${adminUnits.code})`;
+  // Spelled out: inside the subquery drizzle would render the outer column unqualified.
+  const children = sql<number>`(select count(*)::int from admin_units as child where child.parent_code = "admin_units"."code")`;
   return db
     .select({ code: adminUnits.code, name: adminUnits.name, placeType: adminUnits.placeType, level: adminUnits.level, parentCode: adminUnits.parentCode, childCount: children })
     .from(adminUnits)

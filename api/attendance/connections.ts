@@ -24,10 +24,11 @@
  * - leave(c), nothing open: nothing to close (its join was lost or came after it); counted.
  * - Once a connection is closed by any rule above it stays closed: its later events (a late
  *   leave from the dead worker's cleanup, a straggling sample) are ignored and counted.
- * - After the last event an interval still open is left open (`end: null`) when the caller
- *   says the meeting is still running; otherwise it is closed at `closeOpenIntervalAt` with an
- *   inferred 'server-failure' (the SFU sends 'meeting-ended' leaves, so a missing one means
- *   something failed).
+ * - After the last event an interval still open is left open (`end: null`) when the meeting
+ *   has not ended (running, or a sound check before the start); otherwise it is closed at
+ *   `closeOpenIntervalAt` with an inferred 'server-failure' (the SFU sends 'meeting-ended'
+ *   leaves, so a missing one means something failed).
+ * - floor-taken carries nothing the ledger reports; floor-given is counted per site.
  */
 import type { AttendanceEvent, LeaveCause } from '../../db/attendance-event.js';
 
@@ -73,7 +74,7 @@ export interface SiteReplay {
 /**
  * @param siteEvents one site's events, already de-duplicated and in canonical order.
  * @param closeOpenIntervalAt where to close an interval still open after the last event;
- *   null to leave it open (live meeting).
+ *   null to leave it open (meeting not ended).
  */
 export function replaySiteEvents(
   siteEvents: readonly AttendanceEvent[],

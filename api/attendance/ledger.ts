@@ -21,10 +21,11 @@
  * Late: present, and the first interval inside the window starts more than
  *   `lateThresholdMinutes` after `startsAt` (exactly at the threshold is on time).
  * Left early: present, not connected at the window's end, and its last interval ended more
- *   than `earlyLeaveThresholdMinutes` before the window's end, unless that leave's cause is
- *   'meeting-ended'. Other causes (a kick, a server failure it never came back from) still
- *   count: the flag says the site was not there at the end, `lastLeaveCause` says why. On a
- *   live board this reads "gone for longer than the threshold" and clears if the site returns.
+ *   than `earlyLeaveThresholdMinutes` before the window's end (exactly at the threshold is not
+ *   early), unless that leave's cause is 'meeting-ended'. Other causes (a kick, a server
+ *   failure it never came back from) still count: the flag says the site was not there at the
+ *   end, `lastLeaveCause` says why. On a live board this reads "gone for longer than the
+ *   threshold" and clears if the site returns.
  * Status and flags. `flags` holds every fact that applies ('late', 'left-early'); `status` is
  *   the one headline: absent-with-reason / absent when there is no interval, else 'late' if
  *   late (arrival is what the roll call asks first), else 'left-early', else 'on-time'.
@@ -45,7 +46,7 @@
  * Events for other meetings or for sites not invited are ignored and counted in `diagnostics`.
  */
 import { leaveCauses, type AttendanceEvent, type LeaveCause } from '../../db/attendance-event.js';
-import { replaySiteEvents, type ReplayAnomalies, type ReplayedInterval } from './connections.js';
+import { replaySiteEvents, type ReplayAnomalies, type ReplayedInterval, type SiteReplay } from './connections.js';
 import { canonicalEventSequence } from './event-order.js';
 import { qualityTimeline, summariseQuality, type QualityBucket, type QualitySummary } from './quality.js';
 
@@ -286,7 +287,7 @@ interface SiteWindow {
 
 function siteAttendance(
   site: InvitedSite,
-  replay: ReturnType<typeof replaySiteEvents>,
+  replay: SiteReplay,
   window: SiteWindow,
 ): SiteAttendance {
   const { from, to } = window;

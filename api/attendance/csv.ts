@@ -1,0 +1,83 @@
+/**
+ * The attendance ledger as a CSV file for leaders who open it in Excel: one row per invited
+ * site, Vietnamese headers and labels, times in Hà Nội time.
+ *
+ * - UTF-8 with a BOM: without it Excel guesses a legacy code page and mangles "Điểm cầu".
+ * - CRLF line ends (RFC 4180), which every Excel version reads.
+ * - Fields that start like a formula (=, +, -, @) get a leading apostrophe: site and unit
+ *   names are typed by people, and Excel would otherwise run them.
+ * - Numbers use '.' by default, which round-trips through any CSV reader. Excel set to
+ *   Vietnamese regional settings expects ';' between fields and ',' in decimals; pass
+ *   `{ delimiter: ';', decimalSeparator: ',' }` for those users.
+ */
+import { tz } from '@date-fns/tz';
+import { stringify } from 'csv-stringify/sync';
+import { format } from 'date-fns';
+import { attendanceFlagLabels, attendanceStatusLabels, siteRoleLabels } from './labels.js';
+import type { AttendanceLedger, SiteAttendance } from './ledger.js';
+
+export { attendanceFlagLabels, attendanceStatusLabels, leaveCauseLabels, siteRoleLabels } from './labels.js';
+
+export const ledgerCsvHeaders = [
+  'STT',
+  'Điểm cầu',
+  'Đơn vị',
+  'Vai trò',
+  'Trạng thái',
+  'Đến muộn / về sớm',
+  'Giờ vào đầu tiên',
+  'Giờ rời cuối',
+  'Số phút kết nối',
+  'Số lần rớt mạng',
+  'Gián đoạn dài nhất (phút)',
+  'Tỷ lệ mất gói trung vị (%)',
+  'RTT p95 (ms)',
+  'Lý do vắng',
+] as const;
+
+export const ledgerCsvTimeZone = 'Asia/Ho_Chi_Minh';
+export const ledgerCsvTimeFormat = 'dd/MM/yyyy HH:mm:ss';
+/** Shown as the last leave of a site that is still connected (live export). */
+export const stillConnectedLabel = 'Đang kết nối';
+
+export interface LedgerCsvOptions {
+  delimiter?: ',' | ';';
+  decimalSeparator?: '.' | ',';
+  timeZone?: string;
+}
+
+/** Returns the whole file as a string that starts with the BOM; send it as `text/csv; charset=utf-8`. */
+export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOptions = {}): string {
+  const { delimiter = ',', decimalSeparator = '.', timeZone = ledgerCsvTimeZone } = options;
+  const inZone = tz(timeZone);
+  const time = (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
+  const decimal = (value: number | null | undefined, digits: number) =>
+    value == null ? '' : value.toFixed(digits).replace('.', decimalSeparator);
+
+  const row = (site: SiteAttendance, index: number): string[] => {
+    const absent = site.status === 'absent' || site.status === 'absent-with-reason';
+    return [
+      String(index + 1),
+      site.siteName,
+      site.unitName ?? '',
+      siteRoleLabels[site.role],
+      attendanceStatusLabels[site.status],
+      site.flags.map((flag) => attendanceFlagLabels[flag]).join(', '),
+      time(site.firstJoinAt),
+      site.connectedNow ? stillConnectedLabel : time(site.lastLeaveAt),
+      absent ? '' : decimal(site.minutesConnected, 1),
+      absent ? '' : String(site.drops),
+      absent ? '' : decimal(site.longestGapMinutes, 1),
+      decimal(site.quality?.lossPercent.median, 2),
+      decimal(site.quality === null ? null : Math.round(site.quality.rttMs.p95), 0),
+      site.absenceReason ?? '',
+    ];
+  };
+
+  return stringify([[...ledgerCsvHeaders], ...ledger.sites.map(row)], {
+    bom: true,
+    delimiter,
+    record_delimiter: 'windows',
+    escape_formulas: true,
+  });
+}

@@ -118,6 +118,9 @@ export const meetings = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /** When the host actually opened and closed the live session (null until it happens). */
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('meetings_uid_uq').on(t.uid),
@@ -155,4 +158,121 @@ export const auditLog = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>(),
   },
   (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Invitations, readiness answers and links (the invitations issue)
+
+export const inviteMethod = pgEnum('invite_method', ['REQUEST', 'CANCEL']);
+export const inviteKind = pgEnum('invite_kind', ['invite', 'update', 'cancel', 'reminder']);
+export const inviteStatus = pgEnum('invite_status', ['queued', 'sending', 'sent', 'failed']);
+
+/**
+ * The transactional outbox: one row per message a site must receive, written in the same
+ * transaction as the meeting change that causes it. The unique key is what makes a
+ * (meeting, site, sequence) delivered at most once, however often the dispatcher restarts.
+ */
+export const invites = pgTable(
+  'invites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    sequence: integer('sequence').notNull(),
+    method: inviteMethod('method').notNull(),
+    kind: inviteKind('kind').notNull(),
+    recipients: text('recipients').array().notNull(),
+    status: inviteStatus('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set while a dispatcher holds the row; a stale lease means that dispatcher died. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    messageId: text('message_id'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('invites_delivery_uq').on(t.meetingId, t.siteId, t.sequence, t.kind),
+    index('invites_due_idx').on(t.status, t.nextAttemptAt),
+    index('invites_meeting_idx').on(t.meetingId),
+  ],
+);
+
+export const siteTokenPurpose = pgEnum('site_token_purpose', ['join', 'readiness', 'calendar']);
+
+/**
+ * Unguessable links for sites (256 random bits). Only the SHA-256 is stored. Join and readiness
+ * tokens are bound to a meeting and a site and expire when the meeting ends; a calendar
+ * subscription token is bound to a site only.
+ */
+export const siteTokens = pgTable(
+  'site_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    purpose: siteTokenPurpose('purpose').notNull(),
+    meetingId: uuid('meeting_id').references(() => meetings.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('site_tokens_hash_uq').on(t.tokenHash), index('site_tokens_meeting_site_idx').on(t.meetingId, t.siteId)],
+);
+
+export const rsvpAnswer = pgEnum('rsvp_answer', ['attending', 'declined']);
+
+/** A site's latest readiness answer for a meeting; earlier answers stay in the audit log. */
+export const rsvps = pgTable(
+  'rsvps',
+  {
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    answer: rsvpAnswer('answer').notNull(),
+    reason: text('reason'),
+    delegateName: text('delegate_name'),
+    answeredAt: timestamp('answered_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.siteId] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Attendance (the live sessions and attendance issues)
+
+export const attendanceEventKind = pgEnum('attendance_event_kind', ['join', 'leave', 'quality', 'floor-given', 'floor-taken']);
+
+/**
+ * Every fact the SFU reported, keyed by the producer's eventId so a replayed event is a no-op.
+ * No foreign key cascades: attendance outlives cancellation, site removal and renames, and is
+ * deleted only by the retention job.
+ */
+export const attendanceEvents = pgTable(
+  'attendance_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    kind: attendanceEventKind('kind').notNull(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    connectionId: text('connection_id'),
+    /** The rest of the event (cause, quality figures) as validated by db/attendance-event.ts. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('attendance_events_meeting_idx').on(t.meetingId, t.siteId, t.at)],
 );

@@ -75,7 +75,7 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     expect(forced.status).toBe(201);
   });
 
-  it('raises SEQUENCE by one on reschedule and on cancel, not on adding a site', async () => {
+  it('raises SEQUENCE by one on every change: reschedule, adding and removing sites, cancel', async () => {
     const created = (await schedule({ title: 'Họp dời lịch', hostSiteId: hanoiHall, startsAt: hours(72), endsAt: hours(73), siteIds: [quangTriCommunes[10]!.id] })).body;
     expect(created.sequence).toBe(0);
 
@@ -86,15 +86,19 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
 
     const added = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: [quangTriCommunes[11]!.id] } });
     expect(added.status).toBe(200);
-    expect(added.body.sequence).toBe(1);
+    expect(added.body.sequence).toBe(2);
     expect(added.body.participantCount).toBe(3);
+    // Adding a site that is already in the meeting changes nothing.
+    const noop = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: [quangTriCommunes[11]!.id] } });
+    expect(noop.body.sequence).toBe(2);
 
     const removed = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { removeSiteIds: [quangTriCommunes[10]!.id] } });
     expect(removed.body.participantCount).toBe(2);
+    expect(removed.body.sequence).toBe(3);
 
     const cancelled = await t.request('POST', `/api/meetings/${created.id}/cancel`, { cookie: t.cookies.secretariat, body: { reason: 'Lãnh đạo bận' } });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ status: 'cancelled', sequence: 2 });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', sequence: 4 });
 
     const again = await t.request('POST', `/api/meetings/${created.id}/cancel`, { cookie: t.cookies.secretariat, body: {} });
     expect(again.status).toBe(409);

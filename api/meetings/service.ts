@@ -20,8 +20,10 @@ export type MeetingRow = typeof meetings.$inferSelect;
 export interface MeetingChange {
   kind: 'created' | 'updated' | 'cancelled';
   meeting: MeetingRow;
-  /** True when SEQUENCE went up: every current participant's calendar must be updated. */
+  /** True when SEQUENCE went up. */
   sequenceRaised: boolean;
+  /** True when what calendars show changed (time, title, agenda, host): every site needs an update. */
+  contentChanged: boolean;
   addedSiteIds: string[];
   removedSiteIds: string[];
   /** Every site in the meeting after the change, host included. */
@@ -88,7 +90,7 @@ export class MeetingService {
         entityId: id,
         details: { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts },
       });
-      await this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
+      await this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, contentChanged: true, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
     });
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
     return this.get(id);
@@ -137,9 +139,13 @@ export class MeetingService {
         if (toCheck.length) await assertNoConflicts(tx, toCheck, next, id);
       }
 
+      // Every change a calendar must see raises SEQUENCE, membership changes included: the
+      // added sites' REQUEST and the removed sites' CANCEL then carry a sequence no earlier
+      // message to that site had, so (meeting, site, sequence) names exactly one message.
+      const raised = contentChanged || added.length > 0 || removed.length > 0;
       const [meeting] = await tx
         .update(meetings)
-        .set({ ...next, sequence: contentChanged ? sql`${meetings.sequence} + 1` : meetings.sequence, updatedAt: now })
+        .set({ ...next, sequence: raised ? sql`${meetings.sequence} + 1` : meetings.sequence, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
       if (removed.length) await tx.delete(meetingParticipants).where(and(eq(meetingParticipants.meetingId, id), inArray(meetingParticipants.siteId, removed)));
@@ -161,7 +167,7 @@ export class MeetingService {
           sequence: meeting!.sequence,
         },
       });
-      await this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
+      await this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
     });
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
     return this.get(id);
@@ -179,7 +185,7 @@ export class MeetingService {
         .returning();
       const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
       await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'meeting.cancel', entity: 'meeting', entityId: id, details: { reason: reason ?? null, sequence: meeting!.sequence } });
-      await this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, addedSiteIds: [], removedSiteIds: [], siteIds });
+      await this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, contentChanged: true, addedSiteIds: [], removedSiteIds: [], siteIds });
     });
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
     return this.get(id);

@@ -34,9 +34,9 @@ export function toVietnamLocalInput(instant: Date): string {
 export function parseVietnamLocal(value: string): Date | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const local = new TZDate(y!, mo! - 1, d!, h!, mi!, s ?? 0, VIETNAM_TIME_ZONE);
+  const [y, mo, d, h, mi, s] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [number, number, number, number, number, number];
+  const local = new TZDate(y, mo - 1, d, h, mi, s, 0, VIETNAM_TIME_ZONE);
   // Reject rolled-over dates such as 31/02.
-  if (local.getFullYear() !== y || local.getMonth() !== mo! - 1 || local.getDate() !== d || local.getHours() !== h || local.getMinutes() !== mi) return null;
+  if (local.getFullYear() !== y || local.getMonth() !== mo - 1 || local.getDate() !== d || local.getHours() !== h || local.getMinutes() !== mi) return null;
   return new Date(local.getTime());
 }

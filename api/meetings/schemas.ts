@@ -6,7 +6,8 @@ import { humanText } from '../validation.ts';
 /** ISO 8601 with an explicit offset ("2026-11-27T08:00:00+07:00" or "…Z"): a bare local time would be ambiguous. */
 export const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-11-27T08:00:00+07:00' })
-  .transform((s) => new Date(s));
+  // Calendars work in whole seconds; dropping milliseconds keeps what we store equal to what we show.
+  .transform((s) => new Date(Math.floor(new Date(s).getTime() / 1000) * 1000));
 
 const siteIdList = z.array(z.uuid()).max(10_000);
 const unitCodeList = z.array(unitCode).max(5_000);

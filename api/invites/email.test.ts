@@ -17,6 +17,8 @@ describe('composeInviteEmail', () => {
     const subject = (input: Parameters<typeof composeInviteEmail>[0]) => composeInviteEmail(input).subject;
     expect(subject(inviteFor(site))).toBe(`Giấy mời họp trực tuyến: ${MEETING_TITLE}`);
     expect(subject(inviteFor(site, { sequence: 3 }))).toBe(`Thay đổi lịch họp: ${MEETING_TITLE}`);
+    // A site added to a meeting already changed three times is still being invited.
+    expect(subject({ ...inviteFor(site, { sequence: 3 }), firstForSite: true })).toBe(`Giấy mời họp trực tuyến: ${MEETING_TITLE}`);
     expect(subject(inviteFor(site, { method: 'CANCEL', sequence: 4, status: 'cancelled' }))).toBe(`Hủy cuộc họp: ${MEETING_TITLE}`);
     expect(subject(inviteFor(site, { method: 'CANCEL', sequence: 4 }))).toBe(`Thu hồi giấy mời họp: ${MEETING_TITLE}`);
   });

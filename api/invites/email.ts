@@ -45,6 +45,12 @@ export interface ComposedInviteEmail {
 export type InviteEmailInput = InviteCalendarInput & {
   /** The site's other contact mailboxes (sites.contact_emails minus the attendee). */
   otherContacts?: string[];
+  /**
+   * Whether this site has never been sent this meeting before. A site added after scheduling
+   * receives SEQUENCE n > 0 (calendars need the current one) but should read "Giấy mời", not
+   * "Thay đổi lịch họp". Defaults to SEQUENCE = 0.
+   */
+  firstForSite?: boolean;
 };
 
 const otherContactsSchema = z.array(z.email()).default([]);
@@ -57,9 +63,9 @@ export function escapeHtml(text: string): string {
 // Subjects are one line; a title with a line break would otherwise be cut by some clients.
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
-function inviteKind(method: InviteMethod, sequence: number, status: 'scheduled' | 'cancelled'): InviteEmailKind {
+function inviteKind(method: InviteMethod, status: 'scheduled' | 'cancelled', firstForSite: boolean): InviteEmailKind {
   if (method === 'CANCEL') return status === 'cancelled' ? 'cancellation' : 'withdrawal';
-  return sequence > 0 ? 'update' : 'invitation';
+  return firstForSite ? 'invitation' : 'update';
 }
 
 const SUBJECT_PREFIX: Record<InviteEmailKind, string> = {
@@ -179,7 +185,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
     .filter((email) => email.toLowerCase() !== calendarInput.attendee.email.toLowerCase());
   const { method, meeting, organizer, attendee, links } = calendarInput;
   const ics = renderInviteCalendar(input);
-  const kind = inviteKind(method, meeting.sequence, meeting.status);
+  const kind = inviteKind(method, meeting.status, input.firstForSite ?? meeting.sequence === 0);
   const subject = `${SUBJECT_PREFIX[kind]}: ${oneLine(meeting.title)}`;
   const cancelled = method === 'CANCEL';
   const parts: BodyParts = {
@@ -207,7 +213,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
         ['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase()],
         organizer.email,
       ),
-      headers: COMMON_HEADERS,
+      headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),
       // base64 keeps the calendar's CRLFs and folded lines byte-exact through relays that rewrap text.
@@ -263,7 +269,7 @@ export function composeReminderEmail(rawInput: ReminderEmailInput): ComposedRemi
         ['reminder', meeting.uid, meeting.sequence, hoursBefore, attendee.email.toLowerCase()],
         organizer.email,
       ),
-      headers: COMMON_HEADERS,
+      headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),
     },

@@ -2,16 +2,16 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeInviteEmail, composeReminderEmail } from './email.ts';
-import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.ts';
-import { calendarParts, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
+import { composeInviteEmail, composeReminderEmail } from './email.js';
+import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.js';
+import { calendarParts, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.js';
 import {
   createLocalOutboxTransport,
   InvalidOutboxIdError,
   listOutbox,
   OutboxMessageNotFoundError,
   readOutboxMessage,
-} from './local-outbox.ts';
+} from './local-outbox.js';
 
 const directories: string[] = [];
 afterEach(async () => {

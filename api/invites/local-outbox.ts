@@ -17,8 +17,8 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import type { OutgoingMail } from './email.ts';
-import type { MailTransport } from './mail-transport.ts';
+import type { OutgoingMail } from './email.js';
+import type { MailTransport } from './mail-transport.js';
 
 /** "20261127T010203456Z-9f86d081884c7d65": UTC time of writing, then randomness. */
 const OUTBOX_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;

@@ -5,9 +5,9 @@
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
-import type { MailConfig } from './config.ts';
-import type { OutgoingMail } from './email.ts';
-import { createLocalOutboxTransport } from './local-outbox.ts';
+import type { MailConfig } from './config.js';
+import type { OutgoingMail } from './email.js';
+import { createLocalOutboxTransport } from './local-outbox.js';
 
 export interface SendResult {
   messageId: string;

@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAIL_FROM, mailConfigSchema, parseMailbox } from './config.js';
+import { composeInviteEmail } from './email.js';
+import { inviteFor, SITES } from './invite-fixtures.test-support.js';
+import { listOutbox } from './local-outbox.js';
+import { createMailTransport } from './mail-transport.js';
+
+describe('mailConfigSchema', () => {
+  it('defaults to the local outbox and the provincial office mailbox', () => {
+    expect(mailConfigSchema.parse({})).toEqual({
+      MAIL_FROM: DEFAULT_MAIL_FROM,
+      SMTP_MAX_CONNECTIONS: 5,
+      SMTP_RATE_PER_SECOND: 5,
+      OUTBOX_DIR: './data/outbox',
+    });
+    expect(parseMailbox(DEFAULT_MAIL_FROM)).toEqual({ name: 'Văn phòng UBND tỉnh', email: 'vanphong@hoinghi.local' });
+  });
+
+  it('reads numbers from environment strings and rejects what cannot work', () => {
+    const config = mailConfigSchema.parse({
+      SMTP_URL: 'smtps://vanphong:p%40ss@mail.quangtri.gov.vn:465',
+      MAIL_FROM: 'vanphong@quangtri.gov.vn',
+      SMTP_MAX_CONNECTIONS: '3',
+      SMTP_RATE_PER_SECOND: '0.5',
+    });
+    expect(config).toMatchObject({ SMTP_MAX_CONNECTIONS: 3, SMTP_RATE_PER_SECOND: 0.5 });
+    expect(parseMailbox(config.MAIL_FROM)).toEqual({ name: 'vanphong@quangtri.gov.vn', email: 'vanphong@quangtri.gov.vn' });
+
+    expect(mailConfigSchema.safeParse({ SMTP_URL: 'http://mail.example' }).success).toBe(false);
+    expect(mailConfigSchema.safeParse({ MAIL_FROM: 'Văn phòng' }).success).toBe(false);
+    expect(mailConfigSchema.safeParse({ SMTP_MAX_CONNECTIONS: '0' }).success).toBe(false);
+    expect(mailConfigSchema.safeParse({ SMTP_RATE_PER_SECOND: '-1' }).success).toBe(false);
+  });
+
+  it('sends through the local outbox when SMTP_URL is unset', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hoinghi-config-'));
+    try {
+      const transport = createMailTransport(mailConfigSchema.parse({ OUTBOX_DIR: dir }));
+      await transport.send(composeInviteEmail(inviteFor(SITES[0]!)).message);
+      await transport.close();
+      expect(await listOutbox(dir)).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * The mail part of the configuration. The app composes every part's schema and parses the
+ * environment once at start-up (api/config.ts); nothing in api/invites reads process.env.
+ */
+import { z } from 'zod';
+import type { Mailbox } from './ical.js';
+
+export const DEFAULT_MAIL_FROM = 'Văn phòng UBND tỉnh <vanphong@hoinghi.local>';
+
+// "Display Name <address>" or a bare address. The name may be Vietnamese; nodemailer encodes it.
+const MAILBOX_PATTERN = /^\s*(?:(?<name>[^<>"\r\n]+?)\s*<(?<angled>[^<>\s]+@[^<>\s]+)>|(?<bare>[^<>\s]+@[^<>\s]+))\s*$/;
+
+export const mailConfigSchema = z.object({
+  /**
+   * smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start);
+   * URL-encode special characters in the password. Unset: messages go to OUTBOX_DIR instead.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** The secretariat mailbox: the From of every message and the ORGANIZER of every invite. */
+  MAIL_FROM: z
+    .string()
+    .regex(MAILBOX_PATTERN, 'must be "Name <address@domain>" or "address@domain"')
+    .default(DEFAULT_MAIL_FROM),
+  /** Parallel SMTP connections in the pool. Relays of provincial mail systems often cap this. */
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
+  /** Messages per second across the pool; fractions allowed (0.5 = one every two seconds). */
+  SMTP_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+  /** Where the local outbox keeps .eml files when SMTP_URL is unset. */
+  OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
+});
+export type MailConfig = z.infer<typeof mailConfigSchema>;
+
+/** MAIL_FROM as the organizer mailbox the calendar and e-mail composers take. */
+export function parseMailbox(value: string): Mailbox {
+  const groups = MAILBOX_PATTERN.exec(value)?.groups;
+  const email = groups?.['angled'] ?? groups?.['bare'];
+  if (!email) throw new Error(`not a mailbox: ${JSON.stringify(value)}`);
+  const name = groups?.['name']?.trim();
+  return { name: name || email, email };
+}

@@ -90,7 +90,9 @@ export class Session {
     this.log = deps.log.child({ connectionId: this.connectionId });
     ws.on('message', (data, isBinary) => {
       this.alive = true;
-      this.#queue = this.#queue.then(() => this.#onFrame(data, isBinary));
+      this.#queue = this.#queue
+        .then(() => this.#onFrame(data, isBinary))
+        .catch((err: unknown) => this.log.error({ err }, 'frame handling failed'));
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('close', (code) => this.#onSocketClosed(code));
@@ -265,7 +267,7 @@ export class Session {
       case 'leave': {
         const { room, peer } = this.#joinedPeer();
         // reply first: leaving closes the socket
-        queueMicrotask(() => room.leave(peer, 'left'));
+        this.#afterReply(() => room.leave(peer, 'left'));
         return {};
       }
       case 'giveFloor': {
@@ -295,7 +297,7 @@ export class Session {
       }
       case 'endMeeting': {
         const { room, peer } = this.#joinedPeer();
-        queueMicrotask(() => room.endMeeting(peer));
+        this.#afterReply(() => room.endMeeting(peer));
         return {};
       }
       case 'setPage': {
@@ -345,10 +347,21 @@ export class Session {
     } catch (err) {
       if (this.#state === 'joining') this.#state = 'new';
       if (++this.#failedJoins >= MAX_FAILED_JOINS) {
-        queueMicrotask(() => this.close(CloseCode.unauthorized, 'too many failed joins'));
+        this.#afterReply(() => this.close(CloseCode.unauthorized, 'too many failed joins'));
       }
       throw err;
     }
+  }
+
+  /** Runs `action` once the current reply is on the wire (actions that close the socket). */
+  #afterReply(action: () => void): void {
+    setImmediate(() => {
+      try {
+        action();
+      } catch (err) {
+        this.log.error({ err }, 'deferred action failed');
+      }
+    });
   }
 
   async #authenticate(req: AuthRequest): Promise<SiteIdentity> {

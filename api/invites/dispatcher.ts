@@ -33,7 +33,7 @@ import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './e
 import type { InviteMeeting } from './ical.js';
 import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.js';
 import { recipientsOf, type InviteOutbox, type InviteRow } from './outbox.js';
-import { mintMeetingTokens, siteLinks } from './site-tokens.js';
+import { mintMessageLinkTokens, siteLinks } from './site-tokens.js';
 
 export interface DispatcherOptions {
   /** Rows claimed per round. */
@@ -90,7 +90,23 @@ interface BatchContext {
 }
 type Sibling = Pick<InviteRow, 'sequence' | 'method' | 'kind' | 'status'>;
 
+/** A claimed row after the batch was prepared: what to do with it. */
+type Prepared =
+  | { row: InviteRow; step: 'send'; message: OutgoingMail }
+  | { row: InviteRow; step: 'superseded'; reason: string }
+  | { row: InviteRow; step: 'error'; error: unknown };
+
 const pairKey = (meetingId: string, siteId: string) => `${meetingId} ${siteId}`;
+
+/** Counters since start, for logs and the bench. */
+export interface DispatcherStats {
+  outcomes: Record<Outcome, number>;
+  /**
+   * The at-risk window, measured: from the transport reporting the server's acceptance to the
+   * 'sent' UPDATE returning. A crash inside it duplicates the message (see the module header).
+   */
+  recordWindowMs: { count: number; total: number; max: number };
+}
 
 export class InviteDispatcher {
   private readonly log: Logger;
@@ -101,6 +117,10 @@ export class InviteDispatcher {
   private wakeSleeper: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastReminderScan = Number.NEGATIVE_INFINITY;
+  private readonly counters: DispatcherStats = {
+    outcomes: { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 },
+    recordWindowMs: { count: 0, total: 0, max: 0 },
+  };
 
   constructor(private readonly deps: DispatcherDeps) {
     this.log = deps.ctx.logger.child({ component: 'invite-dispatcher' });
@@ -130,6 +150,10 @@ export class InviteDispatcher {
   wake(): void {
     this.woken = true;
     this.wakeSleeper?.();
+  }
+
+  stats(): DispatcherStats {
+    return structuredClone(this.counters);
   }
 
   /** Rounds until nothing is due (tests and one-shot tools; the loop does the same). */
@@ -214,19 +238,68 @@ export class InviteDispatcher {
     return rows.length;
   }
 
-  /** Claims one batch and sends it; the number of rows claimed. */
+  /**
+   * Claims one batch, renders all of it, then sends it; the number of rows claimed. Rendering
+   * (CPU) and minting links (one INSERT) happen before the first send, so while messages are on
+   * the wire the event loop is free to record each acceptance the moment it arrives.
+   */
   async runRound(): Promise<number> {
     const claimed = await this.claim(this.deps.options.batchSize);
     if (claimed.length === 0) return 0;
-    const context = await this.loadContext(claimed);
-    const queue = [...claimed];
+    const queue = await this.prepare(claimed);
     const outcomes: Record<Outcome, number> = { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 };
     const worker = async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) outcomes[await this.process(row, context)]++;
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const outcome = await this.process(item);
+        outcomes[outcome]++;
+        this.counters.outcomes[outcome]++;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.options.concurrency, claimed.length) }, worker));
     this.log.info({ claimed: claimed.length, ...outcomes }, 'invite batch done');
     return claimed.length;
+  }
+
+  private async prepare(rows: InviteRow[]): Promise<Prepared[]> {
+    let context: BatchContext;
+    try {
+      context = await this.loadContext(rows);
+    } catch (error) {
+      return rows.map((row) => ({ row, step: 'error', error }));
+    }
+    const out: Prepared[] = [];
+    const toRender: Array<{ row: InviteRow; meeting: MeetingFacts }> = [];
+    for (const row of rows) {
+      const meeting = context.meetings.get(row.meetingId);
+      if (!meeting) {
+        out.push({ row, step: 'error', error: new Error('meeting not found') });
+        continue;
+      }
+      const reason = this.supersededBecause(row, context, meeting);
+      if (reason) out.push({ row, step: 'superseded', reason });
+      else toRender.push({ row, meeting });
+    }
+    // A withdrawal or cancellation carries no working link: the site's links are revoked.
+    const needLinks = toRender.filter(({ row }) => row.method === 'REQUEST');
+    let minted: Array<{ join: string; readiness: string }>;
+    try {
+      minted = await mintMessageLinkTokens(
+        this.deps.ctx.db,
+        needLinks.map(({ row, meeting }) => ({ meetingId: row.meetingId, siteId: row.siteId, expiresAt: meeting.row.endsAt })),
+      );
+    } catch (error) {
+      return [...out, ...toRender.map(({ row }) => ({ row, step: 'error' as const, error }))];
+    }
+    const linksOf = new Map(needLinks.map(({ row }, i) => [row.id, siteLinks(this.deps.ctx.config.PUBLIC_URL, minted[i]!)]));
+    const noLinks = { join: `${this.deps.ctx.config.PUBLIC_URL}/`, readiness: `${this.deps.ctx.config.PUBLIC_URL}/` };
+    for (const { row, meeting } of toRender) {
+      try {
+        out.push({ row, step: 'send', message: this.render(row, context, meeting, linksOf.get(row.id) ?? noLinks) });
+      } catch (error) {
+        out.push({ row, step: 'error', error });
+      }
+    }
+    return out;
   }
 
   private async claim(limit: number): Promise<InviteRow[]> {
@@ -299,8 +372,8 @@ export class InviteDispatcher {
     return null;
   }
 
-  private async render(row: InviteRow, context: BatchContext, meeting: MeetingFacts): Promise<OutgoingMail> {
-    const { config, db } = this.deps.ctx;
+  private render(row: InviteRow, context: BatchContext, meeting: MeetingFacts, links: { join: string; readiness: string }): OutgoingMail {
+    const { config } = this.deps.ctx;
     const siteName = context.siteNames.get(row.siteId) ?? 'Điểm cầu';
     const [attendee, ...otherContacts] = row.recipients;
     if (!attendee) throw Object.assign(new Error('no recipients'), { code: 'EENVELOPE' });
@@ -318,12 +391,6 @@ export class InviteDispatcher {
       hostSiteName: meeting.hostSiteName,
       updatedAt: meeting.row.updatedAt,
     };
-    // A withdrawal or cancellation carries no working link: the site's links are revoked.
-    const links =
-      row.method === 'CANCEL'
-        ? { join: `${config.PUBLIC_URL}/`, readiness: `${config.PUBLIC_URL}/` }
-        : siteLinks(config.PUBLIC_URL, await mintMeetingTokens(db, { meetingId: row.meetingId, siteId: row.siteId, expiresAt: meeting.row.endsAt, purposes: ['join', 'readiness'] }));
-
     let message: OutgoingMail;
     if (row.kind === 'reminder') {
       message = composeReminderEmail({
@@ -355,20 +422,17 @@ export class InviteDispatcher {
     return message;
   }
 
-  private async process(row: InviteRow, context: BatchContext): Promise<Outcome> {
+  private async process(item: Prepared): Promise<Outcome> {
+    const { row } = item;
     const log = this.log.child({ inviteId: row.id, meetingId: row.meetingId, siteId: row.siteId, sequence: row.sequence, kind: row.kind });
-    const meeting = context.meetings.get(row.meetingId);
-    let message: OutgoingMail;
-    try {
-      if (!meeting) throw new Error('meeting not found');
-      const reason = this.supersededBecause(row, context, meeting);
-      if (reason) return (await this.finish(row, { status: 'superseded', lastError: reason })) ? 'superseded' : 'lease-lost';
-      message = await this.render(row, context, meeting);
-    } catch (error) {
+    if (item.step === 'superseded') return (await this.finish(row, { status: 'superseded', lastError: item.reason })) ? 'superseded' : 'lease-lost';
+    if (item.step === 'error') {
       // Our own failure (database, bad data): the message may be fine later; retry within limits.
-      log.error({ err: error }, 'could not prepare invitation');
-      return this.failed(row, { kind: 'transient', reason: `preparing the message failed: ${error instanceof Error ? error.message : String(error)}` }, log);
+      log.error({ err: item.error }, 'could not prepare invitation');
+      const reason = `preparing the message failed: ${item.error instanceof Error ? item.error.message : String(item.error)}`;
+      return this.failed(row, { kind: 'transient', reason }, log);
     }
+    const message = item.message;
 
     let result;
     try {
@@ -377,12 +441,17 @@ export class InviteDispatcher {
       return this.failed(row, classifySendError(error), log);
     }
     // The server has the message: record it at once, nothing else before this UPDATE (see header).
+    const acceptedAt = performance.now();
     const recorded = await this.finish(row, {
       status: 'sent',
       messageId: result.messageId,
       sentAt: this.deps.ctx.now(),
       lastError: result.rejected.length ? `refused recipients: ${result.rejected.join(', ')}` : null,
     });
+    const window = performance.now() - acceptedAt;
+    this.counters.recordWindowMs.count++;
+    this.counters.recordWindowMs.total += window;
+    this.counters.recordWindowMs.max = Math.max(this.counters.recordWindowMs.max, window);
     if (!recorded) log.warn('invitation sent after its lease was taken over; the other dispatcher may send it too');
     return recorded ? 'sent' : 'lease-lost';
   }

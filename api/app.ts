@@ -11,6 +11,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadUser } from './auth/middleware.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
+import { attendanceRoutes } from './attendance/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors.ts';
@@ -78,6 +79,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/api', authRoutes(ctx, services.loginLimiter));
   app.route('/api', unitRoutes(ctx));
   app.route('/api', meetingRoutes(services.meetings));
+  app.route('/api', attendanceRoutes(ctx));
   app.route('/', pageRoutes(ctx, services));
 
   app.notFound((c) => {

@@ -116,7 +116,7 @@ export async function buildAttendanceDashboard(db: Executor, query: DashboardQue
   for (const meeting of counted) {
     const input = await loadMeetingAttendanceInput(db, meeting.id, scopeSiteIds === undefined ? {} : { siteIds: scopeSiteIds });
     if (!input) continue; // Deleted between the two reads; meetings are never deleted today.
-    const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now });
+    const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: false });
     const kindOf = new Map(input.invitedSites.map((s) => [s.siteId, s]));
     let invited = 0;
     let attended = 0;

@@ -5,7 +5,7 @@
  */
 import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import type { Executor } from '../../db/client.ts';
-import { toVietnamIso } from '../time.ts';
+import { fastVietnamIso as toVietnamIso } from './vietnam-iso.ts';
 import { renderLedgerCsv, type LedgerCsvOptions } from './csv.ts';
 import { computeLedger, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
 import { requireMeetingAttendanceInput, type AttendanceMeeting, type InvitedSiteDetails, type LoadOptions } from './store.ts';
@@ -18,9 +18,14 @@ export interface MeetingReport {
   ledger: AttendanceLedger;
 }
 
-export async function buildMeetingReport(db: Executor, meetingId: string, now: Date, options: LoadOptions = {}): Promise<MeetingReport> {
-  const input = await requireMeetingAttendanceInput(db, meetingId, options);
-  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now });
+export interface ReportOptions extends LoadOptions {
+  /** Build the per-minute quality timelines (only ?timeline=true shows them). */
+  qualityTimeline?: boolean;
+}
+
+export async function buildMeetingReport(db: Executor, meetingId: string, now: Date, options: ReportOptions = {}): Promise<MeetingReport> {
+  const input = await requireMeetingAttendanceInput(db, meetingId, options.siteIds === undefined ? {} : { siteIds: options.siteIds });
+  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: options.qualityTimeline ?? false });
   const host = input.invitedSites.find((s) => s.siteId === input.meeting.hostSiteId);
   return { meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null }, invitedSites: input.invitedSites, events: input.events, ledger };
 }

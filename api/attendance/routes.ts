@@ -37,7 +37,7 @@ export function attendanceRoutes(ctx: AppContext) {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now);
+      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline });
       if (query.format === 'csv') {
         const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {

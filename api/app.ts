@@ -18,6 +18,7 @@ import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError 
 import { meetingRoutes } from './meetings/routes.ts';
 import { MeetingService } from './meetings/service.ts';
 import { unitRoutes } from './units/routes.ts';
+import { attendancePages } from '../web/attendance-routes.tsx';
 import { pageRoutes } from '../web/routes.tsx';
 import { chooseLang } from '../web/i18n.ts';
 
@@ -80,6 +81,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/api', unitRoutes(ctx));
   app.route('/api', meetingRoutes(services.meetings));
   app.route('/api', attendanceRoutes(ctx));
+  app.route('/', attendancePages(ctx));
   app.route('/', pageRoutes(ctx, services));
 
   app.notFound((c) => {

@@ -23,7 +23,7 @@ function safeNext(next: string | undefined): string {
   return next && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/';
 }
 
-function pageUser(c: Context<AppEnv>, ...roles: Role[]): AuthenticatedUser | Response {
+export function pageUser(c: Context<AppEnv>, ...roles: Role[]): AuthenticatedUser | Response {
   const user = c.get('user');
   if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
   if (roles.length && user.role !== 'admin' && !roles.includes(user.role)) throw new ForbiddenError();

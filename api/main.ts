@@ -8,6 +8,7 @@ import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp } from './app.ts';
+import { scheduleAttendanceRetention } from './attendance/retention.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { parseConfig } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   }
 
   const app = createApp(ctx);
+  const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port }, 'hoinghi is listening');
   });
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await retention.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -49,6 +49,21 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     for (const role of ['leader', 'secretariat', 'admin'] as const) expect((await report('', t.cookies[role])).status).toBe(200);
   });
 
+  it('sends anonymous visitors of the pages to sign in and shows them to leaders', async () => {
+    t.clock.now = vn('2026-12-02 12:00');
+    for (const path of [`/meetings/${meetingId}/attendance`, `/meetings/${meetingId}/live`, '/reports']) {
+      const anonymous = await t.request('GET', path);
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
+      const leader = await t.request('GET', path, { cookie: t.cookies.leader });
+      expect(leader.status).toBe(200);
+      expect(leader.headers.get('content-type')).toContain('text/html');
+    }
+    const english = await t.request('GET', `/meetings/${meetingId}/attendance?lang=en`, { cookie: t.cookies.leader });
+    expect(english.body).toContain('ATTENDANCE RECORD');
+    expect(english.body).toContain('Absent, excused');
+  });
+
   it('gives the ledger as JSON with Vietnam times', async () => {
     t.clock.now = vn('2026-12-02 12:00');
     const { status, body } = await report();

@@ -36,6 +36,7 @@ it('counts the packets the SFU forwards, per stream and receiver, and nothing fr
       sites,
       destinations: meeting.destinations,
       cpuMicros: () => workerCpuMicros(pool),
+      isRelayPort: () => false,
       timing: { warmupMs: 1500, measureMs: 1000 },
       beforeMeasure: () => meeting.sendTransportOf(closedSite).close(),
     });

@@ -99,6 +99,10 @@ export class SyntheticSites {
     return socket.address().port;
   }
 
+  receiverPorts(): number[] {
+    return this.receivers.map((s) => s.address().port);
+  }
+
   /** Starts sending every stream to `destinations[stream.index]` (a UDP port on loopback). */
   start(destinations: number[]): void {
     if (this.#timer) throw new Error('already sending');
@@ -148,6 +152,13 @@ export class SyntheticSites {
         this.#nextReportAt[i] = now + SENDER_REPORT_MS;
       }
     }
+  }
+
+  /** Everything the receivers have counted so far, any stream and phase. */
+  receivedTotal(): number {
+    let n = 0;
+    for (const counts of this.#counts) for (const c of counts) n += c;
+    return n;
   }
 
   report(): DeliveryReport {

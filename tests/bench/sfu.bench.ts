@@ -12,6 +12,7 @@
  * BENCH_SFU_WARMUP_S (3), BENCH_SFU_MEASURE_S (15), BENCH_SFU_SIMULCAST (0; 1 = simulcast site
  * cameras).
  */
+import os from 'node:os';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { SfuEnv, sfuConfigFromEnv } from '../../sfu/config.ts';
@@ -68,7 +69,8 @@ async function throughSfu(plan: MeetingPlan, sites: SyntheticSites): Promise<Sfu
     try {
       const consumersPerWorker = pool.slots().map((s) => s.consumerCount).join(' / ');
       const routers = meeting.room.routers.length;
-      const m = await measure({ sites, destinations: meeting.destinations, cpuMicros: () => workerCpuMicros(pool), timing });
+      const isRelayPort = (port: number) => port >= config.rtcMinPort && port <= config.rtcMaxPort;
+      const m = await measure({ sites, destinations: meeting.destinations, cpuMicros: () => workerCpuMicros(pool), isRelayPort, timing });
       return { m, consumersPerWorker, routers };
     } finally {
       meeting.close();
@@ -82,7 +84,8 @@ async function throughFloor(plan: MeetingPlan, sites: SyntheticSites): Promise<M
   const floor = await FloorForwarder.start(plan, (p) => sites.receiverPort(p));
   try {
     const destinations = plan.streams.map(() => floor.port);
-    return await measure({ sites, destinations, cpuMicros: async () => (await floor.stats()).cpuMicros, timing });
+    const isRelayPort = (port: number) => port === floor.port;
+    return await measure({ sites, destinations, cpuMicros: async () => (await floor.stats()).cpuMicros, isRelayPort, timing });
   } finally {
     await floor.close();
   }
@@ -92,6 +95,8 @@ const perSecond = (n: number, m: Measurement) => Math.round(n / m.seconds).toLoc
 const lossPercent = (m: Measurement) => (m.expected === 0 ? 0 : (100 * (m.expected - m.delivered)) / m.expected);
 const cpuPerPacket = (m: Measurement) => m.cpuMicros / Math.max(1, m.delivered);
 
+const load = () => os.loadavg()[0]!.toFixed(1);
+const loadBefore = load();
 const rows: Record<string, string | number>[] = [];
 for (const siteCount of bench.BENCH_SFU_SITES) {
   const plan = planMeeting(siteCount, { simulcastSites: bench.BENCH_SFU_SIMULCAST === '1' });
@@ -112,7 +117,9 @@ for (const siteCount of bench.BENCH_SFU_SITES) {
       'packets in/s': perSecond(sfu.m.packetsIn, sfu.m),
       'forwarded/s': perSecond(sfu.m.delivered, sfu.m),
       'SFU loss': `${lossPercent(sfu.m).toFixed(3)}%`,
+      'SFU drops relay/rcv': `${sfu.m.drops.atRelay}/${sfu.m.drops.atReceivers}`,
       'floor loss': `${lossPercent(floor).toFixed(3)}%`,
+      'floor drops relay/rcv': `${floor.drops.atRelay}/${floor.drops.atReceivers}`,
       'misrouted': sfu.m.misrouted,
       'SFU CPU µs/fwd': sfuCpu.toFixed(2),
       'floor CPU µs/fwd': floorCpu.toFixed(2),
@@ -129,7 +136,9 @@ process.stdout.write(
     `mediasoup ${config.numWorkers} workers, SFU_MAX_CONSUMERS_PER_WORKER=${config.maxConsumersPerWorker}, ` +
     `${bench.BENCH_SFU_SIMULCAST === '1' ? 'simulcast' : 'single-encoding'} site cameras.\n` +
     'Every site receives the host camera (100 pkt/s) and microphone (50) and the floor holder\'s microphone (50); the host receives every site\'s thumbnail (20) and the floor microphone.\n' +
-    'CPU: the workers\' getrusage (user + system, all workers) and the floor forwarder\'s, over the measured phase, per packet delivered to a receiver.\n\n',
+    'CPU: the workers\' getrusage (user + system, all workers) and the floor forwarder\'s, over the measured phase, per packet delivered to a receiver.\n' +
+    'Drops: datagrams the kernel dropped at full receive buffers (/proc/net/udp), at the relay\'s sockets / at the bench\'s receivers.\n' +
+    `Machine: ${os.availableParallelism()} CPUs, 1-minute load average ${loadBefore} before and ${load()} after (other processes share these cores).\n\n`,
 );
 printTable(rows);
 process.stdout.write('\nAim: no loss at 1 + 170 on two cores, SFU / floor under 3x.\n');

@@ -3,6 +3,7 @@
  * (/meetings/:id/live) and the leaders' dashboard (/reports). They read through the same
  * functions as the JSON API, so a page never shows a figure the API would not.
  */
+import { ledgerThresholds } from '../api/attendance/config.ts';
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { adminUnits } from '../db/schema.ts';
@@ -37,14 +38,14 @@ export function attendancePages(ctx: AppContext) {
       const user = pageUser(c, 'secretariat', 'leader');
       if (user instanceof Response) return user;
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now);
+      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
       return c.html(<AttendanceReportPage lang={c.get('lang')} user={user} report={report} generatedAt={now} />);
     })
     .get('/meetings/:id/live', async (c) => {
       const user = pageUser(c, 'secretariat', 'leader');
       if (user instanceof Response) return user;
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now);
+      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
       return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={liveBoardJson(report, now)} />);
     })
     .get('/reports', async (c) => {
@@ -53,7 +54,7 @@ export function attendancePages(ctx: AppContext) {
       const now = ctx.now();
       const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
       const [dashboard, provinces] = await Promise.all([
-        buildAttendanceDashboard(ctx.db, query, now),
+        buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)),
         ctx.db.select({ code: adminUnits.code, name: adminUnits.name }).from(adminUnits).where(eq(adminUnits.level, 'province')),
       ]);
       // Vietnamese alphabetical order ("Đà Nẵng" after "Cao Bằng"), which the database's collation may not know.

@@ -74,7 +74,12 @@ export function vietnamDayStart(day: string): Date {
   return new Date(new TZDate(y, m - 1, d, 0, 0, 0, VIETNAM_TIME_ZONE).getTime());
 }
 
-export async function buildAttendanceDashboard(db: Executor, query: DashboardQuery, now: Date) {
+export async function buildAttendanceDashboard(
+  db: Executor,
+  query: DashboardQuery,
+  now: Date,
+  thresholds?: { lateThresholdMinutes: number; earlyLeaveThresholdMinutes: number },
+) {
   const rangeStart = vietnamDayStart(query.from);
   const rangeEnd = new Date(addDays(new TZDate(vietnamDayStart(query.to), VIETNAM_TIME_ZONE), 1).getTime());
   if (rangeEnd <= rangeStart) throw new ValidationError('"to" must not be before "from"', { from: query.from, to: query.to }, 400);
@@ -116,7 +121,7 @@ export async function buildAttendanceDashboard(db: Executor, query: DashboardQue
   for (const meeting of counted) {
     const input = await loadMeetingAttendanceInput(db, meeting.id, scopeSiteIds === undefined ? {} : { siteIds: scopeSiteIds });
     if (!input) continue; // Deleted between the two reads; meetings are never deleted today.
-    const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: false });
+    const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: false, ...thresholds });
     const kindOf = new Map(input.invitedSites.map((s) => [s.siteId, s]));
     let invited = 0;
     let attended = 0;

@@ -21,11 +21,13 @@ export interface MeetingReport {
 export interface ReportOptions extends LoadOptions {
   /** Build the per-minute quality timelines (only ?timeline=true shows them). */
   qualityTimeline?: boolean;
+  /** From the configuration (api/attendance/config.ts); the ledger's defaults otherwise. */
+  thresholds?: { lateThresholdMinutes: number; earlyLeaveThresholdMinutes: number };
 }
 
 export async function buildMeetingReport(db: Executor, meetingId: string, now: Date, options: ReportOptions = {}): Promise<MeetingReport> {
   const input = await requireMeetingAttendanceInput(db, meetingId, options.siteIds === undefined ? {} : { siteIds: options.siteIds });
-  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: options.qualityTimeline ?? false });
+  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: options.qualityTimeline ?? false, ...options.thresholds });
   const host = input.invitedSites.find((s) => s.siteId === input.meeting.hostSiteId);
   return { meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null }, invitedSites: input.invitedSites, events: input.events, ledger };
 }

@@ -3,6 +3,7 @@
  * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders and
  * secretariats read all three; admins may do everything.
  */
+import { ledgerThresholds } from './config.ts';
 import { TZDate } from '@date-fns/tz';
 import { format, subDays } from 'date-fns';
 import { Hono } from 'hono';
@@ -37,7 +38,7 @@ export function attendanceRoutes(ctx: AppContext) {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline });
+      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config) });
       if (query.format === 'csv') {
         const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {
@@ -51,12 +52,12 @@ export function attendanceRoutes(ctx: AppContext) {
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now);
+      const report = await buildMeetingReport(ctx.db, id, now, { thresholds: ledgerThresholds(ctx.config) });
       return c.json(liveBoardJson(report, now), 200, { 'Cache-Control': 'no-store' });
     })
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();
       const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
-      return c.json(await buildAttendanceDashboard(ctx.db, query, now));
+      return c.json(await buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)));
     });
 }

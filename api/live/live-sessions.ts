@@ -6,6 +6,9 @@
  * and flushed by the recorder before the database goes away.
  */
 import type { Server } from 'node:http';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AttendanceEvent } from '../../db/attendance-event.ts';
+import { meetings as meetingsTable } from '../../db/schema.ts';
 import { createAttendanceRecorder } from '../attendance/recorder.ts';
 import { createSfu, type Sfu } from '../../sfu/index.ts';
 import type { AppContext } from '../context.ts';
@@ -22,7 +25,12 @@ export async function startLiveSessions(ctx: AppContext, meetings: MeetingServic
   const sfu = await createSfu({
     config: ctx.config.sfu,
     authenticator: createSignalingAuthenticator(ctx),
-    recorder,
+    recorder: {
+      async record(event) {
+        await recorder.record(event);
+        await noteMeetingStartOrEnd(ctx, event);
+      },
+    },
     logger: ctx.logger,
     allowedOrigins: [new URL(ctx.config.PUBLIC_URL).origin],
   });
@@ -40,4 +48,23 @@ export async function startLiveSessions(ctx: AppContext, meetings: MeetingServic
         await recorder.close();
       })()),
   };
+}
+
+/**
+ * The meeting's actual start (its first connection) and end (the host ended it for all) come
+ * from the SFU's events; the attendance report counts to the actual end when there is one.
+ * Only the first of each is kept, so replays change nothing.
+ */
+async function noteMeetingStartOrEnd(ctx: AppContext, event: AttendanceEvent): Promise<void> {
+  if (event.kind === 'join') {
+    await ctx.db
+      .update(meetingsTable)
+      .set({ startedAt: event.at })
+      .where(and(eq(meetingsTable.id, event.meetingId), isNull(meetingsTable.startedAt)));
+  } else if (event.kind === 'leave' && event.cause === 'meeting-ended') {
+    await ctx.db
+      .update(meetingsTable)
+      .set({ endedAt: event.at })
+      .where(and(eq(meetingsTable.id, event.meetingId), isNull(meetingsTable.endedAt)));
+  }
 }

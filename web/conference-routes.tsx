@@ -1,0 +1,92 @@
+/**
+ * The live meeting pages: `/join/:token` (a commune, from its invite link, no account) and
+ * `/meetings/:id/console` (the host hall, a signed-in secretariat). Only the page shells are
+ * served here; media and signaling go through the SFU's `/ws`.
+ *
+ * The app passes in the two lookups the shells need, so this router knows nothing of how
+ * tokens are stored or verified:
+ *
+ *   app.route('/', conferencePages({ resolveJoinToken, consoleFacts }));
+ *
+ * A join token is a secret: it never reaches a log line from here (errors are logged without
+ * the path), the page asks for `no-referrer`, and the browser sends it only inside the `join`
+ * message on the WebSocket, never in a URL it requests.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../api/context.ts';
+import { ForbiddenError } from '../api/errors.ts';
+import { uuidParam } from '../api/validation.ts';
+import { registerEntryPoint } from './assets.ts';
+import { conferenceTranslator } from './conference-texts.ts';
+import { ConferenceMessagePage, ConsolePage, JoinPage, type MeetingFacts } from './pages/conference.tsx';
+
+export type { MeetingFacts } from './pages/conference.tsx';
+
+registerEntryPoint('conference-join.js', 'client/conference/join-page.ts');
+registerEntryPoint('conference-console.js', 'client/conference/console-page.ts');
+
+export interface JoinPageFacts {
+  meeting: MeetingFacts;
+  siteName: string;
+}
+
+export interface ConsoleFacts {
+  meeting: MeetingFacts;
+  /** Sites invited besides the host. */
+  invitedCount: number;
+}
+
+export interface ConferencePageDeps {
+  /** What the commune's page shows for a join token; null for an unknown, expired or revoked one. */
+  resolveJoinToken(token: string): Promise<JoinPageFacts | null>;
+  /** The meeting the console runs; null if there is no such meeting (or it was cancelled). */
+  consoleFacts(meetingId: string): Promise<ConsoleFacts | null>;
+}
+
+/** `?video=low` etc.: the starting picture quality (communes on weak lines, tests). */
+const VideoQuality = z.enum(['low', 'medium', 'high']);
+const quality = (value: string | undefined, fallback: z.infer<typeof VideoQuality>) => VideoQuality.safeParse(value).data ?? fallback;
+
+/** Longer than any token we issue; anything longer is not worth a database lookup. */
+const MAX_TOKEN_LENGTH = 512;
+
+export function conferencePages(deps: ConferencePageDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/join/:token', async (c) => {
+    const lang = c.get('lang');
+    const t = conferenceTranslator(lang);
+    // The page's own requests must not carry the link (see the <meta name="referrer"> too),
+    // and no cache should keep a page tied to a secret.
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+    const token = c.req.param('token');
+    let facts: JoinPageFacts | null = null;
+    if (token.length <= MAX_TOKEN_LENGTH) {
+      try {
+        facts = await deps.resolveJoinToken(token);
+      } catch (err) {
+        // Logged without the path: it holds the token.
+        c.get('log').error({ err }, 'join token lookup failed');
+        return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('unavailable')} />, 503);
+      }
+    }
+    if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('invalidLink')} />, 404);
+    return c.html(<JoinPage lang={lang} meeting={facts.meeting} siteName={facts.siteName} quality={quality(c.req.query('video'), 'medium')} />);
+  });
+
+  app.get('/meetings/:id/console', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+    if (user.role !== 'secretariat' && user.role !== 'admin') throw new ForbiddenError();
+    const lang = c.get('lang');
+    const t = conferenceTranslator(lang);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const facts = id.success ? await deps.consoleFacts(id.data) : null;
+    if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('notFoundTitle')} message={t('notFoundTitle')} />, 404);
+    return c.html(<ConsolePage lang={lang} meeting={facts.meeting} invitedCount={facts.invitedCount} quality={quality(c.req.query('video'), 'high')} />);
+  });
+
+  return app;
+}

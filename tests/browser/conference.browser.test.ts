@@ -1,0 +1,232 @@
+/**
+ * A live meeting in Debian's Chromium: the host console and three communes join through their
+ * pages, over real mediasoup workers. Each commune decodes the host's video, the host decodes
+ * the communes, the floor opens one commune's microphone to the others, and closing a tab
+ * closes that commune's attendance interval as `left`.
+ *
+ * Until the app wires the SFU itself, the test composes it: createSfu with an authenticator
+ * over a small token table, attached to the served app, and the conference pages mounted with
+ * lookups over the same table. The meeting itself is scheduled through the API.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { listSites, listSitesUnder } from '../../api/units/service.ts';
+import { createSfu, type Sfu } from '../../sfu/index.ts';
+import { forbidden, unauthorized } from '../../sfu/errors.ts';
+import type { AuthRequest, SignalingAuthenticator, SiteIdentity } from '../../sfu/signaling.ts';
+import { MemoryRecorder, silentLog, testConfig } from '../../sfu/test-fixtures.ts';
+import { conferencePages, type MeetingFacts } from '../../web/conference-routes.tsx';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { launchBrowser, serveApp, type RunningServer } from '../support/browser.ts';
+
+interface Invite {
+  token: string;
+  siteId: string;
+  siteName: string;
+}
+
+let t: TestApp;
+let server: RunningServer;
+let browser: Browser;
+let sfu: Sfu;
+const recorder = new MemoryRecorder();
+const contexts: BrowserContext[] = [];
+let meeting: MeetingFacts;
+const invites = new Map<string, Invite>();
+
+/** The rules the app's authenticator will have, over an in-memory table. */
+const authenticator: SignalingAuthenticator = {
+  async authenticate(req: AuthRequest): Promise<SiteIdentity> {
+    const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
+    if (req.joinToken !== undefined) {
+      const invite = invites.get(req.joinToken);
+      if (!invite) throw unauthorized('unknown join token');
+      return { meetingId: meeting.meetingId, siteId: invite.siteId, siteName: invite.siteName, role: 'participant', validUntil };
+    }
+    if (!req.cookieHeader?.includes(t.cookies.secretariat)) throw unauthorized('no session');
+    if (req.meetingId !== meeting.meetingId) throw forbidden('not the host of this meeting');
+    return { meetingId: meeting.meetingId, siteId: meeting.hostSiteId, siteName: meeting.hostSiteName, role: 'host', validUntil };
+  },
+};
+
+beforeAll(async () => {
+  t = await createTestApp('postgres', {
+    provinces: ['44'],
+    realClock: true,
+    mount: (app) =>
+      app.route(
+        '/',
+        conferencePages({
+          resolveJoinToken: async (token) => {
+            const invite = invites.get(token);
+            return invite ? { meeting, siteName: invite.siteName } : null;
+          },
+          consoleFacts: async (id) => (id === meeting.meetingId ? { meeting, invitedCount: meeting.sites.length - 1 } : null),
+        }),
+      ),
+  });
+
+  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
+  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, 3);
+  const startsAt = new Date(Date.now() + 5 * 60_000);
+  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
+  const created = await t.request('POST', '/api/meetings', {
+    cookie: t.cookies.secretariat,
+    body: {
+      title: 'Hội nghị giao ban trực tuyến tháng 12',
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: communes.map((c) => c.id),
+    },
+  });
+  expect(created.status).toBe(201);
+  meeting = {
+    meetingId: created.body.id,
+    meetingTitle: created.body.title,
+    hostSiteId: hall!.id,
+    hostSiteName: hall!.name,
+    startsAt,
+    endsAt,
+    sites: [{ siteId: hall!.id, name: hall!.name }, ...communes.map((c) => ({ siteId: c.id, name: c.name }))],
+  };
+  for (const c of communes) {
+    const token = randomUUID().replaceAll('-', '');
+    invites.set(token, { token, siteId: c.id, siteName: c.name });
+  }
+
+  server = await serveApp(t.app.fetch);
+  sfu = await createSfu({
+    config: testConfig(20800, { SFU_WORKERS: '1' }),
+    authenticator,
+    recorder,
+    logger: silentLog,
+    allowedOrigins: [server.url],
+  });
+  sfu.attach(server.server as Server);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await sfu?.close();
+  await server?.close();
+  await t?.close();
+});
+
+type Stats = Awaited<ReturnType<import('../../web/client/conference/session.ts').ConferenceSession['stats']>>;
+const stats = (page: Page) => page.evaluate(() => (window as unknown as { __hoinghi: { stats(): Promise<Stats> } }).__hoinghi.stats());
+
+/** The summed counter of the consumers matching `pick`. */
+async function received(page: Page, pick: (c: Stats['consumers'][number]) => boolean, field: 'framesDecoded' | 'packetsReceived' | 'bytesReceived') {
+  return (await stats(page)).consumers.filter(pick).reduce((sum, c) => sum + c[field], 0);
+}
+
+/** Polls until the counter is positive, then until it has grown past that reading: media keeps flowing. */
+async function expectRising(read: () => Promise<number>, what: string): Promise<void> {
+  await expect.poll(read, { timeout: 45_000, interval: 500, message: `${what} starts` }).toBeGreaterThan(0);
+  const first = await read();
+  await expect.poll(read, { timeout: 30_000, interval: 500, message: `${what} keeps rising` }).toBeGreaterThan(first);
+}
+
+async function openPage(path: string, withSession: boolean): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  if (withSession) {
+    const [name, value] = t.cookies.secretariat.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: server.url }]);
+  }
+  const page = await context.newPage();
+  await page.goto(`${server.url}${path}`);
+  return page;
+}
+
+async function passPreJoin(page: Page): Promise<void> {
+  await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await expect.poll(() => page.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await page.click('#enter');
+  await expect.poll(() => page.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
+}
+
+it('runs a meeting: host and three communes see each other, the floor opens one microphone, a closed tab leaves', async () => {
+  const [a, b, c] = [...invites.values()] as [Invite, Invite, Invite];
+
+  // The host opens the console.
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  expect(await host.textContent('#status')).toBeTruthy();
+  await passPreJoin(host);
+
+  // Three communes follow their invite links; the first is photographed at its pre-join check.
+  const referrers: (string | undefined)[] = [];
+  const communes = new Map<string, Page>();
+  for (const invite of [a, b, c]) {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('request', (r) => {
+      if (r.url().startsWith(server.url) && !r.url().includes('/join/')) referrers.push(r.headers()['referer']);
+    });
+    await page.goto(`${server.url}/join/${invite.token}?video=low`);
+    if (invite === a) {
+      await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+      expect(await page.textContent('#check-network .result')).toMatch(/^Tốt \(độ trễ \d+ ms\)$/);
+      await page.screenshot({ path: '/tmp/hoinghi-join-prejoin.png' });
+    }
+    await passPreJoin(page);
+    communes.set(invite.siteId, page);
+  }
+  // The invite link is a secret: none of the page's own requests carries it as a referrer.
+  expect(referrers.length).toBeGreaterThan(0);
+  expect(referrers.filter((r) => r)).toEqual([]);
+
+  // Every commune decodes the host's camera.
+  for (const [siteId, page] of communes) {
+    await expectRising(() => received(page, (s) => s.siteId === meeting.hostSiteId && s.kind === 'video', 'framesDecoded'), `host video at ${siteId}`);
+  }
+  // The host decodes every commune (its grid, lowest layer).
+  for (const invite of [a, b, c]) {
+    await expectRising(() => received(host, (s) => s.siteId === invite.siteId && s.kind === 'video', 'framesDecoded'), `${invite.siteName} at the host`);
+  }
+  await expect.poll(() => host.locator('#site-grid li.site-tile').count(), { timeout: 15_000 }).toBe(3);
+
+  // Nobody hears commune A yet: its microphone waits for the floor.
+  const pageA = communes.get(a.siteId)!;
+  expect(await pageA.textContent('#mic-state')).toBe('Đang tắt tiếng — chờ chủ trì cho phát biểu');
+  for (const page of [communes.get(b.siteId)!, communes.get(c.siteId)!]) {
+    expect((await stats(page)).consumers.filter((s) => s.siteId === a.siteId && s.kind === 'audio')).toEqual([]);
+  }
+
+  // A raises its hand; the host sees it first in the queue and gives A the floor from there.
+  await pageA.click('#raise-hand');
+  await host.locator(`#hand-queue li[data-site-id="${a.siteId}"]`).waitFor({ timeout: 15_000 });
+  await host.click(`#hand-queue li[data-site-id="${a.siteId}"] button`);
+  await expect.poll(() => pageA.textContent('#mic-state'), { timeout: 15_000 }).toBe('Micrô đang mở — mời phát biểu');
+  await expect.poll(() => host.textContent('#floor-holder'), { timeout: 15_000 }).toBe(a.siteName);
+
+  // The other communes now receive A's audio (and its camera beside the host).
+  for (const siteId of [b.siteId, c.siteId]) {
+    const page = communes.get(siteId)!;
+    await expectRising(() => received(page, (s) => s.siteId === a.siteId && s.kind === 'audio', 'packetsReceived'), `A's audio at ${siteId}`);
+    await expectRising(() => received(page, (s) => s.siteId === a.siteId && s.kind === 'audio', 'bytesReceived'), `A's audio bytes at ${siteId}`);
+  }
+  const pageB = communes.get(b.siteId)!;
+  await expect.poll(() => pageB.locator('#second-tile').isVisible(), { timeout: 15_000 }).toBe(true);
+  expect(await pageB.textContent('#second-caption')).toBe(`Đang phát biểu: ${a.siteName}`);
+  await expectRising(() => received(pageB, (s) => s.siteId === a.siteId && s.kind === 'video', 'framesDecoded'), `A's video at B`);
+  await pageB.screenshot({ path: '/tmp/hoinghi-join-meeting.png' });
+  await host.screenshot({ path: '/tmp/hoinghi-console.png', fullPage: true });
+
+  // Closing C's tab ends its attendance interval as `left`.
+  const join = recorder.events.find((e) => e.kind === 'join' && e.siteId === c.siteId);
+  expect(join).toBeDefined();
+  await communes.get(c.siteId)!.close();
+  await expect
+    .poll(() => recorder.events.find((e) => e.kind === 'leave' && e.siteId === c.siteId), { timeout: 30_000 })
+    .toMatchObject({ kind: 'leave', cause: 'left', connectionId: (join as { connectionId: string }).connectionId });
+  // The host sees it go.
+  await expect.poll(() => host.locator('#site-grid li.site-tile').count(), { timeout: 15_000 }).toBe(2);
+  await expect.poll(() => host.textContent('#left-list'), { timeout: 15_000 }).toContain(c.siteName);
+});

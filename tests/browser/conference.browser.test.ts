@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { createSfu, type Sfu } from '../../sfu/index.ts';
@@ -23,6 +23,7 @@ import { launchBrowser, serveApp, type RunningServer } from '../support/browser.
 
 interface Invite {
   token: string;
+  meetingId: string;
   siteId: string;
   siteName: string;
 }
@@ -32,24 +33,53 @@ let server: RunningServer;
 let browser: Browser;
 let sfu: Sfu;
 const recorder = new MemoryRecorder();
-const contexts: BrowserContext[] = [];
-let meeting: MeetingFacts;
+let contexts: BrowserContext[] = [];
+const meetings = new Map<string, MeetingFacts>();
 const invites = new Map<string, Invite>();
 
 /** The rules the app's authenticator will have, over an in-memory table. */
 const authenticator: SignalingAuthenticator = {
   async authenticate(req: AuthRequest): Promise<SiteIdentity> {
-    const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
     if (req.joinToken !== undefined) {
       const invite = invites.get(req.joinToken);
       if (!invite) throw unauthorized('unknown join token');
+      const meeting = meetings.get(invite.meetingId)!;
+      const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
       return { meetingId: meeting.meetingId, siteId: invite.siteId, siteName: invite.siteName, role: 'participant', validUntil };
     }
     if (!req.cookieHeader?.includes(t.cookies.secretariat)) throw unauthorized('no session');
-    if (req.meetingId !== meeting.meetingId) throw forbidden('not the host of this meeting');
+    const meeting = req.meetingId ? meetings.get(req.meetingId) : undefined;
+    if (!meeting) throw forbidden('not the host of this meeting');
+    const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
     return { meetingId: meeting.meetingId, siteId: meeting.hostSiteId, siteName: meeting.hostSiteName, role: 'host', validUntil };
   },
 };
+
+/** Schedules a meeting of the Quảng Trị hall with `communeCount` communes through the API, and invites them. */
+async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; invites: Invite[] }> {
+  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
+  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
+  const startsAt = new Date(Date.now() + 5 * 60_000);
+  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
+  const created = await t.request('POST', '/api/meetings', {
+    cookie: t.cookies.secretariat,
+    body: { title, hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: communes.map((c) => c.id), allowConflicts: true },
+  });
+  expect(created.status).toBe(201);
+  const meeting: MeetingFacts = {
+    meetingId: created.body.id,
+    meetingTitle: created.body.title,
+    hostSiteId: hall!.id,
+    hostSiteName: hall!.name,
+    startsAt,
+    endsAt,
+    sites: [{ siteId: hall!.id, name: hall!.name }, ...communes.map((c) => ({ siteId: c.id, name: c.name }))],
+  };
+  meetings.set(meeting.meetingId, meeting);
+  const list = communes.map((c) => ({ token: randomUUID().replaceAll('-', ''), meetingId: meeting.meetingId, siteId: c.id, siteName: c.name }));
+  for (const invite of list) invites.set(invite.token, invite);
+  return { meeting, invites: list };
+}
 
 beforeAll(async () => {
   t = await createTestApp('postgres', {
@@ -61,42 +91,15 @@ beforeAll(async () => {
         conferencePages({
           resolveJoinToken: async (token) => {
             const invite = invites.get(token);
-            return invite ? { meeting, siteName: invite.siteName } : null;
+            return invite ? { meeting: meetings.get(invite.meetingId)!, siteName: invite.siteName } : null;
           },
-          consoleFacts: async (id) => (id === meeting.meetingId ? { meeting, invitedCount: meeting.sites.length - 1 } : null),
+          consoleFacts: async (id) => {
+            const meeting = meetings.get(id);
+            return meeting ? { meeting, invitedCount: meeting.sites.length - 1 } : null;
+          },
         }),
       ),
   });
-
-  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
-  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, 3);
-  const startsAt = new Date(Date.now() + 5 * 60_000);
-  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
-  const created = await t.request('POST', '/api/meetings', {
-    cookie: t.cookies.secretariat,
-    body: {
-      title: 'Hội nghị giao ban trực tuyến tháng 12',
-      hostSiteId: hall!.id,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
-      siteIds: communes.map((c) => c.id),
-    },
-  });
-  expect(created.status).toBe(201);
-  meeting = {
-    meetingId: created.body.id,
-    meetingTitle: created.body.title,
-    hostSiteId: hall!.id,
-    hostSiteName: hall!.name,
-    startsAt,
-    endsAt,
-    sites: [{ siteId: hall!.id, name: hall!.name }, ...communes.map((c) => ({ siteId: c.id, name: c.name }))],
-  };
-  for (const c of communes) {
-    const token = randomUUID().replaceAll('-', '');
-    invites.set(token, { token, siteId: c.id, siteName: c.name });
-  }
-
   server = await serveApp(t.app.fetch);
   sfu = await createSfu({
     config: testConfig(20800, { SFU_WORKERS: '1' }),
@@ -109,8 +112,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-afterAll(async () => {
+afterEach(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
+  contexts = [];
+});
+
+afterAll(async () => {
   await browser?.close();
   await sfu?.close();
   await server?.close();
@@ -152,7 +159,8 @@ async function passPreJoin(page: Page): Promise<void> {
 }
 
 it('runs a meeting: host and three communes see each other, the floor opens one microphone, a closed tab leaves', async () => {
-  const [a, b, c] = [...invites.values()] as [Invite, Invite, Invite];
+  const { meeting, invites: list } = await scheduleMeeting('Hội nghị giao ban trực tuyến tháng 12', 3);
+  const [a, b, c] = list as [Invite, Invite, Invite];
 
   // The host opens the console.
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
@@ -229,4 +237,52 @@ it('runs a meeting: host and three communes see each other, the floor opens one 
   // The host sees it go.
   await expect.poll(() => host.locator('#site-grid li.site-tile').count(), { timeout: 15_000 }).toBe(2);
   await expect.poll(() => host.textContent('#left-list'), { timeout: 15_000 }).toContain(c.siteName);
+});
+
+it('rejoins by itself when the media worker under the meeting dies, and media flows again', async () => {
+  const { meeting, invites: list } = await scheduleMeeting('Họp thử khôi phục kết nối', 1);
+  const [a] = list as [Invite];
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  await passPreJoin(host);
+  const commune = await openPage(`/join/${a.token}?video=low`, false);
+  await passPreJoin(commune);
+  const hostVideo = (s: Stats['consumers'][number]) => s.siteId === meeting.hostSiteId && s.kind === 'video';
+  await expectRising(() => received(commune, hostVideo, 'framesDecoded'), 'host video before the failure');
+  const before = (await stats(commune)).consumers.find(hostVideo)!.consumerId;
+  const firstJoin = recorder.events.find((e) => e.kind === 'join' && e.siteId === a.siteId && e.meetingId === meeting.meetingId)!;
+
+  // The worker process dies: the server tells everyone to rejoin, the pool starts a new worker.
+  const statuses: string[] = [];
+  await commune.exposeFunction('__recordStatus', (kind: string) => statuses.push(kind));
+  await commune.evaluate(() => {
+    const el = document.querySelector('#status')!;
+    new MutationObserver(() => (window as unknown as { __recordStatus(k: string): void }).__recordStatus(el.getAttribute('data-kind') ?? '')).observe(el, { attributes: true });
+  });
+  process.kill(sfu.pool.slots()[0]!.worker.pid, 'SIGKILL');
+
+  await expect.poll(() => statuses.includes('reconnecting'), { timeout: 30_000 }).toBe(true);
+  for (const page of [host, commune]) {
+    await expect.poll(() => page.locator('#status').getAttribute('data-kind'), { timeout: 60_000 }).toBe('connected');
+  }
+  // A new consumer of the host's camera, decoding again.
+  await expect.poll(async () => (await stats(commune)).consumers.find(hostVideo)?.consumerId ?? before, { timeout: 60_000 }).not.toBe(before);
+  await expectRising(() => received(commune, hostVideo, 'framesDecoded'), 'host video after the rejoin');
+  await expectRising(() => received(host, (s) => s.siteId === a.siteId && s.kind === 'video', 'framesDecoded'), 'commune video at the host after the rejoin');
+
+  // Attendance: the first interval closed as a server failure, a second one opened.
+  await expect
+    .poll(() => recorder.events.find((e) => e.kind === 'leave' && e.eventId === `l:${(firstJoin as { connectionId: string }).connectionId}`), { timeout: 30_000 })
+    .toMatchObject({ cause: 'server-failure' });
+  await expect
+    .poll(() => recorder.events.filter((e) => e.kind === 'join' && e.siteId === a.siteId && e.meetingId === meeting.meetingId).length, { timeout: 30_000 })
+    .toBe(2);
+});
+
+it('refuses an unknown invite link with a readable page', async () => {
+  const response = await t.app.request('/join/not-a-real-token');
+  expect(response.status).toBe(404);
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  const html = await response.text();
+  expect(html).toContain('Đường dẫn tham dự không đúng hoặc đã hết hạn');
+  expect(html).toContain('<meta name="referrer" content="no-referrer"/>');
 });

@@ -181,6 +181,9 @@ it('runs a meeting: host and three communes see each other, the floor opens one 
     if (invite === a) {
       await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
       expect(await page.textContent('#check-network .result')).toMatch(/^Tốt \(độ trễ \d+ ms\)$/);
+      // The level meter moves with the fake microphone's beeps (once the page has been touched).
+      await page.mouse.click(5, 600);
+      await expect.poll(() => page.locator('#mic-level').evaluate((m: HTMLMeterElement) => m.value), { timeout: 15_000, interval: 100 }).toBeGreaterThan(0.2);
       await page.screenshot({ path: '/tmp/hoinghi-join-prejoin.png' });
     }
     await passPreJoin(page);

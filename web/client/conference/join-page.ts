@@ -104,8 +104,12 @@ session.on('micMuted', (muted) => {
 });
 session.on('siteState', (s: SiteInfo) => siteNames.set(s.siteId, s.siteName));
 session.on('problem', (detail) => console.warn('hoinghi:', detail));
+let localTracks: MediaStreamTrack[] = [];
 session.on('status', (status) => {
-  if (status.kind === 'ended') showEnded(status.reason, t);
+  if (status.kind !== 'ended') return;
+  // Put the camera light out: the site is no longer in the meeting.
+  for (const track of localTracks) track.stop();
+  showEnded(status.reason, t);
 });
 
 $('#raise-hand').addEventListener('click', async () => {
@@ -117,6 +121,7 @@ $('#mic-toggle').addEventListener('click', () => void session.setMicMuted(!micMu
 $('#leave').addEventListener('click', () => void session.leave());
 
 const tracks = await runPreJoin(session, t, body.dataset['quality'] ?? 'medium');
+localTracks = [tracks.camera, tracks.microphone].filter((x) => x !== undefined);
 $('#prejoin').hidden = true;
 $('#meeting').hidden = false;
 showTrack($<HTMLVideoElement>('#self-video'), tracks.camera);

@@ -216,7 +216,9 @@ export class ConferenceSession extends Emitter<SessionEvents> {
 
   /** Any other request (hand raising, host controls), typed by the protocol. */
   request<T extends ClientRequestType>(type: T, data: RequestData<T>): Promise<ResponseDataOf<T>> {
-    return this.#requireConn().signaling.request(type, data);
+    const conn = this.#conn;
+    if (!conn) return Promise.reject(new RequestError('closed', 'not connected', type));
+    return conn.signaling.request(type, data);
   }
 
   /** Says goodbye to the server and ends the session. */

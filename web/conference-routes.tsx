@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../api/context.ts';
 import { ForbiddenError } from '../api/errors.ts';
+import type { MeetingDetail } from '../api/meetings/service.ts';
 import { uuidParam } from '../api/validation.ts';
 import { registerEntryPoint } from './assets.ts';
 import { conferenceTranslator } from './conference-texts.ts';
@@ -42,6 +43,19 @@ export interface ConferencePageDeps {
   resolveJoinToken(token: string): Promise<JoinPageFacts | null>;
   /** The meeting the console runs; null if there is no such meeting (or it was cancelled). */
   consoleFacts(meetingId: string): Promise<ConsoleFacts | null>;
+}
+
+/** The page facts of a meeting as the meetings service returns it (for both lookups). */
+export function meetingFacts(detail: MeetingDetail): MeetingFacts {
+  return {
+    meetingId: detail.id,
+    meetingTitle: detail.title,
+    hostSiteId: detail.hostSite.id,
+    hostSiteName: detail.hostSite.name,
+    startsAt: new Date(detail.startsAt),
+    endsAt: new Date(detail.endsAt),
+    sites: detail.participants.map((p) => ({ siteId: p.siteId, name: p.name })),
+  };
 }
 
 /** `?video=low` etc.: the starting picture quality (communes on weak lines, tests). */

@@ -17,7 +17,7 @@ import { createSfu, type Sfu } from '../../sfu/index.ts';
 import { forbidden, unauthorized } from '../../sfu/errors.ts';
 import type { AuthRequest, SignalingAuthenticator, SiteIdentity } from '../../sfu/signaling.ts';
 import { MemoryRecorder, silentLog, testConfig } from '../../sfu/test-fixtures.ts';
-import { conferencePages, type MeetingFacts } from '../../web/conference-routes.tsx';
+import { conferencePages, meetingFacts, type MeetingFacts } from '../../web/conference-routes.tsx';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { launchBrowser, serveApp, type RunningServer } from '../support/browser.ts';
 
@@ -66,15 +66,7 @@ async function scheduleMeeting(title: string, communeCount: number): Promise<{ m
     body: { title, hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: communes.map((c) => c.id), allowConflicts: true },
   });
   expect(created.status).toBe(201);
-  const meeting: MeetingFacts = {
-    meetingId: created.body.id,
-    meetingTitle: created.body.title,
-    hostSiteId: hall!.id,
-    hostSiteName: hall!.name,
-    startsAt,
-    endsAt,
-    sites: [{ siteId: hall!.id, name: hall!.name }, ...communes.map((c) => ({ siteId: c.id, name: c.name }))],
-  };
+  const meeting = meetingFacts(await t.services.meetings.get(created.body.id));
   meetings.set(meeting.meetingId, meeting);
   const list = communes.map((c) => ({ token: randomUUID().replaceAll('-', ''), meetingId: meeting.meetingId, siteId: c.id, siteName: c.name }));
   for (const invite of list) invites.set(invite.token, invite);

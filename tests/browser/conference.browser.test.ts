@@ -222,6 +222,14 @@ it('runs a meeting: host and three communes see each other, the floor opens one 
   await pageB.screenshot({ path: '/tmp/hoinghi-join-meeting.png' });
   await host.screenshot({ path: '/tmp/hoinghi-console.png', fullPage: true });
 
+  // The host shares its screen: it takes the communes' big picture; stopping gives it back.
+  const hostScreen = (s: Stats['consumers'][number]) => s.siteId === meeting.hostSiteId && s.source === 'screen';
+  await host.click('#share-screen');
+  await expectRising(() => received(pageB, hostScreen, 'framesDecoded'), 'host screen at B');
+  await expect.poll(() => host.textContent('#share-screen')).toBe('Dừng chia sẻ');
+  await host.click('#share-screen');
+  await expect.poll(async () => (await stats(pageB)).consumers.filter(hostScreen).length, { timeout: 15_000 }).toBe(0);
+
   // Closing C's tab ends its attendance interval as `left`.
   const join = recorder.events.find((e) => e.kind === 'join' && e.siteId === c.siteId);
   expect(join).toBeDefined();

@@ -13,21 +13,30 @@ import { loadUser } from './auth/middleware.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
+import { redactLinkTokens } from './logger.ts';
 import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors.ts';
+import { calendarFeedRoutes, calendarTokenRoutes } from './invites/calendar-feed.ts';
+import { InviteOutbox } from './invites/outbox.ts';
+import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
 import { MeetingService } from './meetings/service.ts';
 import { unitRoutes } from './units/routes.ts';
+import { joinPlaceholderRoutes } from '../web/join-routes.tsx';
 import { pageRoutes } from '../web/routes.tsx';
 import { chooseLang } from '../web/i18n.ts';
 
 export interface AppServices {
   meetings: MeetingService;
+  /** Writes invitation rows in every meeting transaction; the dispatcher subscribes to its wake-ups. */
+  invites: InviteOutbox;
   loginLimiter: LoginLimiter;
 }
 
 export function createServices(ctx: AppContext): AppServices {
+  const meetings = new MeetingService(ctx);
   return {
-    meetings: new MeetingService(ctx),
+    meetings,
+    invites: new InviteOutbox(ctx, meetings),
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
   };
 }
@@ -78,6 +87,11 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/api', authRoutes(ctx, services.loginLimiter));
   app.route('/api', unitRoutes(ctx));
   app.route('/api', meetingRoutes(services.meetings));
+  app.route('/api', inviteRoutes(ctx, services.invites));
+  app.route('/api', calendarTokenRoutes(ctx));
+  app.route('/', calendarFeedRoutes(ctx));
+  // Its own route so the SFU's live page can replace the placeholder without touching the rest.
+  app.route('/', joinPlaceholderRoutes(ctx));
   app.route('/', pageRoutes(ctx, services));
 
   app.notFound((c) => {
@@ -96,7 +110,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
       const message = error.message || (forbidden ? 'Cross-site request refused: post from this site, or send JSON' : 'Request refused');
       return c.json({ error: { code: forbidden ? 'forbidden' : 'http_error', message } }, error.status);
     }
-    (c.get('log') ?? ctx.logger).error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
+    (c.get('log') ?? ctx.logger).error({ err: error, path: redactLinkTokens(c.req.path), method: c.req.method }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: `Internal error (request ${c.get('requestId') ?? 'unknown'})` } }, 500);
   });
 

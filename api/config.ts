@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { databaseConfigSchema } from '../db/config.ts';
+import { dispatcherConfigSchema, mailConfigSchema } from './invites/config.ts';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -32,7 +33,9 @@ export const appConfigSchema = z
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
   })
-  .extend(databaseConfigSchema.shape);
+  .extend(databaseConfigSchema.shape)
+  .extend(mailConfigSchema.shape)
+  .extend(dispatcherConfigSchema.shape);
 
 export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string };
 

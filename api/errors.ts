@@ -69,3 +69,19 @@ export class TooManyRequestsError extends DomainError {
     super(429, 'too_many_requests', `Too many attempts; try again in ${retryAfterSeconds} seconds`);
   }
 }
+
+export type LinkProblem = 'unknown' | 'expired' | 'revoked';
+
+/**
+ * A site's link (join, readiness, calendar) that cannot be used: unknown is 404 (a typo or a
+ * guess: say nothing more), expired and revoked are 410 (the link was real; the page explains).
+ */
+export class InvalidLinkError extends DomainError {
+  constructor(readonly problem: LinkProblem) {
+    super(
+      problem === 'unknown' ? 404 : 410,
+      `link_${problem}`,
+      problem === 'unknown' ? 'This link is not valid' : problem === 'expired' ? 'This link has expired: the meeting is over' : 'This link has been withdrawn',
+    );
+  }
+}

@@ -9,8 +9,13 @@ export function createLogger(level: string): Logger {
     base: { service: 'hoinghi' },
     // Secrets that could reach a log line through a request or an error: never print them.
     redact: {
-      paths: ['*.password', '*.token', '*.joinToken', 'req.headers.cookie', 'headers.cookie', '*.passwordHash'],
+      paths: ['*.password', '*.token', '*.joinToken', 'req.headers.cookie', 'headers.cookie', '*.passwordHash', '*.tokens', '*.links'],
       censor: '[redacted]',
     },
   });
+}
+
+/** A request path fit for a log line: site links carry their secret in the path (/join/<token>). */
+export function redactLinkTokens(path: string): string {
+  return path.replace(/^\/(join|ready)\/[^/]+/, '/$1/[redacted]').replace(/([?&]token=)[^&]*/g, '$1[redacted]');
 }

@@ -1,13 +1,16 @@
 /**
  * `npm start`: parse the configuration, open (and migrate) the database, seed the administrative
- * tree if it is missing, make sure an admin exists, and serve http://localhost:3000.
+ * tree if it is missing, make sure an admin exists, serve http://localhost:3000, and run the
+ * invitation dispatcher (SMTP when SMTP_URL is set, else the local outbox folder).
  */
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
-import { createApp } from './app.ts';
+import { createApp, createServices } from './app.ts';
+import { InviteDispatcher, dispatcherOptionsFrom } from './invites/dispatcher.ts';
+import { createMailTransport } from './invites/mail-transport.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { parseConfig } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -42,9 +45,13 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  First admin account: ${admin.email}\n  Password (shown only now): ${admin.generatedPassword}\n\n`);
   }
 
-  const app = createApp(ctx);
+  const services = createServices(ctx);
+  const app = createApp(ctx, services);
+  const transport = createMailTransport(config, logger);
+  const dispatcher = new InviteDispatcher({ ctx, transport, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port }, 'hoinghi is listening');
+    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');
+    dispatcher.start();
   });
 
   let stopping = false;
@@ -53,6 +60,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    // In-flight sends finish and are recorded before the pool and the database go away.
+    await dispatcher.close();
+    await transport.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

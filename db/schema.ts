@@ -165,7 +165,11 @@ export const auditLog = pgTable(
 
 export const inviteMethod = pgEnum('invite_method', ['REQUEST', 'CANCEL']);
 export const inviteKind = pgEnum('invite_kind', ['invite', 'update', 'cancel', 'reminder']);
-export const inviteStatus = pgEnum('invite_status', ['queued', 'sending', 'sent', 'failed']);
+/**
+ * superseded: never sent because a later message to the same site made it pointless (a REQUEST
+ * overtaken by a newer SEQUENCE or a CANCEL; a reminder after the site answered).
+ */
+export const inviteStatus = pgEnum('invite_status', ['queued', 'sending', 'sent', 'failed', 'superseded']);
 
 /**
  * The transactional outbox: one row per message a site must receive, written in the same
@@ -195,9 +199,15 @@ export const invites = pgTable(
     messageId: text('message_id'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /**
+     * 0 for the message the meeting change caused; n for the secretariat's n-th deliberate resend
+     * of an already *sent* message (a failed row is re-queued in place instead). Part of the key,
+     * so automatic retries still cannot send one (meeting, site, sequence, kind) twice.
+     */
+    resend: integer('resend').notNull().default(0),
   },
   (t) => [
-    uniqueIndex('invites_delivery_uq').on(t.meetingId, t.siteId, t.sequence, t.kind),
+    uniqueIndex('invites_delivery_uq').on(t.meetingId, t.siteId, t.sequence, t.kind, t.resend),
     index('invites_due_idx').on(t.status, t.nextAttemptAt),
     index('invites_meeting_idx').on(t.meetingId),
   ],

@@ -15,6 +15,7 @@ import { listSites, listUnits } from '../api/units/service.ts';
 import { uuidParam } from '../api/validation.ts';
 import { loadAsset } from './assets.ts';
 import { describeError } from './error-messages.ts';
+import { invitePageRoutes } from './invite-routes.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { MeetingListPage, MeetingPage } from './pages/meetings.tsx';
 import { ScheduleFormPage, type ScheduleFormValues } from './pages/schedule-form.tsx';
@@ -24,7 +25,7 @@ function safeNext(next: string | undefined): string {
   return next && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/';
 }
 
-function pageUser(c: Context<AppEnv>, ...roles: Role[]): AuthenticatedUser | Response {
+export function pageUser(c: Context<AppEnv>, ...roles: Role[]): AuthenticatedUser | Response {
   const user = c.get('user');
   if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
   if (roles.length && user.role !== 'admin' && !roles.includes(user.role)) throw new ForbiddenError();
@@ -51,6 +52,8 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
     if (!asset) throw new NotFoundError('File', c.req.param('name'));
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'no-cache' });
   });
+
+  app.route('/', invitePageRoutes(ctx, services));
 
   app.get('/login', (c) => c.html(<LoginPage lang={c.get('lang')} next={safeNext(c.req.query('next'))} />));
 

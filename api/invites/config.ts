@@ -33,6 +33,25 @@ export const mailConfigSchema = z.object({
 });
 export type MailConfig = z.infer<typeof mailConfigSchema>;
 
+/** How the outbox dispatcher (dispatcher.ts) works through the invites table. */
+export const dispatcherConfigSchema = z.object({
+  /** Seconds between looks at the outbox when nothing woke the dispatcher (retries, reminders). */
+  INVITE_POLL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  /** Rows claimed per round trip. */
+  INVITE_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(25),
+  /**
+   * How long a claimed row belongs to this dispatcher. A row still 'sending' after its lease is
+   * taken to belong to a dead process and is claimed again, so keep it well above the time one
+   * batch takes at SMTP_RATE_PER_SECOND plus the SMTP timeouts.
+   */
+  INVITE_LEASE_SECONDS: z.coerce.number().positive().max(86_400).default(600),
+  /** Attempts before a transiently failing message is marked failed for the secretariat. */
+  INVITE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** Remind sites that have not confirmed this many hours before the start; 0 disables. */
+  REMINDER_HOURS_BEFORE: z.coerce.number().int().min(0).max(24 * 14).default(24),
+});
+export type DispatcherConfig = z.infer<typeof dispatcherConfigSchema>;
+
 /** MAIL_FROM as the organizer mailbox the calendar and e-mail composers take. */
 export function parseMailbox(value: string): Mailbox {
   const groups = MAILBOX_PATTERN.exec(value)?.groups;

@@ -31,7 +31,13 @@ export interface MeetingChange {
 }
 
 /** Called inside the meeting's transaction; throwing rolls the whole change back. */
-export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => Promise<void>;
+export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => void | Promise<void>;
+
+/**
+ * Called after the change committed (e.g. to wake the outbox dispatcher: a wake-up from inside
+ * the transaction could look before the rows are visible). Must not throw.
+ */
+export type MeetingCommittedListener = (change: MeetingChange) => void;
 
 export interface ConflictingMeeting {
   meetingId: string;
@@ -47,6 +53,7 @@ const MAX_SITES_LISTED_PER_CONFLICT = 20;
 
 export class MeetingService {
   private readonly listeners: MeetingChangeListener[] = [];
+  private readonly committedListeners: MeetingCommittedListener[] = [];
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -54,12 +61,16 @@ export class MeetingService {
     this.listeners.push(listener);
   }
 
+  onCommitted(listener: MeetingCommittedListener): void {
+    this.committedListeners.push(listener);
+  }
+
   async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
     const now = this.ctx.now();
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
 
     const id = randomUUID();
-    await this.ctx.db.transaction(async (tx) => {
+    const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       await assertActiveHost(tx, input.hostSiteId);
       const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
@@ -89,15 +100,16 @@ export class MeetingService {
         entityId: id,
         details: { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts },
       });
-      await this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, contentChanged: true, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
+      return this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, contentChanged: true, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
     });
+    this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
     return this.get(id);
   }
 
   async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser) {
     const now = this.ctx.now();
-    await this.ctx.db.transaction(async (tx) => {
+    const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       const current = await loadMeetingForChange(tx, id, now);
       const next = {
@@ -165,15 +177,16 @@ export class MeetingService {
           sequence: meeting!.sequence,
         },
       });
-      await this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
+      return this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
     });
+    this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
     return this.get(id);
   }
 
   async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser) {
     const now = this.ctx.now();
-    await this.ctx.db.transaction(async (tx) => {
+    const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       await loadMeetingForChange(tx, id, now);
       const [meeting] = await tx
@@ -183,8 +196,9 @@ export class MeetingService {
         .returning();
       const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
       await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'meeting.cancel', entity: 'meeting', entityId: id, details: { reason: reason ?? null, sequence: meeting!.sequence } });
-      await this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, contentChanged: true, addedSiteIds: [], removedSiteIds: [], siteIds });
+      return this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, contentChanged: true, addedSiteIds: [], removedSiteIds: [], siteIds });
     });
+    this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
     return this.get(id);
   }
@@ -219,8 +233,19 @@ export class MeetingService {
     return rows.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) }));
   }
 
-  private async notify(tx: Transaction, change: MeetingChange): Promise<void> {
+  private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
     for (const listener of this.listeners) await listener(tx, change);
+    return change;
+  }
+
+  private committed(change: MeetingChange): void {
+    for (const listener of this.committedListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.ctx.logger.error({ err: error, meetingId: change.meeting.id }, 'after-commit listener failed');
+      }
+    }
   }
 }
 

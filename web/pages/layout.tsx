@@ -24,6 +24,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
           <nav>
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
+            {props.user && props.user.role !== 'leader' && <a href="/outbox">{t('outboxNav')}</a>}
           </nav>
           <div class="account">
             <a href={`?lang=${props.lang === 'vi' ? 'en' : 'vi'}`} class="lang">

@@ -81,6 +81,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
           </>
         )}
       </dl>
+      <p><a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a></p>
       {canChange && (
         <form method="post" action={`/meetings/${m.id}/cancel`} class="inline">
           <button type="submit" class="danger">

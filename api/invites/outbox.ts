@@ -1,0 +1,209 @@
+/**
+ * The invitation outbox: which messages a meeting change owes to which sites, written as
+ * `invites` rows inside the meeting's own transaction (so a committed change always has its
+ * messages, and a refused one has none), and the secretariat's re-queueing of them.
+ * Sending is dispatcher.ts's job; this module only writes rows and rings the wake-up bell.
+ *
+ *   created                 REQUEST invite  to every site, host included
+ *   updated, content        REQUEST update  to every remaining site, REQUEST invite to added sites,
+ *                           CANCEL cancel   to removed sites
+ *   updated, membership     REQUEST invite  to added sites, CANCEL cancel to removed sites
+ *   cancelled               CANCEL cancel   to every site
+ *
+ * Removed sites' links are revoked in the same transaction, and all links of a cancelled meeting.
+ */
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor, Transaction } from '../../db/client.js';
+import { auditLog, invites, meetings, sites } from '../../db/schema.js';
+import type { AppContext, AuthenticatedUser } from '../context.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { MeetingChange, MeetingService } from '../meetings/service.js';
+import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.js';
+
+export type InviteRow = typeof invites.$inferSelect;
+type InviteInsert = typeof invites.$inferInsert;
+type Planned = Pick<InviteInsert, 'siteId' | 'method' | 'kind'>;
+
+/** lastError of a row that could not even be queued; the secretariat page translates it. */
+export const NO_CONTACT_EMAIL = 'no contact e-mail address for this site';
+
+// Rows per INSERT: 1,000 rows × 11 columns stays far below PostgreSQL's 65,535 parameters.
+const INSERT_CHUNK = 1000;
+
+const emailSchema = z.email();
+
+/** A site's usable mailboxes: trimmed, valid, each once (the first is the calendar ATTENDEE). */
+export function recipientsOf(contactEmails: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of contactEmails) {
+    const email = raw.trim();
+    if (!emailSchema.safeParse(email).success || seen.has(email.toLowerCase())) continue;
+    seen.add(email.toLowerCase());
+    out.push(email);
+  }
+  return out;
+}
+
+function plan(change: MeetingChange): Planned[] {
+  switch (change.kind) {
+    case 'created':
+      return change.siteIds.map((siteId) => ({ siteId, method: 'REQUEST', kind: 'invite' }));
+    case 'cancelled':
+      return change.siteIds.map((siteId) => ({ siteId, method: 'CANCEL', kind: 'cancel' }));
+    case 'updated': {
+      if (!change.sequenceRaised) return [];
+      const added = new Set(change.addedSiteIds);
+      const out: Planned[] = [];
+      for (const siteId of change.siteIds) {
+        if (added.has(siteId)) out.push({ siteId, method: 'REQUEST', kind: 'invite' });
+        else if (change.contentChanged) out.push({ siteId, method: 'REQUEST', kind: 'update' });
+      }
+      for (const siteId of change.removedSiteIds) out.push({ siteId, method: 'CANCEL', kind: 'cancel' });
+      return out;
+    }
+    default: {
+      const unreachable: never = change.kind;
+      throw new Error(`unknown meeting change ${String(unreachable)}`);
+    }
+  }
+}
+
+async function contactsOf(db: Executor, siteIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < siteIds.length; i += 5000) {
+    const rows = await db.select({ id: sites.id, contactEmails: sites.contactEmails }).from(sites).where(inArray(sites.id, siteIds.slice(i, i + 5000)));
+    for (const row of rows) out.set(row.id, recipientsOf(row.contactEmails));
+  }
+  return out;
+}
+
+export interface ResendInput {
+  siteIds?: string[] | undefined;
+  failedOnly?: boolean | undefined;
+}
+
+export interface ResendResult {
+  /** Failed messages put back in the queue (attempts reset). */
+  requeued: number;
+  /** Sent messages queued once more as a deliberate resend. */
+  resent: number;
+  /** Sites whose latest message is still queued or being sent: nothing to do. */
+  alreadyPending: number;
+  /** Sites still without a usable e-mail address: they stay failed. */
+  withoutAddress: number;
+}
+
+export class InviteOutbox {
+  private readonly wakeListeners = new Set<() => void>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    meetings: MeetingService,
+  ) {
+    meetings.onChange((tx, change) => this.enqueueForChange(tx, change));
+    meetings.onCommitted(() => this.wake());
+  }
+
+  /** The dispatcher subscribes here to hear about new rows at once; returns the unsubscribe. */
+  onEnqueued(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  wake(): void {
+    for (const listener of this.wakeListeners) listener();
+  }
+
+  /** The MeetingChangeListener: runs inside the meeting's transaction. */
+  async enqueueForChange(tx: Transaction, change: MeetingChange): Promise<void> {
+    const now = this.ctx.now();
+    const meeting = change.meeting;
+    if (change.kind === 'cancelled') await revokeMeetingTokens(tx, meeting.id, now);
+    if (change.removedSiteIds.length) await revokeMeetingTokens(tx, meeting.id, now, change.removedSiteIds);
+    if (change.kind === 'updated' && change.contentChanged) await moveMeetingTokenExpiry(tx, meeting.id, meeting.endsAt);
+
+    const planned = plan(change);
+    if (planned.length === 0) return;
+    const contacts = await contactsOf(tx, [...new Set(planned.map((p) => p.siteId))]);
+    const rows: InviteInsert[] = planned.map((p) => {
+      const recipients = contacts.get(p.siteId) ?? [];
+      return {
+        ...p,
+        meetingId: meeting.id,
+        sequence: meeting.sequence,
+        recipients,
+        // A site nobody can write to is recorded, not skipped: the secretariat must see it.
+        ...(recipients.length === 0 ? { status: 'failed' as const, lastError: NO_CONTACT_EMAIL } : {}),
+        // The app's clock, not the database's: tests pin time, and retries compare against it.
+        nextAttemptAt: now,
+      };
+    });
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await tx.insert(invites).values(rows.slice(i, i + INSERT_CHUNK)).onConflictDoNothing();
+    }
+    this.ctx.logger.info({ meetingId: meeting.id, sequence: meeting.sequence, change: change.kind, queued: rows.length }, 'invitations queued');
+  }
+
+  /**
+   * Sends a site's latest message again. The unique key forbids a second row for the same
+   * (meeting, site, sequence, kind), so: a *failed* row is reset to queued in place (it was never
+   * delivered, so "at most one successful send" still holds) with its recipients re-read from the
+   * site (the secretariat may just have fixed the address); a *sent* row, unless failedOnly, gets
+   * a sibling row with resend = n + 1 — a deliberate second copy with its own Message-ID, because
+   * a receiver that de-duplicated the first would otherwise drop it again.
+   */
+  async resend(meetingId: string, input: ResendInput, actor: AuthenticatedUser): Promise<ResendResult> {
+    const now = this.ctx.now();
+    const result = await this.ctx.db.transaction(async (tx) => {
+      const [meeting] = await tx.select({ id: meetings.id }).from(meetings).where(eq(meetings.id, meetingId)).limit(1);
+      if (!meeting) throw new NotFoundError('Meeting', meetingId);
+      const conditions = [eq(invites.meetingId, meetingId), ne(invites.kind, 'reminder'), ne(invites.status, 'superseded')];
+      if (input.siteIds) conditions.push(inArray(invites.siteId, input.siteIds));
+      const rows = await tx
+        .select()
+        .from(invites)
+        .where(and(...conditions))
+        .orderBy(asc(invites.siteId), desc(invites.sequence), desc(invites.resend))
+        .for('update');
+      const latest = new Map<string, InviteRow>();
+      for (const row of rows) if (!latest.has(row.siteId)) latest.set(row.siteId, row);
+      const unknown = (input.siteIds ?? []).filter((siteId) => !latest.has(siteId));
+      if (unknown.length) throw new ValidationError('Some sites have no invitation in this meeting', { siteIds: unknown });
+
+      const counts: ResendResult = { requeued: 0, resent: 0, alreadyPending: 0, withoutAddress: 0 };
+      const targets = [...latest.values()].filter((row) => row.status === 'failed' || (row.status === 'sent' && !input.failedOnly));
+      counts.alreadyPending = [...latest.values()].filter((row) => row.status === 'queued' || row.status === 'sending').length;
+      const contacts = await contactsOf(tx, targets.map((row) => row.siteId));
+      const copies: InviteInsert[] = [];
+      for (const row of targets) {
+        const recipients = contacts.get(row.siteId) ?? [];
+        if (recipients.length === 0) {
+          counts.withoutAddress++;
+          await tx.update(invites).set({ recipients, lastError: NO_CONTACT_EMAIL }).where(eq(invites.id, row.id));
+          continue;
+        }
+        if (row.status === 'failed') {
+          counts.requeued++;
+          await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
+        } else {
+          counts.resent++;
+          copies.push({ meetingId, siteId: row.siteId, sequence: row.sequence, method: row.method, kind: row.kind, recipients, resend: row.resend + 1, nextAttemptAt: now });
+        }
+      }
+      for (let i = 0; i < copies.length; i += INSERT_CHUNK) await tx.insert(invites).values(copies.slice(i, i + INSERT_CHUNK));
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'invites.resend',
+        entity: 'meeting',
+        entityId: meetingId,
+        details: { siteCount: input.siteIds?.length ?? null, failedOnly: input.failedOnly ?? false, ...counts },
+      });
+      return counts;
+    });
+    this.ctx.logger.info({ meetingId, actorUserId: actor.id, ...result }, 'invitations re-queued');
+    if (result.requeued + result.resent > 0) this.wake();
+    return result;
+  }
+}

@@ -1,0 +1,27 @@
+/** /api/meetings/:id/invites: the secretariat's view of delivery and readiness, and resending. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv, AppContext } from '../context.js';
+import { requireRole } from '../auth/middleware.js';
+import { parseJsonBody, parseParam, uuidParam } from '../validation.js';
+import { meetingDeliveryStatus } from './delivery-status.js';
+import type { InviteOutbox } from './outbox.js';
+
+export const resendInput = z.object({
+  /** Only these sites; all sites of the meeting when absent. */
+  siteIds: z.array(z.uuid()).min(1).max(10_000).optional(),
+  /** Only messages that failed; otherwise sent ones are sent once more too. */
+  failedOnly: z.boolean().optional(),
+});
+
+export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
+  return new Hono<AppEnv>()
+    .get('/meetings/:id/invites', requireRole('secretariat', 'leader'), async (c) =>
+      c.json(await meetingDeliveryStatus(ctx.db, parseParam(c.req.param('id'), uuidParam, 'meeting id'))),
+    )
+    .post('/meetings/:id/invites/resend', requireRole('secretariat'), async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      const input = await parseJsonBody(c, resendInput);
+      return c.json(await outbox.resend(id, input, c.get('user')!));
+    });
+}

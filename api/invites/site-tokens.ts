@@ -1,0 +1,155 @@
+/**
+ * The unguessable links a site receives: join (the live meeting), readiness (the no-account
+ * confirmation page) and calendar (a site's subscription feed). A token is 256 random bits in
+ * base64url; only its SHA-256 is stored, so a copy of the database cannot be turned into links.
+ *
+ * Because the stored hash cannot be turned back into a link, every message mints fresh tokens
+ * when it is rendered; all tokens of a (meeting, site) are revoked together when the site is
+ * removed or the meeting cancelled, and expire when the meeting ends (moved with the meeting).
+ *
+ * Tokens are secrets: never put one in a log line or an error message.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { siteTokens } from '../../db/schema.js';
+import { InvalidLinkError } from '../errors.js';
+
+export type SiteTokenPurpose = (typeof siteTokens.$inferSelect)['purpose'];
+
+const TOKEN_BYTES = 32;
+// 32 bytes in base64url without padding.
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashSiteToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function newToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+export interface VerifiedSiteToken {
+  /** Null for a calendar token, which belongs to a site, not a meeting. */
+  meetingId: string | null;
+  siteId: string;
+  expiresAt: Date | null;
+}
+
+/**
+ * Mints one token per purpose for a site in a meeting, valid until `expiresAt` (the meeting's
+ * end). One insert for all of them.
+ */
+export async function mintMeetingTokens<P extends 'join' | 'readiness'>(
+  db: Executor,
+  grant: { meetingId: string; siteId: string; expiresAt: Date; purposes: readonly P[] },
+): Promise<Record<P, string>> {
+  const tokens = grant.purposes.map((purpose) => ({ purpose, token: newToken() }));
+  await db.insert(siteTokens).values(
+    tokens.map(({ purpose, token }) => ({ tokenHash: hashSiteToken(token), purpose, meetingId: grant.meetingId, siteId: grant.siteId, expiresAt: grant.expiresAt })),
+  );
+  return Object.fromEntries(tokens.map(({ purpose, token }) => [purpose, token])) as Record<P, string>;
+}
+
+/**
+ * The join/readiness tokens a calendar feed shows for one meeting, derived from the feed's own
+ * token (HMAC-SHA256, 256 bits) instead of drawn at random: calendar apps re-fetch a feed every
+ * hour, and random tokens would add rows on every fetch. The same feed token always yields the
+ * same links, and their rows are inserted once (a revoked one stays revoked).
+ */
+export async function derivedMeetingTokens(
+  db: Executor,
+  feedToken: string,
+  grant: { meetingId: string; siteId: string; expiresAt: Date },
+): Promise<{ join: string; readiness: string }> {
+  const derive = (purpose: string) => createHmac('sha256', feedToken).update(`${grant.meetingId}:${purpose}`).digest('base64url');
+  const tokens = { join: derive('join'), readiness: derive('readiness') };
+  await db
+    .insert(siteTokens)
+    .values(
+      (['join', 'readiness'] as const).map((purpose) => ({
+        tokenHash: hashSiteToken(tokens[purpose]),
+        purpose,
+        meetingId: grant.meetingId,
+        siteId: grant.siteId,
+        expiresAt: grant.expiresAt,
+      })),
+    )
+    .onConflictDoNothing();
+  return tokens;
+}
+
+/**
+ * A join and a readiness token for each message of a batch, in one INSERT per 500 messages:
+ * the dispatcher renders a whole batch before it sends any of it.
+ */
+export async function mintMessageLinkTokens(
+  db: Executor,
+  grants: Array<{ meetingId: string; siteId: string; expiresAt: Date }>,
+): Promise<Array<{ join: string; readiness: string }>> {
+  const tokens = grants.map(() => ({ join: newToken(), readiness: newToken() }));
+  const rows = grants.flatMap((grant, i) =>
+    (['join', 'readiness'] as const).map((purpose) => ({ tokenHash: hashSiteToken(tokens[i]![purpose]), purpose, meetingId: grant.meetingId, siteId: grant.siteId, expiresAt: grant.expiresAt })),
+  );
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(siteTokens).values(rows.slice(i, i + 1000));
+  return tokens;
+}
+
+/** A calendar subscription token for a site: no meeting, no expiry, revocable. */
+export async function mintCalendarToken(db: Executor, siteId: string): Promise<string> {
+  const token = newToken();
+  await db.insert(siteTokens).values({ tokenHash: hashSiteToken(token), purpose: 'calendar', meetingId: null, siteId, expiresAt: null });
+  return token;
+}
+
+/**
+ * Who a token speaks for, or InvalidLinkError: unknown (also for a token of another purpose, so a
+ * readiness link cannot be used to join), expired, or revoked.
+ */
+export async function verifySiteToken(db: Executor, token: string, purpose: SiteTokenPurpose, now: Date): Promise<VerifiedSiteToken> {
+  if (!TOKEN_PATTERN.test(token)) throw new InvalidLinkError('unknown');
+  const [row] = await db
+    .select({ meetingId: siteTokens.meetingId, siteId: siteTokens.siteId, expiresAt: siteTokens.expiresAt, revokedAt: siteTokens.revokedAt })
+    .from(siteTokens)
+    .where(and(eq(siteTokens.tokenHash, hashSiteToken(token)), eq(siteTokens.purpose, purpose)))
+    .limit(1);
+  if (!row) throw new InvalidLinkError('unknown');
+  if (row.revokedAt) throw new InvalidLinkError('revoked');
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) throw new InvalidLinkError('expired');
+  return { meetingId: row.meetingId, siteId: row.siteId, expiresAt: row.expiresAt };
+}
+
+/** Revokes every live token of a meeting, or of some of its sites. */
+export async function revokeMeetingTokens(db: Executor, meetingId: string, now: Date, siteIds?: string[]): Promise<void> {
+  const conditions: SQL[] = [eq(siteTokens.meetingId, meetingId), isNull(siteTokens.revokedAt)];
+  if (siteIds) {
+    if (siteIds.length === 0) return;
+    conditions.push(inArray(siteTokens.siteId, siteIds));
+  }
+  await db.update(siteTokens).set({ revokedAt: now }).where(and(...conditions));
+}
+
+/** Revokes a site's calendar subscription links (when the secretariat rotates them). */
+export async function revokeCalendarTokens(db: Executor, siteId: string, now: Date): Promise<void> {
+  await db
+    .update(siteTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(siteTokens.siteId, siteId), eq(siteTokens.purpose, 'calendar'), isNull(siteTokens.revokedAt)));
+}
+
+/** A rescheduled meeting's links stay valid until its new end. */
+export async function moveMeetingTokenExpiry(db: Executor, meetingId: string, endsAt: Date): Promise<void> {
+  await db
+    .update(siteTokens)
+    .set({ expiresAt: endsAt })
+    .where(and(eq(siteTokens.meetingId, meetingId), isNull(siteTokens.revokedAt)));
+}
+
+/** The links as they appear in messages. */
+export function siteLinks(publicUrl: string, tokens: { join: string; readiness: string }): { join: string; readiness: string } {
+  return { join: `${publicUrl}/join/${tokens.join}`, readiness: `${publicUrl}/ready/${tokens.readiness}` };
+}
+
+export function calendarFeedUrl(publicUrl: string, siteId: string, token: string): string {
+  return `${publicUrl}/calendar/sites/${siteId}.ics?token=${token}`;
+}

@@ -3,10 +3,10 @@
  * `/meetings/:id/console` (the host hall, a signed-in secretariat). Only the page shells are
  * served here; media and signaling go through the SFU's `/ws`.
  *
- * The app passes in the two lookups the shells need, so this router knows nothing of how
- * tokens are stored or verified:
+ * The router takes the two lookups the shells need; conferencePageLookups(ctx) gives the app's
+ * own (site tokens, meetings), tests may pass others:
  *
- *   app.route('/', conferencePages({ resolveJoinToken, consoleFacts }));
+ *   app.route('/', conferencePages(conferencePageLookups(ctx)));
  *
  * A join token is a secret: it never reaches a log line from here (errors are logged without
  * the path), the page asks for `no-referrer`, and the browser sends it only inside the `join`
@@ -14,9 +14,10 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../api/context.ts';
-import { ForbiddenError } from '../api/errors.ts';
-import type { MeetingDetail } from '../api/meetings/service.ts';
+import type { AppContext, AppEnv } from '../api/context.ts';
+import { ForbiddenError, InvalidLinkError } from '../api/errors.ts';
+import { verifySiteToken } from '../api/invites/site-tokens.ts';
+import { getMeetingDetail, type MeetingDetail } from '../api/meetings/service.ts';
 import { uuidParam } from '../api/validation.ts';
 import { registerEntryPoint } from './assets.ts';
 import { conferenceTranslator } from './conference-texts.ts';
@@ -39,7 +40,10 @@ export interface ConsoleFacts {
 }
 
 export interface ConferencePageDeps {
-  /** What the commune's page shows for a join token; null for an unknown, expired or revoked one. */
+  /**
+   * What the commune's page shows for a join token; throws InvalidLinkError (or returns null)
+   * for an unknown, expired or revoked one.
+   */
   resolveJoinToken(token: string): Promise<JoinPageFacts | null>;
   /** The meeting the console runs; null if there is no such meeting (or it was cancelled). */
   consoleFacts(meetingId: string): Promise<ConsoleFacts | null>;
@@ -55,6 +59,28 @@ export function meetingFacts(detail: MeetingDetail): MeetingFacts {
     startsAt: new Date(detail.startsAt),
     endsAt: new Date(detail.endsAt),
     sites: detail.participants.map((p) => ({ siteId: p.siteId, name: p.name })),
+  };
+}
+
+/** The app's lookups: join tokens from site_tokens, meetings from the database. */
+export function conferencePageLookups(ctx: AppContext): ConferencePageDeps {
+  const liveMeeting = async (meetingId: string | null) => {
+    const detail = meetingId ? await getMeetingDetail(ctx.db, meetingId) : null;
+    return detail && detail.status === 'scheduled' ? detail : null;
+  };
+  return {
+    async resolveJoinToken(token) {
+      const verified = await verifySiteToken(ctx.db, token, 'join', ctx.now());
+      const detail = await liveMeeting(verified.meetingId);
+      if (!detail) throw new InvalidLinkError('revoked');
+      const site = detail.participants.find((p) => p.siteId === verified.siteId);
+      if (!site) throw new InvalidLinkError('revoked');
+      return { meeting: meetingFacts(detail), siteName: site.name };
+    },
+    async consoleFacts(meetingId) {
+      const detail = await liveMeeting(meetingId);
+      return detail ? { meeting: meetingFacts(detail), invitedCount: detail.participantCount - 1 } : null;
+    },
   };
 }
 
@@ -81,9 +107,15 @@ export function conferencePages(deps: ConferencePageDeps) {
       try {
         facts = await deps.resolveJoinToken(token);
       } catch (err) {
-        // Logged without the path: it holds the token.
-        c.get('log').error({ err }, 'join token lookup failed');
-        return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('unavailable')} />, 503);
+        if (err instanceof InvalidLinkError && err.problem !== 'unknown') {
+          const message = t(err.problem === 'expired' ? 'linkExpired' : 'linkRevoked');
+          return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={message} />, 410);
+        }
+        if (!(err instanceof InvalidLinkError)) {
+          // Logged without the path: it holds the token.
+          c.get('log').error({ err }, 'join token lookup failed');
+          return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('unavailable')} />, 503);
+        }
       }
     }
     if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('invalidLink')} />, 404);

@@ -103,6 +103,11 @@ const texts = {
     vi: 'Đường dẫn tham dự không đúng hoặc đã hết hạn. Liên hệ văn phòng để được cấp lại.',
     en: 'This invitation link is wrong or has expired. Ask the secretariat for a new one.',
   },
+  linkExpired: { vi: 'Cuộc họp đã kết thúc nên đường dẫn tham dự đã hết hạn.', en: 'The meeting is over, so this link has expired.' },
+  linkRevoked: {
+    vi: 'Đường dẫn tham dự đã bị thu hồi (cuộc họp bị hủy hoặc điểm cầu không còn trong danh sách). Liên hệ văn phòng nếu cần.',
+    en: 'This link was withdrawn (the meeting was cancelled or the site removed). Ask the secretariat if needed.',
+  },
   unavailable: { vi: 'Hệ thống đang bận, vui lòng thử lại sau ít phút.', en: 'The system is busy; please try again in a few minutes.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

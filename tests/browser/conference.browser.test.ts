@@ -4,26 +4,29 @@
  * the communes, the floor opens one commune's microphone to the others, and closing a tab
  * closes that commune's attendance interval as `left`.
  *
- * Until the app wires the SFU itself, the test composes it: createSfu with an authenticator
- * over a small token table, attached to the served app, and the conference pages mounted with
- * lookups over the same table. The meeting itself is scheduled through the API.
+ * The meeting is scheduled through the API and the communes follow real join links (minted in
+ * site_tokens). Until the app wires the SFU itself, the test composes it: createSfu with an
+ * authenticator that applies the app's rules (join token, or the secretariat's session cookie)
+ * and an in-memory recorder, attached to the served app.
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { findSessionUser, SESSION_COOKIE } from '../../api/auth/sessions.ts';
+import { InvalidLinkError } from '../../api/errors.ts';
+import { mintMeetingTokens, verifySiteToken } from '../../api/invites/site-tokens.ts';
+import { getMeetingDetail } from '../../api/meetings/service.ts';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { createSfu, type Sfu } from '../../sfu/index.ts';
 import { forbidden, unauthorized } from '../../sfu/errors.ts';
 import type { AuthRequest, SignalingAuthenticator, SiteIdentity } from '../../sfu/signaling.ts';
 import { MemoryRecorder, silentLog, testConfig } from '../../sfu/test-fixtures.ts';
-import { conferencePages, meetingFacts, type MeetingFacts } from '../../web/conference-routes.tsx';
+import { meetingFacts, type MeetingFacts } from '../../web/conference-routes.tsx';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { launchBrowser, serveApp, type RunningServer } from '../support/browser.ts';
 
 interface Invite {
   token: string;
-  meetingId: string;
   siteId: string;
   siteName: string;
 }
@@ -34,28 +37,31 @@ let browser: Browser;
 let sfu: Sfu;
 const recorder = new MemoryRecorder();
 let contexts: BrowserContext[] = [];
-const meetings = new Map<string, MeetingFacts>();
-const invites = new Map<string, Invite>();
 
-/** The rules the app's authenticator will have, over an in-memory table. */
+/** The app's rules: a commune by its join token, the host by a secretariat's session. */
 const authenticator: SignalingAuthenticator = {
   async authenticate(req: AuthRequest): Promise<SiteIdentity> {
+    const now = t.ctx.now();
     if (req.joinToken !== undefined) {
-      const invite = invites.get(req.joinToken);
-      if (!invite) throw unauthorized('unknown join token');
-      const meeting = meetings.get(invite.meetingId)!;
-      const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
-      return { meetingId: meeting.meetingId, siteId: invite.siteId, siteName: invite.siteName, role: 'participant', validUntil };
+      const verified = await verifySiteToken(t.ctx.db, req.joinToken, 'join', now).catch((err: unknown) => {
+        throw err instanceof InvalidLinkError ? unauthorized('join link not valid') : err;
+      });
+      const detail = verified.meetingId ? await getMeetingDetail(t.ctx.db, verified.meetingId) : null;
+      const site = detail?.participants.find((p) => p.siteId === verified.siteId);
+      if (!detail || !site) throw unauthorized('join link not valid');
+      return { meetingId: detail.id, siteId: site.siteId, siteName: site.name, role: 'participant', validUntil: verified.expiresAt ?? new Date(detail.endsAt) };
     }
-    if (!req.cookieHeader?.includes(t.cookies.secretariat)) throw unauthorized('no session');
-    const meeting = req.meetingId ? meetings.get(req.meetingId) : undefined;
-    if (!meeting) throw forbidden('not the host of this meeting');
-    const validUntil = new Date(meeting.endsAt.getTime() + 3600_000);
-    return { meetingId: meeting.meetingId, siteId: meeting.hostSiteId, siteName: meeting.hostSiteName, role: 'host', validUntil };
+    const session = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(req.cookieHeader ?? '')?.[1];
+    const user = session ? await findSessionUser(t.ctx.db, session, now) : null;
+    if (!user) throw unauthorized('no session');
+    if (user.role !== 'secretariat' && user.role !== 'admin') throw forbidden('not a secretariat');
+    const detail = req.meetingId ? await getMeetingDetail(t.ctx.db, req.meetingId) : null;
+    if (!detail) throw forbidden('no such meeting');
+    return { meetingId: detail.id, siteId: detail.hostSite.id, siteName: detail.hostSite.name, role: 'host', validUntil: new Date(detail.endsAt) };
   },
 };
 
-/** Schedules a meeting of the Quảng Trị hall with `communeCount` communes through the API, and invites them. */
+/** Schedules a meeting of the Quảng Trị hall with `communeCount` communes through the API, with a join link each. */
 async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; invites: Invite[] }> {
   const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
   const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
@@ -67,31 +73,16 @@ async function scheduleMeeting(title: string, communeCount: number): Promise<{ m
   });
   expect(created.status).toBe(201);
   const meeting = meetingFacts(await t.services.meetings.get(created.body.id));
-  meetings.set(meeting.meetingId, meeting);
-  const list = communes.map((c) => ({ token: randomUUID().replaceAll('-', ''), meetingId: meeting.meetingId, siteId: c.id, siteName: c.name }));
-  for (const invite of list) invites.set(invite.token, invite);
-  return { meeting, invites: list };
+  const invites: Invite[] = [];
+  for (const c of communes) {
+    const { join } = await mintMeetingTokens(t.ctx.db, { meetingId: meeting.meetingId, siteId: c.id, expiresAt: endsAt, purposes: ['join'] });
+    invites.push({ token: join, siteId: c.id, siteName: c.name });
+  }
+  return { meeting, invites };
 }
 
 beforeAll(async () => {
-  t = await createTestApp('postgres', {
-    provinces: ['44'],
-    realClock: true,
-    mount: (app) =>
-      app.route(
-        '/',
-        conferencePages({
-          resolveJoinToken: async (token) => {
-            const invite = invites.get(token);
-            return invite ? { meeting: meetings.get(invite.meetingId)!, siteName: invite.siteName } : null;
-          },
-          consoleFacts: async (id) => {
-            const meeting = meetings.get(id);
-            return meeting ? { meeting, invitedCount: meeting.sites.length - 1 } : null;
-          },
-        }),
-      ),
-  });
+  t = await createTestApp('postgres', { provinces: ['44'], realClock: true });
   server = await serveApp(t.app.fetch);
   sfu = await createSfu({
     config: testConfig(20800, { SFU_WORKERS: '1' }),
@@ -282,7 +273,7 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
 });
 
 it('refuses an unknown invite link with a readable page', async () => {
-  const response = await t.app.request('/join/not-a-real-token');
+  const response = await t.app.request(`/join/${'x'.repeat(43)}`);
   expect(response.status).toBe(404);
   expect(response.headers.get('cache-control')).toBe('no-store');
   const html = await response.text();

@@ -36,8 +36,6 @@ export interface TestAppOptions {
   config?: Record<string, string>;
   /** Follow the real clock instead of TEST_NOW (tests with a browser, whose clock is real). */
   realClock?: boolean;
-  /** Add routes to the app before its first request (Hono's router is fixed after that). */
-  mount?: (app: ReturnType<typeof createApp>, ctx: AppContext, services: AppServices) => void;
 }
 
 export async function createTestApp(driver: Driver, options: TestAppOptions = {}): Promise<TestApp> {
@@ -48,7 +46,6 @@ export async function createTestApp(driver: Driver, options: TestAppOptions = {}
   const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => clock.now };
   const services = createServices(ctx);
   const app = createApp(ctx, services);
-  options.mount?.(app, ctx, services);
   await seedAdministrativeTree(database.db, options.provinces ? { provinceCodes: options.provinces } : {});
 
   const request: TestApp['request'] = async (method, path, opts = {}) => {

@@ -11,6 +11,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadUser } from './auth/middleware.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
+import { attendanceRoutes } from './attendance/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { redactLinkTokens } from './logger.ts';
@@ -21,6 +22,7 @@ import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
 import { MeetingService } from './meetings/service.ts';
 import { unitRoutes } from './units/routes.ts';
+import { attendancePages } from '../web/attendance-routes.tsx';
 import { conferencePageLookups, conferencePages } from '../web/conference-routes.tsx';
 import { pageRoutes } from '../web/routes.tsx';
 import { chooseLang } from '../web/i18n.ts';
@@ -92,6 +94,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', calendarFeedRoutes(ctx));
   // The live meeting pages: /join/:token (communes) and /meetings/:id/console (the host).
   app.route('/', conferencePages(conferencePageLookups(ctx)));
+  app.route('/api', attendanceRoutes(ctx));
+  app.route('/', attendancePages(ctx));
   app.route('/', pageRoutes(ctx, services));
 
   app.notFound((c) => {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { databaseConfigSchema } from '../db/config.ts';
 import { dispatcherConfigSchema, mailConfigSchema } from './invites/config.ts';
+import { attendanceConfigSchema } from './attendance/config.ts';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -35,7 +36,8 @@ export const appConfigSchema = z
   })
   .extend(databaseConfigSchema.shape)
   .extend(mailConfigSchema.shape)
-  .extend(dispatcherConfigSchema.shape);
+  .extend(dispatcherConfigSchema.shape)
+  .extend(attendanceConfigSchema.shape);
 
 export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string };
 

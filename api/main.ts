@@ -11,6 +11,7 @@ import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp, createServices } from './app.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from './invites/dispatcher.ts';
 import { createMailTransport } from './invites/mail-transport.ts';
+import { scheduleAttendanceRetention } from './attendance/retention.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { parseConfig } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const app = createApp(ctx, services);
   const transport = createMailTransport(config, logger);
   const dispatcher = new InviteDispatcher({ ctx, transport, outbox: services.invites, options: dispatcherOptionsFrom(config) });
+  const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');
     dispatcher.start();
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     // In-flight sends finish and are recorded before the pool and the database go away.
     await dispatcher.close();
     await transport.close();
+    await retention.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -31,10 +31,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function serveApp(fetch: (request: Request) => Response | Promise<Response>): Promise<RunningServer> {
+export async function serveApp(fetch: (request: Request) => Response | Promise<Response>, port = 0): Promise<RunningServer> {
   let server!: ServerType;
   const address = await new Promise<AddressInfo>((resolve) => {
-    server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info));
+    server = serve({ fetch, port, hostname: '127.0.0.1' }, (info) => resolve(info));
   });
   let closed: Promise<void> | undefined;
   return {

@@ -1,65 +1,34 @@
 /**
- * A live meeting in Debian's Chromium: the host console and three communes join through their
- * pages, over real mediasoup workers. Each commune decodes the host's video, the host decodes
- * the communes, the floor opens one commune's microphone to the others, and closing a tab
- * closes that commune's attendance interval as `left`.
+ * A live meeting in Debian's Chromium against the whole app (HTTP, the SFU on real mediasoup
+ * workers, PostgreSQL): the host console and three communes join through their pages. Each
+ * commune decodes the host's video, the host decodes the communes, the floor opens one
+ * commune's microphone to the others, and closing a tab closes that commune's attendance
+ * interval as `left` in attendance_events.
  *
- * The meeting is scheduled through the API and the communes follow real join links (minted in
- * site_tokens). Until the app wires the SFU itself, the test composes it: createSfu with an
- * authenticator that applies the app's rules (join token, or the secretariat's session cookie)
- * and an in-memory recorder, attached to the served app.
+ * The meeting is scheduled through the API; communes follow join links minted the way the
+ * invitation dispatcher mints them; the host console runs on the secretariat's session.
  */
-import type { Server } from 'node:http';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { findSessionUser, SESSION_COOKIE } from '../../api/auth/sessions.ts';
-import { InvalidLinkError } from '../../api/errors.ts';
-import { mintMeetingTokens, verifySiteToken } from '../../api/invites/site-tokens.ts';
-import { getMeetingDetail } from '../../api/meetings/service.ts';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
-import { createSfu, type Sfu } from '../../sfu/index.ts';
-import { forbidden, unauthorized } from '../../sfu/errors.ts';
-import type { AuthRequest, SignalingAuthenticator, SiteIdentity } from '../../sfu/signaling.ts';
-import { MemoryRecorder, silentLog, testConfig } from '../../sfu/test-fixtures.ts';
+import { attendanceEvents } from '../../db/schema.ts';
 import { meetingFacts, type MeetingFacts } from '../../web/conference-routes.tsx';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { launchBrowser, serveApp, type RunningServer } from '../support/browser.ts';
+import type { TestApp } from '../support/app.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { startLiveTestServer, type LiveTestServer } from '../support/live.ts';
 
 interface Invite {
-  token: string;
+  /** The join link's path, /join/<token>. */
+  path: string;
   siteId: string;
   siteName: string;
 }
 
+let live: LiveTestServer;
 let t: TestApp;
-let server: RunningServer;
 let browser: Browser;
-let sfu: Sfu;
-const recorder = new MemoryRecorder();
 let contexts: BrowserContext[] = [];
-
-/** The app's rules: a commune by its join token, the host by a secretariat's session. */
-const authenticator: SignalingAuthenticator = {
-  async authenticate(req: AuthRequest): Promise<SiteIdentity> {
-    const now = t.ctx.now();
-    if (req.joinToken !== undefined) {
-      const verified = await verifySiteToken(t.ctx.db, req.joinToken, 'join', now).catch((err: unknown) => {
-        throw err instanceof InvalidLinkError ? unauthorized('join link not valid') : err;
-      });
-      const detail = verified.meetingId ? await getMeetingDetail(t.ctx.db, verified.meetingId) : null;
-      const site = detail?.participants.find((p) => p.siteId === verified.siteId);
-      if (!detail || !site) throw unauthorized('join link not valid');
-      return { meetingId: detail.id, siteId: site.siteId, siteName: site.name, role: 'participant', validUntil: verified.expiresAt ?? new Date(detail.endsAt) };
-    }
-    const session = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(req.cookieHeader ?? '')?.[1];
-    const user = session ? await findSessionUser(t.ctx.db, session, now) : null;
-    if (!user) throw unauthorized('no session');
-    if (user.role !== 'secretariat' && user.role !== 'admin') throw forbidden('not a secretariat');
-    const detail = req.meetingId ? await getMeetingDetail(t.ctx.db, req.meetingId) : null;
-    if (!detail) throw forbidden('no such meeting');
-    return { meetingId: detail.id, siteId: detail.hostSite.id, siteName: detail.hostSite.name, role: 'host', validUntil: new Date(detail.endsAt) };
-  },
-};
 
 /** Schedules a meeting of the Quảng Trị hall with `communeCount` communes through the API, with a join link each. */
 async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; invites: Invite[] }> {
@@ -75,23 +44,25 @@ async function scheduleMeeting(title: string, communeCount: number): Promise<{ m
   const meeting = meetingFacts(await t.services.meetings.get(created.body.id));
   const invites: Invite[] = [];
   for (const c of communes) {
-    const { join } = await mintMeetingTokens(t.ctx.db, { meetingId: meeting.meetingId, siteId: c.id, expiresAt: endsAt, purposes: ['join'] });
-    invites.push({ token: join, siteId: c.id, siteName: c.name });
+    const link = await live.joinLink(meeting.meetingId, c.id, endsAt);
+    invites.push({ path: new URL(link).pathname, siteId: c.id, siteName: c.name });
   }
   return { meeting, invites };
 }
 
+/** A site's stored joins and leaves in a meeting, oldest first (quality samples left out). */
+async function attendanceOf(meetingId: string, siteId: string) {
+  const rows = await t.ctx.db
+    .select()
+    .from(attendanceEvents)
+    .where(and(eq(attendanceEvents.meetingId, meetingId), eq(attendanceEvents.siteId, siteId), inArray(attendanceEvents.kind, ['join', 'leave'])))
+    .orderBy(attendanceEvents.at);
+  return rows.map((r) => ({ kind: r.kind, connectionId: r.connectionId, cause: (r.payload as { cause?: string }).cause }));
+}
+
 beforeAll(async () => {
-  t = await createTestApp('postgres', { provinces: ['44'], realClock: true });
-  server = await serveApp(t.app.fetch);
-  sfu = await createSfu({
-    config: testConfig(20800, { SFU_WORKERS: '1' }),
-    authenticator,
-    recorder,
-    logger: silentLog,
-    allowedOrigins: [server.url],
-  });
-  sfu.attach(server.server as Server);
+  live = await startLiveTestServer('postgres', { provinces: ['44'] });
+  t = live.t;
   browser = await launchBrowser();
 });
 
@@ -102,9 +73,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await sfu?.close();
-  await server?.close();
-  await t?.close();
+  await live?.close();
 });
 
 type Stats = Awaited<ReturnType<import('../../web/client/conference/session.ts').ConferenceSession['stats']>>;
@@ -127,10 +96,10 @@ async function openPage(path: string, withSession: boolean): Promise<Page> {
   contexts.push(context);
   if (withSession) {
     const [name, value] = t.cookies.secretariat.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: server.url }]);
+    await context.addCookies([{ name, value, url: live.url }]);
   }
   const page = await context.newPage();
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${live.url}${path}`);
   return page;
 }
 
@@ -158,9 +127,9 @@ it('runs a meeting: host and three communes see each other, the floor opens one 
     contexts.push(context);
     const page = await context.newPage();
     page.on('request', (r) => {
-      if (r.url().startsWith(server.url) && !r.url().includes('/join/')) referrers.push(r.headers()['referer']);
+      if (r.url().startsWith(live.url) && !r.url().includes('/join/')) referrers.push(r.headers()['referer']);
     });
-    await page.goto(`${server.url}/join/${invite.token}?video=low`);
+    await page.goto(`${live.url}${invite.path}?video=low`);
     if (invite === a) {
       await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
       expect(await page.textContent('#check-network .result')).toMatch(/^Tốt \(độ trễ \d+ ms\)$/);
@@ -222,12 +191,12 @@ it('runs a meeting: host and three communes see each other, the floor opens one 
   await expect.poll(async () => (await stats(pageB)).consumers.filter(hostScreen).length, { timeout: 15_000 }).toBe(0);
 
   // Closing C's tab ends its attendance interval as `left`.
-  const join = recorder.events.find((e) => e.kind === 'join' && e.siteId === c.siteId);
-  expect(join).toBeDefined();
+  const [join] = await attendanceOf(meeting.meetingId, c.siteId);
+  expect(join).toMatchObject({ kind: 'join' });
   await communes.get(c.siteId)!.close();
   await expect
-    .poll(() => recorder.events.find((e) => e.kind === 'leave' && e.siteId === c.siteId), { timeout: 30_000 })
-    .toMatchObject({ kind: 'leave', cause: 'left', connectionId: (join as { connectionId: string }).connectionId });
+    .poll(async () => (await attendanceOf(meeting.meetingId, c.siteId)).find((e) => e.kind === 'leave'), { timeout: 30_000 })
+    .toEqual({ kind: 'leave', connectionId: join!.connectionId, cause: 'left' });
   // The host sees it go.
   await expect.poll(() => host.locator('#site-grid li.site-tile').count(), { timeout: 15_000 }).toBe(2);
   await expect.poll(() => host.textContent('#left-list'), { timeout: 15_000 }).toContain(c.siteName);
@@ -238,12 +207,13 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
   const [a] = list as [Invite];
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   await passPreJoin(host);
-  const commune = await openPage(`/join/${a.token}?video=low`, false);
+  const commune = await openPage(`${a.path}?video=low`, false);
   await passPreJoin(commune);
   const hostVideo = (s: Stats['consumers'][number]) => s.siteId === meeting.hostSiteId && s.kind === 'video';
   await expectRising(() => received(commune, hostVideo, 'framesDecoded'), 'host video before the failure');
   const before = (await stats(commune)).consumers.find(hostVideo)!.consumerId;
-  const firstJoin = recorder.events.find((e) => e.kind === 'join' && e.siteId === a.siteId && e.meetingId === meeting.meetingId)!;
+  const [firstJoin] = await attendanceOf(meeting.meetingId, a.siteId);
+  expect(firstJoin).toMatchObject({ kind: 'join' });
 
   // The worker process dies: the server tells everyone to rejoin, the pool starts a new worker.
   const statuses: string[] = [];
@@ -252,7 +222,7 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
     const el = document.querySelector('#status')!;
     new MutationObserver(() => (window as unknown as { __recordStatus(k: string): void }).__recordStatus(el.getAttribute('data-kind') ?? '')).observe(el, { attributes: true });
   });
-  process.kill(sfu.pool.slots()[0]!.worker.pid, 'SIGKILL');
+  process.kill(live.live.sfu.pool.slots()[0]!.worker.pid, 'SIGKILL');
 
   await expect.poll(() => statuses.includes('reconnecting'), { timeout: 30_000 }).toBe(true);
   for (const page of [host, commune]) {
@@ -265,11 +235,12 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
 
   // Attendance: the first interval closed as a server failure, a second one opened.
   await expect
-    .poll(() => recorder.events.find((e) => e.kind === 'leave' && e.eventId === `l:${(firstJoin as { connectionId: string }).connectionId}`), { timeout: 30_000 })
-    .toMatchObject({ cause: 'server-failure' });
-  await expect
-    .poll(() => recorder.events.filter((e) => e.kind === 'join' && e.siteId === a.siteId && e.meetingId === meeting.meetingId).length, { timeout: 30_000 })
-    .toBe(2);
+    .poll(async () => (await attendanceOf(meeting.meetingId, a.siteId)).map((e) => [e.kind, e.connectionId === firstJoin!.connectionId, e.cause ?? null]), { timeout: 30_000 })
+    .toEqual([
+      ['join', true, null],
+      ['leave', true, 'server-failure'],
+      ['join', false, null],
+    ]);
 });
 
 it('refuses an unknown invite link with a readable page', async () => {

@@ -22,8 +22,8 @@ import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
 import { MeetingService } from './meetings/service.ts';
 import { unitRoutes } from './units/routes.ts';
-import { joinPlaceholderRoutes } from '../web/join-routes.tsx';
 import { attendancePages } from '../web/attendance-routes.tsx';
+import { conferencePageLookups, conferencePages } from '../web/conference-routes.tsx';
 import { pageRoutes } from '../web/routes.tsx';
 import { chooseLang } from '../web/i18n.ts';
 
@@ -92,8 +92,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/api', inviteRoutes(ctx, services.invites));
   app.route('/api', calendarTokenRoutes(ctx));
   app.route('/', calendarFeedRoutes(ctx));
-  // Its own route so the SFU's live page can replace the placeholder without touching the rest.
-  app.route('/', joinPlaceholderRoutes(ctx));
+  // The live meeting pages: /join/:token (communes) and /meetings/:id/console (the host).
+  app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/api', attendanceRoutes(ctx));
   app.route('/', attendancePages(ctx));
   app.route('/', pageRoutes(ctx, services));

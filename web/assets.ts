@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const bundles = new Map<string, Promise<string>>();
@@ -42,8 +42,27 @@ export async function loadAsset(name: string): Promise<{ body: string; type: str
   return null;
 }
 
+/**
+ * zod re-exports its error messages in ~50 languages, which would triple the size of every
+ * script that validates the signaling protocol; communes on weak lines download only English
+ * (the browser never shows zod's messages to people anyway).
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: path.join(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 async function bundleEntry(file: string): Promise<string> {
   const result = await build({
+    plugins: [zodEnglishOnly],
     entryPoints: [file],
     bundle: true,
     format: 'esm',

@@ -83,6 +83,13 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         )}
       </dl>
       <p class="links">
+        {canChange && (
+          <>
+            <a href={`/meetings/${m.id}/console`} id="console-link" class="button primary">
+              {props.lang === 'vi' ? 'Mở bàn điều khiển điểm cầu chủ trì' : 'Open the host console'}
+            </a>{' '}
+          </>
+        )}
         <a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a> · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> · <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
       </p>
       {canChange && (

@@ -88,26 +88,3 @@ export function LinkProblemPage(props: { lang: Lang; problem: LinkProblem }) {
     </Layout>
   );
 }
-
-/** Stands in for the live meeting page until the SFU's signaling page replaces /join/:token. */
-export function JoinPlaceholderPage(props: { lang: Lang; meetingTitle: string; siteName: string; startsAt: Date; endsAt: Date }) {
-  const t = translator(props.lang);
-  return (
-    <Layout title={t('joinComingTitle')} lang={props.lang} user={null}>
-      <section class="card">
-        <h1>{t('joinComingTitle')}</h1>
-        <dl class="facts">
-          <dt>{t('title')}</dt>
-          <dd>{props.meetingTitle}</dd>
-          <dt>{t('time')}</dt>
-          <dd>
-            {formatVietnamDateTime(props.startsAt, props.lang)}–{formatVietnamTime(props.endsAt)} ({t('timeZoneNote')})
-          </dd>
-          <dt>{t('yourSite')}</dt>
-          <dd>{props.siteName}</dd>
-        </dl>
-        <p class="muted">{t('joinComing')}</p>
-      </section>
-    </Layout>
-  );
-}

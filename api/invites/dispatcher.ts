@@ -244,9 +244,12 @@ export class InviteDispatcher {
    * the wire the event loop is free to record each acceptance the moment it arrives.
    */
   async runRound(): Promise<number> {
+    const started = performance.now();
     const claimed = await this.claim(this.deps.options.batchSize);
     if (claimed.length === 0) return 0;
+    const claimedAt = performance.now();
     const queue = await this.prepare(claimed);
+    const preparedAt = performance.now();
     const outcomes: Record<Outcome, number> = { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 };
     const worker = async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
@@ -256,7 +259,8 @@ export class InviteDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.options.concurrency, claimed.length) }, worker));
-    this.log.info({ claimed: claimed.length, ...outcomes }, 'invite batch done');
+    const ms = (from: number, to: number) => Math.round(to - from);
+    this.log.info({ claimed: claimed.length, ...outcomes, claimMs: ms(started, claimedAt), prepareMs: ms(claimedAt, preparedAt), sendMs: ms(preparedAt, performance.now()) }, 'invite batch done');
     return claimed.length;
   }
 

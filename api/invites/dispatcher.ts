@@ -392,6 +392,8 @@ export class InviteDispatcher {
     const newer = (context.siblings.get(key) ?? []).find((s) => s.sequence > row.sequence);
     if (newer) return `superseded by sequence ${newer.sequence} (${newer.kind})`;
     if (meeting.row.status !== 'scheduled') return 'meeting cancelled';
+    // Queued while mail was down and the meeting has passed: an invitation now only confuses.
+    if (meeting.row.endsAt.getTime() <= this.deps.ctx.now().getTime()) return 'meeting already over';
     return null;
   }
 

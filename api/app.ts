@@ -11,6 +11,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadUser } from './auth/middleware.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
+import { attendanceRoutes } from './attendance/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { redactLinkTokens } from './logger.ts';
@@ -22,6 +23,7 @@ import { meetingRoutes } from './meetings/routes.ts';
 import { MeetingService } from './meetings/service.ts';
 import { unitRoutes } from './units/routes.ts';
 import { joinPlaceholderRoutes } from '../web/join-routes.tsx';
+import { attendancePages } from '../web/attendance-routes.tsx';
 import { pageRoutes } from '../web/routes.tsx';
 import { chooseLang } from '../web/i18n.ts';
 
@@ -92,6 +94,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', calendarFeedRoutes(ctx));
   // Its own route so the SFU's live page can replace the placeholder without touching the rest.
   app.route('/', joinPlaceholderRoutes(ctx));
+  app.route('/api', attendanceRoutes(ctx));
+  app.route('/', attendancePages(ctx));
   app.route('/', pageRoutes(ctx, services));
 
   app.notFound((c) => {

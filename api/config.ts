@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { databaseConfigSchema } from '../db/config.ts';
 import { dispatcherConfigSchema, mailConfigSchema } from './invites/config.ts';
+import { attendanceConfigSchema } from './attendance/config.ts';
+import { SfuEnvSchema, sfuConfigFromEnv, type SfuConfig } from '../sfu/index.ts';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -35,20 +37,27 @@ export const appConfigSchema = z
   })
   .extend(databaseConfigSchema.shape)
   .extend(mailConfigSchema.shape)
-  .extend(dispatcherConfigSchema.shape);
+  .extend(dispatcherConfigSchema.shape)
+  .extend(attendanceConfigSchema.shape);
 
-export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string };
+export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string; sfu: SfuConfig };
 
 export function parseConfig(env: Record<string, string | undefined>): { ok: true; config: AppConfig } | { ok: false; problems: string[] } {
   // Empty strings in an env file mean "not set", not "set to nothing".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = appConfigSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`) };
+  // The SFU's schema has cross-field rules, so it is parsed beside the rest rather than merged.
+  const sfu = SfuEnvSchema.safeParse(cleaned);
+  const problems = [...(parsed.success ? [] : parsed.error.issues), ...(sfu.success ? [] : sfu.error.issues)].map(
+    (i) => `${i.path.join('.') || '(env)'}: ${i.message}`,
+  );
+  if (parsed.success && (parsed.data.ADMIN_EMAIL === undefined) !== (parsed.data.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (!parsed.success || !sfu.success || problems.length) return { ok: false, problems };
   const config = parsed.data;
-  if ((config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
-    return { ok: false, problems: ['ADMIN_EMAIL and ADMIN_PASSWORD must be set together'] };
-  }
-  return { ok: true, config: { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '') } };
+  return {
+    ok: true,
+    config: { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''), sfu: sfuConfigFromEnv(sfu.data) },
+  };
 }

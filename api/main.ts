@@ -3,6 +3,7 @@
  * tree if it is missing, make sure an admin exists, serve http://localhost:3000, and run the
  * invitation dispatcher (SMTP when SMTP_URL is set, else the local outbox folder).
  */
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
@@ -13,6 +14,8 @@ import { createApp, createServices } from './app.ts';
 import { DeliveryJournal } from './invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from './invites/dispatcher.ts';
 import { createMailTransport } from './invites/mail-transport.ts';
+import { startLiveSessions } from './live/live-sessions.ts';
+import { scheduleAttendanceRetention } from './attendance/retention.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { parseConfig } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -52,20 +55,29 @@ async function main(): Promise<void> {
   const transport = createMailTransport(config, logger);
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE ?? path.join(config.DATA_DIR, 'invite-journal.ndjson'));
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
+  const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');
     dispatcher.start();
   });
+  const live = await startLiveSessions(ctx, services.meetings, server as Server);
+  logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'live sessions ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Live sessions first: open attendance intervals close with cause "shutdown" and are stored.
+    await live.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      (server as Server).closeAllConnections();
+    });
     // In-flight sends finish and are recorded before the pool and the database go away.
     await dispatcher.close();
     await transport.close();
+    await retention.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -22,6 +22,10 @@ export function registerEntryPoint(publicName: string, sourceRelativeToWeb: stri
   entryPoints[publicName] = sourceRelativeToWeb;
 }
 
+export function registerStaticFile(publicName: string, fileRelativeToWeb: string, type: string): void {
+  staticFiles[publicName] = { file: fileRelativeToWeb, type };
+}
+
 export async function loadAsset(name: string): Promise<{ body: string; type: string } | null> {
   const entry = entryPoints[name];
   if (entry) {

@@ -14,6 +14,7 @@ import { parseVietnamLocal, toVietnamIso } from '../api/time.ts';
 import { listSites, listUnits } from '../api/units/service.ts';
 import { uuidParam } from '../api/validation.ts';
 import { loadAsset } from './assets.ts';
+import { describeError } from './error-messages.ts';
 import { invitePageRoutes } from './invite-routes.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { MeetingListPage, MeetingPage } from './pages/meetings.tsx';
@@ -66,7 +67,7 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error.status === 429) c.header('Retry-After', String((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
-      return c.html(<LoginPage lang={c.get('lang')} next={next} email={email} error={error.message} />, error.status);
+      return c.html(<LoginPage lang={c.get('lang')} next={next} email={email} error={describeError(error, c.get('lang'))} />, error.status);
     }
     return c.redirect(next, 303);
   });
@@ -131,7 +132,7 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const conflicts = (error.details as { conflicts?: ConflictingMeeting[] } | undefined)?.conflicts;
-      return renderForm(c, user, values, { status: error.status, message: error.message, ...(conflicts ? { conflicts } : {}) });
+      return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) });
     }
   });
 
@@ -152,7 +153,7 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
       await services.meetings.cancel(id.data, undefined, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await services.meetings.get(id.data)} error={error.message} />, error.status as 409);
+      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await services.meetings.get(id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

@@ -186,6 +186,21 @@ describe('ledger properties over chaotic event streams', () => {
       propertyRuns,
     );
   });
+
+  it('without the quality timeline, differs only in the (empty) timelines', () => {
+    fc.assert(
+      fc.property(meetingArb, chaosEventsArb, (world, events) => {
+        const full = ledgerFor(world, events);
+        const lean = ledgerFor(world, events, { includeQualityTimeline: false });
+        expect(lean.sites.every((s) => s.qualityTimeline.length === 0)).toBe(true);
+        expect({ ...lean, sites: lean.sites.map((s) => ({ ...s, qualityTimeline: null })) }).toStrictEqual({
+          ...full,
+          sites: full.sites.map((s) => ({ ...s, qualityTimeline: null })),
+        });
+      }),
+      propertyRuns,
+    );
+  });
 });
 
 /** One browser session of a site: what really happened, before the SFU reports it. */

@@ -92,6 +92,12 @@ export interface LedgerInput {
   lateThresholdMinutes?: number;
   earlyLeaveThresholdMinutes?: number;
   qualityBucketMinutes?: number;
+  /**
+   * Build each site's per-bucket quality timeline (default true). Reports that do not show it
+   * pass false: for a national meeting it is a third of the ledger's time. When false every
+   * `qualityTimeline` is empty; nothing else changes.
+   */
+  includeQualityTimeline?: boolean;
 }
 
 export interface ConnectedInterval {
@@ -232,6 +238,7 @@ export function computeLedger(input: LedgerInput): AttendanceLedger {
       lateMs: lateMinutes * msPerMinute,
       earlyLeaveMs: earlyLeaveMinutes * msPerMinute,
       bucketMs: qualityBucketMinutes * msPerMinute,
+      includeQualityTimeline: input.includeQualityTimeline ?? true,
     });
   });
 
@@ -283,6 +290,7 @@ interface SiteWindow {
   lateMs: number;
   earlyLeaveMs: number;
   bucketMs: number;
+  includeQualityTimeline: boolean;
 }
 
 function siteAttendance(
@@ -349,7 +357,7 @@ function siteAttendance(
     lastLeaveCause: last?.endCause ?? null,
     absenceReason,
     quality: summariseQuality(samples),
-    qualityTimeline: qualityTimeline(samples, from, window.bucketMs),
+    qualityTimeline: window.includeQualityTimeline ? qualityTimeline(samples, from, window.bucketMs) : [],
     floorGrants: replay.floorGrantTimes.filter((at) => at >= from && at <= to).length,
   };
 }

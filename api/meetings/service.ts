@@ -12,7 +12,7 @@ import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { toVietnamIso } from '../time.ts';
 import { subtreeCodes } from '../units/service.ts';
-import { scheduleProblems } from './rules.ts';
+import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
 
 export type MeetingRow = typeof meetings.$inferSelect;
@@ -67,8 +67,7 @@ export class MeetingService {
 
   async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
     const now = this.ctx.now();
-    const problems = scheduleProblems(input, now, { startChanged: true });
-    if (problems.length) throw new ValidationError(problems.join('; '), { problems });
+    assertSchedule(scheduleProblems(input, now, { startChanged: true }));
 
     const id = randomUUID();
     const change = await this.ctx.db.transaction(async (tx) => {
@@ -76,7 +75,7 @@ export class MeetingService {
       await assertActiveHost(tx, input.hostSiteId);
       const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
       selected.delete(input.hostSiteId);
-      if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host');
+      if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
       const siteIds = [input.hostSiteId, ...selected];
       if (!input.allowConflicts) await assertNoConflicts(tx, siteIds, input, null);
 
@@ -124,8 +123,7 @@ export class MeetingService {
       const hostChanged = next.hostSiteId !== current.hostSiteId;
       const contentChanged = timeChanged || hostChanged || next.title !== current.title || next.agenda !== current.agenda;
       if (timeChanged) {
-        const problems = scheduleProblems(next, now, { startChanged: next.startsAt.getTime() !== current.startsAt.getTime() });
-        if (problems.length) throw new ValidationError(problems.join('; '), { problems });
+        assertSchedule(scheduleProblems(next, now, { startChanged: next.startsAt.getTime() !== current.startsAt.getTime() }));
       }
       if (hostChanged) await assertActiveHost(tx, next.hostSiteId);
 
@@ -141,7 +139,7 @@ export class MeetingService {
       // A replaced host leaves the meeting unless it was asked to stay as a participant.
       if (hostChanged && !requested.has(current.hostSiteId)) removeRequested.add(current.hostSiteId);
       const finalSiteIds = new Set([...currentSiteIds, ...requested, next.hostSiteId].filter((siteId) => !removeRequested.has(siteId)));
-      if (finalSiteIds.size < 2) throw new ValidationError('A meeting needs at least one participating site besides the host');
+      if (finalSiteIds.size < 2) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
       const added = [...finalSiteIds].filter((siteId) => !currentSiteIds.has(siteId));
       const removed = [...currentSiteIds].filter((siteId) => !finalSiteIds.has(siteId));
 
@@ -288,6 +286,10 @@ export async function getMeetingDetail(db: Executor, id: string) {
 }
 export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof getMeetingDetail>>>;
 
+function assertSchedule(problems: ScheduleProblem[]): void {
+  if (problems.length) throw new ValidationError(problems.map((p) => scheduleProblemText[p]).join('; '), { problems });
+}
+
 async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Promise<MeetingRow> {
   const [meeting] = await tx.select().from(meetings).where(eq(meetings.id, id)).limit(1).for('update');
   if (!meeting) throw new NotFoundError('Meeting', id);
@@ -298,8 +300,8 @@ async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Pro
 
 async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
   const [host] = await tx.select({ active: sites.active }).from(sites).where(eq(sites.id, hostSiteId)).limit(1);
-  if (!host) throw new ValidationError('The host site does not exist', { hostSiteId });
-  if (!host.active) throw new ValidationError('The host site is not active', { hostSiteId });
+  if (!host) throw new ValidationError('The host site does not exist', { reason: 'unknown_host', hostSiteId });
+  if (!host.active) throw new ValidationError('The host site is not active', { reason: 'inactive_host', hostSiteId });
 }
 
 /**
@@ -314,16 +316,16 @@ async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: strin
     const found = await tx.select({ id: sites.id, active: sites.active }).from(sites).where(inArray(sites.id, chunk));
     const byId = new Map(found.map((s) => [s.id, s]));
     const unknown = chunk.filter((siteId) => !byId.has(siteId));
-    if (unknown.length) throw new ValidationError(`${unknown.length} site(s) do not exist`, { siteIds: unknown.slice(0, 100) });
+    if (unknown.length) throw new ValidationError(`${unknown.length} site(s) do not exist`, { reason: 'unknown_sites', siteIds: unknown.slice(0, 100) });
     const inactive = found.filter((s) => !s.active).map((s) => s.id);
-    if (inactive.length) throw new ValidationError(`${inactive.length} site(s) are not active`, { siteIds: inactive.slice(0, 100) });
+    if (inactive.length) throw new ValidationError(`${inactive.length} site(s) are not active`, { reason: 'inactive_sites', siteIds: inactive.slice(0, 100) });
     for (const s of found) selected.add(s.id);
   }
   const codes = [...new Set(unitCodes)];
   if (codes.length) {
     const units = await tx.select({ code: adminUnits.code, level: adminUnits.level }).from(adminUnits).where(inArray(adminUnits.code, codes));
     const unknown = codes.filter((code) => !units.some((u) => u.code === code));
-    if (unknown.length) throw new ValidationError(`Unknown administrative unit(s): ${unknown.slice(0, 20).join(', ')}`, { unitCodes: unknown });
+    if (unknown.length) throw new ValidationError(`Unknown administrative unit(s): ${unknown.slice(0, 20).join(', ')}`, { reason: 'unknown_units', unitCodes: unknown });
     for (const unit of units) {
       // A province or the nation means the sites below it; a commune means its own site.
       const codesBelow = subtreeCodes(unit.code, { includeSelf: unit.level === 'commune' });
@@ -335,21 +337,27 @@ async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: strin
 }
 
 async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<void> {
-  const conflicts = await findConflicts(tx, siteIds, when, excludeMeetingId);
+  const { conflicts, siteCount } = await findConflicts(tx, siteIds, when, excludeMeetingId);
   if (conflicts.length === 0) return;
-  const siteCount = new Set(conflicts.flatMap((c) => c.sites.map((s) => s.id))).size;
   throw new ConflictError(
     `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
       .slice(0, 3)
       .map((c) => `"${c.title}"`)
       .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
-    { conflicts },
+    { conflicts, siteCount },
     'schedule_conflict',
   );
 }
 
-export async function findConflicts(tx: Executor, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<ConflictingMeeting[]> {
+/** The overlapping meetings (sites listed up to a cap) and how many distinct sites clash in all. */
+export async function findConflicts(
+  tx: Executor,
+  siteIds: string[],
+  when: { startsAt: Date; endsAt: Date },
+  excludeMeetingId: string | null,
+): Promise<{ conflicts: ConflictingMeeting[]; siteCount: number }> {
   const byMeeting = new Map<string, ConflictingMeeting>();
+  const clashingSites = new Set<string>();
   for (const chunk of chunks(siteIds, 5000)) {
     const rows = await tx
       .select({ meetingId: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt, siteId: sites.id, siteName: sites.name })
@@ -367,6 +375,7 @@ export async function findConflicts(tx: Executor, siteIds: string[], when: { sta
       )
       .orderBy(asc(meetings.startsAt), asc(sites.name));
     for (const row of rows) {
+      clashingSites.add(row.siteId);
       let entry = byMeeting.get(row.meetingId);
       if (!entry) {
         entry = { meetingId: row.meetingId, title: row.title, startsAt: toVietnamIso(row.startsAt), endsAt: toVietnamIso(row.endsAt), siteCount: 0, sites: [] };
@@ -376,7 +385,7 @@ export async function findConflicts(tx: Executor, siteIds: string[], when: { sta
       if (entry.sites.length < MAX_SITES_LISTED_PER_CONFLICT) entry.sites.push({ id: row.siteId, name: row.siteName });
     }
   }
-  return [...byMeeting.values()];
+  return { conflicts: [...byMeeting.values()], siteCount: clashingSites.size };
 }
 
 async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {

@@ -30,9 +30,18 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return parsed.config;
 }
 
-export async function createTestApp(driver: Driver, options: { provinces?: string[]; config?: Record<string, string> } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Seed only these provinces (default all 34). */
+  provinces?: string[];
+  config?: Record<string, string>;
+  /** Follow the real clock instead of TEST_NOW (tests with a browser, whose clock is real). */
+  realClock?: boolean;
+}
+
+export async function createTestApp(driver: Driver, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await openTestDatabase(driver);
-  const clock = { now: TEST_NOW };
+  const clock = { now: options.realClock ? new Date() : TEST_NOW };
+  if (options.realClock) Object.defineProperty(clock, 'now', { get: () => new Date() });
   const config = testConfig(options.config);
   const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => clock.now };
   const services = createServices(ctx);

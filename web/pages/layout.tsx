@@ -1,9 +1,10 @@
 /** The frame around every page: header with navigation, language switch and the signed-in user. */
 import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { attendanceTranslator } from '../attendance-i18n.ts';
 import { translator } from '../i18n.ts';
 
-export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: string[] }) {
+export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: string[]; styles?: string[] }) {
   const t = translator(props.lang);
   return (
     <html lang={props.lang}>
@@ -12,6 +13,9 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ${t('appName')}`}</title>
         <link rel="stylesheet" href="/static/app.css" />
+        {(props.styles ?? []).map((href) => (
+          <link rel="stylesheet" href={href} />
+        ))}
         {(props.scripts ?? []).map((src) => (
           <script type="module" src={src} defer></script>
         ))}
@@ -25,6 +29,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/outbox">{t('outboxNav')}</a>}
+            {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">
             <a href={`?lang=${props.lang === 'vi' ? 'en' : 'vi'}`} class="lang">

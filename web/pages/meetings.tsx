@@ -2,6 +2,7 @@
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDetail } from '../../api/meetings/service.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
+import { attendanceTranslator } from '../attendance-i18n.ts';
 import { translator } from '../i18n.ts';
 import { ErrorBox, Layout } from './layout.tsx';
 
@@ -81,7 +82,9 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
           </>
         )}
       </dl>
-      <p><a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a></p>
+      <p class="links">
+        <a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a> · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> · <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
+      </p>
       {canChange && (
         <form method="post" action={`/meetings/${m.id}/cancel`} class="inline">
           <button type="submit" class="danger">

@@ -1,0 +1,62 @@
+/**
+ * /api/meetings/:id/attendance (the report as JSON or CSV), /api/meetings/:id/attendance/live
+ * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders and
+ * secretariats read all three; admins may do everything.
+ */
+import { TZDate } from '@date-fns/tz';
+import { format, subDays } from 'date-fns';
+import { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../context.ts';
+import { requireRole } from '../auth/middleware.ts';
+import { VIETNAM_TIME_ZONE } from '../time.ts';
+import { parseParam, parseQuery, uuidParam } from '../validation.ts';
+import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
+import { attachmentDisposition } from './download.ts';
+import { liveBoardJson } from './live-board.ts';
+import { buildMeetingReport, meetingReportCsv, meetingReportJson, type MeetingReport } from './report.ts';
+import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
+
+/** "Điểm danh - Giao ban tháng 12 - 2026-12-01.csv": the title says which meeting, the date which day. */
+export function reportFileName(report: MeetingReport): string {
+  const day = format(new TZDate(report.meeting.startsAt, VIETNAM_TIME_ZONE), 'yyyy-MM-dd');
+  return `Điểm danh - ${report.meeting.title.slice(0, 80)} - ${day}.csv`;
+}
+
+/** The dashboard's default range is the last 30 days, today included (Vietnam days). */
+export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): DashboardQuery {
+  const today = new TZDate(now, VIETNAM_TIME_ZONE);
+  const to = input.to ?? format(today, 'yyyy-MM-dd');
+  const from = input.from ?? format(subDays(input.to ? new TZDate(vietnamDayStart(input.to), VIETNAM_TIME_ZONE) : today, 29), 'yyyy-MM-dd');
+  return { from, to, province: input.province };
+}
+
+export function attendanceRoutes(ctx: AppContext) {
+  const canRead = requireRole('secretariat', 'leader');
+  return new Hono<AppEnv>()
+    .get('/meetings/:id/attendance', canRead, async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      const query = parseQuery(c, meetingAttendanceQuery);
+      const now = ctx.now();
+      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline });
+      if (query.format === 'csv') {
+        const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
+        return c.body(csv, 200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': attachmentDisposition(reportFileName(report)),
+          'Cache-Control': 'no-store',
+        });
+      }
+      return c.json(meetingReportJson(report, now, { timeline: query.timeline }));
+    })
+    .get('/meetings/:id/attendance/live', canRead, async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      const now = ctx.now();
+      const report = await buildMeetingReport(ctx.db, id, now);
+      return c.json(liveBoardJson(report, now), 200, { 'Cache-Control': 'no-store' });
+    })
+    .get('/reports/attendance', canRead, async (c) => {
+      const now = ctx.now();
+      const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
+      return c.json(await buildAttendanceDashboard(ctx.db, query, now));
+    });
+}

@@ -1,0 +1,131 @@
+/**
+ * The SFU inside the app, over a real WebSocket and real mediasoup workers: join links from
+ * the invitation tokens, the host's session cookie, and the schedule's changes reaching live
+ * connections (a removed site is disconnected within 2 s).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CloseCode } from '../../sfu/protocol.ts';
+import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+
+type Reply = { type: 'response'; id: number | null; ok: boolean; data?: any; error?: { code: string; message: string } };
+
+class TestSocket {
+  private nextId = 1;
+  private readonly replies = new Map<number, (reply: Reply) => void>();
+  readonly closed: Promise<{ code: number }>;
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as Reply;
+      if (frame.type === 'response' && typeof frame.id === 'number') this.replies.get(frame.id)?.(frame);
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
+  }
+  static async open(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers: { origin: url, ...headers } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new TestSocket(ws);
+  }
+  request(type: string, data: unknown): Promise<Reply> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.replies.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, type, data }));
+    });
+  }
+}
+
+describe('live sessions in the app', () => {
+  let live: LiveTestServer;
+  let meeting: { id: string; endsAt: string; participants: { siteId: string; role: string; name: string }[] };
+  let otherMeetingId: string;
+  const sockets: TestSocket[] = [];
+  const open = async (headers?: Record<string, string>) => {
+    const socket = await TestSocket.open(live.url, headers);
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    live = await startLiveTestServer('pglite', { provinces: ['44'] });
+    const communes = (await live.t.request('GET', '/api/units/44/sites', { cookie: live.t.cookies.secretariat })).body.sites as { id: string; kind: string }[];
+    const hall = communes.find((s) => s.kind === 'hall')!.id;
+    const sites = communes.filter((s) => s.kind === 'commune').map((s) => s.id);
+    const start = new Date(Date.now() + 60_000);
+    const body = (title: string, siteIds: string[], offsetHours: number) => ({
+      title,
+      hostSiteId: hall,
+      startsAt: new Date(start.getTime() + offsetHours * 3600_000).toISOString(),
+      endsAt: new Date(start.getTime() + (offsetHours + 2) * 3600_000).toISOString(),
+      siteIds,
+    });
+    meeting = (await live.t.request('POST', '/api/meetings', { cookie: live.t.cookies.secretariat, body: body('Họp trực tuyến', sites.slice(0, 3), 0) })).body;
+    otherMeetingId = (await live.t.request('POST', '/api/meetings', { cookie: live.t.cookies.secretariat, body: body('Họp khác', sites.slice(3, 5), 3) })).body.id;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.ws.terminate();
+    await live?.close();
+  });
+
+  const commune = (i: number) => meeting.participants.filter((p) => p.role === 'participant')[i]!;
+
+  it('lets a commune join with the join link from its invitation', async () => {
+    const link = await live.joinLink(meeting.id, commune(0).siteId, new Date(meeting.endsAt));
+    const socket = await open();
+    const reply = await socket.request('join', { joinToken: link.split('/join/')[1] });
+    expect(reply.ok).toBe(true);
+    expect(reply.data).toMatchObject({ meetingId: meeting.id, siteId: commune(0).siteId, siteName: commune(0).name, role: 'participant' });
+  });
+
+  it('refuses unknown, tampered, expired and other-meeting links with typed errors', async () => {
+    const link = await live.joinLink(meeting.id, commune(1).siteId, new Date(meeting.endsAt));
+    const token = link.split('/join/')[1]!;
+    const socket = await open();
+    const tampered = await socket.request('join', { joinToken: `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}` });
+    expect(tampered.ok).toBe(false);
+    expect(tampered.error!.code).toBe('unauthorized');
+    const otherMeeting = await socket.request('join', { joinToken: token, meetingId: otherMeetingId });
+    expect(otherMeeting.error!.code).toBe('forbidden');
+    const expired = (await live.joinLink(meeting.id, commune(1).siteId, new Date(Date.now() - 1000))).split('/join/')[1];
+    const expiredReply = await socket.request('join', { joinToken: expired });
+    expect(expiredReply.error).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/expired/) });
+    // After the refusals the same socket can still join with the right link.
+    expect((await socket.request('join', { joinToken: token })).ok).toBe(true);
+  });
+
+  it('lets a signed-in secretariat join as the host site, and refuses a leader', async () => {
+    const host = await open({ cookie: live.t.cookies.secretariat });
+    const reply = await host.request('join', { meetingId: meeting.id });
+    expect(reply.ok).toBe(true);
+    expect(reply.data.role).toBe('host');
+    expect(reply.data.siteId).toBe(meeting.participants.find((p) => p.role === 'host')!.siteId);
+
+    const leader = await open({ cookie: live.t.cookies.leader });
+    expect((await leader.request('join', { meetingId: meeting.id })).error!.code).toBe('forbidden');
+    const nobody = await open();
+    expect((await nobody.request('join', { meetingId: meeting.id })).error!.code).toBe('unauthorized');
+  });
+
+  it('refuses a WebSocket from another origin', async () => {
+    const ws = new WebSocket(`${live.url.replace(/^http/, 'ws')}/ws`, { headers: { origin: 'https://evil.example' } });
+    const status = await new Promise<number | undefined>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)));
+    expect(status).toBe(403);
+  });
+
+  it('disconnects a site within 2 s when the secretariat removes it from the meeting', async () => {
+    const site = commune(2);
+    const link = await live.joinLink(meeting.id, site.siteId, new Date(meeting.endsAt));
+    const socket = await open();
+    expect((await socket.request('join', { joinToken: link.split('/join/')[1] })).ok).toBe(true);
+    const removed = await live.t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: live.t.cookies.secretariat, body: { removeSiteIds: [site.siteId] } });
+    expect(removed.status).toBe(200);
+    const closed = await Promise.race([socket.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 2000))]);
+    expect(closed).toEqual({ code: CloseCode.kicked });
+    // Its link no longer opens anything.
+    const again = await open();
+    expect((await again.request('join', { joinToken: link.split('/join/')[1] })).error!.code).toBe('unauthorized');
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The SFU's configuration: a zod schema over the environment variables it understands, and the
+ * structured config the rest of sfu/ receives. The app composes this schema with the others,
+ * parses process.env once at start-up, and hands `sfuConfigFromEnv(env)` to createSfu(); no
+ * other module in sfu/ reads process.env.
+ *
+ *   const Env = z.object({ ...SfuEnv.shape, ...ApiEnv.shape });
+ *   const env = Env.parse(process.env);            // print issues and exit non-zero on failure
+ *   const sfu = await createSfu({ config: sfuConfigFromEnv(env), ... });
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const ip = z.union([z.ipv4(), z.ipv6()]);
+/** An IP, or a DNS name the browsers can resolve (mediasoup puts it in the ICE candidates). */
+const address = z.union([ip, z.hostname()]);
+
+export const SfuEnv = z.object({
+  /** mediasoup workers (one process, one core each). */
+  SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(() => os.availableParallelism()),
+  /** Local address the media sockets bind to. */
+  SFU_LISTEN_IP: ip.default('127.0.0.1'),
+  /** Address announced to browsers when they reach us through NAT or a public IP. */
+  SFU_ANNOUNCED_ADDRESS: address.optional(),
+  /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
+  SFU_WEBRTC_PORT_BASE: port.default(40000),
+  /** Ports for PlainTransports and the pipe transports between workers. */
+  SFU_RTC_MIN_PORT: port.default(41000),
+  SFU_RTC_MAX_PORT: port.default(41999),
+  /** Above this many consumers on a worker, a meeting spreads new sites to another worker. */
+  SFU_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
+  SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often each connection's line quality is sampled for attendance. */
+  SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
+  /** WebSocket heartbeat: a socket silent for two intervals is dropped. */
+  SFU_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A prepared worker binary (see `npm run setup`). */
+  MEDIASOUP_WORKER_BIN: z.string().min(1).optional(),
+  HOINGHI_CACHE_DIR: z.string().min(1).optional(),
+  XDG_CACHE_HOME: z.string().min(1).optional(),
+})
+  .refine((e) => e.SFU_RTC_MIN_PORT <= e.SFU_RTC_MAX_PORT, {
+    message: 'SFU_RTC_MIN_PORT must not exceed SFU_RTC_MAX_PORT',
+    path: ['SFU_RTC_MIN_PORT'],
+  })
+  .refine(
+    (e) =>
+      e.SFU_WEBRTC_PORT_BASE + e.SFU_WORKERS - 1 < e.SFU_RTC_MIN_PORT || e.SFU_WEBRTC_PORT_BASE > e.SFU_RTC_MAX_PORT,
+    {
+      message: 'the WebRtcServer ports (base .. base+workers-1) must lie outside SFU_RTC_MIN_PORT..SFU_RTC_MAX_PORT',
+      path: ['SFU_WEBRTC_PORT_BASE'],
+    },
+  );
+export type SfuEnv = z.infer<typeof SfuEnv>;
+
+export interface SfuConfig {
+  numWorkers: number;
+  listenIp: string;
+  announcedAddress: string | undefined;
+  webRtcPortBase: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  maxConsumersPerWorker: number;
+  logLevel: SfuEnv['SFU_LOG_LEVEL'];
+  qualityIntervalMs: number;
+  heartbeatIntervalMs: number;
+  workerBin: string | undefined;
+  /** Where `npm run setup` caches the worker binary. */
+  cacheDir: string;
+}
+
+export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
+  return {
+    numWorkers: env.SFU_WORKERS,
+    listenIp: env.SFU_LISTEN_IP,
+    announcedAddress: env.SFU_ANNOUNCED_ADDRESS,
+    webRtcPortBase: env.SFU_WEBRTC_PORT_BASE,
+    rtcMinPort: env.SFU_RTC_MIN_PORT,
+    rtcMaxPort: env.SFU_RTC_MAX_PORT,
+    maxConsumersPerWorker: env.SFU_MAX_CONSUMERS_PER_WORKER,
+    logLevel: env.SFU_LOG_LEVEL,
+    qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
+    heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,
+    workerBin: env.MEDIASOUP_WORKER_BIN,
+    cacheDir: env.HOINGHI_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hoinghi'),
+  };
+}

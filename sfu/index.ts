@@ -1,0 +1,62 @@
+/**
+ * The SFU as the app sees it: start the worker pool and the signaling endpoint, attach it to the
+ * app's HTTP server, revoke sites, shut down.
+ *
+ *   const sfu = await createSfu({ config: sfuConfigFromEnv(env), authenticator, recorder, logger });
+ *   sfu.attach(httpServer);                       // serves ws(s)://host/ws
+ *   sfu.revokeSite(meetingId, siteId);            // token revoked: disconnect now
+ *   await sfu.close();                            // on SIGTERM: closes attendance with 'shutdown'
+ */
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { SfuConfig } from './config.js';
+import { SignalingServer, type AttendanceRecorder, type SignalingAuthenticator } from './signaling.js';
+import { WorkerPool } from './worker-pool.js';
+
+export type { SfuConfig, SfuEnv } from './config.js';
+export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv } from './config.js';
+export type { AttendanceRecorder, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.js';
+export { SignalingError } from './errors.js';
+
+export interface SfuOptions {
+  config: SfuConfig;
+  authenticator: SignalingAuthenticator;
+  recorder: AttendanceRecorder;
+  /** The app's logger; the SFU logs as its child. Default: pino at config.logLevel. */
+  logger?: Logger;
+  /** Refuse WebSocket upgrades from other origins (recommended: the app's own origin). */
+  allowedOrigins?: readonly string[];
+}
+
+export interface Sfu {
+  readonly pool: WorkerPool;
+  readonly signaling: SignalingServer;
+  attach(server: Server): void;
+  revokeSite(meetingId: string, siteId: string): number;
+  close(): Promise<void>;
+}
+
+export async function createSfu(opts: SfuOptions): Promise<Sfu> {
+  const log = (opts.logger ?? pino({ level: opts.config.logLevel })).child({ part: 'sfu' });
+  const pool = await WorkerPool.create(opts.config, log);
+  const signaling = new SignalingServer({
+    pool,
+    config: opts.config,
+    authenticator: opts.authenticator,
+    recorder: opts.recorder,
+    log,
+    ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    signaling,
+    attach: (server) => signaling.attach(server),
+    revokeSite: (meetingId, siteId) => signaling.revokeSite(meetingId, siteId),
+    close: () =>
+      (closing ??= (async () => {
+        await signaling.close();
+        pool.close();
+      })()),
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The signaling protocol between a browser (host hall or commune site) and the SFU.
+ *
+ * Shared by the server (sfu/signaling.ts) and the browser code in web/, so it imports only zod:
+ * no Node modules, no mediasoup. Every frame is JSON `{ id?, type, data }`:
+ *  - client → server: requests, each with an `id` the reply echoes;
+ *  - server → client: `response` frames (`ok: true, data` or `ok: false, error`) and
+ *    notifications (no id).
+ * Media descriptions (RTP parameters, ICE/DTLS) are checked here only for shape; mediasoup
+ * validates their content and its refusals come back as `bad-request`.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------------------------
+
+export const errorCodes = [
+  'bad-request', // malformed frame or parameters
+  'unauthorized', // no valid credentials (unknown or expired token, no session)
+  'forbidden', // authenticated, but not allowed (wrong meeting, host-only action)
+  'not-found', // the transport/producer/consumer/site named does not exist
+  'invalid-state', // the request does not fit the current state (not joined yet, already joined)
+  'internal', // the server failed; the message leaks nothing
+] as const;
+export const ErrorCode = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const RequestId = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
+export type RequestId = z.infer<typeof RequestId>;
+
+const Uuid = z.uuid();
+const Id = z.string().min(1).max(100);
+
+/** Where a media track comes from; the policy (who sees what) depends on it. */
+export const MediaSource = z.enum(['camera', 'microphone', 'screen']);
+export type MediaSource = z.infer<typeof MediaSource>;
+export const MediaKind = z.enum(['audio', 'video']);
+export type MediaKind = z.infer<typeof MediaKind>;
+export const Role = z.enum(['host', 'participant']);
+export type Role = z.infer<typeof Role>;
+
+const Json = z.record(z.string(), z.unknown());
+
+export const RtpCodec = z.looseObject({
+  kind: MediaKind.optional(),
+  mimeType: z.string().min(1).max(100),
+  clockRate: z.number().int().positive(),
+  channels: z.number().int().positive().optional(),
+  payloadType: z.number().int().min(0).max(127).optional(),
+  preferredPayloadType: z.number().int().min(0).max(127).optional(),
+  parameters: Json.optional(),
+  rtcpFeedback: z.array(z.looseObject({ type: z.string(), parameter: z.string().optional() })).optional(),
+});
+export const RtpCapabilities = z.looseObject({
+  codecs: z.array(RtpCodec).max(100).optional(),
+  headerExtensions: z.array(z.looseObject({ uri: z.string() })).max(100).optional(),
+});
+export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
+export const RtpParameters = z.looseObject({
+  mid: z.string().max(100).optional(),
+  codecs: z.array(RtpCodec).min(1).max(100),
+  headerExtensions: z.array(z.looseObject({ uri: z.string(), id: z.number().int() })).max(100).optional(),
+  encodings: z.array(Json).max(10).optional(),
+  rtcp: Json.optional(),
+});
+export type RtpParameters = z.infer<typeof RtpParameters>;
+export const DtlsParameters = z.looseObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z.array(z.object({ algorithm: z.string().max(50), value: z.string().max(200) })).min(1).max(10),
+});
+export type DtlsParameters = z.infer<typeof DtlsParameters>;
+export const IceParameters = z.looseObject({ usernameFragment: z.string(), password: z.string(), iceLite: z.boolean().optional() });
+export const IceCandidate = z.looseObject({
+  foundation: z.string(),
+  priority: z.number(),
+  ip: z.string(),
+  protocol: z.enum(['udp', 'tcp']),
+  port: z.number().int(),
+  type: z.string(),
+  tcpType: z.string().optional(),
+});
+
+/** What the host's screen shows about one site. */
+export const SiteInfo = z.object({
+  siteId: Uuid,
+  siteName: z.string(),
+  role: Role,
+  online: z.boolean(),
+  micMuted: z.boolean(),
+  handRaised: z.boolean(),
+  hasFloor: z.boolean(),
+  spotlighted: z.boolean(),
+});
+export type SiteInfo = z.infer<typeof SiteInfo>;
+
+// ---------------------------------------------------------------------------------------------
+// Client → server requests
+// ---------------------------------------------------------------------------------------------
+
+const req = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ id: RequestId, type: z.literal(type), data });
+const Empty = z.object({}).optional().default({});
+
+export const ClientRequest = z.discriminatedUnion('type', [
+  /** First message. A commune site sends its invite's join token; the host relies on its session cookie. */
+  req('join', z.object({ meetingId: Uuid.optional(), joinToken: z.string().min(1).max(2000).optional() })),
+  /** The device's capabilities, sent once mediasoup-client's Device is loaded; consumption starts after it. */
+  req('setRtpCapabilities', z.object({ rtpCapabilities: RtpCapabilities })),
+  req('createTransport', z.object({ direction: z.enum(['send', 'recv']) })),
+  req('connectTransport', z.object({ transportId: Id, dtlsParameters: DtlsParameters })),
+  req('restartIce', z.object({ transportId: Id })),
+  req('produce', z.object({ transportId: Id, kind: MediaKind, source: MediaSource, rtpParameters: RtpParameters })),
+  req('closeProducer', z.object({ producerId: Id })),
+  /** The client pausing/resuming its own track; a site cannot unmute its microphone without the floor. */
+  req('setProducerPaused', z.object({ producerId: Id, paused: z.boolean() })),
+  /** The client has set up the track: consumers are created paused and resumed by this. */
+  req('resumeConsumer', z.object({ consumerId: Id })),
+  req('raiseHand', Empty),
+  req('lowerHand', Empty),
+  req('leave', Empty),
+  req('ping', Empty),
+  // host controls
+  req('giveFloor', z.object({ siteId: Uuid })),
+  req('revokeFloor', Empty),
+  req('muteSite', z.object({ siteId: Uuid })),
+  req('spotlight', z.object({ siteId: Uuid.nullable() })),
+  req('kick', z.object({ siteId: Uuid })),
+  req('endMeeting', Empty),
+  /** Which page of sites the host's grid shows (sites ordered by name); their cameras at the lowest layer. */
+  req('setPage', z.object({ page: z.number().int().min(0), pageSize: z.number().int().min(1).max(100) })),
+]);
+export type ClientRequest = z.infer<typeof ClientRequest>;
+export type ClientRequestType = ClientRequest['type'];
+export type RequestData<T extends ClientRequestType> = Extract<ClientRequest, { type: T }>['data'];
+export const hostOnlyRequests = new Set<ClientRequestType>([
+  'giveFloor',
+  'revokeFloor',
+  'muteSite',
+  'spotlight',
+  'kick',
+  'endMeeting',
+  'setPage',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Replies: the data of a successful response, per request type
+// ---------------------------------------------------------------------------------------------
+
+const Ok = z.object({});
+export const ResponseData = {
+  join: z.object({
+    connectionId: Id,
+    meetingId: Uuid,
+    siteId: Uuid,
+    siteName: z.string(),
+    role: Role,
+    routerRtpCapabilities: RtpCapabilities,
+    floorHolder: Uuid.nullable(),
+    spotlight: Uuid.nullable(),
+    handQueue: z.array(Uuid),
+  }),
+  setRtpCapabilities: Ok,
+  createTransport: z.object({
+    transportId: Id,
+    iceParameters: IceParameters,
+    iceCandidates: z.array(IceCandidate),
+    dtlsParameters: DtlsParameters,
+  }),
+  connectTransport: Ok,
+  restartIce: z.object({ iceParameters: IceParameters }),
+  produce: z.object({ producerId: Id, paused: z.boolean() }),
+  closeProducer: Ok,
+  setProducerPaused: Ok,
+  resumeConsumer: Ok,
+  raiseHand: z.object({ position: z.number().int().min(1) }),
+  lowerHand: Ok,
+  leave: Ok,
+  ping: z.object({ serverTime: z.number() }),
+  giveFloor: Ok,
+  revokeFloor: Ok,
+  muteSite: Ok,
+  spotlight: Ok,
+  kick: Ok,
+  endMeeting: Ok,
+  setPage: z.object({ siteIds: z.array(Uuid), total: z.number().int().min(0) }),
+} satisfies { [T in ClientRequestType]: z.ZodType };
+export type ResponseDataOf<T extends ClientRequestType> = z.infer<(typeof ResponseData)[T]>;
+
+export const ErrorBody = z.object({ code: ErrorCode, message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const ServerResponse = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('response'), id: RequestId, ok: z.literal(true), data: z.unknown() }),
+  /** `id` is null when the frame was too broken to carry one. */
+  z.object({ type: z.literal('response'), id: RequestId.nullable(), ok: z.literal(false), error: ErrorBody }),
+]);
+export type ServerResponse = z.infer<typeof ServerResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Server → client notifications
+// ---------------------------------------------------------------------------------------------
+
+const note = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
+
+export const ServerNotification = z.discriminatedUnion('type', [
+  note(
+    'newConsumer',
+    z.object({
+      consumerId: Id,
+      producerId: Id,
+      kind: MediaKind,
+      source: MediaSource,
+      siteId: Uuid,
+      rtpParameters: RtpParameters,
+      producerPaused: z.boolean(),
+    }),
+  ),
+  note('consumerClosed', z.object({ consumerId: Id })),
+  note('consumerPaused', z.object({ consumerId: Id })),
+  note('consumerResumed', z.object({ consumerId: Id })),
+  /** Who may speak to all sites; null when nobody holds the floor. */
+  note('floorChanged', z.object({ siteId: Uuid.nullable() })),
+  note('spotlightChanged', z.object({ siteId: Uuid.nullable() })),
+  /** Raised hands, first come first served. */
+  note('handQueue', z.object({ siteIds: z.array(Uuid) })),
+  /** A site's state: to the host for every site, and to each site about itself. */
+  note('siteState', SiteInfo),
+  note('activeSpeaker', z.object({ siteId: Uuid.nullable() })),
+  note('kicked', z.object({ reason: z.enum(['host', 'revoked', 'expired', 'replaced']) })),
+  note('meetingEnded', z.object({})),
+  /** The media server under this meeting failed: reconnect and join again. */
+  note('rejoin', z.object({ reason: z.literal('server-failure') })),
+  note('shutdown', z.object({})),
+]);
+export type ServerNotification = z.infer<typeof ServerNotification>;
+export type ServerNotificationType = ServerNotification['type'];
+
+export const ServerMessage = z.union([ServerResponse, ServerNotification]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** WebSocket close codes the server uses (4000-4999 are application codes). */
+export const CloseCode = {
+  normal: 1000,
+  /** The SFU is restarting (worker died, shutdown): reconnect after a short delay. */
+  serviceRestart: 1012,
+  unauthorized: 4401,
+  kicked: 4403,
+  meetingEnded: 4410,
+  heartbeatTimeout: 4408,
+} as const;
+
+/** For switches over protocol unions: a compile error when a case is missing. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled protocol variant: ${JSON.stringify(value)}`);
+}

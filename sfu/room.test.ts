@@ -1,0 +1,168 @@
+/**
+ * Rooms on real mediasoup workers: cleanup on close, the media policy, and spreading a large
+ * meeting over workers with pipeToRouter.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LeaveCause } from '../db/attendance-event.js';
+import type { Peer } from './peer.js';
+import type { ServerNotification } from './protocol.js';
+import { Room, type RoomEvents } from './room.js';
+import { opusParameters, silentLog, testConfig, vp8SimulcastParameters } from './test-fixtures.js';
+import { WorkerPool } from './worker-pool.js';
+
+let pool: WorkerPool;
+beforeAll(async () => {
+  pool = await WorkerPool.create(testConfig(20000), silentLog);
+});
+afterAll(() => pool.close());
+
+/** Records what the room reports, as the signaling server would receive it. */
+function roomEvents() {
+  const closedPeers: { siteId: string; cause: LeaveCause }[] = [];
+  const floor: { kind: string; siteId: string; eventId: string }[] = [];
+  const events: RoomEvents = {
+    peerConnected: () => {},
+    peerClosed: (peer, cause) => closedPeers.push({ siteId: peer.siteId, cause }),
+    floorChanged: (kind, siteId, eventId) => floor.push({ kind, siteId, eventId }),
+    closed: () => {},
+  };
+  return { events, closedPeers, floor };
+}
+
+async function openRoom(limit?: number) {
+  const config = testConfig(20000, limit ? { SFU_MAX_CONSUMERS_PER_WORKER: String(limit) } : {});
+  const rec = roomEvents();
+  const room = await Room.create({ meetingId: randomUUID(), pool, config, events: rec.events, log: silentLog });
+  return { room, ...rec };
+}
+
+let ssrc = 1000;
+async function addPeer(room: Room, role: 'host' | 'participant', siteName: string, publish: boolean) {
+  const inbox: ServerNotification[] = [];
+  const peer = await room.join(
+    { connectionId: randomUUID(), meetingId: room.meetingId, siteId: randomUUID(), siteName, role },
+    (n) => inbox.push(n),
+  );
+  const send = await room.createTransport(peer, 'send');
+  await room.createTransport(peer, 'recv');
+  await room.setRtpCapabilities(peer, room.rtpCapabilities as never);
+  if (publish) {
+    await room.produce(peer, { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(ssrc++) });
+    await room.produce(peer, {
+      transportId: send.id,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8SimulcastParameters((ssrc += 3)),
+    });
+  }
+  return { peer, inbox };
+}
+
+const consumedSources = (peer: Peer) => [...peer.consumers()].map((c) => `${(c.appData as { siteId: string }).siteId}:${(c.appData as { source: string }).source}`).sort();
+
+describe('Room', () => {
+  it('closing a room leaves no routers, transports, producers or consumers on any worker', async () => {
+    const { room, closedPeers } = await openRoom();
+    const host = await addPeer(room, 'host', 'Tỉnh', true);
+    const a = await addPeer(room, 'participant', 'Xã A', true);
+    const b = await addPeer(room, 'participant', 'Xã B', true);
+    await room.settled();
+
+    const dump = (await room.routers[0]!.dump()) as { transportIds: string[]; mapProducerIdConsumerIds: Record<string, string[]> };
+    expect(dump.transportIds.length).toBe(6);
+    expect(Object.keys(dump.mapProducerIdConsumerIds).length).toBe(6);
+    expect([...a.peer.consumers()].length).toBe(2); // the host's camera and microphone
+    expect([...host.peer.consumers()].length).toBe(2); // both sites' cameras on the grid page
+    expect(b.inbox.some((n) => n.type === 'newConsumer')).toBe(true);
+
+    room.close('meeting-ended');
+    expect(room.closed).toBe(true);
+    expect(closedPeers.map((p) => p.cause)).toEqual(['meeting-ended', 'meeting-ended', 'meeting-ended']);
+    for (const slot of pool.slots()) {
+      const w = (await slot.worker.dump()) as { routerIds: string[] };
+      expect(w.routerIds).toEqual([]);
+      const s = (await slot.webRtcServer.dump()) as { webRtcTransportIds: string[] };
+      expect(s.webRtcTransportIds).toEqual([]);
+    }
+    room.close('meeting-ended'); // idempotent
+  });
+
+  it('mutes sites until the host gives the floor, then forwards the floor holder to everyone', async () => {
+    const { room, floor } = await openRoom();
+    const host = await addPeer(room, 'host', 'Tỉnh', true);
+    const a = await addPeer(room, 'participant', 'Xã A', true);
+    const b = await addPeer(room, 'participant', 'Xã B', true);
+    await room.settled();
+    expect(a.peer.producerOf('microphone')!.paused).toBe(true);
+    expect(consumedSources(b.peer)).toEqual([`${host.peer.siteId}:camera`, `${host.peer.siteId}:microphone`].sort());
+
+    expect(room.raiseHand(b.peer)).toBe(1);
+    expect(room.raiseHand(a.peer)).toBe(2);
+    expect(room.handQueue).toEqual([b.peer.siteId, a.peer.siteId]);
+    await expect(room.setProducerPaused(a.peer, a.peer.producerOf('microphone')!.id, false)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(room.giveFloor(a.peer, b.peer.siteId)).rejects.toMatchObject({ code: 'forbidden' });
+
+    await room.giveFloor(host.peer, b.peer.siteId);
+    await room.settled();
+    expect(room.handQueue).toEqual([a.peer.siteId]);
+    expect(b.peer.producerOf('microphone')!.paused).toBe(false);
+    expect(consumedSources(a.peer)).toContain(`${b.peer.siteId}:microphone`);
+    expect(consumedSources(a.peer)).toContain(`${b.peer.siteId}:camera`);
+    expect(consumedSources(host.peer)).toContain(`${b.peer.siteId}:microphone`);
+    expect(a.inbox).toContainEqual({ type: 'floorChanged', data: { siteId: b.peer.siteId } });
+
+    room.revokeFloor(host.peer);
+    await room.settled();
+    await expect.poll(() => b.peer.producerOf('microphone')!.paused).toBe(true);
+    expect(consumedSources(a.peer)).not.toContain(`${b.peer.siteId}:microphone`);
+    expect(floor.map((f) => f.kind)).toEqual(['floor-given', 'floor-taken']);
+    expect(new Set(floor.map((f) => f.eventId)).size).toBe(2);
+
+    // The host's grid: one site per page, at the lowest layer.
+    const page = room.setPage(host.peer, 1, 1);
+    expect(page).toEqual({ siteIds: [b.peer.siteId], total: 2 });
+    await room.settled();
+    const grid = [...host.peer.consumers()].filter((c) => c.kind === 'video');
+    expect(grid.map((c) => (c.appData as { siteId: string }).siteId)).toEqual([b.peer.siteId]);
+    expect(grid[0]!.preferredLayers?.spatialLayer).toBe(0);
+
+    room.spotlight(host.peer, a.peer.siteId);
+    await room.settled();
+    expect(consumedSources(b.peer)).toContain(`${a.peer.siteId}:camera`);
+
+    room.kick(host.peer, a.peer.siteId);
+    expect(a.inbox).toContainEqual({ type: 'kicked', data: { reason: 'host' } });
+    expect(a.peer.closed).toBe(true);
+    room.close('meeting-ended');
+  });
+
+  it('spreads consumers to another worker with pipeToRouter when a worker is over the limit', async () => {
+    // Each site consumes the host's camera and microphone: two consumers per site.
+    const { room } = await openRoom(4);
+    const host = await addPeer(room, 'host', 'Tỉnh', true);
+    const sites = [];
+    for (let i = 0; i < 4; i++) sites.push(await addPeer(room, 'participant', `Xã ${i}`, false));
+    await room.settled();
+
+    expect(room.routers.length).toBe(2);
+    const [primary, extra] = room.routers;
+    const routersUsed = new Set(sites.map((s) => s.peer.router));
+    expect(routersUsed.size).toBe(2);
+    // Sites on the extra router receive the host through pipe producers with the same ids.
+    const onExtra = sites.filter((s) => s.peer.router === extra);
+    expect(onExtra.length).toBeGreaterThan(0);
+    const extraDump = (await extra!.dump()) as { mapProducerIdConsumerIds: Record<string, string[]> };
+    const hostProducers = [...host.peer.producers()].map((p) => p.producer.id).sort();
+    expect(Object.keys(extraDump.mapProducerIdConsumerIds).sort()).toEqual(hostProducers);
+    for (const s of onExtra) expect([...s.peer.consumers()].length).toBe(2);
+    // ...and the load really is on two worker processes.
+    const loaded = pool.slots().filter((s) => s.consumerCount > 0);
+    expect(loaded.length).toBe(2);
+    expect(primary).not.toBe(extra);
+
+    room.close('meeting-ended');
+    for (const slot of pool.slots()) expect(((await slot.worker.dump()) as { routerIds: string[] }).routerIds).toEqual([]);
+    await expect.poll(() => pool.slots().map((s) => s.consumerCount)).toEqual([0, 0]);
+  });
+});

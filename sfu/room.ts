@@ -1,0 +1,606 @@
+/**
+ * A room: one meeting's media on the SFU, and the meeting's media policy.
+ *
+ * Routers: the primary router (on the least-loaded worker) holds the host and the active-speaker
+ * observer. When the workers the room uses carry more consumers than the configured limit, new
+ * sites go to an extra router on another worker and the producers they need (the host's, the
+ * floor holder's, a spotlighted site's) are piped there with pipeToRouter; site producers the
+ * host needs are piped to the primary the same way.
+ *
+ * Policy (who receives what), recomputed after every change by `#reconcile`:
+ *  - every site receives the host's camera, microphone and screen, plus the floor holder's
+ *    camera and microphone and a spotlighted site's camera;
+ *  - a site's microphone is paused server-side until the host gives it the floor;
+ *  - the host receives the sites on its current page at the lowest simulcast layer, the active
+ *    speaker, floor holder and spotlight at a high layer, and the floor holder's microphone.
+ * Host controls: hand queue (first come, first served), floor, mute, spotlight, kick, end.
+ *
+ * The room reports to its owner (sfu/signaling.ts) through RoomEvents; it never touches sockets.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { types as ms } from 'mediasoup';
+import type { LeaveCause } from '../db/attendance-event.js';
+import type { SfuConfig } from './config.js';
+import { forbidden, invalidState, notFound } from './errors.js';
+import { Peer, type PeerIdentity } from './peer.js';
+import type { MediaSource, ServerNotification, SiteInfo } from './protocol.js';
+import type { WorkerPool, WorkerSlot } from './worker-pool.js';
+
+export interface RoomEvents {
+  /** A peer's media connected for the first time (attendance `join`). */
+  peerConnected(peer: Peer): void;
+  /** A peer left the room for `cause`; its socket should be closed unless cause is 'left'. */
+  peerClosed(peer: Peer, cause: LeaveCause): void;
+  /** Floor changes for the attendance ledger; `eventId` is unique per fact. */
+  floorChanged(kind: 'floor-given' | 'floor-taken', siteId: string, eventId: string): void;
+  /** The room closed (ended, emptied, failed, shut down); forget it. */
+  closed(room: Room): void;
+}
+
+const mediaCodecs: ms.RtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+  },
+];
+
+/** Simulcast layers: 0 = thumbnail for the host's grid, 2 = full size. */
+const LOW_LAYER = 0;
+const HIGH_LAYER = 2;
+
+interface RoomRouter {
+  router: ms.Router;
+  slot: WorkerSlot;
+}
+
+interface ProducerOwner {
+  peer: Peer;
+  source: MediaSource;
+}
+
+export class Room {
+  /** Distinguishes this room object from a later one for the same meeting (after a failure). */
+  readonly instanceId = randomUUID();
+  readonly #routers: RoomRouter[];
+  readonly #peers = new Map<string, Peer>();
+  readonly #bySite = new Map<string, Peer>();
+  readonly #owners = new Map<string, ProducerOwner>();
+  readonly #pipes = new Map<string, Promise<void>>();
+  readonly #handQueue: string[] = [];
+  #floor: string | null = null;
+  #spotlight: string | null = null;
+  #activeSpeaker: string | null = null;
+  #floorSeq = 0;
+  #pendingJoins = 0;
+  #extraRouter: Promise<RoomRouter> | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly meetingId: string,
+    primary: RoomRouter,
+    private readonly activeSpeakerObserver: ms.ActiveSpeakerObserver,
+    private readonly pool: WorkerPool,
+    private readonly config: SfuConfig,
+    private readonly events: RoomEvents,
+    private readonly log: Logger,
+  ) {
+    this.#routers = [primary];
+    activeSpeakerObserver.on('dominantspeaker', ({ producer }) => this.#onDominantSpeaker(producer.id));
+  }
+
+  static async create(opts: {
+    meetingId: string;
+    pool: WorkerPool;
+    config: SfuConfig;
+    events: RoomEvents;
+    log: Logger;
+  }): Promise<Room> {
+    const slot = opts.pool.leastLoaded();
+    if (!slot) throw new Error('no live mediasoup worker');
+    const router = await slot.worker.createRouter({ mediaCodecs, appData: { meetingId: opts.meetingId } });
+    try {
+      const aso = await router.createActiveSpeakerObserver({ interval: 300 });
+      const log = opts.log.child({ meetingId: opts.meetingId });
+      log.info({ routerId: router.id, workerPid: slot.worker.pid }, 'room opened');
+      return new Room(opts.meetingId, { router, slot }, aso, opts.pool, opts.config, opts.events, log);
+    } catch (err) {
+      router.close();
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.#primary.router.rtpCapabilities;
+  }
+  get floorHolder(): string | null {
+    return this.#floor;
+  }
+  get spotlightSite(): string | null {
+    return this.#spotlight;
+  }
+  get handQueue(): readonly string[] {
+    return this.#handQueue;
+  }
+  /** The routers in use, primary first (for tests and diagnostics). */
+  get routers(): readonly ms.Router[] {
+    return this.#routers.map((r) => r.router);
+  }
+  peers(): IterableIterator<Peer> {
+    return this.#peers.values();
+  }
+  peerBySite(siteId: string): Peer | undefined {
+    return this.#bySite.get(siteId);
+  }
+
+  get #primary(): RoomRouter {
+    const primary = this.#routers[0];
+    if (!primary) throw new Error('room has no router');
+    return primary;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Membership
+  // -------------------------------------------------------------------------------------------
+
+  /** Adds a connection. A second connection for the same site replaces the first. */
+  async join(identity: PeerIdentity, notify: (n: ServerNotification) => void): Promise<Peer> {
+    if (this.#closed) throw invalidState('meeting room closed');
+    this.#pendingJoins++;
+    try {
+      const previous = this.#bySite.get(identity.siteId);
+      if (previous) {
+        previous.send({ type: 'kicked', data: { reason: 'replaced' } });
+        this.#remove(previous, 'left');
+      }
+      const where = identity.role === 'host' ? this.#primary : await this.#routerForSite();
+      if (this.#closed) throw invalidState('meeting room closed');
+      const peer = new Peer(
+        identity,
+        where.router,
+        where.slot.webRtcServer,
+        notify,
+        {
+          connected: (p) => this.events.peerConnected(p),
+          failed: (p) => this.#remove(p, 'network'),
+        },
+        this.log.child({ connectionId: identity.connectionId, siteId: identity.siteId }),
+      );
+      this.#peers.set(peer.connectionId, peer);
+      this.#bySite.set(peer.siteId, peer);
+      this.log.info({ siteId: peer.siteId, role: peer.role, routerId: where.router.id }, 'peer joined');
+      this.#broadcastSiteState(peer);
+      if (peer.role === 'host') for (const other of this.#peers.values()) if (other !== peer) peer.send(this.#siteStateNote(other));
+      return peer;
+    } finally {
+      this.#pendingJoins--;
+      // a failed join into a room everyone else left meanwhile must not keep the room alive
+      if (this.#peers.size === 0 && this.#pendingJoins === 0) this.close('left');
+    }
+  }
+
+  /** The browser said goodbye or its socket closed. */
+  leave(peer: Peer, cause: LeaveCause = 'left'): void {
+    this.#remove(peer, cause);
+  }
+
+  #remove(peer: Peer, cause: LeaveCause): void {
+    if (this.#peers.get(peer.connectionId) !== peer) return;
+    this.#peers.delete(peer.connectionId);
+    if (this.#bySite.get(peer.siteId) === peer) this.#bySite.delete(peer.siteId);
+    if (this.#floor === peer.siteId) this.#endFloor();
+    if (this.#spotlight === peer.siteId) this.#setSpotlight(null);
+    if (this.#activeSpeaker === peer.siteId) this.#activeSpeaker = null;
+    const inQueue = this.#handQueue.indexOf(peer.siteId);
+    if (inQueue >= 0) {
+      this.#handQueue.splice(inQueue, 1);
+      this.#broadcastHandQueue();
+    }
+    peer.close();
+    this.log.info({ siteId: peer.siteId, cause }, 'peer left');
+    this.events.peerClosed(peer, cause);
+    this.#notifyHosts({ type: 'siteState', data: { ...this.#siteInfo(peer), online: false } });
+    if (this.#peers.size === 0 && this.#pendingJoins === 0) {
+      this.close('left');
+      return;
+    }
+    this.#reconcileAll();
+  }
+
+  /** Picks the router for a new site: stay on the room's workers while they are under the limit. */
+  async #routerForSite(): Promise<RoomRouter> {
+    const limit = this.config.maxConsumersPerWorker;
+    const open = this.#routers.find((r) => !r.router.closed && r.slot.consumerCount < limit);
+    if (open) return open;
+    this.#extraRouter ??= this.#addRouter().finally(() => (this.#extraRouter = undefined));
+    return this.#extraRouter;
+  }
+
+  async #addRouter(): Promise<RoomRouter> {
+    const used = new Set(this.#routers.map((r) => r.slot.worker));
+    const slot = this.pool.leastLoaded(used);
+    const fallback = () =>
+      [...this.#routers].sort((a, b) => a.slot.consumerCount - b.slot.consumerCount)[0] ?? this.#primary;
+    // Every worker is in use already: put the site where the load is least.
+    if (!slot) return fallback();
+    const router = await slot.worker.createRouter({ mediaCodecs, appData: { meetingId: this.meetingId } });
+    if (this.#closed) {
+      router.close();
+      throw invalidState('meeting room closed');
+    }
+    const added = { router, slot };
+    this.#routers.push(added);
+    this.log.info({ routerId: router.id, workerPid: slot.worker.pid, routers: this.#routers.length }, 'room spread to another worker');
+    return added;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Media
+  // -------------------------------------------------------------------------------------------
+
+  async setRtpCapabilities(peer: Peer, caps: Parameters<Peer['setRtpCapabilities']>[0]): Promise<void> {
+    peer.setRtpCapabilities(caps);
+    await this.#reconcile(peer);
+  }
+
+  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+    const transport = await peer.createTransport(direction);
+    if (direction === 'recv') void this.#reconcile(peer);
+    return transport;
+  }
+
+  async produce(
+    peer: Peer,
+    req: Omit<Parameters<Peer['produce']>[0], 'paused'>,
+  ): Promise<ms.Producer> {
+    // A site's microphone stays muted at the server until the host gives it the floor.
+    const paused = peer.role === 'participant' && req.source === 'microphone' && this.#floor !== peer.siteId;
+    const producer = await peer.produce({ ...req, paused });
+    this.#owners.set(producer.id, { peer, source: req.source });
+    producer.observer.once('close', () => this.#owners.delete(producer.id));
+    if (req.source === 'microphone') {
+      try {
+        await this.#ensureOn(producer.id, this.#primary.router);
+        await this.activeSpeakerObserver.addProducer({ producerId: producer.id });
+      } catch (err) {
+        if (!producer.closed) this.log.warn({ err, producerId: producer.id }, 'active speaker observer could not add mic');
+      }
+    }
+    if (req.source === 'microphone') this.#broadcastSiteState(peer);
+    this.#reconcileAll();
+    return producer;
+  }
+
+  closeProducer(peer: Peer, producerId: string): void {
+    peer.producer(producerId).producer.close();
+    this.#reconcileAll();
+  }
+
+  async setProducerPaused(peer: Peer, producerId: string, paused: boolean): Promise<void> {
+    const { producer, source } = peer.producer(producerId);
+    if (!paused && peer.role === 'participant' && source === 'microphone' && this.#floor !== peer.siteId) {
+      throw forbidden('the microphone opens when the host gives the floor');
+    }
+    if (paused) await producer.pause();
+    else await producer.resume();
+    if (source === 'microphone') this.#broadcastSiteState(peer);
+  }
+
+  /** Makes `producerId` consumable on `target` (a no-op on its own router). */
+  async #ensureOn(producerId: string, target: ms.Router): Promise<void> {
+    const owner = this.#owners.get(producerId);
+    if (!owner) throw notFound('producer gone');
+    const source = owner.peer.router;
+    if (source === target) return;
+    const key = `${target.id}:${producerId}`;
+    let piping = this.#pipes.get(key);
+    if (!piping) {
+      piping = source
+        .pipeToRouter({ producerId, router: target, listenIp: this.config.listenIp })
+        .then(({ pipeProducer }) => {
+          // The pipe producer closes with the original (mediasoup chains them); forget it then.
+          pipeProducer?.observer.once('close', () => this.#pipes.delete(key));
+        });
+      this.#pipes.set(key, piping);
+      piping.catch(() => this.#pipes.delete(key));
+    }
+    await piping;
+  }
+
+  /** What `peer` should receive right now: producer id → preferred spatial layer. */
+  #desired(peer: Peer): Map<string, number | undefined> {
+    const out = new Map<string, number | undefined>();
+    const add = (owner: Peer | undefined, source: MediaSource, layer?: number) => {
+      if (!owner || owner === peer) return;
+      const producer = owner.producerOf(source);
+      if (!producer) return;
+      const prior = out.get(producer.id);
+      out.set(producer.id, layer === undefined ? prior : Math.max(prior ?? layer, layer));
+    };
+    const site = (siteId: string | null) => (siteId ? this.#bySite.get(siteId) : undefined);
+    for (const other of this.#peers.values()) {
+      if (other.role !== 'host') continue;
+      add(other, 'camera', HIGH_LAYER);
+      add(other, 'microphone');
+      add(other, 'screen', HIGH_LAYER);
+    }
+    add(site(this.#floor), 'camera', HIGH_LAYER);
+    add(site(this.#floor), 'microphone');
+    add(site(this.#spotlight), 'camera', HIGH_LAYER);
+    if (peer.role === 'host') {
+      for (const p of this.#page(peer).sites) add(p, 'camera', LOW_LAYER);
+      add(site(this.#activeSpeaker), 'camera', HIGH_LAYER);
+    }
+    return out;
+  }
+
+  /** Brings `peer`'s consumers in line with the policy. Serialised per peer. */
+  #reconcile(peer: Peer): Promise<void> {
+    return peer.serially(async () => {
+      if (!peer.canConsume || this.#closed) return;
+      const desired = this.#desired(peer);
+      for (const consumer of [...peer.consumers()]) {
+        if (!desired.has(consumer.producerId)) consumer.close();
+      }
+      for (const [producerId, layer] of desired) {
+        const owner = this.#owners.get(producerId);
+        if (!owner || peer.closed) continue;
+        const existing = peer.consumerOf(producerId);
+        const layers = layer === undefined ? undefined : { spatialLayer: layer };
+        if (existing) {
+          if (layers && existing.type === 'simulcast' && existing.preferredLayers?.spatialLayer !== layer) {
+            await existing.setPreferredLayers(layers);
+          }
+          continue;
+        }
+        try {
+          await this.#ensureOn(producerId, peer.router);
+          await peer.consume({ id: producerId, source: owner.source, siteId: owner.peer.siteId }, layers);
+        } catch (err) {
+          // The producer or peer may have closed meanwhile; the next reconcile settles it.
+          if (this.#owners.has(producerId) && !peer.closed) this.log.warn({ err, producerId }, 'consume failed');
+        }
+      }
+    });
+  }
+
+  #reconcileAll(): void {
+    for (const peer of this.#peers.values()) void this.#reconcile(peer);
+  }
+
+  /** Resolves once every peer's pending consumer changes are done (tests, diagnostics). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#peers.values()].map((p) => p.serially(async () => {})));
+  }
+
+  #onDominantSpeaker(producerId: string): void {
+    const owner = this.#owners.get(producerId);
+    const siteId = owner && owner.peer.role === 'participant' ? owner.peer.siteId : null;
+    if (siteId === this.#activeSpeaker) return;
+    this.#activeSpeaker = siteId;
+    this.#notifyHosts({ type: 'activeSpeaker', data: { siteId } });
+    for (const peer of this.#peers.values()) if (peer.role === 'host') void this.#reconcile(peer);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Hand queue and host controls
+  // -------------------------------------------------------------------------------------------
+
+  raiseHand(peer: Peer): number {
+    if (peer.role !== 'participant') throw invalidState('only sites raise hands');
+    if (this.#floor === peer.siteId) throw invalidState('this site has the floor');
+    if (!this.#handQueue.includes(peer.siteId)) {
+      this.#handQueue.push(peer.siteId);
+      this.#broadcastHandQueue();
+      this.#broadcastSiteState(peer);
+    }
+    return this.#handQueue.indexOf(peer.siteId) + 1;
+  }
+
+  lowerHand(peer: Peer): void {
+    const i = this.#handQueue.indexOf(peer.siteId);
+    if (i < 0) return;
+    this.#handQueue.splice(i, 1);
+    this.#broadcastHandQueue();
+    this.#broadcastSiteState(peer);
+  }
+
+  #host(peer: Peer): void {
+    if (peer.role !== 'host') throw forbidden('host only');
+  }
+
+  #site(siteId: string): Peer {
+    const peer = this.#bySite.get(siteId);
+    if (!peer || peer.role !== 'participant') throw notFound('site not connected');
+    return peer;
+  }
+
+  async giveFloor(by: Peer, siteId: string): Promise<void> {
+    this.#host(by);
+    const site = this.#site(siteId);
+    if (this.#floor === siteId) return;
+    if (this.#floor) this.#endFloor();
+    this.#floor = siteId;
+    this.events.floorChanged('floor-given', siteId, `fg:${this.instanceId}:${++this.#floorSeq}`);
+    const queued = this.#handQueue.indexOf(siteId);
+    if (queued >= 0) {
+      this.#handQueue.splice(queued, 1);
+      this.#broadcastHandQueue();
+    }
+    await site.producerOf('microphone')?.resume();
+    this.#broadcast({ type: 'floorChanged', data: { siteId } });
+    this.#broadcastSiteState(site);
+    this.#reconcileAll();
+  }
+
+  revokeFloor(by: Peer): void {
+    this.#host(by);
+    if (!this.#floor) return;
+    this.#endFloor();
+    this.#reconcileAll();
+  }
+
+  /** Takes the floor back from its holder (revoked, given to another site, or holder left). */
+  #endFloor(): void {
+    const siteId = this.#floor;
+    if (!siteId) return;
+    this.#floor = null;
+    this.events.floorChanged('floor-taken', siteId, `ft:${this.instanceId}:${this.#floorSeq}`);
+    const holder = this.#bySite.get(siteId);
+    const mic = holder?.producerOf('microphone');
+    if (mic && !mic.closed) {
+      mic.pause().catch((err: unknown) => {
+        if (!mic.closed) this.log.warn({ err, siteId }, 'could not mute former floor holder');
+      });
+    }
+    this.#broadcast({ type: 'floorChanged', data: { siteId: null } });
+    if (holder) this.#broadcastSiteState(holder);
+  }
+
+  async muteSite(by: Peer, siteId: string): Promise<void> {
+    this.#host(by);
+    const site = this.#site(siteId);
+    await site.producerOf('microphone')?.pause();
+    this.#broadcastSiteState(site);
+  }
+
+  spotlight(by: Peer, siteId: string | null): void {
+    this.#host(by);
+    if (siteId) this.#site(siteId);
+    this.#setSpotlight(siteId);
+    this.#reconcileAll();
+  }
+
+  #setSpotlight(siteId: string | null): void {
+    if (this.#spotlight === siteId) return;
+    this.#spotlight = siteId;
+    this.#broadcast({ type: 'spotlightChanged', data: { siteId } });
+  }
+
+  kick(by: Peer, siteId: string): void {
+    this.#host(by);
+    const site = this.#bySite.get(siteId);
+    if (!site || site === by) throw notFound('site not connected');
+    site.send({ type: 'kicked', data: { reason: 'host' } });
+    this.#remove(site, 'kicked');
+  }
+
+  endMeeting(by: Peer): void {
+    this.#host(by);
+    this.#broadcast({ type: 'meetingEnded', data: {} });
+    this.close('meeting-ended');
+  }
+
+  setPage(host: Peer, page: number, pageSize: number): { siteIds: string[]; total: number } {
+    this.#host(host);
+    host.page = { page, pageSize };
+    void this.#reconcile(host);
+    const { sites, total } = this.#page(host);
+    return { siteIds: sites.map((s) => s.siteId), total };
+  }
+
+  /** The sites on the host's current grid page, ordered by name. */
+  #page(host: Peer): { sites: Peer[]; total: number } {
+    const sites = [...this.#peers.values()]
+      .filter((p) => p.role === 'participant')
+      .sort((a, b) => a.identity.siteName.localeCompare(b.identity.siteName, 'vi') || a.siteId.localeCompare(b.siteId));
+    const start = host.page.page * host.page.pageSize;
+    return { sites: sites.slice(start, start + host.page.pageSize), total: sites.length };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Notifications
+  // -------------------------------------------------------------------------------------------
+
+  #siteInfo(peer: Peer): SiteInfo {
+    const mic = peer.producerOf('microphone');
+    return {
+      siteId: peer.siteId,
+      siteName: peer.identity.siteName,
+      role: peer.role,
+      online: !peer.closed,
+      micMuted: !mic || mic.paused,
+      handRaised: this.#handQueue.includes(peer.siteId),
+      hasFloor: this.#floor === peer.siteId,
+      spotlighted: this.#spotlight === peer.siteId,
+    };
+  }
+
+  #siteStateNote(peer: Peer): ServerNotification {
+    return { type: 'siteState', data: this.#siteInfo(peer) };
+  }
+
+  /** A site's state goes to every host and to the site itself. */
+  #broadcastSiteState(peer: Peer): void {
+    const note = this.#siteStateNote(peer);
+    this.#notifyHosts(note);
+    if (peer.role !== 'host') peer.send(note);
+  }
+
+  #broadcastHandQueue(): void {
+    this.#broadcast({ type: 'handQueue', data: { siteIds: [...this.#handQueue] } });
+  }
+
+  #notifyHosts(note: ServerNotification): void {
+    for (const peer of this.#peers.values()) if (peer.role === 'host') peer.send(note);
+  }
+
+  #broadcast(note: ServerNotification): void {
+    for (const peer of this.#peers.values()) peer.send(note);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Failure and close
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * A worker died. If it carried the primary router the whole room must rejoin; if it carried an
+   * extra router only the sites on it must.
+   */
+  workerDied(pid: number): void {
+    if (this.#closed) return;
+    const dead = this.#routers.filter((r) => r.slot.worker.pid === pid);
+    if (dead.length === 0) return;
+    const rejoin: ServerNotification = { type: 'rejoin', data: { reason: 'server-failure' } };
+    if (dead.includes(this.#primary)) {
+      this.log.error({ pid }, 'worker under the room died; everyone rejoins');
+      this.#broadcast(rejoin);
+      this.close('server-failure');
+      return;
+    }
+    this.log.error({ pid }, 'worker under part of the room died; its sites rejoin');
+    const deadRouters = new Set(dead.map((r) => r.router));
+    for (const r of dead) this.#routers.splice(this.#routers.indexOf(r), 1);
+    for (const peer of [...this.#peers.values()]) {
+      if (!deadRouters.has(peer.router)) continue;
+      peer.send(rejoin);
+      this.#remove(peer, 'server-failure');
+    }
+  }
+
+  /** Closes every peer (reporting `cause`) and then the routers. Idempotent. */
+  close(cause: LeaveCause): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#floor) this.#endFloor();
+    for (const peer of [...this.#peers.values()]) {
+      this.#peers.delete(peer.connectionId);
+      peer.close();
+      this.events.peerClosed(peer, cause);
+    }
+    this.#bySite.clear();
+    this.activeSpeakerObserver.close();
+    for (const { router } of this.#routers) router.close();
+    this.#routers.length = 0;
+    this.#pipes.clear();
+    this.log.info({ cause }, 'room closed');
+    this.events.closed(this);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The signaling endpoint through its public surface: a real HTTP server, real WebSockets,
+ * real mediasoup workers, an authenticator with real token rules.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttendanceReporter } from './attendance.js';
+import { createSfu, type Sfu } from './index.js';
+import { CloseCode } from './protocol.js';
+import {
+  MemoryRecorder,
+  TestClient,
+  TokenTableAuthenticator,
+  eventually,
+  listen,
+  opusParameters,
+  silentLog,
+  testConfig,
+  vp8SimulcastParameters,
+} from './test-fixtures.js';
+import type { WorkerSlot } from './worker-pool.js';
+
+const auth = new TokenTableAuthenticator();
+const recorder = new MemoryRecorder();
+let sfu: Sfu;
+let server: http.Server;
+let url: string;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  sfu = await createSfu({
+    config: testConfig(20200, { SFU_HEARTBEAT_INTERVAL_MS: '300', SFU_QUALITY_INTERVAL_MS: '500' }),
+    authenticator: auth,
+    recorder,
+    logger: silentLog,
+  });
+  server = http.createServer((_req, res) => res.writeHead(404).end());
+  sfu.attach(server);
+  url = await listen(server);
+});
+afterAll(async () => {
+  for (const c of clients) c.ws.terminate();
+  await sfu.close();
+  await new Promise((r) => server.close(r));
+});
+
+async function connect(opts: { cookie?: string; query?: string } = {}) {
+  const c = await TestClient.connect(url + (opts.query ?? ''), opts.cookie ? { headers: { cookie: opts.cookie } } : {});
+  clients.push(c);
+  return c;
+}
+
+/** A host that publishes camera and microphone (no ICE/DTLS needed for the server to accept it). */
+async function joinHost(meetingId: string) {
+  const { cookie, siteId } = auth.issueHostSession(meetingId);
+  const c = await connect({ cookie });
+  const joined = await c.ok('join', { meetingId });
+  const send = await c.ok('createTransport', { direction: 'send' });
+  await c.ok('createTransport', { direction: 'recv' });
+  await c.ok('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
+  const ssrc = Math.floor(Math.random() * 1e6);
+  await c.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(ssrc) });
+  await c.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(ssrc + 10) });
+  return { c, siteId, joined };
+}
+
+async function joinSite(meetingId: string, name: string, publish = true) {
+  const { token, siteId } = auth.issueJoinToken(meetingId, name);
+  const c = await connect();
+  const joined = await c.ok('join', { joinToken: token });
+  await c.ok('createTransport', { direction: 'recv' });
+  await c.ok('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
+  let micId: string | undefined;
+  if (publish) {
+    const send = await c.ok('createTransport', { direction: 'send' });
+    const ssrc = Math.floor(Math.random() * 1e6);
+    const mic = await c.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(ssrc) });
+    expect(mic.paused).toBe(true); // muted until given the floor
+    micId = mic.producerId;
+    await c.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(ssrc + 10) });
+  }
+  return { c, siteId, token, micId: micId! };
+}
+
+describe('signaling: frames', () => {
+  it('answers malformed frames with typed errors and keeps serving', async () => {
+    const c = await connect();
+    expect(await c.raw('{nope')).toMatchObject({ id: null, ok: false, error: { code: 'bad-request' } });
+    expect(await c.raw(JSON.stringify({ id: 7, type: 'fly', data: {} }))).toMatchObject({ id: 7, ok: false, error: { code: 'bad-request' } });
+    expect(await c.raw(JSON.stringify({ id: 8, type: 'giveFloor', data: { siteId: 42 } }))).toMatchObject({ id: 8, ok: false, error: { code: 'bad-request' } });
+    expect(await c.raw(Buffer.from([1, 2, 3]), true)).toMatchObject({ id: null, ok: false, error: { code: 'bad-request' } });
+    expect(await c.raw('null')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await c.request('createTransport', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await c.request('ping', {})).toMatchObject({ ok: true });
+    // the same socket can still join
+    const meetingId = randomUUID();
+    const { token } = auth.issueJoinToken(meetingId, 'Xã Sau Lỗi');
+    expect(await c.request('join', { joinToken: token })).toMatchObject({ ok: true, data: { meetingId } });
+  });
+
+  it('refuses wrong, expired and other-meeting credentials with typed errors', async () => {
+    const meetingId = randomUUID();
+    const c = await connect();
+    expect(await c.request('join', { joinToken: 'made-up' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const expired = auth.issueJoinToken(meetingId, 'Xã Hết Hạn', -1000);
+    expect(await c.request('join', { joinToken: expired.token })).toMatchObject({ ok: false, error: { code: 'unauthorized', message: 'join token expired' } });
+    const other = auth.issueJoinToken(randomUUID(), 'Xã Khác');
+    expect(await c.request('join', { joinToken: other.token, meetingId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    // a host cookie for another meeting
+    const host = auth.issueHostSession(randomUUID());
+    const h = await connect({ cookie: host.cookie });
+    expect(await h.request('join', { meetingId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await (await connect()).request('join', { meetingId })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+  });
+
+  it('closes a socket after repeated failed joins', async () => {
+    const c = await connect();
+    for (let i = 0; i < 5; i++) await c.request('join', { joinToken: `guess-${i}` });
+    expect((await c.closed).code).toBe(CloseCode.unauthorized);
+  });
+
+  it('keeps host controls from sites', async () => {
+    const meetingId = randomUUID();
+    await joinHost(meetingId);
+    const a = await joinSite(meetingId, 'Xã A');
+    expect(await a.c.request('endMeeting', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await a.c.request('giveFloor', { siteId: a.siteId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await a.c.request('setProducerPaused', { producerId: a.micId, paused: false })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await a.c.request('resumeConsumer', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await a.c.request('join', {})).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+  });
+});
+
+describe('signaling: a meeting', () => {
+  it('delivers the host to sites as paused consumers, and the floor holder once given the floor', async () => {
+    const meetingId = randomUUID();
+    const host = await joinHost(meetingId);
+    const a = await joinSite(meetingId, 'Xã A');
+    const b = await joinSite(meetingId, 'Xã B');
+
+    const fromHost = await a.c.note('newConsumer', (n) => n.data.siteId === host.siteId && n.data.kind === 'video');
+    expect(fromHost.data.source).toBe('camera');
+    expect(await a.c.request('resumeConsumer', { consumerId: fromHost.data.consumerId })).toMatchObject({ ok: true });
+    await host.c.note('siteState', (n) => n.data.siteId === b.siteId && n.data.online);
+
+    expect(await b.c.ok('raiseHand', {})).toEqual({ position: 1 });
+    expect(await a.c.ok('raiseHand', {})).toEqual({ position: 2 });
+    await host.c.note('handQueue', (n) => n.data.siteIds.length === 2 && n.data.siteIds[0] === b.siteId);
+
+    await host.c.ok('giveFloor', { siteId: b.siteId });
+    await a.c.note('floorChanged', (n) => n.data.siteId === b.siteId);
+    await a.c.note('newConsumer', (n) => n.data.siteId === b.siteId && n.data.source === 'microphone');
+    await b.c.note('siteState', (n) => n.data.siteId === b.siteId && n.data.hasFloor && !n.data.micMuted);
+    await eventually(() => recorder.events.some((e) => e.kind === 'floor-given' && e.siteId === b.siteId));
+
+    await host.c.ok('muteSite', { siteId: b.siteId });
+    await b.c.note('siteState', (n) => n.data.siteId === b.siteId && n.data.hasFloor && n.data.micMuted);
+    await host.c.ok('revokeFloor', {});
+    await a.c.note('floorChanged', (n) => n.data.siteId === null);
+    await eventually(() => recorder.events.some((e) => e.kind === 'floor-taken' && e.siteId === b.siteId));
+
+    await host.c.ok('kick', { siteId: a.siteId });
+    await a.c.note('kicked', (n) => n.data.reason === 'host');
+    expect((await a.c.closed).code).toBe(CloseCode.kicked);
+
+    await host.c.ok('endMeeting', {});
+    await b.c.note('meetingEnded');
+    expect((await b.c.closed).code).toBe(CloseCode.meetingEnded);
+    expect((await host.c.closed).code).toBe(CloseCode.meetingEnded);
+    await eventually(() => sfu.signaling.room(meetingId) === undefined);
+  });
+
+  it('disconnects a revoked site within 2 seconds', async () => {
+    const meetingId = randomUUID();
+    await joinHost(meetingId);
+    const a = await joinSite(meetingId, 'Xã Bị Thu Hồi', false);
+    auth.revoke(a.token);
+    const t0 = Date.now();
+    expect(sfu.revokeSite(meetingId, a.siteId)).toBe(1);
+    await a.c.note('kicked', (n) => n.data.reason === 'revoked');
+    expect((await a.c.closed).code).toBe(CloseCode.kicked);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('drops a socket that stops answering the heartbeat', async () => {
+    const meetingId = randomUUID();
+    const { token } = auth.issueJoinToken(meetingId, 'Xã Mất Sóng');
+    const c = await TestClient.connect(url, { autoPong: false });
+    clients.push(c);
+    await c.ok('join', { joinToken: token });
+    const { code } = await c.closed;
+    expect(code).toBe(1006); // terminated without a close frame
+    await eventually(() => sfu.signaling.room(meetingId) === undefined);
+  });
+
+  it('sends the sites of a killed worker a rejoin, replaces the worker, and lets them back in', async () => {
+    const meetingId = randomUUID();
+    const host = await joinHost(meetingId);
+    const a = await joinSite(meetingId, 'Xã A');
+    const room = sfu.signaling.room(meetingId)!;
+    const routerId = room.routers[0]!.id;
+    let victim: WorkerSlot | undefined;
+    for (const slot of sfu.pool.slots()) {
+      if (((await slot.worker.dump()) as { routerIds: string[] }).routerIds.includes(routerId)) victim = slot;
+    }
+    const oldPid = victim!.worker.pid;
+    process.kill(oldPid, 'SIGKILL');
+
+    await a.c.note('rejoin', (n) => n.data.reason === 'server-failure');
+    await host.c.note('rejoin');
+    expect((await a.c.closed).code).toBe(CloseCode.serviceRestart);
+    await sfu.pool.ready();
+    expect(sfu.pool.slots().length).toBe(2);
+    expect(sfu.pool.slots().map((s) => s.worker.pid)).not.toContain(oldPid);
+
+    // the sites reconnect and join again
+    await joinHost(meetingId);
+    const again = await joinSite(meetingId, 'Xã A lại');
+    await again.c.note('newConsumer', (n) => n.data.source === 'camera');
+  });
+});
+
+describe('attendance', () => {
+  const ref = { connectionId: randomUUID(), meetingId: randomUUID(), siteId: randomUUID() };
+
+  it('reports join, quality and leave once per connection, with ids derived from the fact', async () => {
+    const mem = new MemoryRecorder();
+    const rep = new AttendanceReporter(mem, silentLog);
+    rep.left(ref.connectionId, 'left'); // never joined: nothing to close
+    rep.joined(ref);
+    rep.joined(ref);
+    rep.quality(ref.connectionId, { bitrateKbps: 812.345, lossPercent: 1.5, rttMs: 40, jitterMs: 3 });
+    rep.left(ref.connectionId, 'network');
+    rep.left(ref.connectionId, 'left');
+    await rep.flush();
+    expect(mem.events.map((e) => [e.kind, e.eventId])).toEqual([
+      ['join', `j:${ref.connectionId}`],
+      ['quality', `q:${ref.connectionId}:1`],
+      ['leave', `l:${ref.connectionId}`],
+    ]);
+    expect(mem.events[2]).toMatchObject({ cause: 'network' });
+    for (const e of mem.events) expect(e.eventId.length).toBeLessThanOrEqual(100);
+  });
+
+  it('retries a failed record with the same event id', async () => {
+    const mem = new MemoryRecorder();
+    mem.failNext = 2;
+    const rep = new AttendanceReporter(mem, silentLog);
+    rep.joined({ ...ref, connectionId: randomUUID() });
+    await rep.flush();
+    expect(mem.events.length).toBe(1);
+    expect(mem.failNext).toBe(0);
+  });
+});
+
+describe('shutdown', () => {
+  it('tells every socket and closes them, and close() is idempotent', async () => {
+    const own = await createSfu({ config: testConfig(20250), authenticator: auth, recorder: new MemoryRecorder(), logger: silentLog });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const meetingId = randomUUID();
+    const { token } = auth.issueJoinToken(meetingId, 'Xã Cuối');
+    const c = await TestClient.connect(u);
+    await c.ok('join', { joinToken: token });
+    await Promise.all([own.close(), own.close()]);
+    await c.note('shutdown');
+    expect((await c.closed).code).toBe(CloseCode.serviceRestart);
+    expect(own.pool.closed).toBe(true);
+    await new Promise((r) => srv.close(r));
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * npm run bench:schedule — creating a national meeting (the Government hall hosting all 34
+ * provincial halls and 3,321 communes) through MeetingService, and reading it back, on a PGlite
+ * file database and on a PostgreSQL server, next to the floor: a bare insert of the same rows
+ * in one transaction with no checks. Aim: create < 1 s and < 3x the floor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { createUser } from '../../api/auth/users.ts';
+import type { AppContext } from '../../api/context.ts';
+import { createLogger } from '../../api/logger.ts';
+import { MeetingService } from '../../api/meetings/service.ts';
+import { openDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { NATIONAL_HALL_NAME, seedAdministrativeTree } from '../../db/seed.ts';
+import { testConfig } from '../support/app.ts';
+import { startPostgresServer } from '../support/postgres-server.ts';
+import { fmt, percentile, printTable, timeIt } from './measure.ts';
+
+const CREATE_RUNS = 5;
+const READ_RUNS = 50;
+
+async function benchDriver(name: string, database: DatabaseHandle): Promise<Record<string, string | number>> {
+  await seedAdministrativeTree(database.db);
+  const config = testConfig();
+  const ctx: AppContext = { config, db: database.db, logger: createLogger('silent'), now: () => new Date('2027-01-01T00:00:00Z') };
+  const service = new MeetingService(ctx);
+  const actor = await createUser(database.db, { email: `bench-${randomUUID()}@hoinghi.local`, displayName: 'Bench', role: 'secretariat', password: 'bench password 123' }, null);
+  const [host] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.name, NATIONAL_HALL_NAME));
+  const allSites = await database.db.select({ id: sites.id }).from(sites);
+
+  // Floor: the same rows written with nothing but the inserts.
+  const floors: number[] = [];
+  for (let run = 0; run < CREATE_RUNS; run++) {
+    const id = randomUUID();
+    const { ms } = await timeIt(() =>
+      database.db.transaction(async (tx) => {
+        await tx.insert(meetings).values({ id, uid: `${id}@floor`, title: 'floor', hostSiteId: host!.id, startsAt: new Date('2027-06-01T01:00:00Z'), endsAt: new Date('2027-06-01T03:00:00Z'), createdBy: actor.id });
+        const rows = allSites.map((s) => ({ meetingId: id, siteId: s.id, role: s.id === host!.id ? ('host' as const) : ('participant' as const) }));
+        for (let i = 0; i < rows.length; i += 2000) await tx.insert(meetingParticipants).values(rows.slice(i, i + 2000));
+      }),
+    );
+    floors.push(ms);
+    await database.db.delete(meetings).where(eq(meetings.id, id));
+  }
+
+  const creates: number[] = [];
+  let lastId = '';
+  for (let run = 0; run < CREATE_RUNS; run++) {
+    const day = new Date(Date.UTC(2027, 1, 1 + run, 1));
+    const { ms, value } = await timeIt(() =>
+      service.create({ title: `Hội nghị toàn quốc ${run}`, hostSiteId: host!.id, startsAt: day, endsAt: new Date(day.getTime() + 3 * 3600_000), unitCodes: ['VN'], allowConflicts: false }, actor),
+    );
+    if (value.participantCount !== 3356) throw new Error(`expected 3,356 participants, got ${value.participantCount}`);
+    creates.push(ms);
+    lastId = value.id;
+  }
+
+  const reads: number[] = [];
+  for (let run = 0; run < READ_RUNS; run++) reads.push((await timeIt(() => service.get(lastId))).ms);
+
+  const floor = percentile(floors, 50);
+  const create = percentile(creates, 50);
+  return {
+    database: name,
+    'bare insert (floor) p50': fmt(floor),
+    'create p50': fmt(create),
+    'create max': fmt(Math.max(...creates)),
+    'create / floor': `${(create / floor).toFixed(2)}x`,
+    'read p50': fmt(percentile(reads, 50)),
+    'read p99': fmt(percentile(reads, 99)),
+  };
+}
+
+const rows: Record<string, string | number>[] = [];
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hoinghi-bench-'));
+const pglite = await openDatabase({ DATA_DIR: dir, DATABASE_POOL_SIZE: 1 });
+try {
+  rows.push(await benchDriver('PGlite (file)', pglite));
+} finally {
+  await pglite.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+const server = await startPostgresServer();
+try {
+  const pg = await openDatabase({ DATABASE_URL: server.url, DATA_DIR: dir, DATABASE_POOL_SIZE: 5 });
+  try {
+    rows.push(await benchDriver(`PostgreSQL (${path.basename(path.dirname(server.binDir))})`, pg));
+  } finally {
+    await pg.close();
+  }
+} finally {
+  server.stop();
+}
+process.stdout.write(`\nNational meeting: 1 host + 3,355 sites (34 provincial halls, 3,321 communes); ${CREATE_RUNS} creates, ${READ_RUNS} reads each.\n\n`);
+printTable(rows);
+process.stdout.write('\nAim: create under 1 s and under 3x the floor.\n');

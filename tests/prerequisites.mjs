@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Makes sure the machine has what the test suite drives for real: a PostgreSQL server (its
+// binaries; vitest's global setup starts a throwaway cluster) and Debian's Chromium. As root on
+// Debian it installs what is missing with apt-get; elsewhere it says what to install and fails.
+// Plain Node, no dependencies: it runs before anything else in `npm test`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+
+const hasPostgres = () =>
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = () => existsSync(chromiumPath);
+
+const missing = [];
+if (!hasPostgres()) missing.push('postgresql');
+if (!hasChromium()) missing.push('chromium');
+if (missing.length === 0) process.exit(0);
+
+const isRoot = process.getuid?.() === 0;
+const hasApt = existsSync('/usr/bin/apt-get');
+if (isRoot && hasApt) {
+  process.stdout.write(`tests: installing ${missing.join(', ')} with apt-get\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env });
+  if (hasPostgres() && hasChromium()) process.exit(0);
+}
+process.stderr.write(
+  `tests: missing ${missing.join(' and ')}.\n` +
+    `  Install them (Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}), or point CHROMIUM_PATH at a Chromium\n` +
+    `  and TEST_POSTGRES_URL at a PostgreSQL database the tests may create databases in.\n`,
+);
+process.exit(1);

@@ -4,12 +4,14 @@
  * invitation dispatcher (SMTP when SMTP_URL is set, else the local outbox folder).
  */
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp, createServices } from './app.ts';
+import { DeliveryJournal } from './invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from './invites/dispatcher.ts';
 import { createMailTransport } from './invites/mail-transport.ts';
 import { startLiveSessions } from './live/live-sessions.ts';
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   const services = createServices(ctx);
   const app = createApp(ctx, services);
   const transport = createMailTransport(config, logger);
-  const dispatcher = new InviteDispatcher({ ctx, transport, outbox: services.invites, options: dispatcherOptionsFrom(config) });
+  const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE ?? path.join(config.DATA_DIR, 'invite-journal.ndjson'));
+  const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');

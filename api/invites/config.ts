@@ -47,6 +47,11 @@ export const dispatcherConfigSchema = z.object({
   INVITE_LEASE_SECONDS: z.coerce.number().positive().max(86_400).default(600),
   /** Attempts before a transiently failing message is marked failed for the secretariat. */
   INVITE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /**
+   * The dispatcher's delivery journal (see delivery-journal.ts); one dispatcher per file.
+   * Defaults to DATA_DIR/invite-journal.ndjson.
+   */
+  INVITE_JOURNAL_FILE: z.string().min(1).optional(),
   /** Remind sites that have not confirmed this many hours before the start; 0 disables. */
   REMINDER_HOURS_BEFORE: z.coerce.number().int().min(0).max(24 * 14).default(24),
 });

@@ -12,6 +12,7 @@ import { openDatabase } from '../../db/client.js';
 import { invites } from '../../db/schema.js';
 import { parseConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { DeliveryJournal } from './delivery-journal.js';
 import { InviteDispatcher, dispatcherOptionsFrom } from './dispatcher.js';
 import { createSmtpTransport } from './mail-transport.js';
 
@@ -26,7 +27,8 @@ const offset = Number(process.env['CLOCK_OFFSET_MS'] ?? 0);
 const database = await openDatabase(config, { migrate: false });
 const ctx = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => new Date(Date.now() + offset) };
 const transport = createSmtpTransport({ url: config.SMTP_URL!, maxConnections: config.SMTP_MAX_CONNECTIONS, ratePerSecond: config.SMTP_RATE_PER_SECOND });
-const dispatcher = new InviteDispatcher({ ctx, transport, options: dispatcherOptionsFrom(config) });
+const journal = config.INVITE_JOURNAL_FILE ? new DeliveryJournal(config.INVITE_JOURNAL_FILE) : undefined;
+const dispatcher = new InviteDispatcher({ ctx, transport, ...(journal ? { journal } : {}), options: dispatcherOptionsFrom(config) });
 
 if (mode === 'run') {
   dispatcher.start();
@@ -41,6 +43,7 @@ if (mode === 'run') {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await dispatcher.close();
+  process.stdout.write(`stats ${JSON.stringify(dispatcher.stats())}\n`);
   await transport.close();
   await database.close();
   process.exit(0);

@@ -10,18 +10,22 @@
  * so several dispatchers (or a restarted one) never hold the same row, and a row whose lease ran
  * out — its dispatcher died mid-send — is due again.
  *
- * Exactly once? A row is only ever sent while it is not 'sent', and 'sent' is written by the
- * same dispatcher right after the server's 250, in one single-row UPDATE with nothing else in
- * between (tokens are minted and the message rendered *before* the send). What remains is the
- * window between the server accepting the message and that UPDATE committing: if the process
- * dies inside it (or the connection drops after the final "." but before we read the 250), the
- * lease expires, the row is claimed again and the site receives a second copy. No protocol can
- * close that window without the receiving server's help (SMTP has no two-phase commit). What we
- * do instead: keep it to one local UPDATE round trip (about a millisecond), and give the copy the
- * same Message-ID — derived from (meeting UID, SEQUENCE, METHOD, recipient) — so mail systems and
- * calendar clients can recognise and drop it; even when they do not, a second REQUEST with the
- * same UID and SEQUENCE is idempotent in every calendar. The child-process crash test counts
- * these duplicates rather than pretending they cannot happen.
+ * Exactly once? A row is only ever sent while it is not 'sent', and 'sent' is recorded by the
+ * same dispatcher right after the server's 250 with nothing else in between. What remains is the
+ * window between the server accepting the message and that acceptance being durable on our side:
+ * if the process dies inside it (or the connection drops after the final "." but before we read
+ * the 250), the lease expires, the row is claimed again and the site receives a second copy. No
+ * client can close that window alone (SMTP has no two-phase commit). What we do instead:
+ * - keep it small: the batch is rendered and its links minted before anything is sent, so an
+ *   acceptance is handled as soon as it arrives; it is first appended synchronously to a local
+ *   journal (delivery-journal.ts: microseconds, survives a process crash), then written to the
+ *   row (one UPDATE: a few ms, tens on a loaded machine); a restarted dispatcher replays the
+ *   journal before it claims anything. Without the journal, or when the machine rather than the
+ *   process dies, the window is that UPDATE's round trip;
+ * - make the duplicate harmless: the copy has the same Message-ID — derived from (meeting UID,
+ *   SEQUENCE, METHOD, recipient) — so mail systems and calendar clients can recognise and drop
+ *   it, and a second REQUEST with the same UID and SEQUENCE is idempotent in every calendar.
+ * The crash tests count these duplicates rather than pretending they cannot happen.
  */
 import { and, eq, gt, inArray, isNull, lt, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -32,6 +36,7 @@ import { parseMailbox } from './config.js';
 import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.js';
 import type { InviteMeeting } from './ical.js';
 import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.js';
+import type { DeliveryJournal } from './delivery-journal.js';
 import { recipientsOf, type InviteOutbox, type InviteRow } from './outbox.js';
 import { mintMessageLinkTokens, siteLinks } from './site-tokens.js';
 
@@ -66,6 +71,8 @@ export function dispatcherOptionsFrom(config: AppConfig): DispatcherOptions {
 export interface DispatcherDeps {
   ctx: AppContext;
   transport: MailTransport;
+  /** Narrows the crash window to microseconds (see delivery-journal.ts); optional for tests. */
+  journal?: DeliveryJournal;
   /** Wakes the dispatcher when rows are queued; without it, only the poll finds them. */
   outbox?: InviteOutbox;
   options: DispatcherOptions;
@@ -106,6 +113,8 @@ export interface DispatcherStats {
    * 'sent' UPDATE returning. A crash inside it duplicates the message (see the module header).
    */
   recordWindowMs: { count: number; total: number; max: number };
+  /** Rows a replayed journal marked sent after a crash. */
+  recoveredFromJournal: number;
 }
 
 export class InviteDispatcher {
@@ -117,9 +126,11 @@ export class InviteDispatcher {
   private wakeSleeper: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastReminderScan = Number.NEGATIVE_INFINITY;
+  private recovered = false;
   private readonly counters: DispatcherStats = {
     outcomes: { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 },
     recordWindowMs: { count: 0, total: 0, max: 0 },
+    recoveredFromJournal: 0,
   };
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -244,9 +255,18 @@ export class InviteDispatcher {
    * the wire the event loop is free to record each acceptance the moment it arrives.
    */
   async runRound(): Promise<number> {
+    if (!this.recovered && this.deps.journal) {
+      const recovered = await this.deps.journal.replay(this.deps.ctx.db);
+      this.counters.recoveredFromJournal += recovered;
+      if (recovered) this.log.warn({ recovered }, 'invitations accepted by the SMTP server before a crash recorded as sent from the journal');
+    }
+    this.recovered = true;
+    const started = performance.now();
     const claimed = await this.claim(this.deps.options.batchSize);
     if (claimed.length === 0) return 0;
+    const claimedAt = performance.now();
     const queue = await this.prepare(claimed);
+    const preparedAt = performance.now();
     const outcomes: Record<Outcome, number> = { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 };
     const worker = async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
@@ -256,7 +276,10 @@ export class InviteDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.options.concurrency, claimed.length) }, worker));
-    this.log.info({ claimed: claimed.length, ...outcomes }, 'invite batch done');
+    // Every acceptance of this batch is in the database now (or another dispatcher owns the row).
+    this.deps.journal?.clear();
+    const ms = (from: number, to: number) => Math.round(to - from);
+    this.log.info({ claimed: claimed.length, ...outcomes, claimMs: ms(started, claimedAt), prepareMs: ms(claimedAt, preparedAt), sendMs: ms(preparedAt, performance.now()) }, 'invite batch done');
     return claimed.length;
   }
 
@@ -369,6 +392,8 @@ export class InviteDispatcher {
     const newer = (context.siblings.get(key) ?? []).find((s) => s.sequence > row.sequence);
     if (newer) return `superseded by sequence ${newer.sequence} (${newer.kind})`;
     if (meeting.row.status !== 'scheduled') return 'meeting cancelled';
+    // Queued while mail was down and the meeting has passed: an invitation now only confuses.
+    if (meeting.row.endsAt.getTime() <= this.deps.ctx.now().getTime()) return 'meeting already over';
     return null;
   }
 
@@ -440,12 +465,18 @@ export class InviteDispatcher {
     } catch (error) {
       return this.failed(row, classifySendError(error), log);
     }
-    // The server has the message: record it at once, nothing else before this UPDATE (see header).
+    // The server has the message: record it at once, journal first (see header).
     const acceptedAt = performance.now();
+    const sentAt = this.deps.ctx.now();
+    try {
+      this.deps.journal?.record({ id: row.id, messageId: result.messageId, sentAt: sentAt.toISOString() });
+    } catch (error) {
+      log.error({ err: error }, 'could not write the delivery journal');
+    }
     const recorded = await this.finish(row, {
       status: 'sent',
       messageId: result.messageId,
-      sentAt: this.deps.ctx.now(),
+      sentAt,
       lastError: result.rejected.length ? `refused recipients: ${result.rejected.join(', ')}` : null,
     });
     const window = performance.now() - acceptedAt;

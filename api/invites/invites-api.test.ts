@@ -85,6 +85,21 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect(statusOf(c!.id, 2)).toBe('sent');
   });
 
+  it('does not send an invitation that waited past the end of its meeting', async () => {
+    const meeting = await schedule([communes[60]!.id], 30);
+    t.clock.now = new Date(TEST_NOW.getTime() + 33 * 3600_000);
+    try {
+      await localDispatcher().drain();
+    } finally {
+      t.clock.now = TEST_NOW;
+    }
+    const rows = await rowsOf(meeting.id);
+    expect(rows.map((r) => [r.status, r.lastError])).toEqual([
+      ['superseded', 'meeting already over'],
+      ['superseded', 'meeting already over'],
+    ]);
+  });
+
   it('shows a site without an address as failed with the reason, and resends once it is fixed', async () => {
     const [a, b] = [communes[10]!, communes[11]!];
     await t.database.db.update(sites).set({ contactEmails: [] }).where(eq(sites.id, b.id));

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:invites`: how fast invitations are rendered, queued and delivered.
+ *   1. ICS renders per second (one thread).
+ *   2. Time to queue a national meeting's invitations (the whole tree seeded: every hall and
+ *      commune) inside the scheduling transaction, on PGlite and on PostgreSQL.
+ *   3. Time to deliver them all to a local smtp-server, next to the floor: the same SMTP server
+ *      and transport fed pre-rendered messages, measured alone in the same run.
+ * Prints figures only; nothing here asserts on time.
+ */
+import { performance } from 'node:perf_hooks';
+import { count, eq } from 'drizzle-orm';
+import { createUser } from '../../api/auth/users.ts';
+import type { AppContext } from '../../api/context.ts';
+import { dispatcherOptionsFrom, InviteDispatcher } from '../../api/invites/dispatcher.ts';
+import { composeInviteEmail } from '../../api/invites/email.ts';
+import { renderInviteCalendar } from '../../api/invites/ical.ts';
+import { inviteFor, SITES } from '../../api/invites/invite-fixtures.test-support.ts';
+import { createSmtpTransport } from '../../api/invites/mail-transport.ts';
+import { InviteOutbox } from '../../api/invites/outbox.ts';
+import { startTestSmtpServer } from '../../api/invites/smtp-test-server.test-support.ts';
+import { createLogger } from '../../api/logger.ts';
+import { MeetingService } from '../../api/meetings/service.ts';
+import { openDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { invites, sites } from '../../db/schema.ts';
+import { NATIONAL_UNIT_CODE, seedAdministrativeTree } from '../../db/seed.ts';
+import { testConfig } from '../support/app.ts';
+import { startPostgresServer } from '../support/postgres-server.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const SMTP_CONNECTIONS = 10;
+const SMTP_RATE = 1000; // the transport's ceiling; the local server is the limit, not the limiter
+
+function benchRender(): void {
+  const n = 3000;
+  const inputs = Array.from({ length: n }, (_, i) => {
+    const site = SITES[i % SITES.length]!;
+    return inviteFor({ ...site, email: `xa-${i}@diemcau.hoinghi.local` }, { sequence: i % 5 });
+  });
+  for (const input of inputs.slice(0, 200)) renderInviteCalendar(input); // warm-up
+  let started = performance.now();
+  for (const input of inputs) renderInviteCalendar(input);
+  const icsPerSecond = n / ((performance.now() - started) / 1000);
+  started = performance.now();
+  for (const input of inputs) composeInviteEmail(input);
+  const mailsPerSecond = n / ((performance.now() - started) / 1000);
+  out(`render: ${icsPerSecond.toFixed(0)} ICS/s; ${mailsPerSecond.toFixed(0)} complete invite e-mails/s (ICS + text + HTML), one thread`);
+}
+
+async function smtpFloor(messages: number): Promise<number> {
+  const server = await startTestSmtpServer();
+  const transport = createSmtpTransport({ url: server.url, maxConnections: SMTP_CONNECTIONS, ratePerSecond: SMTP_RATE });
+  const prepared = Array.from({ length: messages }, (_, i) => composeInviteEmail(inviteFor({ ...SITES[0]!, email: `xa-${i}@diemcau.hoinghi.local`, otherContacts: [] })).message);
+  const started = performance.now();
+  const queue = [...prepared];
+  await Promise.all(
+    Array.from({ length: SMTP_CONNECTIONS }, async () => {
+      for (let m = queue.shift(); m; m = queue.shift()) await transport.send(m);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await transport.close();
+  await server.close();
+  return messages / seconds;
+}
+
+async function benchDriver(label: string, database: DatabaseHandle, floor: number): Promise<void> {
+  let started = performance.now();
+  await seedAdministrativeTree(database.db);
+  out(`${label}: seeded the full tree in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const config = testConfig({ SMTP_MAX_CONNECTIONS: String(SMTP_CONNECTIONS), SMTP_RATE_PER_SECOND: String(SMTP_RATE), INVITE_BATCH_SIZE: '200' });
+  const ctx: AppContext = { config, db: database.db, logger: createLogger('silent'), now: () => new Date('2026-12-01T08:00:00+07:00') };
+  const user = await createUser(database.db, { email: `bench-${label}@hoinghi.test`, displayName: 'Bench', role: 'secretariat', password: 'correct horse battery' }, null);
+
+  // Time the outbox listener alone: a listener before and after it bracket its work.
+  const meetings = new MeetingService(ctx);
+  let enqueueStarted = 0;
+  let enqueueEnded = 0;
+  meetings.onChange(() => void (enqueueStarted = performance.now()));
+  const outbox = new InviteOutbox(ctx, meetings);
+  meetings.onChange(() => void (enqueueEnded = performance.now()));
+
+  const [hall] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.unitCode, NATIONAL_UNIT_CODE));
+  started = performance.now();
+  const meeting = await meetings.create(
+    { title: 'Hội nghị trực tuyến toàn quốc', hostSiteId: hall!.id, startsAt: new Date('2026-12-03T08:00:00+07:00'), endsAt: new Date('2026-12-03T11:30:00+07:00'), unitCodes: [NATIONAL_UNIT_CODE], siteIds: [], allowConflicts: true },
+    { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat' },
+  );
+  const scheduleMs = performance.now() - started;
+  const [queued] = await database.db.select({ n: count() }).from(invites).where(eq(invites.meetingId, meeting.id));
+  out(`${label}: national meeting, ${meeting.participantCount} sites: ${queued!.n} invitations queued in ${(enqueueEnded - enqueueStarted).toFixed(0)} ms (whole scheduling transaction ${scheduleMs.toFixed(0)} ms)`);
+
+  const server = await startTestSmtpServer();
+  const transport = createSmtpTransport({ url: server.url, maxConnections: SMTP_CONNECTIONS, ratePerSecond: SMTP_RATE });
+  const dispatcher = new InviteDispatcher({
+    ctx: { ...ctx, config: { ...config, SMTP_URL: server.url } },
+    transport,
+    outbox,
+    options: { ...dispatcherOptionsFrom({ ...config, SMTP_URL: server.url }), reminderHoursBefore: 0 },
+  });
+  started = performance.now();
+  await dispatcher.drain();
+  const seconds = (performance.now() - started) / 1000;
+  const rate = server.received.length / seconds;
+  const stats = dispatcher.stats();
+  const window = stats.recordWindowMs;
+  out(
+    `${label}: delivered ${server.received.length} in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} msg/s; ` +
+      `floor (SMTP server alone) ${floor.toFixed(0)} msg/s; ratio ${(rate / floor).toFixed(2)}; ` +
+      `250→commit window mean ${(window.total / Math.max(1, window.count)).toFixed(2)} ms, max ${window.max.toFixed(1)} ms`,
+  );
+  await dispatcher.close();
+  await transport.close();
+  await server.close();
+}
+
+async function main(): Promise<void> {
+  benchRender();
+  const floor = await smtpFloor(3355);
+  out(`smtp floor: local smtp-server accepts ${floor.toFixed(0)} msg/s over ${SMTP_CONNECTIONS} connections (pre-rendered messages, no database)`);
+
+  const pglite = await openDatabase({ DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 1 }, { inMemory: true });
+  try {
+    await benchDriver('pglite', pglite, floor);
+  } finally {
+    await pglite.close();
+  }
+
+  const pg = await startPostgresServer();
+  try {
+    const database = await openDatabase({ DATABASE_URL: pg.url, DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 12 });
+    try {
+      await benchDriver('postgres', database, floor);
+    } finally {
+      await database.close();
+    }
+  } finally {
+    pg.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -298,6 +298,8 @@ it('reports on time, late, left early and absent for a meeting the communes real
   for (const [id, value] of Object.entries({ 'total-invited': '5', 'total-present': '3', 'total-late': '1', 'total-left-early': '1', 'total-absent-with-reason': '1', 'total-absent': '1' })) {
     expect(await leader.locator(`#${id} .value`).textContent(), id).toBe(value);
   }
+  // The configured thresholds, written the Vietnamese way like every other figure on the page.
+  expect(await leader.locator('#attendance-totals + p').textContent()).toContain('vào sau giờ bắt đầu quá 0,1 phút; về sớm: rời trước giờ kết thúc quá 0,1 phút.');
   await leader.screenshot({ path: path.join(SCREENSHOT_DIR, 'attendance-live-report.png'), fullPage: true });
 
   // --- The CSV, downloaded from the page and read back -------------------------------------------

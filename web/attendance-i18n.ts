@@ -153,6 +153,11 @@ export function formatPercent(fraction: number | null, lang: Lang): string {
   return lang === 'vi' ? `${value.replace('.', ',')} %` : `${value}%`;
 }
 
+/** A configured figure such as a threshold, with the digits it has: "0,1" in Vietnamese, "0.1" in English. */
+export function formatFigure(value: number, lang: Lang): string {
+  return lang === 'vi' ? String(value).replace('.', ',') : String(value);
+}
+
 export function formatNumber(value: number | null | undefined, digits: number, lang: Lang): string {
   if (value === null || value === undefined) return '–';
   const text = value.toFixed(digits);

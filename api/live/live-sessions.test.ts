@@ -5,8 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { eq } from 'drizzle-orm';
+import { meetings } from '../../db/schema.ts';
 import { CloseCode } from '../../sfu/protocol.ts';
+import { siteEvents } from '../../tests/support/attendance.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+import { noteMeetingStartOrEnd } from './live-sessions.ts';
 
 type Reply = { type: 'response'; id: number | null; ok: boolean; data?: any; error?: { code: string; message: string } };
 
@@ -127,5 +131,19 @@ describe('live sessions in the app', () => {
     // Its link no longer opens anything.
     const again = await open();
     expect((await again.request('join', { joinToken: link.split('/join/')[1] })).error!.code).toBe('unauthorized');
+  });
+
+  it('keeps the earliest join and end as the meeting\'s actual start and end, whatever order they are stored in', async () => {
+    // Ending a meeting stamps each site's leave in turn; the recorder may store a later one first.
+    const [host, first, second] = [meeting.participants.find((p) => p.role === 'host')!, commune(0), commune(1)].map((p) => siteEvents(otherMeetingId, p.siteId));
+    const at = (seconds: number) => new Date(Date.parse('2026-12-01T08:00:00+07:00') + seconds * 1000);
+    const stored = async () => (await live.t.ctx.db.select({ startedAt: meetings.startedAt, endedAt: meetings.endedAt }).from(meetings).where(eq(meetings.id, otherMeetingId)))[0];
+    for (const event of [second!.join('c2', at(5)), first!.join('c1', at(2)), second!.join('c2', at(5))]) await noteMeetingStartOrEnd(live.t.ctx, event);
+    for (const event of [first!.leave('c1', at(60.04), 'meeting-ended'), host!.leave('h', at(60), 'meeting-ended'), second!.leave('c2', at(60.05), 'meeting-ended')]) {
+      await noteMeetingStartOrEnd(live.t.ctx, event);
+    }
+    // A leave of another cause is not an end.
+    await noteMeetingStartOrEnd(live.t.ctx, first!.leave('c0', at(30), 'left'));
+    expect(await stored()).toEqual({ startedAt: at(2), endedAt: at(60) });
   });
 });

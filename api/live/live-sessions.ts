@@ -6,7 +6,7 @@
  * and flushed by the recorder before the database goes away.
  */
 import type { Server } from 'node:http';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import { meetings as meetingsTable } from '../../db/schema.ts';
 import { createAttendanceRecorder } from '../attendance/recorder.ts';
@@ -53,18 +53,20 @@ export async function startLiveSessions(ctx: AppContext, meetings: MeetingServic
 /**
  * The meeting's actual start (its first connection) and end (the host ended it for all) come
  * from the SFU's events; the attendance report counts to the actual end when there is one.
- * Only the first of each is kept, so replays change nothing.
+ * The earliest of each is kept, not the first stored: ending a meeting stamps every site's
+ * leave in turn and the recorder stores different connections' events concurrently, so the
+ * first to land may be a commune's leave stamped after the host's. Replays change nothing.
  */
-async function noteMeetingStartOrEnd(ctx: AppContext, event: AttendanceEvent): Promise<void> {
+export async function noteMeetingStartOrEnd(ctx: Pick<AppContext, 'db'>, event: AttendanceEvent): Promise<void> {
   if (event.kind === 'join') {
     await ctx.db
       .update(meetingsTable)
       .set({ startedAt: event.at })
-      .where(and(eq(meetingsTable.id, event.meetingId), isNull(meetingsTable.startedAt)));
+      .where(and(eq(meetingsTable.id, event.meetingId), or(isNull(meetingsTable.startedAt), gt(meetingsTable.startedAt, event.at))));
   } else if (event.kind === 'leave' && event.cause === 'meeting-ended') {
     await ctx.db
       .update(meetingsTable)
       .set({ endedAt: event.at })
-      .where(and(eq(meetingsTable.id, event.meetingId), isNull(meetingsTable.endedAt)));
+      .where(and(eq(meetingsTable.id, event.meetingId), or(isNull(meetingsTable.endedAt), gt(meetingsTable.endedAt, event.at))));
   }
 }

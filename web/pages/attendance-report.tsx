@@ -7,7 +7,7 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingReport } from '../../api/attendance/report.ts';
 import type { SiteAttendance } from '../../api/attendance/ledger.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { attendanceTranslator, formatNumber, formatPercent, leaveCauseLabel, statusLabel } from '../attendance-i18n.ts';
+import { attendanceTranslator, formatFigure, formatNumber, formatPercent, leaveCauseLabel, statusLabel } from '../attendance-i18n.ts';
 import { Layout } from './layout.tsx';
 
 export function StatusBadge(props: { site: Pick<SiteAttendance, 'status' | 'flags'>; lang: Lang }) {
@@ -100,7 +100,7 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
           <Total label={t('attendanceRate')} value={formatPercent(totals.attendanceRate, lang)} id="total-rate" />
         </section>
         <p class="muted small">
-          {t('totalsNote')} {t('thresholdsNote', { late: ledger.thresholds.lateMinutes, early: ledger.thresholds.earlyLeaveMinutes })}
+          {t('totalsNote')} {t('thresholdsNote', { late: formatFigure(ledger.thresholds.lateMinutes, lang), early: formatFigure(ledger.thresholds.earlyLeaveMinutes, lang) })}
         </p>
 
         {ledger.sites.length === 0 ? (

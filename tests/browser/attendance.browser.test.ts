@@ -10,10 +10,13 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordAttendanceEvents } from '../../api/attendance/store.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { ATTENDANCE_TEST_CONFIG, badLine, declineWithReason, scheduleMeeting, setContact, siteEvents, sitesOf, vn } from '../support/attendance.ts';
+
+// Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? '/tmp';
 

@@ -9,7 +9,7 @@
  * invitation dispatcher mints them; the host console runs on the secretariat's session.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { attendanceEvents } from '../../db/schema.ts';
@@ -17,6 +17,9 @@ import { meetingFacts, type MeetingFacts } from '../../web/conference-routes.tsx
 import type { TestApp } from '../support/app.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { startLiveTestServer, type LiveTestServer } from '../support/live.ts';
+
+// Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 interface Invite {
   /** The join link's path, /join/<token>. */

@@ -6,12 +6,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { linkIn, readArrival, testDispatcher, testTransport, waitFor } from '../../api/invites/delivery.test-support.ts';
 import type { InviteDispatcher } from '../../api/invites/dispatcher.ts';
 import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../api/invites/smtp-test-server.test-support.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
+
+// Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 describe('readiness page in Chromium', () => {
   let t: TestApp;

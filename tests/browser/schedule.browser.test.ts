@@ -2,11 +2,14 @@
  * A secretariat signs in and schedules a meeting for all communes of Quảng Trị through the
  * form, in Debian's Chromium, against the real app on PostgreSQL.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { launchBrowser, serveApp, type RunningServer } from '../support/browser.ts';
 import { toVietnamLocalInput } from '../../api/time.ts';
+
+// Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 let t: TestApp;
 let server: RunningServer;

@@ -74,6 +74,11 @@ async function openPglite(directory: string | undefined): Promise<DatabaseHandle
   const { drizzle } = await import('drizzle-orm/pglite');
   if (directory) await mkdir(directory, { recursive: true });
   const client = directory ? await PGlite.create(directory) : await PGlite.create();
+  // What a kill -9 may not take: a commit returns only after its WAL is written to the files
+  // (to the kernel; PGlite runs with fsync off, so power loss is another matter, see README).
+  // This is PGlite's default; pinned because tests/faults/pglite-crash.test.ts relies on it.
+  // (relaxedDurability is no concern here: it only defers syncing the browser's IndexedDB.)
+  await client.exec('SET synchronous_commit = on');
   const db = drizzle(client, { schema }) as unknown as Database;
   let closed: Promise<void> | undefined;
   return {

@@ -22,7 +22,14 @@ export interface ConnectionRef {
   siteId: string;
 }
 
-const RETRY_DELAYS_MS = [200, 1000, 5000];
+/**
+ * Waits between attempts to record an event; the last one repeats until RETRY_BUDGET_MS has
+ * passed since the first attempt. A PostgreSQL restart with crash recovery takes seconds to a
+ * minute, and every event of that time must wait it out (tests/faults/postgres-crash.test.ts);
+ * the three tries over 6 s used before gave up on them.
+ */
+const RETRY_DELAYS_MS = [200, 1000, 2000, 5000];
+const RETRY_BUDGET_MS = 120_000;
 
 export class AttendanceReporter {
   readonly #open = new Map<string, ConnectionRef>();
@@ -94,17 +101,20 @@ export class AttendanceReporter {
   }
 
   async #deliver(event: AttendanceEvent): Promise<void> {
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await this.recorder.record(event);
         return;
       } catch (err) {
-        const delay = RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          this.log.error({ err, event }, 'attendance event lost after retries');
+        const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]!;
+        if (Date.now() + delay - started > RETRY_BUDGET_MS) {
+          this.log.error({ err, event, attempts: attempt + 1 }, 'attendance event lost after retries');
           return;
         }
-        this.log.warn({ err, eventId: event.eventId, retryInMs: delay }, 'attendance record failed; retrying');
+        // During an outage every pending event retries: one warning per event, not per attempt.
+        const level = attempt === 0 ? 'warn' : 'debug';
+        this.log[level]({ err, eventId: event.eventId, attempt: attempt + 1, retryInMs: delay }, 'attendance record failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }
     }

@@ -3,7 +3,7 @@
  * 127.0.0.1 at a free port, stop and delete at the end. initdb refuses to run as root, so as
  * root the cluster belongs to the `postgres` user. A missing server is an error, not a skip.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,12 @@ export interface PostgresServer {
   binDir: string;
   port: number;
   run(command: string): void;
+  /** Like run, without blocking the event loop (a test keeps writing meanwhile). */
+  runAsync(command: string): Promise<void>;
+  /** Kills the server as a crash would: `pg_ctl stop -m immediate` (no checkpoint, recovery at start). */
+  crash(): Promise<void>;
+  /** Starts the server again with the same settings; resolves when it accepts connections. */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -57,7 +63,14 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     else execFileSync('/bin/sh', ['-c', full], { stdio: 'pipe' });
   };
   run(`initdb -D ${dataDir} -A trust -U postgres -E UTF8 --locale=C.UTF-8 > ${base}/initdb.log 2>&1`);
-  run(`pg_ctl -D ${dataDir} -l ${base}/server.log -w -o "-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start`);
+  const runAsync = (command: string) =>
+    new Promise<void>((resolve, reject) => {
+      const full = `${binDir}/${command}`;
+      const [file, args] = asRoot ? ['su', ['postgres', '-s', '/bin/sh', '-c', full]] : ['/bin/sh', ['-c', full]];
+      execFile(file, args as string[], (error) => (error ? reject(error) : resolve()));
+    });
+  const startCommand = `pg_ctl -D ${dataDir} -l ${base}/server.log -w -o "-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start`;
+  run(startCommand);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -65,6 +78,9 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     binDir,
     port,
     run,
+    runAsync,
+    crash: () => runAsync(`pg_ctl -D ${dataDir} -m immediate -w stop`),
+    start: () => runAsync(startCommand),
     stop() {
       if (stopped) return;
       stopped = true;

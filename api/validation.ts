@@ -1,7 +1,7 @@
 /** Boundary parsing: every body and query goes through a zod schema before use. */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { ValidationError } from './errors.ts';
+import { quoteInput, ValidationError } from './errors.ts';
 
 export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const contentType = c.req.header('content-type') ?? '';
@@ -28,7 +28,7 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
 
 export function parseParam<S extends z.ZodType>(value: string | undefined, schema: S, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`Invalid ${what}: ${JSON.stringify(value)}`, undefined, 400);
+  if (!parsed.success) throw new ValidationError(`Invalid ${what}: ${quoteInput(value)}`, undefined, 400);
   return parsed.data;
 }
 

@@ -13,7 +13,9 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`Malformed JSON body: ${(error as Error).message}`, undefined, 400);
+    // V8's message quotes the body (control characters and all); say only where it broke.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ValidationError(`Malformed JSON body${position === undefined ? '' : ` (at character ${position})`}`, undefined, 400);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);

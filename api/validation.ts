@@ -22,6 +22,18 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
   return parsed.data;
 }
 
+/**
+ * A page's form body. A body that cannot be parsed (a broken multipart boundary, a form sent
+ * with a JSON content type) is the client's mistake: 400, not the 500 Hono's parser would give.
+ */
+export async function parseFormBody(c: Context, options: { all?: boolean } = {}): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody(options);
+  } catch {
+    throw new ValidationError('Malformed form body: send application/x-www-form-urlencoded or multipart/form-data', undefined, 400);
+  }
+}
+
 export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);

@@ -66,6 +66,9 @@ export function createApp(ctx: AppContext, services: AppServices = createService
         objectSrc: ["'none'"],
       },
       referrerPolicy: 'same-origin',
+      // Keep what a route set itself: the link pages (/join, /ready) answer with
+      // Referrer-Policy: no-referrer, because their URL is the site's secret.
+      overwrite: false,
     }),
   );
   // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted

@@ -34,6 +34,15 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * A value the client sent, quoted for an error message: cut to a readable length, because ids
+ * and paths come from anyone and a message must stay a sentence, not an echo of the request.
+ */
+export function quoteInput(value: string | undefined, maxLength = 80): string {
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value.length > maxLength ? `${value.slice(0, maxLength)}…` : value);
+}
+
 export class UnauthorizedError extends DomainError {
   constructor(message = 'Sign-in required') {
     super(401, 'unauthorized', message);
@@ -48,7 +57,7 @@ export class ForbiddenError extends DomainError {
 
 export class NotFoundError extends DomainError {
   constructor(what: string, id?: string) {
-    super(404, 'not_found', id === undefined ? `${what} not found` : `${what} ${JSON.stringify(id)} not found`);
+    super(404, 'not_found', id === undefined ? `${what} not found` : `${what} ${quoteInput(id)} not found`);
   }
 }
 

@@ -1,10 +1,11 @@
 /** The structured logger. Every request and meeting log line carries its id as a child binding. */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream to read every line that was logged. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'hoinghi' },
     // Secrets that could reach a log line through a request or an error: never print them.
@@ -12,7 +13,8 @@ export function createLogger(level: string): Logger {
       paths: ['*.password', '*.token', '*.joinToken', 'req.headers.cookie', 'headers.cookie', '*.passwordHash', '*.tokens', '*.links'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A request path fit for a log line: site links carry their secret in the path (/join/<token>). */

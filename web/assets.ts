@@ -27,7 +27,8 @@ export function registerStaticFile(publicName: string, fileRelativeToWeb: string
 }
 
 export async function loadAsset(name: string): Promise<{ body: string; type: string } | null> {
-  const entry = entryPoints[name];
+  // Own keys only: a request for "/static/constructor" must not find Object's constructor.
+  const entry = Object.hasOwn(entryPoints, name) ? entryPoints[name] : undefined;
   if (entry) {
     let bundle = bundles.get(name);
     if (!bundle) {
@@ -37,7 +38,7 @@ export async function loadAsset(name: string): Promise<{ body: string; type: str
     }
     return { body: await bundle, type: 'text/javascript; charset=utf-8' };
   }
-  const file = staticFiles[name];
+  const file = Object.hasOwn(staticFiles, name) ? staticFiles[name] : undefined;
   if (file) return { body: await readFile(path.join(webDir, file.file), 'utf8'), type: file.type };
   return null;
 }

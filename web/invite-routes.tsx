@@ -10,7 +10,7 @@ import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '.
 import { meetingDeliveryStatus } from '../api/invites/delivery-status.ts';
 import { InvalidOutboxIdError, listOutbox, OutboxMessageNotFoundError, readOutboxMessage } from '../api/invites/local-outbox.ts';
 import { readinessAnswerInput, readinessView, recordReadiness } from '../api/invites/readiness.ts';
-import { uuidParam } from '../api/validation.ts';
+import { parseFormBody, uuidParam } from '../api/validation.ts';
 import { InvitesPage, OutboxMessagePage, OutboxPage } from './pages/invites.tsx';
 import { LinkProblemPage, ReadinessPage } from './pages/readiness.tsx';
 import { pageUser } from './routes.tsx';
@@ -50,7 +50,7 @@ export function invitePageRoutes(ctx: AppContext, services: AppServices) {
   app.post('/ready/:token', async (c) => {
     c.header('Referrer-Policy', 'no-referrer');
     const token = c.req.param('token');
-    const form = await c.req.parseBody();
+    const form = await parseFormBody(c);
     const raw = { answer: formText(form.answer), delegateName: formText(form.delegateName), reason: formText(form.reason) };
     try {
       const parsed = readinessAnswerInput.safeParse(raw);
@@ -81,7 +81,7 @@ export function invitePageRoutes(ctx: AppContext, services: AppServices) {
     if (user instanceof Response) return user;
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    const form = await c.req.parseBody();
+    const form = await parseFormBody(c);
     const siteId = z.uuid().optional().safeParse(formText(form.siteId));
     if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
     try {

@@ -12,7 +12,7 @@ import { createMeetingInput } from '../api/meetings/schemas.ts';
 import type { ConflictingMeeting } from '../api/meetings/service.ts';
 import { parseVietnamLocal, toVietnamIso } from '../api/time.ts';
 import { listSites, listUnits } from '../api/units/service.ts';
-import { uuidParam } from '../api/validation.ts';
+import { parseFormBody, uuidParam } from '../api/validation.ts';
 import { loadAsset } from './assets.ts';
 import { describeError } from './error-messages.ts';
 import { invitePageRoutes } from './invite-routes.tsx';
@@ -59,7 +59,7 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
 
   app.post('/login', async (c) => {
     const next = safeNext(c.req.query('next'));
-    const form = await c.req.parseBody();
+    const form = await parseFormBody(c);
     const email = typeof form.email === 'string' ? form.email : '';
     const password = typeof form.password === 'string' ? form.password : '';
     try {
@@ -108,7 +108,7 @@ export function pageRoutes(ctx: AppContext, services: AppServices) {
   app.post('/meetings/new', async (c) => {
     const user = pageUser(c, 'secretariat');
     if (user instanceof Response) return user;
-    const raw = await c.req.parseBody({ all: true });
+    const raw = await parseFormBody(c, { all: true });
     const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
     const form = scheduleForm.parse({ ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => typeof v === 'string')), unitCodes: asList(raw.unitCodes), siteIds: asList(raw.siteIds) });
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };

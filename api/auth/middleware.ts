@@ -31,7 +31,10 @@ export function isHttps(c: Context, trustProxy: boolean): boolean {
 
 export function clientAddress(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    // The proxy appends the address it saw to whatever X-Forwarded-For the client sent, so
+    // only the last entry is not the client's own claim (one trusted proxy in front). Taking
+    // the first let anyone pick a fresh address per request and escape the sign-in limits.
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   try {

@@ -9,12 +9,12 @@ import { requireRole } from './middleware.ts';
 import { signIn, signOut } from './sign-in.ts';
 import { createUser, newUserInput } from './users.ts';
 
-const credentials = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(200) }).strict();
+export const credentialsInput = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(200) }).strict();
 
 export function authRoutes(ctx: AppContext, limiter: LoginLimiter) {
   return new Hono<AppEnv>()
     .post('/auth/login', async (c) => {
-      const user = await signIn(ctx, limiter, c, await parseJsonBody(c, credentials));
+      const user = await signIn(ctx, limiter, c, await parseJsonBody(c, credentialsInput));
       return c.json({ user });
     })
     .post('/auth/logout', async (c) => {

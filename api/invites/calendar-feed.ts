@@ -19,7 +19,7 @@ import { calendarFeedUrl, derivedMeetingTokens, mintCalendarToken, revokeCalenda
 const FEED_PAST_HOURS = 24;
 const FEED_MAX_MEETINGS = 500;
 
-const calendarTokenInput = z.object({
+export const calendarTokenInput = z.object({
   /** Revoke the site's earlier subscription links first (a link was passed on too widely). */
   rotate: z.boolean().default(false),
 });

@@ -11,36 +11,7 @@ import { CloseCode } from '../../sfu/protocol.ts';
 import { siteEvents } from '../../tests/support/attendance.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
 import { noteMeetingStartOrEnd } from './live-sessions.ts';
-
-type Reply = { type: 'response'; id: number | null; ok: boolean; data?: any; error?: { code: string; message: string } };
-
-class TestSocket {
-  private nextId = 1;
-  private readonly replies = new Map<number, (reply: Reply) => void>();
-  readonly closed: Promise<{ code: number }>;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const frame = JSON.parse(String(raw)) as Reply;
-      if (frame.type === 'response' && typeof frame.id === 'number') this.replies.get(frame.id)?.(frame);
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
-  }
-  static async open(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers: { origin: url, ...headers } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new TestSocket(ws);
-  }
-  request(type: string, data: unknown): Promise<Reply> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.replies.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, type, data }));
-    });
-  }
-}
+import { closedWithin, TestSocket } from '../../tests/support/signaling-client.ts';
 
 describe('live sessions in the app', () => {
   let live: LiveTestServer;
@@ -126,7 +97,7 @@ describe('live sessions in the app', () => {
     expect((await socket.request('join', { joinToken: link.split('/join/')[1] })).ok).toBe(true);
     const removed = await live.t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: live.t.cookies.secretariat, body: { removeSiteIds: [site.siteId] } });
     expect(removed.status).toBe(200);
-    const closed = await Promise.race([socket.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 2000))]);
+    const closed = await closedWithin(socket, 2000);
     expect(closed).toEqual({ code: CloseCode.kicked });
     // Its link no longer opens anything.
     const again = await open();

@@ -9,14 +9,14 @@ import { getUnit, listSites, listSitesUnder, listUnits } from './service.ts';
 
 export const unitCode = z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code');
 
-const unitsQuery = z.object({
+export const unitsQuery = z.object({
   level: z.enum(['national', 'province', 'commune']).optional(),
   parent: unitCode.optional(),
   q: z.string().trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(5000),
 });
 
-const sitesQuery = z.object({
+export const sitesQuery = z.object({
   kind: z.enum(['hall', 'commune', 'department']).optional(),
   q: z.string().trim().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(200),

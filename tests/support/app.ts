@@ -2,6 +2,7 @@
  * An in-process app on a test database with a pinned clock, and signed-in users of each role.
  * Requests go through `app.request()`, the same code path as real HTTP.
  */
+import type { DestinationStream } from 'pino';
 import { createApp, createServices, type AppServices } from '../../api/app.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { parseConfig, type AppConfig } from '../../api/config.ts';
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   config?: Record<string, string>;
   /** Follow the real clock instead of TEST_NOW (tests with a browser, whose clock is real). */
   realClock?: boolean;
+  /** Where log lines go (with config LOG_LEVEL); tests that read the logs pass a stream. */
+  logDestination?: DestinationStream;
 }
 
 export async function createTestApp(driver: Driver, options: TestAppOptions = {}): Promise<TestApp> {
@@ -43,7 +46,7 @@ export async function createTestApp(driver: Driver, options: TestAppOptions = {}
   const clock = { now: options.realClock ? new Date() : TEST_NOW };
   if (options.realClock) Object.defineProperty(clock, 'now', { get: () => new Date() });
   const config = testConfig(options.config);
-  const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => clock.now };
+  const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL, options.logDestination), now: () => clock.now };
   const services = createServices(ctx);
   const app = createApp(ctx, services);
   await seedAdministrativeTree(database.db, options.provinces ? { provinceCodes: options.provinces } : {});

@@ -1,0 +1,22 @@
+/**
+ * Page fuzzing: the server-rendered pages and their forms get the same treatment as the API
+ * (tests/hostile/api-fuzz.test.ts): FUZZ_RUNS generated requests each, hostile form fields,
+ * broken multipart bodies, prototype keys, hostile path parameters. No answer is a 5xx, no
+ * page echoes injected HTML unescaped, and a refusal that is JSON has the error shape (pages
+ * may also refuse with an HTML page that explains).
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createFuzzFixture, fuzzRoute, PAGE_ROUTES, RUNS, type FuzzFixture } from './fuzz-routes.ts';
+
+describe(`page fuzzing, ${RUNS} runs per route (PGlite)`, () => {
+  let fx: FuzzFixture;
+  beforeAll(async () => {
+    fx = await createFuzzFixture();
+  }, 600_000);
+  afterAll(() => fx?.t.close());
+
+  for (const [name, build] of Object.entries(PAGE_ROUTES)) it(name, async () => {
+    const classes = await fuzzRoute(fx, build(fx));
+    process.stdout.write(`${name.padEnd(44)} ${JSON.stringify(classes)}\n`);
+  }, 600_000);
+});

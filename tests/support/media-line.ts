@@ -143,7 +143,14 @@ export class MediaLine {
     send();
     // Retransmit until answered, then keep the binding fresh as a browser's consent checks do.
     const retry = setInterval(send, 200);
-    await Promise.race([iceConnected, new Promise((_, reject) => setTimeout(() => reject(new Error('ICE: no Binding success')), timeoutMs))]).finally(() => clearInterval(retry));
+    try {
+      await Promise.race([iceConnected, new Promise((_, reject) => setTimeout(() => reject(new Error('ICE: no Binding success')), timeoutMs))]);
+    } catch (error) {
+      relay.close();
+      throw error;
+    } finally {
+      clearInterval(retry);
+    }
     const keepAlive = setInterval(send, 2_000);
 
     const openssl = spawn(

@@ -3,6 +3,7 @@ declare module 'autocannon' {
   interface Histogram {
     p50: number;
     p99: number;
+    max: number;
     average: number;
     total: number;
   }
@@ -14,6 +15,6 @@ declare module 'autocannon' {
     timeouts: number;
     non2xx: number;
   }
-  function autocannon(options: { url: string; connections: number; duration: number; headers?: Record<string, string> }): Promise<Result>;
+  function autocannon(options: { url: string; connections: number; duration: number; timeout?: number; headers?: Record<string, string> }): Promise<Result>;
   export default autocannon;
 }

@@ -9,13 +9,14 @@ import autocannon from 'autocannon';
 import WebSocket from 'ws';
 
 export type LoadJob =
-  | { kind: 'http'; url: string; connections: number; durationSeconds: number; headers: Record<string, string> }
+  | { kind: 'http'; url: string; connections: number; durationSeconds: number; timeoutSeconds: number; headers: Record<string, string> }
   | { kind: 'join'; url: string; origin: string; tokens: string[]; windowMs: number; timeoutMs: number };
 
 export interface HttpLoadResult {
   requests: number;
   p50: number;
   p99: number;
+  max: number;
   /** Requests per second, mean over the run. */
   rps: number;
   errors: number;
@@ -34,11 +35,12 @@ export interface JoinStormResult {
 }
 
 async function http(job: Extract<LoadJob, { kind: 'http' }>): Promise<HttpLoadResult> {
-  const result = await autocannon({ url: job.url, connections: job.connections, duration: job.durationSeconds, headers: job.headers });
+  const result = await autocannon({ url: job.url, connections: job.connections, duration: job.durationSeconds, timeout: job.timeoutSeconds, headers: job.headers });
   return {
     requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     rps: result.requests.average,
     errors: result.errors,
     timeouts: result.timeouts,

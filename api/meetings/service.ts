@@ -93,13 +93,7 @@ export class MeetingService {
         })
         .returning();
       await insertParticipants(tx, id, input.hostSiteId, siteIds);
-      await tx.insert(auditLog).values({
-        actorUserId: actor.id,
-        action: 'meeting.create',
-        entity: 'meeting',
-        entityId: id,
-        details: { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts },
-      });
+      await auditMeeting(tx, actor, 'meeting.create', id, { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts });
       return this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, contentChanged: true, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
     });
     this.committed(change);
@@ -164,18 +158,12 @@ export class MeetingService {
         await tx.update(meetingParticipants).set({ role: 'host' }).where(and(eq(meetingParticipants.meetingId, id), eq(meetingParticipants.siteId, next.hostSiteId)));
       }
       await insertParticipants(tx, id, next.hostSiteId, added);
-      await tx.insert(auditLog).values({
-        actorUserId: actor.id,
-        action: 'meeting.update',
-        entity: 'meeting',
-        entityId: id,
-        details: {
+      await auditMeeting(tx, actor, 'meeting.update', id, {
           changed: Object.keys(input).filter((key) => key !== 'allowConflicts' && input[key as keyof UpdateMeetingInput] !== undefined),
           before: { title: current.title, startsAt: current.startsAt.toISOString(), endsAt: current.endsAt.toISOString(), hostSiteId: current.hostSiteId },
           addedSiteCount: added.length,
           removedSiteCount: removed.length,
           sequence: meeting!.sequence,
-        },
       });
       return this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
     });
@@ -195,7 +183,7 @@ export class MeetingService {
         .where(eq(meetings.id, id))
         .returning();
       const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'meeting.cancel', entity: 'meeting', entityId: id, details: { reason: reason ?? null, sequence: meeting!.sequence } });
+      await auditMeeting(tx, actor, 'meeting.cancel', id, { reason: reason ?? null, sequence: meeting!.sequence });
       return this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, contentChanged: true, addedSiteIds: [], removedSiteIds: [], siteIds });
     });
     this.committed(change);
@@ -285,6 +273,11 @@ export async function getMeetingDetail(db: Executor, id: string) {
   };
 }
 export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof getMeetingDetail>>>;
+
+/** Who changed which meeting and how; written in the change's own transaction. */
+async function auditMeeting(tx: Transaction, actor: AuthenticatedUser, action: string, meetingId: string, details: Record<string, unknown>): Promise<void> {
+  await tx.insert(auditLog).values({ actorUserId: actor.id, action, entity: 'meeting', entityId: meetingId, details });
+}
 
 function assertSchedule(problems: ScheduleProblem[]): void {
   if (problems.length) throw new ValidationError(problems.map((p) => scheduleProblemText[p]).join('; '), { problems });

@@ -159,11 +159,11 @@ export class MeetingService {
       }
       await insertParticipants(tx, id, next.hostSiteId, added);
       await auditMeeting(tx, actor, 'meeting.update', id, {
-          changed: Object.keys(input).filter((key) => key !== 'allowConflicts' && input[key as keyof UpdateMeetingInput] !== undefined),
-          before: { title: current.title, startsAt: current.startsAt.toISOString(), endsAt: current.endsAt.toISOString(), hostSiteId: current.hostSiteId },
-          addedSiteCount: added.length,
-          removedSiteCount: removed.length,
-          sequence: meeting!.sequence,
+        changed: Object.keys(input).filter((key) => key !== 'allowConflicts' && input[key as keyof UpdateMeetingInput] !== undefined),
+        before: { title: current.title, startsAt: current.startsAt.toISOString(), endsAt: current.endsAt.toISOString(), hostSiteId: current.hostSiteId },
+        addedSiteCount: added.length,
+        removedSiteCount: removed.length,
+        sequence: meeting!.sequence,
       });
       return this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
     });

@@ -4,7 +4,7 @@
  * not a SignalingError is logged and answered as `internal`.
  * The app's SignalingAuthenticator throws these to refuse a join.
  */
-import type { ErrorCode } from './protocol.js';
+import type { ErrorCode } from './protocol.ts';
 
 export class SignalingError extends Error {
   override readonly name = 'SignalingError';

@@ -2,26 +2,26 @@
  * The SFU as the app sees it: start the worker pool and the signaling endpoint, attach it to the
  * app's HTTP server, revoke sites, shut down.
  *
- *   const sfu = await createSfu({ config: sfuConfigFromEnv(env), authenticator, recorder, logger });
+ *   const sfu = await createSfu({ config: sfuConfigFromEnv(env), authenticator, attendanceSink, logger });
  *   sfu.attach(httpServer);                       // serves ws(s)://host/ws
  *   sfu.revokeSite(meetingId, siteId);            // token revoked: disconnect now
  *   await sfu.close();                            // on SIGTERM: closes attendance with 'shutdown'
  */
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import type { SfuConfig } from './config.js';
-import { SignalingServer, type AttendanceRecorder, type SignalingAuthenticator } from './signaling.js';
-import { WorkerPool } from './worker-pool.js';
+import type { SfuConfig } from './config.ts';
+import { SignalingServer, type AttendanceSink, type SignalingAuthenticator } from './signaling.ts';
+import { WorkerPool } from './worker-pool.ts';
 
-export type { SfuConfig, SfuEnv } from './config.js';
-export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv } from './config.js';
-export type { AttendanceRecorder, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.js';
-export { SignalingError } from './errors.js';
+export type { SfuConfig, SfuEnv } from './config.ts';
+export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv } from './config.ts';
+export type { AttendanceSink, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.ts';
+export { SignalingError } from './errors.ts';
 
 export interface SfuOptions {
   config: SfuConfig;
   authenticator: SignalingAuthenticator;
-  recorder: AttendanceRecorder;
+  attendanceSink: AttendanceSink;
   /** The app's logger; the SFU logs as its child. Default: pino at config.logLevel. */
   logger?: Logger;
   /** Refuse WebSocket upgrades from other origins (recommended: the app's own origin). */
@@ -43,7 +43,7 @@ export async function createSfu(opts: SfuOptions): Promise<Sfu> {
     pool,
     config: opts.config,
     authenticator: opts.authenticator,
-    recorder: opts.recorder,
+    attendanceSink: opts.attendanceSink,
     log,
     ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
   });

@@ -9,11 +9,11 @@
  */
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
-import { badRequest, forbidden, invalidState, notFound } from './errors.js';
-import type { DtlsParameters, MediaKind, MediaSource, Role, RtpCapabilities, RtpParameters, ServerNotification } from './protocol.js';
+import { badRequest, forbidden, invalidState, notFound } from './errors.ts';
+import type { DtlsParameters, MediaKind, MediaSource, Role, RtpCapabilities, RtpParameters, ServerNotification } from './protocol.ts';
 
 export interface PeerIdentity {
-  /** One per browser session (WebSocket connection): attendance intervals are keyed by it. */
+  /** One per signaling connection (WebSocket): attendance intervals are keyed by it. */
   connectionId: string;
   meetingId: string;
   siteId: string;

@@ -11,8 +11,8 @@ import {
   ServerNotification,
   type ClientRequestType,
   type ServerNotificationType,
-} from './protocol.js';
-import { opusParameters, vp8SimulcastParameters } from './test-fixtures.js';
+} from './protocol.ts';
+import { opusParameters, vp8SimulcastParameters } from './test-fixtures.ts';
 
 const uuid = '3f1c2a4e-8b7d-4c1e-9a2b-5d6e7f8a9b0c';
 const dtls = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] };

@@ -17,7 +17,7 @@ import { z } from 'zod';
 
 export const errorCodes = [
   'bad-request', // malformed frame or parameters
-  'unauthorized', // no valid credentials (unknown or expired token, no session)
+  'unauthorized', // no valid credentials (unknown or expired token, not signed in)
   'forbidden', // authenticated, but not allowed (wrong meeting, host-only action)
   'not-found', // the transport/producer/consumer/site named does not exist
   'invalid-state', // the request does not fit the current state (not joined yet, already joined)
@@ -103,7 +103,7 @@ const req = <T extends string, D extends z.ZodType>(type: T, data: D) =>
 const Empty = z.object({}).optional().default({});
 
 export const ClientRequest = z.discriminatedUnion('type', [
-  /** First message. A commune site sends its invite's join token; the host relies on its session cookie. */
+  /** First message. A commune site sends its invite's join token; the host relies on its sign-in cookie. */
   req('join', z.object({ meetingId: Uuid.optional(), joinToken: z.string().min(1).max(2000).optional() })),
   /** The device's capabilities, sent once mediasoup-client's Device is loaded; consumption starts after it. */
   req('setRtpCapabilities', z.object({ rtpCapabilities: RtpCapabilities })),

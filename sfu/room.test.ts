@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LeaveCause } from '../db/attendance-event.js';
-import type { Peer } from './peer.js';
-import type { ServerNotification } from './protocol.js';
-import { Room, type RoomEvents } from './room.js';
-import { opusParameters, silentLog, testConfig, vp8SimulcastParameters } from './test-fixtures.js';
-import { WorkerPool } from './worker-pool.js';
+import type { LeaveCause } from '../db/attendance-event.ts';
+import type { Peer } from './peer.ts';
+import type { ServerNotification } from './protocol.ts';
+import { Room, type RoomEvents } from './room.ts';
+import { opusParameters, silentLog, testConfig, vp8SimulcastParameters } from './test-fixtures.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 let pool: WorkerPool;
 beforeAll(async () => {

@@ -20,12 +20,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
-import type { LeaveCause } from '../db/attendance-event.js';
-import type { SfuConfig } from './config.js';
-import { forbidden, invalidState, notFound } from './errors.js';
-import { Peer, type PeerIdentity } from './peer.js';
-import type { MediaSource, ServerNotification, SiteInfo } from './protocol.js';
-import type { WorkerPool, WorkerSlot } from './worker-pool.js';
+import type { LeaveCause } from '../db/attendance-event.ts';
+import type { SfuConfig } from './config.ts';
+import { forbidden, invalidState, notFound } from './errors.ts';
+import { Peer, type PeerIdentity } from './peer.ts';
+import type { MediaSource, ServerNotification, SiteInfo } from './protocol.ts';
+import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
 
 export interface RoomEvents {
   /** A peer's media connected for the first time (attendance `join`). */

@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttendanceReporter } from './attendance.js';
-import { createSfu, type Sfu } from './index.js';
-import { CloseCode } from './protocol.js';
+import { AttendanceReporter } from './attendance-reporter.ts';
+import { createSfu, type Sfu } from './index.ts';
+import { CloseCode } from './protocol.ts';
 import {
-  MemoryRecorder,
+  MemoryAttendanceSink,
   TestClient,
   TokenTableAuthenticator,
   eventually,
@@ -18,11 +18,11 @@ import {
   silentLog,
   testConfig,
   vp8SimulcastParameters,
-} from './test-fixtures.js';
-import type { WorkerSlot } from './worker-pool.js';
+} from './test-fixtures.ts';
+import type { WorkerSlot } from './worker-pool.ts';
 
 const auth = new TokenTableAuthenticator();
-const recorder = new MemoryRecorder();
+const attendanceSink = new MemoryAttendanceSink();
 let sfu: Sfu;
 let server: http.Server;
 let url: string;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   sfu = await createSfu({
     config: testConfig(20200, { SFU_HEARTBEAT_INTERVAL_MS: '300', SFU_QUALITY_INTERVAL_MS: '500' }),
     authenticator: auth,
-    recorder,
+    attendanceSink,
     logger: silentLog,
   });
   server = http.createServer((_req, res) => res.writeHead(404).end());
@@ -152,13 +152,13 @@ describe('signaling: a meeting', () => {
     await a.c.note('floorChanged', (n) => n.data.siteId === b.siteId);
     await a.c.note('newConsumer', (n) => n.data.siteId === b.siteId && n.data.source === 'microphone');
     await b.c.note('siteState', (n) => n.data.siteId === b.siteId && n.data.hasFloor && !n.data.micMuted);
-    await eventually(() => recorder.events.some((e) => e.kind === 'floor-given' && e.siteId === b.siteId));
+    await eventually(() => attendanceSink.events.some((e) => e.kind === 'floor-given' && e.siteId === b.siteId));
 
     await host.c.ok('muteSite', { siteId: b.siteId });
     await b.c.note('siteState', (n) => n.data.siteId === b.siteId && n.data.hasFloor && n.data.micMuted);
     await host.c.ok('revokeFloor', {});
     await a.c.note('floorChanged', (n) => n.data.siteId === null);
-    await eventually(() => recorder.events.some((e) => e.kind === 'floor-taken' && e.siteId === b.siteId));
+    await eventually(() => attendanceSink.events.some((e) => e.kind === 'floor-taken' && e.siteId === b.siteId));
 
     await host.c.ok('kick', { siteId: a.siteId });
     await a.c.note('kicked', (n) => n.data.reason === 'host');
@@ -225,7 +225,7 @@ describe('attendance', () => {
   const ref = { connectionId: randomUUID(), meetingId: randomUUID(), siteId: randomUUID() };
 
   it('reports join, quality and leave once per connection, with ids derived from the fact', async () => {
-    const mem = new MemoryRecorder();
+    const mem = new MemoryAttendanceSink();
     const rep = new AttendanceReporter(mem, silentLog);
     rep.left(ref.connectionId, 'left'); // never joined: nothing to close
     rep.joined(ref);
@@ -244,7 +244,7 @@ describe('attendance', () => {
   });
 
   it('retries a failed record with the same event id', async () => {
-    const mem = new MemoryRecorder();
+    const mem = new MemoryAttendanceSink();
     mem.failNext = 2;
     const rep = new AttendanceReporter(mem, silentLog);
     rep.joined({ ...ref, connectionId: randomUUID() });
@@ -256,7 +256,7 @@ describe('attendance', () => {
 
 describe('shutdown', () => {
   it('tells every socket and closes them, and close() is idempotent', async () => {
-    const own = await createSfu({ config: testConfig(20250), authenticator: auth, recorder: new MemoryRecorder(), logger: silentLog });
+    const own = await createSfu({ config: testConfig(20250), authenticator: auth, attendanceSink: new MemoryAttendanceSink(), logger: silentLog });
     const srv = http.createServer();
     own.attach(srv);
     const u = await listen(srv);

@@ -2,29 +2,29 @@
  * The signaling server: the `/ws` WebSocket endpoint on the app's HTTP server, and the registry
  * of meeting rooms behind it.
  *
- * It owns the sessions (one per socket), the rooms (one per meeting, created on the first join,
+ * It owns the signaling connections (one per socket), the rooms (one per meeting, created on the first join,
  * closed when the last peer leaves), the heartbeat that drops dead sockets, the periodic line
  * quality samples, and the translation of room events into attendance events and socket ends.
  * The app injects who may join (SignalingAuthenticator) and where attendance goes
- * (AttendanceRecorder); it can revoke a site and shut everything down.
+ * (AttendanceSink); it can revoke a site and shut everything down.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { AttendanceReporter, type AttendanceRecorder } from './attendance.js';
-import type { SfuConfig } from './config.js';
-import { Room, type RoomEvents } from './room.js';
-import { Session, type AuthRequest, type SiteIdentity } from './session.js';
-import { CloseCode } from './protocol.js';
-import type { WorkerPool } from './worker-pool.js';
+import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
+import type { SfuConfig } from './config.ts';
+import { Room, type RoomEvents } from './room.ts';
+import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
+import { CloseCode } from './protocol.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
-export type { AttendanceRecorder } from './attendance.js';
-export type { AuthRequest, SiteIdentity } from './session.js';
+export type { AttendanceSink } from './attendance-reporter.ts';
+export type { AuthRequest, SiteIdentity } from './signaling-connection.ts';
 
 /**
  * Implemented by the app. Resolve with who is joining, or throw a SignalingError
- * ('unauthorized' for an unknown/expired token or no session, 'forbidden' for a valid credential
+ * ('unauthorized' for an unknown/expired token or no sign-in, 'forbidden' for a valid credential
  * that does not admit to `meetingId`). Any other error is logged and answered as 'internal'.
  */
 export interface SignalingAuthenticator {
@@ -35,7 +35,7 @@ export interface SignalingOptions {
   pool: WorkerPool;
   config: SfuConfig;
   authenticator: SignalingAuthenticator;
-  recorder: AttendanceRecorder;
+  attendanceSink: AttendanceSink;
   log: Logger;
   /** URL path of the endpoint. */
   path?: string;
@@ -54,7 +54,7 @@ interface RoomEntry {
 
 export class SignalingServer {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  readonly #sessions = new Map<string, Session>();
+  readonly #connections = new Map<string, SignalingConnection>();
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #attendance: AttendanceReporter;
   readonly #timers: NodeJS.Timeout[] = [];
@@ -66,7 +66,7 @@ export class SignalingServer {
   constructor(private readonly opts: SignalingOptions) {
     this.#log = opts.log.child({ component: 'signaling' });
     this.#path = opts.path ?? '/ws';
-    this.#attendance = new AttendanceReporter(opts.recorder, this.#log);
+    this.#attendance = new AttendanceReporter(opts.attendanceSink, this.#log);
     this.#unsubscribe = opts.pool.onWorkerDied(({ pid }) => {
       for (const { room } of this.#rooms.values()) room?.workerDied(pid);
     });
@@ -100,19 +100,19 @@ export class SignalingServer {
     const meetingId = url.searchParams.get('meetingId') ?? undefined;
     const cookieHeader = req.headers.cookie;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(
+      const connection = new SignalingConnection(
         ws,
         { ...(cookieHeader !== undefined ? { cookieHeader } : {}), ...(meetingId !== undefined ? { meetingId } : {}) },
         {
           authenticate: (r) => this.opts.authenticator.authenticate(r),
           join: (identity, s) => this.#join(identity, s),
-          onClosed: (s) => this.#sessions.delete(s.connectionId),
+          onClosed: (s) => this.#connections.delete(s.connectionId),
           log: this.#log,
         },
       );
-      this.#sessions.set(session.connectionId, session);
+      this.#connections.set(connection.connectionId, connection);
       setTimeout(() => {
-        if (!session.joined) session.close(CloseCode.unauthorized, 'join timeout');
+        if (!connection.joined) connection.close(CloseCode.unauthorized, 'join timeout');
       }, JOIN_TIMEOUT_MS).unref();
     });
   }
@@ -123,10 +123,10 @@ export class SignalingServer {
    */
   revokeSite(meetingId: string, siteId: string): number {
     let n = 0;
-    for (const session of this.#sessions.values()) {
-      const id = session.identity;
+    for (const connection of this.#connections.values()) {
+      const id = connection.identity;
       if (id && id.meetingId === meetingId && id.siteId === siteId) {
-        session.kick('revoked');
+        connection.kick('revoked');
         n++;
       }
     }
@@ -140,7 +140,7 @@ export class SignalingServer {
 
   /**
    * Shutdown: every open attendance interval is closed with cause `shutdown`, every socket is
-   * told and closed, and the returned promise waits until the recorder has everything.
+   * told and closed, and the returned promise waits until the attendanceSink has everything.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -153,19 +153,19 @@ export class SignalingServer {
       for (const peer of r.value.peers()) peer.send({ type: 'shutdown', data: {} });
       r.value.close('shutdown');
     }
-    for (const session of this.#sessions.values()) session.close(CloseCode.serviceRestart, 'shutdown');
+    for (const connection of this.#connections.values()) connection.close(CloseCode.serviceRestart, 'shutdown');
     await this.#attendance.flush();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
-  async #join(identity: SiteIdentity, session: Session) {
+  async #join(identity: SiteIdentity, connection: SignalingConnection) {
     // A room can close (emptied, failed) between being looked up and being joined: retry once or twice.
     for (let attempt = 0; ; attempt++) {
       const room = await this.#openRoom(identity.meetingId);
       try {
         const peer = await room.join(
-          { ...identity, connectionId: session.connectionId },
-          (note) => session.notify(note),
+          { ...identity, connectionId: connection.connectionId },
+          (note) => connection.notify(note),
         );
         return { room, peer };
       } catch (err) {
@@ -202,7 +202,7 @@ export class SignalingServer {
         this.#attendance.joined({ connectionId: peer.connectionId, meetingId, siteId: peer.siteId }),
       peerClosed: (peer, cause) => {
         this.#attendance.left(peer.connectionId, cause);
-        this.#sessions.get(peer.connectionId)?.detach(cause);
+        this.#connections.get(peer.connectionId)?.detach(cause);
       },
       floorChanged: (kind, siteId, eventId) => this.#attendance.floor(kind, meetingId, siteId, eventId),
       closed: (room) => {
@@ -213,19 +213,19 @@ export class SignalingServer {
   }
 
   #heartbeat(): void {
-    for (const session of this.#sessions.values()) {
-      if (!session.alive) {
-        session.heartbeatLost();
+    for (const connection of this.#connections.values()) {
+      if (!connection.alive) {
+        connection.heartbeatLost();
         continue;
       }
-      session.alive = false;
-      session.ping();
+      connection.alive = false;
+      connection.ping();
     }
   }
 
   #sampleQuality(): void {
-    for (const session of this.#sessions.values()) {
-      const peer = session.peer;
+    for (const connection of this.#connections.values()) {
+      const peer = connection.peer;
       if (!peer || !this.#attendance.isOpen(peer.connectionId)) continue;
       peer.sampleQuality().then(
         (sample) => this.#attendance.quality(peer.connectionId, sample),

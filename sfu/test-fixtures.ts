@@ -1,18 +1,18 @@
 /**
  * Test fixtures for sfu/*.test.ts: config, RTP parameters a browser would send, an
  * authenticator with real token logic over an in-memory table, an in-memory attendance
- * recorder, and a small WebSocket client. Nothing here replaces mediasoup: tests run real workers.
+ * attendanceSink, and a small WebSocket client. Nothing here replaces mediasoup: tests run real workers.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { WebSocket, type ClientOptions } from 'ws';
-import type { AttendanceEvent } from '../db/attendance-event.js';
-import { SfuEnv, sfuConfigFromEnv, type SfuConfig } from './config.js';
-import { forbidden, unauthorized } from './errors.js';
-import type { ClientRequestType, RequestData, ServerMessage, ServerNotification } from './protocol.js';
-import type { AttendanceRecorder, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.js';
+import type { AttendanceEvent } from '../db/attendance-event.ts';
+import { SfuEnv, sfuConfigFromEnv, type SfuConfig } from './config.ts';
+import { forbidden, unauthorized } from './errors.ts';
+import type { ClientRequestType, RequestData, ServerMessage, ServerNotification } from './protocol.ts';
+import type { AttendanceSink, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.ts';
 
 export const silentLog = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
@@ -127,7 +127,7 @@ export class TokenTableAuthenticator implements SignalingAuthenticator {
 }
 
 /** Stores events like the database does: de-duplicated by eventId. */
-export class MemoryRecorder implements AttendanceRecorder {
+export class MemoryAttendanceSink implements AttendanceSink {
   readonly events: AttendanceEvent[] = [];
   failNext = 0;
   async record(event: AttendanceEvent): Promise<void> {

@@ -2,8 +2,8 @@
  * The worker pool on real workers: placement by load, and replacement of a killed worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog, testConfig } from './test-fixtures.js';
-import { WorkerPool, type WorkerDiedEvent } from './worker-pool.js';
+import { silentLog, testConfig } from './test-fixtures.ts';
+import { WorkerPool, type WorkerDiedEvent } from './worker-pool.ts';
 
 const config = testConfig(20400);
 let pool: WorkerPool;

@@ -9,8 +9,8 @@
  */
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
-import type { SfuConfig } from './config.js';
-import { loadMediasoup, type Mediasoup } from './worker-binary.js';
+import type { SfuConfig } from './config.ts';
+import { loadMediasoup, type Mediasoup } from './worker-binary.ts';
 
 export interface WorkerSlot {
   readonly index: number;

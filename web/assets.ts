@@ -1,21 +1,23 @@
 /**
- * Browser code is TypeScript in web/client, bundled by esbuild on first request and kept in
- * memory, so `npm start` needs no separate build step. Static files come from web/static.
+ * Browser code is TypeScript in web/<feature>/browser, bundled by esbuild on first request and kept in
+ * memory, so `npm start` needs no separate build step. Style sheets sit beside their feature.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { Hono } from 'hono';
+import { NotFoundError } from '../api/errors.ts';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const bundles = new Map<string, Promise<string>>();
 
 /** Entry points a page may load, by public name (no path from the request reaches the disk). */
 const entryPoints: Record<string, string> = {
-  'scheduling-form.js': 'client/scheduling-form.ts',
+  'scheduling-form.js': 'meetings/browser/schedule-form.ts',
 };
 const staticFiles: Record<string, { file: string; type: string }> = {
-  'app.css': { file: 'static/app.css', type: 'text/css; charset=utf-8' },
+  'app.css': { file: 'common/app.css', type: 'text/css; charset=utf-8' },
 };
 
 export function registerEntryPoint(publicName: string, sourceRelativeToWeb: string): void {
@@ -75,4 +77,13 @@ async function bundleEntry(file: string): Promise<string> {
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
+}
+
+/** GET /static/:name — bundles and style sheets by public name. */
+export function assetRoutes() {
+  return new Hono().get('/static/:name', async (c) => {
+    const asset = await loadAsset(c.req.param('name'));
+    if (!asset) throw new NotFoundError('File', c.req.param('name'));
+    return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'no-cache' });
+  });
 }

@@ -30,7 +30,7 @@
  *   leaves, so a missing one means something failed).
  * - floor-taken carries nothing the ledger reports; floor-given is counted per site.
  */
-import type { AttendanceEvent, LeaveCause } from '../../db/attendance-event.js';
+import type { AttendanceEvent, LeaveCause } from '../../db/attendance-event.ts';
 
 export interface ReplayedInterval {
   connectionId: string;

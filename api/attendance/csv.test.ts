@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attendanceStatusLabels, ledgerCsvHeaders, renderLedgerCsv } from './csv.js';
-import { computeLedger, type InvitedSite } from './ledger.js';
-import { goodLine, hanoi, invited, meeting, siteEvents } from './ledger-fixtures.js';
+import { attendanceStatusLabels, ledgerCsvHeaders, renderLedgerCsv } from './csv.ts';
+import { computeLedger, type InvitedSite } from './ledger.ts';
+import { goodLine, hanoi, invited, meeting, siteEvents } from './ledger-fixtures.ts';
 
 const s1 = siteEvents(1);
 const s2 = siteEvents(2);

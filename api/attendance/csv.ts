@@ -13,10 +13,10 @@
 import { tz } from '@date-fns/tz';
 import { stringify } from 'csv-stringify/sync';
 import { format } from 'date-fns';
-import { attendanceFlagLabels, attendanceStatusLabels, siteRoleLabels } from './labels.js';
-import type { AttendanceLedger, SiteAttendance } from './ledger.js';
+import { attendanceFlagLabels, attendanceStatusLabels, siteRoleLabels } from './labels.ts';
+import type { AttendanceLedger, SiteAttendance } from './ledger.ts';
 
-export { attendanceFlagLabels, attendanceStatusLabels, leaveCauseLabels, siteRoleLabels } from './labels.js';
+export { attendanceFlagLabels, attendanceStatusLabels, leaveCauseLabels, siteRoleLabels } from './labels.ts';
 
 export const ledgerCsvHeaders = [
   'STT',

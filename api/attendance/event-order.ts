@@ -3,7 +3,7 @@
  * everything computed from it is independent of delivery: the ledger's "replaying or
  * reordering events changes nothing" guarantees rest entirely on this module.
  */
-import type { AttendanceEvent, AttendanceEventKind } from '../../db/attendance-event.js';
+import type { AttendanceEvent, AttendanceEventKind } from '../../db/attendance-event.ts';
 
 /**
  * Order of events that share the same instant. A leave goes before a join so that

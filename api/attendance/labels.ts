@@ -2,8 +2,8 @@
  * Vietnamese labels for the ledger's codes: one place for the words leaders read, shared by
  * the CSV export and the pages so a status never reads differently in two places.
  */
-import type { LeaveCause } from '../../db/attendance-event.js';
-import type { AttendanceFlag, AttendanceStatus, SiteRole } from './ledger.js';
+import type { LeaveCause } from '../../db/attendance-event.ts';
+import type { AttendanceFlag, AttendanceStatus, SiteRole } from './ledger.ts';
 
 export const attendanceStatusLabels: Readonly<Record<AttendanceStatus, string>> = {
   'on-time': 'Có mặt đúng giờ',

@@ -3,8 +3,8 @@
  * and events written as "HH:mm[:ss]" in that time zone so tests read like the roll call does.
  * Every event goes through the real zod schema, so tests cannot build events the SFU could not send.
  */
-import { AttendanceEvent, type LeaveCause } from '../../db/attendance-event.js';
-import type { InvitedSite, LedgerMeeting } from './ledger.js';
+import { AttendanceEvent, type LeaveCause } from '../../db/attendance-event.ts';
+import type { InvitedSite, LedgerMeeting } from './ledger.ts';
 
 export const meetingId = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
 export const otherMeetingId = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { leaveCauses, type AttendanceEvent, type LeaveCause } from '../../db/attendance-event.js';
-import { computeLedger, type AttendanceLedger, type LedgerInput, type LedgerMeeting } from './ledger.js';
-import { goodLine, invited, meetingId, otherMeetingId, siteEvents } from './ledger-fixtures.js';
+import { leaveCauses, type AttendanceEvent, type LeaveCause } from '../../db/attendance-event.ts';
+import { computeLedger, type AttendanceLedger, type LedgerInput, type LedgerMeeting } from './ledger.ts';
+import { goodLine, invited, meetingId, otherMeetingId, siteEvents } from './ledger-fixtures.ts';
 
 const propertyRuns = { seed: 20260302, numRuns: 400 } as const;
 const msPerMinute = 60_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeLedger, LedgerInputError, type InvitedSite, type LedgerInput } from './ledger.js';
-import { goodLine, hanoi, invited, meeting, otherMeetingId, siteEvents, siteId } from './ledger-fixtures.js';
-import type { AttendanceEvent } from '../../db/attendance-event.js';
+import { computeLedger, LedgerInputError, type InvitedSite, type LedgerInput } from './ledger.ts';
+import { goodLine, hanoi, invited, meeting, otherMeetingId, siteEvents, siteId } from './ledger-fixtures.ts';
+import type { AttendanceEvent } from '../../db/attendance-event.ts';
 
 const afterTheMeeting = hanoi('12:00');
 

@@ -45,12 +45,12 @@
  *   lift every attendance rate. The host's row is still in `sites`.
  * Events for other meetings or for sites not invited are ignored and counted in `diagnostics`.
  */
-import { leaveCauses, type AttendanceEvent, type LeaveCause } from '../../db/attendance-event.js';
-import { replaySiteEvents, type ReplayAnomalies, type ReplayedInterval, type SiteReplay } from './connections.js';
-import { canonicalEventSequence } from './event-order.js';
-import { qualityTimeline, summariseQuality, type QualityBucket, type QualitySummary } from './quality.js';
+import { leaveCauses, type AttendanceEvent, type LeaveCause } from '../../db/attendance-event.ts';
+import { replaySiteEvents, type ReplayAnomalies, type ReplayedInterval, type SiteReplay } from './connections.ts';
+import { canonicalEventSequence } from './event-order.ts';
+import { qualityTimeline, summariseQuality, type QualityBucket, type QualitySummary } from './quality.ts';
 
-export type { QualityBucket, QualitySummary, MetricSummary } from './quality.js';
+export type { QualityBucket, QualitySummary, MetricSummary } from './quality.ts';
 
 export const attendanceStatuses = ['on-time', 'late', 'left-early', 'absent-with-reason', 'absent'] as const;
 export type AttendanceStatus = (typeof attendanceStatuses)[number];

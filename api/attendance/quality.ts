@@ -4,7 +4,7 @@
  * a median of [1, 2] is 1.5. Every statistic sorts its values first, which keeps the result
  * independent of sample order.
  */
-import type { QualitySample } from './connections.js';
+import type { QualitySample } from './connections.ts';
 
 export interface MetricSummary {
   median: number;

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { ATTENDANCE_TEST_CONFIG, scheduleMeeting, siteEvents, sitesOf, vn } from '../../tests/support/attendance.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 import { DomainError } from '../errors.ts';
-import { createAttendanceRecorder } from './recorder.ts';
+import { createAttendanceWriter } from './writer.ts';
 import { purgeExpiredAttendance, retentionCutoff } from './retention.ts';
 import { loadMeetingAttendanceInput, recordAttendanceEvents } from './store.ts';
 
@@ -78,25 +78,25 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
     expect(await eventCount()).toBe(total);
   });
 
-  it('the recorder batches concurrent events, settles each one, and isolates a bad event', async () => {
+  it('the attendance writer batches concurrent events, settles each one, and isolates a bad event', async () => {
     const meeting = await newMeeting('2026-12-04', 20);
-    const recorder = createAttendanceRecorder({ db: t.database.db, logger: t.ctx.logger }, { flushDelayMs: 5, maxBatch: 16 });
+    const writer = createAttendanceWriter({ db: t.database.db, logger: t.ctx.logger }, { flushDelayMs: 5, maxBatch: 16 });
     const events = communes.slice(0, 20).flatMap((c) => siteEvents(meeting.id, c.id).session(`s-${c.id}`, vn('2026-12-04 09:00'), vn('2026-12-04 11:00'), 'meeting-ended'));
     const bad = siteEvents(meeting.id, '00000000-0000-4000-8000-000000000003').join('ghost', vn('2026-12-04 09:00'));
-    const results = await Promise.allSettled([...events, bad, ...events.slice(0, 5)].map((e) => recorder.record(e)));
+    const results = await Promise.allSettled([...events, bad, ...events.slice(0, 5)].map((e) => writer.record(e)));
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect((results[events.length] as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
-    await recorder.close();
-    await recorder.close();
+    await writer.close();
+    await writer.close();
     expect(await eventCount(meeting.id)).toBe(events.length);
-    await expect(recorder.record(events[0]!)).rejects.toThrow(/closed/);
+    await expect(writer.record(events[0]!)).rejects.toThrow(/closed/);
   });
 
   it('close() waits for events still in the buffer', async () => {
     const meeting = await newMeeting('2026-12-05', 1);
-    const recorder = createAttendanceRecorder({ db: t.database.db, logger: t.ctx.logger }, { flushDelayMs: 60_000 });
-    const pending = recorder.record(siteEvents(meeting.id, communes[0]!.id).join('late-flush', vn('2026-12-05 09:00')));
-    await recorder.close();
+    const writer = createAttendanceWriter({ db: t.database.db, logger: t.ctx.logger }, { flushDelayMs: 60_000 });
+    const pending = writer.record(siteEvents(meeting.id, communes[0]!.id).join('late-flush', vn('2026-12-05 09:00')));
+    await writer.close();
     await pending;
     expect(await eventCount(meeting.id)).toBe(1);
   });

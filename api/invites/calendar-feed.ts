@@ -7,14 +7,14 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { meetingParticipants, meetings, sites } from '../../db/schema.js';
-import { requireRole } from '../auth/middleware.js';
-import type { AppContext, AppEnv } from '../context.js';
-import { InvalidLinkError, NotFoundError } from '../errors.js';
-import { parseJsonBody, parseParam, uuidParam } from '../validation.js';
-import { parseMailbox } from './config.js';
-import { renderSiteFeed } from './ical.js';
-import { calendarFeedUrl, derivedMeetingTokens, mintCalendarToken, revokeCalendarTokens, siteLinks, verifySiteToken } from './site-tokens.js';
+import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { requireRole } from '../auth/middleware.ts';
+import type { AppContext, AppEnv } from '../context.ts';
+import { InvalidLinkError, NotFoundError } from '../errors.ts';
+import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
+import { parseMailbox } from './config.ts';
+import { renderSiteFeed } from './ical.ts';
+import { calendarFeedUrl, derivedMeetingTokens, mintCalendarToken, revokeCalendarTokens, siteLinks, verifySiteToken } from './site-tokens.ts';
 
 const FEED_PAST_HOURS = 24;
 const FEED_MAX_MEETINGS = 500;

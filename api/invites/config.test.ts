@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAIL_FROM, mailConfigSchema, parseMailbox } from './config.js';
-import { composeInviteEmail } from './email.js';
-import { inviteFor, SITES } from './invite-fixtures.test-support.js';
-import { listOutbox } from './local-outbox.js';
-import { createMailTransport } from './mail-transport.js';
+import { DEFAULT_MAIL_FROM, mailConfigSchema, parseMailbox } from './config.ts';
+import { composeInviteEmail } from './email.ts';
+import { inviteFor, SITES } from './invite-fixtures.test-support.ts';
+import { listOutbox } from './mail-folder.ts';
+import { createMailTransport } from './mail-transport.ts';
 
 describe('mailConfigSchema', () => {
   it('defaults to the local outbox and the provincial office mailbox', () => {

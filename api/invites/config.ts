@@ -3,7 +3,7 @@
  * environment once at start-up (api/config.ts); nothing in api/invites reads process.env.
  */
 import { z } from 'zod';
-import type { Mailbox } from './ical.js';
+import type { Mailbox } from './ical.ts';
 
 export const DEFAULT_MAIL_FROM = 'Văn phòng UBND tỉnh <vanphong@hoinghi.local>';
 

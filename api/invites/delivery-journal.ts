@@ -14,8 +14,8 @@ import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Executor } from '../../db/client.js';
-import { invites } from '../../db/schema.js';
+import type { Executor } from '../../db/client.ts';
+import { invites } from '../../db/schema.ts';
 
 const entrySchema = z.object({ id: z.uuid(), messageId: z.string(), sentAt: z.iso.datetime() });
 export type JournalEntry = z.infer<typeof entrySchema>;

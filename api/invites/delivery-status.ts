@@ -5,11 +5,11 @@
  * withdrawal must arrive too), marked as removed.
  */
 import { asc, eq, inArray } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { adminUnits, invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.js';
-import { NotFoundError } from '../errors.js';
-import { toVietnamIso } from '../time.js';
-import type { InviteRow } from './outbox.js';
+import type { Executor } from '../../db/client.ts';
+import { adminUnits, invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import { NotFoundError } from '../errors.ts';
+import { toVietnamIso } from '../time.ts';
+import type { InviteRow } from './outbox.ts';
 
 export interface SiteDelivery {
   siteId: string;

@@ -4,13 +4,13 @@
  * with both ical.js and node-ical).
  */
 import { inArray } from 'drizzle-orm';
-import { sites } from '../../db/schema.js';
-import type { TestApp } from '../../tests/support/app.js';
-import { InviteDispatcher, dispatcherOptionsFrom, type DispatcherOptions } from './dispatcher.js';
-import { readWithBothParsers, type ReadEvent } from './ics-readers.test-support.js';
-import { calendarParts, parseMail } from './invite-fixtures.test-support.js';
-import { createSmtpTransport, type MailTransport } from './mail-transport.js';
-import type { ReceivedMail } from './smtp-test-server.test-support.js';
+import { sites } from '../../db/schema.ts';
+import type { TestApp } from '../../tests/support/app.ts';
+import { InviteDispatcher, dispatcherOptionsFrom, type DispatcherOptions } from './dispatcher.ts';
+import { readWithBothParsers, type ReadEvent } from './ics-readers.test-support.ts';
+import { calendarParts, parseMail } from './invite-fixtures.test-support.ts';
+import { createSmtpTransport, type MailTransport } from './mail-transport.ts';
+import type { ReceivedMail } from './smtp-test-server.test-support.ts';
 
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

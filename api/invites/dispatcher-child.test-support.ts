@@ -8,13 +8,13 @@
  * from the wall clock, letting leases expire in real time.
  */
 import { inArray } from 'drizzle-orm';
-import { openDatabase } from '../../db/client.js';
-import { invites } from '../../db/schema.js';
-import { parseConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { DeliveryJournal } from './delivery-journal.js';
-import { InviteDispatcher, dispatcherOptionsFrom } from './dispatcher.js';
-import { createSmtpTransport } from './mail-transport.js';
+import { openDatabase } from '../../db/client.ts';
+import { invites } from '../../db/schema.ts';
+import { parseConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { DeliveryJournal } from './delivery-journal.ts';
+import { InviteDispatcher, dispatcherOptionsFrom } from './dispatcher.ts';
+import { createSmtpTransport } from './mail-transport.ts';
 
 const mode = process.argv[2];
 const parsed = parseConfig(process.env);

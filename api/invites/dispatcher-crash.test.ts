@@ -19,11 +19,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invites } from '../../db/schema.js';
-import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.js';
-import { readArrival, waitFor } from './delivery.test-support.js';
-import type { DispatcherStats } from './dispatcher.js';
-import { startTestSmtpServer, type TestSmtpServer } from './smtp-test-server.test-support.js';
+import { invites } from '../../db/schema.ts';
+import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
+import { readArrival, waitFor } from './delivery.test-support.ts';
+import type { DispatcherStats } from './dispatcher.ts';
+import { startTestSmtpServer, type TestSmtpServer } from './smtp-test-server.test-support.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dispatcher-child.test-support.ts');
 const MAX_CONNECTIONS = 4;

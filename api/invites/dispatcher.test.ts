@@ -1,13 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { invites } from '../../db/schema.js';
-import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.js';
-import { DRIVERS } from '../../tests/support/database.js';
-import { InvalidLinkError } from '../errors.js';
-import { readArrival, sitesByEmail, testDispatcher, testTransport, tokenOf, waitFor, type Arrival } from './delivery.test-support.js';
-import type { MailTransport } from './mail-transport.js';
-import { verifySiteToken } from './site-tokens.js';
-import { startTestSmtpServer, type SmtpRefusal, type TestSmtpServer } from './smtp-test-server.test-support.js';
+import { invites } from '../../db/schema.ts';
+import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
+import { DRIVERS } from '../../tests/support/database.ts';
+import { InvalidLinkError } from '../errors.ts';
+import { readArrival, sitesByEmail, testDispatcher, testTransport, tokenOf, waitFor, type Arrival } from './delivery.test-support.ts';
+import type { MailTransport } from './mail-transport.ts';
+import { verifySiteToken } from './site-tokens.ts';
+import { startTestSmtpServer, type SmtpRefusal, type TestSmtpServer } from './smtp-test-server.test-support.ts';
 
 const hours = (n: number) => new Date(TEST_NOW.getTime() + n * 3600_000).toISOString();
 

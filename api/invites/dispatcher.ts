@@ -29,16 +29,16 @@
  */
 import { and, eq, gt, inArray, isNull, lt, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.js';
-import type { AppConfig } from '../config.js';
-import type { AppContext } from '../context.js';
-import { parseMailbox } from './config.js';
-import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.js';
-import type { InviteMeeting } from './ical.js';
-import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.js';
-import type { DeliveryJournal } from './delivery-journal.js';
-import { recipientsOf, type InviteOutbox, type InviteRow } from './outbox.js';
-import { mintMessageLinkTokens, siteLinks } from './site-tokens.js';
+import { invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import type { AppConfig } from '../config.ts';
+import type { AppContext } from '../context.ts';
+import { parseMailbox } from './config.ts';
+import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.ts';
+import type { InviteMeeting } from './ical.ts';
+import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.ts';
+import type { DeliveryJournal } from './delivery-journal.ts';
+import { recipientsOf, type InviteOutbox, type InviteRow } from './outbox.ts';
+import { mintMessageLinkTokens, siteLinks } from './site-tokens.ts';
 
 export interface DispatcherOptions {
   /** Rows claimed per round. */

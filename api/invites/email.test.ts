@@ -1,8 +1,8 @@
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { composeInviteEmail, composeReminderEmail, escapeHtml, type OutgoingMail } from './email.js';
-import { readWithBothParsers } from './ics-readers.test-support.js';
-import { calendarParts, HOST_HALL, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.js';
+import { composeInviteEmail, composeReminderEmail, escapeHtml, type OutgoingMail } from './email.ts';
+import { readWithBothParsers } from './ics-readers.test-support.ts';
+import { calendarParts, HOST_HALL, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
 
 // The bytes SMTP would carry, built by nodemailer itself, then read back by mailparser.
 async function asReceived(message: OutgoingMail) {

@@ -25,8 +25,8 @@ import {
   siteLinksSchema,
   type InviteCalendarInput,
   type InviteMethod,
-} from './ical.js';
-import { formatVietnamTimeRange, vietnamClock, vietnamDay } from './vietnam-time.js';
+} from './ical.ts';
+import { formatVietnamTimeRange, vietnamClock, vietnamDay } from './vietnam-time.ts';
 
 /** A message ready for MailTransport.send. */
 export type OutgoingMail = SendMailOptions;

@@ -5,12 +5,12 @@ import {
   renderInviteCalendar,
   renderSiteFeed,
   type InviteCalendarInput,
-} from './ical.js';
+} from './ical.ts';
 import {
   expectWellFormedContentLines,
   rawPropertyLines,
   readWithBothParsers,
-} from './ics-readers.test-support.js';
+} from './ics-readers.test-support.ts';
 
 const TITLE = 'Hội nghị trực tuyến triển khai Nghị quyết — xã Hướng Hóa, Đắk Lắk, Quảng Trị';
 const HOST_HALL = 'Hội trường UBND tỉnh Quảng Trị';

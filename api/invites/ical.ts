@@ -28,7 +28,7 @@ import ical, {
 } from 'ical-generator';
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { z } from 'zod';
-import { formatVietnamTimeRange, inVietnam, VIETNAM_TIME_ZONE } from './vietnam-time.js';
+import { formatVietnamTimeRange, inVietnam, VIETNAM_TIME_ZONE } from './vietnam-time.ts';
 
 const PRODUCT_ID = { company: 'hoinghi', product: 'invites', language: 'VI' } as const;
 

@@ -3,7 +3,7 @@
  * parts look like after mailparser. Each test builds its own inputs from these.
  */
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { InviteEmailInput } from './email.js';
+import type { InviteEmailInput } from './email.ts';
 
 export const MEETING_TITLE = 'Hội nghị trực tuyến triển khai Nghị quyết — xã Hướng Hóa, Đắk Lắk, Quảng Trị';
 export const HOST_HALL = 'Hội trường UBND tỉnh Quảng Trị';

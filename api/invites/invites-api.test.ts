@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, invites, rsvps, sites } from '../../db/schema.js';
-import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.js';
-import { DRIVERS } from '../../tests/support/database.js';
-import { readWithBothParsers } from './ics-readers.test-support.js';
-import { createLocalOutboxTransport } from './local-outbox.js';
-import { NO_CONTACT_EMAIL } from './outbox.js';
-import { testDispatcher } from './delivery.test-support.js';
-import { mintMeetingTokens } from './site-tokens.js';
+import { auditLog, invites, rsvps, sites } from '../../db/schema.ts';
+import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
+import { DRIVERS } from '../../tests/support/database.ts';
+import { readWithBothParsers } from './ics-readers.test-support.ts';
+import { createMailFolderTransport } from './mail-folder.ts';
+import { NO_CONTACT_EMAIL } from './outbox.ts';
+import { testDispatcher } from './delivery.test-support.ts';
+import { mintMeetingTokens } from './site-tokens.ts';
 
 const hours = (n: number) => new Date(TEST_NOW.getTime() + n * 3600_000).toISOString();
 
@@ -44,7 +44,7 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     return response.body as { id: string; sequence: number };
   }
   const rowsOf = (meetingId: string) => t.database.db.select().from(invites).where(eq(invites.meetingId, meetingId));
-  const localDispatcher = () => testDispatcher(t, createLocalOutboxTransport({ dir: outboxDir }), { concurrency: 1 });
+  const localDispatcher = () => testDispatcher(t, createMailFolderTransport({ dir: outboxDir }), { concurrency: 1 });
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   const postForm = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
     t.request('POST', url, { rawBody: form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', ...headers } });
@@ -247,7 +247,7 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     await postForm(`/ready/${readiness}`, { answer: 'attending' });
 
     // A 24-hour window from TEST_NOW also holds meetings of earlier tests; count this one's.
-    const dispatcherWithReminders = testDispatcher(t, createLocalOutboxTransport({ dir: outboxDir }), { concurrency: 1, reminderHoursBefore: 24 });
+    const dispatcherWithReminders = testDispatcher(t, createMailFolderTransport({ dir: outboxDir }), { concurrency: 1, reminderHoursBefore: 24 });
     await dispatcherWithReminders.queueReminders();
     await dispatcherWithReminders.queueReminders();
     const reminders = (await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder');

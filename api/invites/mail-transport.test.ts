@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeInviteEmail } from './email.js';
-import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.js';
+import { composeInviteEmail } from './email.ts';
+import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.ts';
 import {
   calendarParts,
   HOST_HALL,
@@ -8,14 +8,14 @@ import {
   MEETING_TITLE,
   parseMail,
   SITES,
-} from './invite-fixtures.test-support.js';
-import { classifySendError, createSmtpTransport, type MailTransport } from './mail-transport.js';
+} from './invite-fixtures.test-support.ts';
+import { classifySendError, createSmtpTransport, type MailTransport } from './mail-transport.ts';
 import {
   startMisbehavingServer,
   startTestSmtpServer,
   unusedPort,
   type TestSmtpServerOptions,
-} from './smtp-test-server.test-support.js';
+} from './smtp-test-server.test-support.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -5,9 +5,9 @@
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
-import type { MailConfig } from './config.js';
-import type { OutgoingMail } from './email.js';
-import { createLocalOutboxTransport } from './local-outbox.js';
+import type { MailConfig } from './config.ts';
+import type { OutgoingMail } from './email.ts';
+import { createMailFolderTransport } from './mail-folder.ts';
 
 export interface SendResult {
   messageId: string;
@@ -174,5 +174,5 @@ export function createMailTransport(config: MailConfig, logger?: Logger): MailTr
       ...(logger ? { logger } : {}),
     });
   }
-  return createLocalOutboxTransport({ dir: config.OUTBOX_DIR, ...(logger ? { logger } : {}) });
+  return createMailFolderTransport({ dir: config.OUTBOX_DIR, ...(logger ? { logger } : {}) });
 }

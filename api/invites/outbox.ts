@@ -14,12 +14,12 @@
  */
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Executor, Transaction } from '../../db/client.js';
-import { auditLog, invites, meetings, sites } from '../../db/schema.js';
-import type { AppContext, AuthenticatedUser } from '../context.js';
-import { NotFoundError, ValidationError } from '../errors.js';
-import type { MeetingChange, MeetingService } from '../meetings/service.js';
-import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.js';
+import type { Executor, Transaction } from '../../db/client.ts';
+import { auditLog, invites, meetings, sites } from '../../db/schema.ts';
+import type { AppContext, AuthenticatedUser } from '../context.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { MeetingChange } from '../meetings/service.ts';
+import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.ts';
 
 export type InviteRow = typeof invites.$inferSelect;
 type InviteInsert = typeof invites.$inferInsert;
@@ -130,13 +130,8 @@ export interface ResendResult {
 export class InviteOutbox {
   private readonly wakeListeners = new Set<() => void>();
 
-  constructor(
-    private readonly ctx: AppContext,
-    meetings: MeetingService,
-  ) {
-    meetings.onChange((tx, change) => this.enqueueForChange(tx, change));
-    meetings.onCommitted(() => this.wake());
-  }
+  /** The composition root (server/services.ts) connects it to the meetings service's changes. */
+  constructor(private readonly ctx: AppContext) {}
 
   /** The dispatcher subscribes here to hear about new rows at once; returns the unsubscribe. */
   onEnqueued(listener: () => void): () => void {

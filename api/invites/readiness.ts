@@ -5,11 +5,11 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { auditLog, meetings, rsvps, sites } from '../../db/schema.js';
-import type { AppContext } from '../context.js';
-import { InvalidLinkError } from '../errors.js';
-import { humanText } from '../validation.js';
-import { verifySiteToken } from './site-tokens.js';
+import { auditLog, meetings, rsvps, sites } from '../../db/schema.ts';
+import type { AppContext } from '../context.ts';
+import { InvalidLinkError } from '../errors.ts';
+import { humanText } from '../validation.ts';
+import { verifySiteToken } from './site-tokens.ts';
 
 const optionalText = (max: number) =>
   z

@@ -1,11 +1,11 @@
 /** /api/meetings/:id/invites: the secretariat's view of delivery and readiness, and resending. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv, AppContext } from '../context.js';
-import { requireRole } from '../auth/middleware.js';
-import { parseJsonBody, parseParam, uuidParam } from '../validation.js';
-import { meetingDeliveryStatus } from './delivery-status.js';
-import type { InviteOutbox } from './outbox.js';
+import type { AppEnv, AppContext } from '../context.ts';
+import { requireRole } from '../auth/middleware.ts';
+import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
+import { meetingDeliveryStatus } from './delivery-status.ts';
+import type { InviteOutbox } from './outbox.ts';
 
 export const resendInput = z.object({
   /** Only these sites; all sites of the meeting when absent. */

@@ -11,9 +11,9 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { siteTokens } from '../../db/schema.js';
-import { InvalidLinkError } from '../errors.js';
+import type { Executor } from '../../db/client.ts';
+import { siteTokens } from '../../db/schema.ts';
+import { InvalidLinkError } from '../errors.ts';
 
 export type SiteTokenPurpose = (typeof siteTokens.$inferSelect)['purpose'];
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatVietnamTimeRange, vietnamClock } from './vietnam-time.js';
+import { formatVietnamTimeRange, vietnamClock } from './vietnam-time.ts';
 
 describe('formatVietnamTimeRange', () => {
   const original = process.env['TZ'];

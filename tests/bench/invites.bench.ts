@@ -76,7 +76,8 @@ async function benchDriver(label: string, database: DatabaseHandle, floor: numbe
   let enqueueStarted = 0;
   let enqueueEnded = 0;
   meetings.onChange(() => void (enqueueStarted = performance.now()));
-  const outbox = new InviteOutbox(ctx, meetings);
+  const outbox = new InviteOutbox(ctx);
+  meetings.onChange((tx, change) => outbox.enqueueForChange(tx, change));
   meetings.onChange(() => void (enqueueEnded = performance.now()));
 
   const [hall] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.unitCode, NATIONAL_UNIT_CODE));

@@ -2,7 +2,7 @@
  * Fault: the operator (or systemd) stops the server with SIGTERM in the middle of a meeting,
  * while the invitation dispatcher has a fresh batch to send.
  *
- * The real server runs as `node --import tsx api/main.ts` on the embedded PGlite in a temporary
+ * The real server runs as `node --import tsx server/main.ts` on the embedded PGlite in a temporary
  * DATA_DIR with the local mail outbox. A commune joins with the join link from the invitation
  * e-mail the dispatcher wrote, and the host hall with the secretariat's session; both bring
  * their media line to DTLS `connected`, so both have an open attendance interval.

@@ -5,7 +5,7 @@
  *
  * Each round is a child process (tests/support/pglite-writer-child.ts) that opens the database
  * as the app does, checks that every event id acknowledged by any earlier child is stored, and
- * writes through the app's recorder, printing the ids whose writes returned.
+ * writes through the app's attendance writer, printing the ids whose writes returned.
  *
  * Proven: every reopen succeeds (or would say "damaged" and fail the test, never loop
  * silently), and finds every acknowledged event; at the end the files hold all of them.
@@ -22,7 +22,7 @@ import path from 'node:path';
 import { count, like } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../api/app.ts';
+import { createServices } from '../../server/services.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { openDatabase } from '../../db/client.ts';
 import { pgliteDirectory } from '../../db/config.ts';

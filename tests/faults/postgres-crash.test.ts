@@ -4,7 +4,7 @@
  * for a few seconds, and is started again, as systemd would.
  *
  * The writes take the production path: the SFU's AttendanceReporter (ordering, retries) in front
- * of the app's batching recorder, on the postgres.js pool the app opens for DATABASE_URL. The
+ * of the app's batching attendance writer, on the postgres.js pool the app opens for DATABASE_URL. The
  * server is this file's own cluster (tests/support/postgres-server.ts), not the run's shared one.
  *
  * Proven: every write acknowledged before the crash is in the database afterwards; every event
@@ -20,14 +20,14 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../api/app.ts';
-import { createAttendanceRecorder } from '../../api/attendance/recorder.ts';
+import { createServices } from '../../server/services.ts';
+import { createAttendanceWriter } from '../../api/attendance/writer.ts';
 import { createUser } from '../../api/auth/users.ts';
 import type { AppContext } from '../../api/context.ts';
 import { openDatabase, pingDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { seedAdministrativeTree } from '../../db/seed.ts';
 import { sites as sitesTable } from '../../db/schema.ts';
-import { AttendanceReporter, type ConnectionRef } from '../../sfu/attendance.ts';
+import { AttendanceReporter, type ConnectionRef } from '../../sfu/attendance-reporter.ts';
 import { testConfig } from '../support/app.ts';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
 
@@ -83,12 +83,12 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
   const fillPool = () => Promise.all(Array.from({ length: POOL_SIZE }, () => database.db.execute(sql`select pg_sleep(0.2)`)));
 
   it('keeps every acknowledged write, loses none during the outage, reconnects within 10 s and returns to its pool size', async () => {
-    const recorder = createAttendanceRecorder(ctx);
+    const writer = createAttendanceWriter(ctx);
     const acked = new Map<string, number>();
     const reporter = new AttendanceReporter(
       {
         async record(event) {
-          await recorder.record(event);
+          await writer.record(event);
           acked.set(event.eventId, Date.now());
         },
       },
@@ -142,7 +142,7 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
     stopBurst = true;
     await burst;
     await reporter.flush();
-    await recorder.close();
+    await writer.close();
 
     // Every acknowledged write survived the crash.
     const stored = new Set(

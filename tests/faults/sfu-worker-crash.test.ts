@@ -2,7 +2,7 @@
  * Fault: a mediasoup worker is killed (SIGKILL) in the middle of a meeting of 50 commune sites
  * and the host hall.
  *
- * The app runs in-process with the real recorder on PGlite and two real workers; each site is a
+ * The app runs in-process with the real attendance writer on PGlite and two real workers; each site is a
  * real WebSocket that joins with its invitation's join token and brings a send transport to
  * DTLS `connected` (tests/support/media-line.ts), which is what makes the SFU record it present.
  *

@@ -1,6 +1,6 @@
 /**
  * Security promises, through the public surface. What api/auth/auth.test.ts and
- * api/live/live-sessions.test.ts already prove (API sign-in cookie flags and rotation, the
+ * api/conference/service.test.ts already prove (API sign-in cookie flags and rotation, the
  * API limiter's 429, tampered / expired / other-meeting join links, a removed site kicked) is
  * not repeated; this file adds the rest:
  *  - every state-changing form and API route refuses a cross-site request, and changes nothing;

@@ -3,7 +3,8 @@
  * Requests go through `app.request()`, the same code path as real HTTP.
  */
 import type { DestinationStream } from 'pino';
-import { createApp, createServices, type AppServices } from '../../api/app.ts';
+import { createApp } from '../../server/app.ts';
+import { createServices, type AppServices } from '../../server/services.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { parseConfig, type AppConfig } from '../../api/config.ts';
 import type { AppContext, Role } from '../../api/context.ts';

@@ -5,7 +5,8 @@
  */
 import type { Server } from 'node:http';
 import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
-import { startLiveSessions, type LiveSessions } from '../../api/live/live-sessions.ts';
+import { startConferenceService, type ConferenceService } from '../../api/conference/service.ts';
+import { disconnectRemovedSites } from '../../server/services.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { serveApp, type RunningServer } from './browser.ts';
 import type { Driver } from './database.ts';
@@ -15,7 +16,7 @@ export interface LiveTestServer {
   t: TestApp;
   url: string;
   server: RunningServer;
-  live: LiveSessions;
+  live: ConferenceService;
   /** A site's join link, minted the way the invitation dispatcher mints one for each e-mail. */
   joinLink(meetingId: string, siteId: string, expiresAt: Date): Promise<string>;
   close(): Promise<void>;
@@ -39,7 +40,8 @@ export async function startLiveTestServer(driver: Driver, options: TestAppOption
     },
   });
   const server = await serveApp(t.app.fetch, port);
-  const live = await startLiveSessions(t.ctx, t.services.meetings, server.server as Server);
+  const live = await startConferenceService(t.ctx, server.server as Server);
+  disconnectRemovedSites(t.services.meetings, live.sfu);
   let closed: Promise<void> | undefined;
   return {
     t,

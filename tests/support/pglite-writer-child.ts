@@ -1,7 +1,7 @@
 /**
  * Child process for tests/faults/pglite-crash.test.ts: opens the PGlite database in DATA_DIR the
  * way the app does (openDatabase, migrations included), checks that every event id the test has
- * seen acknowledged is stored, then writes attendance events through the app's recorder until it
+ * seen acknowledged is stored, then writes attendance events through the app's attendance writer until it
  * is killed. One JSON line per step on stdout:
  *   {"step":"opened","ms":…}                    the database opened (after any crash recovery)
  *   {"step":"verified","acked":n,"missing":[…]} acknowledged ids not found (must be none)
@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { inArray } from 'drizzle-orm';
 import { pino } from 'pino';
-import { createAttendanceRecorder } from '../../api/attendance/recorder.ts';
+import { createAttendanceWriter } from '../../api/attendance/writer.ts';
 import { openDatabase } from '../../db/client.ts';
 import { attendanceEvents } from '../../db/schema.ts';
 
@@ -40,13 +40,13 @@ for (let i = 0; i < acked.length; i += 1000) {
 }
 say({ step: 'verified', acked: acked.length, missing: acked.filter((id) => !present.has(id)).slice(0, 20) });
 
-const recorder = createAttendanceRecorder({ db: database.db, logger: pino({ level: 'silent' }) }, { flushDelayMs: 5, maxBatch: 50 });
+const writer = createAttendanceWriter({ db: database.db, logger: pino({ level: 'silent' }) }, { flushDelayMs: 5, maxBatch: 50 });
 for (let round = 0; ; round++) {
-  // 25 sites' connections report at once, as the SFU does; the recorder batches them.
+  // 25 sites' connections report at once, as the SFU does; the attendance writer batches them.
   const batch = Array.from({ length: 25 }, (_, k) => `${prefix}:${round}:${k}`);
   await Promise.all(
     batch.map((eventId, k) =>
-      recorder.record({ kind: 'quality', eventId, meetingId, siteId, at: new Date(), connectionId: `${prefix}:${k}`, bitrateKbps: 900, lossPercent: 0.4, rttMs: 35, jitterMs: 3 }),
+      writer.record({ kind: 'quality', eventId, meetingId, siteId, at: new Date(), connectionId: `${prefix}:${k}`, bitrateKbps: 900, lossPercent: 0.4, rttMs: 35, jitterMs: 3 }),
     ),
   );
   say({ step: 'ack', ids: batch });

@@ -1,5 +1,5 @@
 /**
- * The real server (`api/main.ts`) as a child process, the way `npm start` runs it, for tests
+ * The real server (`server/main.ts`) as a child process, the way `npm start` runs it, for tests
  * that stop or crash the whole process: a temporary DATA_DIR, free ports on 127.0.0.1, a known
  * admin, JSON logs collected from stdout.
  */
@@ -34,7 +34,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
   const inherited = { ...process.env };
   // The child chooses its own database and mail: never a server the test run happens to name.
   for (const name of ['DATABASE_URL', 'SMTP_URL', 'PORT', 'HOST', 'PUBLIC_URL']) delete inherited[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -1,0 +1,22 @@
+/**
+ * The JSON API, mounted under /api by the composition root: one router per feature.
+ */
+import { Hono } from 'hono';
+import { attendanceRoutes } from './attendance/routes.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { AppContext, AppEnv } from './context.ts';
+import { calendarTokenRoutes } from './invites/calendar-feed.ts';
+import { inviteRoutes } from './invites/routes.ts';
+import { meetingRoutes } from './meetings/routes.ts';
+import type { AppServices } from './services.ts';
+import { unitRoutes } from './units/routes.ts';
+
+export function apiRoutes(ctx: AppContext, services: AppServices) {
+  return new Hono<AppEnv>()
+    .route('/', authRoutes(ctx, services.loginLimiter))
+    .route('/', unitRoutes(ctx))
+    .route('/', meetingRoutes(services.meetings))
+    .route('/', inviteRoutes(ctx, services.invites))
+    .route('/', calendarTokenRoutes(ctx))
+    .route('/', attendanceRoutes(ctx));
+}

@@ -1,0 +1,14 @@
+/**
+ * The services the JSON API and the pages share. They are built and connected to each other in
+ * the composition root (server/services.ts); api/ only names what it needs.
+ */
+import type { LoginLimiter } from './auth/login-limiter.ts';
+import type { InviteOutbox } from './invites/outbox.ts';
+import type { MeetingService } from './meetings/service.ts';
+
+export interface AppServices {
+  meetings: MeetingService;
+  /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
+  invites: InviteOutbox;
+  loginLimiter: LoginLimiter;
+}

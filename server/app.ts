@@ -1,0 +1,106 @@
+/**
+ * The HTTP application, assembled: middleware, the JSON API under /api (api/), the pages (web/),
+ * and the single place where errors become responses. Built from an AppContext so tests run it
+ * in-process with `app.request()` against PGlite or PostgreSQL.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { loadUser } from '../api/auth/middleware.ts';
+import type { AppContext, AppEnv } from '../api/context.ts';
+import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '../api/errors.ts';
+import { calendarFeedRoutes } from '../api/invites/calendar-feed.ts';
+import { redactLinkTokens } from '../api/logger.ts';
+import { apiRoutes } from '../api/routes.ts';
+import type { AppServices } from '../api/services.ts';
+import { assetRoutes } from '../web/assets.ts';
+import { attendancePages } from '../web/attendance/routes.tsx';
+import { authPages } from '../web/auth/routes.tsx';
+import { chooseLang } from '../web/common/texts.ts';
+import { conferencePageLookups, conferencePages } from '../web/conference/routes.tsx';
+import { invitePages } from '../web/invites/routes.tsx';
+import { meetingPages } from '../web/meetings/routes.tsx';
+import { createServices } from './services.ts';
+
+export function createApp(ctx: AppContext, services: AppServices = createServices(ctx)) {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('log', ctx.logger.child({ requestId: c.get('requestId') }));
+    await next();
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      // Keep what a route set itself: the link pages (/join, /ready) answer with
+      // Referrer-Policy: no-referrer, because their URL is the site's secret.
+      overwrite: false,
+    }),
+  );
+  // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted
+  // cross-site without a CORS preflight, which this server never grants.
+  app.use(csrf());
+  app.use(
+    bodyLimit({
+      maxSize: ctx.config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(ctx.config.BODY_LIMIT_BYTES);
+      },
+    }),
+  );
+  app.use(loadUser(ctx));
+  app.use(async (c, next) => {
+    c.set('lang', chooseLang(c));
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/api', apiRoutes(ctx, services));
+  // Public links held by calendars and e-mail: the calendar feed, /join/:token, /ready/:token.
+  app.route('/', calendarFeedRoutes(ctx));
+  app.route('/', assetRoutes());
+  app.route('/', authPages(ctx, services.loginLimiter));
+  app.route('/', invitePages(ctx, services.meetings, services.invites));
+  app.route('/', conferencePages(conferencePageLookups(ctx)));
+  app.route('/', attendancePages(ctx));
+  app.route('/', meetingPages(ctx, services.meetings));
+
+  app.notFound((c) => {
+    const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: error.code, message: error.message } }, 404);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof DomainError) {
+      if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
+    }
+    if (error instanceof HTTPException) {
+      // Hono's own middleware (csrf) throws these with a status and no secrets.
+      const forbidden = error.status === 403;
+      const message = error.message || (forbidden ? 'Cross-site request refused: post from this site, or send JSON' : 'Request refused');
+      return c.json({ error: { code: forbidden ? 'forbidden' : 'http_error', message } }, error.status);
+    }
+    (c.get('log') ?? ctx.logger).error({ err: error, path: redactLinkTokens(c.req.path), method: c.req.method }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: `Internal error (request ${c.get('requestId') ?? 'unknown'})` } }, 500);
+  });
+
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,38 @@
+/**
+ * Builds the services and writes down who listens to whom. Following a meeting from scheduling
+ * to invitations to the live room starts here:
+ *
+ *   MeetingService ──onChange (same transaction)──▶ InviteOutbox.enqueueForChange
+ *                  ──onCommitted─────────────────▶ InviteOutbox.wake ──▶ InviteDispatcher
+ *                  ──onCommitted─────────────────▶ Sfu.revokeSite (removed sites, cancelled meetings)
+ */
+import type { AppContext } from '../api/context.ts';
+import { LoginLimiter } from '../api/auth/login-limiter.ts';
+import { InviteOutbox } from '../api/invites/outbox.ts';
+import { MeetingService } from '../api/meetings/service.ts';
+import type { AppServices } from '../api/services.ts';
+import type { Sfu } from '../sfu/index.ts';
+
+export type { AppServices } from '../api/services.ts';
+
+export function createServices(ctx: AppContext): AppServices {
+  const meetings = new MeetingService(ctx);
+  const invites = new InviteOutbox(ctx);
+  // Invitation rows are written inside the meeting's own transaction: a change and its
+  // invitations commit together or not at all.
+  meetings.onChange((tx, change) => invites.enqueueForChange(tx, change));
+  meetings.onCommitted(() => invites.wake());
+  return {
+    meetings,
+    invites,
+    loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
+  };
+}
+
+/** A site removed from a meeting, or every site of a cancelled one, is disconnected once the change commits. */
+export function disconnectRemovedSites(meetings: AppServices['meetings'], sfu: Pick<Sfu, 'revokeSite'>): void {
+  meetings.onCommitted((change) => {
+    const gone = change.kind === 'cancelled' ? change.siteIds : change.removedSiteIds;
+    for (const siteId of gone) sfu.revokeSite(change.meeting.id, siteId);
+  });
+}

@@ -1,0 +1,392 @@
+/**
+ * A signaling connection: one browser's WebSocket. It parses every frame against the protocol, answers
+ * malformed ones with a typed error (never throwing), authenticates on `join`, and dispatches
+ * requests, one at a time and in order, to its room and peer.
+ *
+ * Sessions do not know the server that owns them: it passes in `join` (authenticate and enter
+ * a room) and learns of the socket's end through `onClosed`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { WebSocket, type RawData } from 'ws';
+import { z } from 'zod';
+import type { LeaveCause } from '../db/attendance-event.ts';
+import { SignalingError, forbidden, invalidState, unauthorized } from './errors.ts';
+import type { Peer } from './peer.ts';
+import {
+  ClientRequest,
+  CloseCode,
+  RequestId,
+  Role,
+  assertNever,
+  hostOnlyRequests,
+  type ErrorCode,
+  type ResponseDataOf,
+  type RtpCapabilities,
+  type ServerMessage,
+  type ServerNotification,
+} from './protocol.ts';
+import type { Room } from './room.ts';
+
+/** What the app's authenticator must establish about a connection. */
+export const SiteIdentity = z.object({
+  meetingId: z.uuid(),
+  siteId: z.uuid(),
+  siteName: z.string().min(1).max(300),
+  role: Role,
+  /** The connection is closed (kicked, reason `expired`) at this time. */
+  validUntil: z.date(),
+});
+export type SiteIdentity = z.infer<typeof SiteIdentity>;
+
+export interface AuthRequest {
+  /** A commune's join token from its invite link (sent in the `join` message). */
+  joinToken?: string;
+  /** The Cookie header of the WebSocket upgrade request (the secretariat's sign-in cookie). */
+  cookieHeader?: string;
+  /** The meeting the client asks to join (from `join`, else the `?meetingId=` of the URL). */
+  meetingId?: string;
+}
+
+export interface SignalingConnectionDeps {
+  authenticate(req: AuthRequest): Promise<SiteIdentity>;
+  join(identity: SiteIdentity, connection: SignalingConnection): Promise<{ room: Room; peer: Peer }>;
+  onClosed(connection: SignalingConnection): void;
+  log: Logger;
+}
+
+const MAX_FAILED_JOINS = 5;
+/** setTimeout's limit; a longer validity is re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const closeCodeFor: Record<LeaveCause, number> = {
+  left: CloseCode.normal,
+  network: CloseCode.heartbeatTimeout,
+  kicked: CloseCode.kicked,
+  'meeting-ended': CloseCode.meetingEnded,
+  'server-failure': CloseCode.serviceRestart,
+  shutdown: CloseCode.serviceRestart,
+};
+
+export class SignalingConnection {
+  readonly connectionId = randomUUID();
+  /** Cleared by each heartbeat tick, set by any sign of life from the browser. */
+  alive = true;
+  #identity: SiteIdentity | undefined;
+  #room: Room | undefined;
+  #peer: Peer | undefined;
+  #state: 'new' | 'joining' | 'joined' | 'closed' = 'new';
+  #failedJoins = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #expiry: NodeJS.Timeout | undefined;
+  #heartbeatLost = false;
+  readonly log: Logger;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly upgrade: { cookieHeader?: string; meetingId?: string },
+    private readonly deps: SignalingConnectionDeps,
+  ) {
+    this.log = deps.log.child({ connectionId: this.connectionId });
+    ws.on('message', (data, isBinary) => {
+      this.alive = true;
+      this.#queue = this.#queue
+        .then(() => this.#onFrame(data, isBinary))
+        .catch((err: unknown) => this.log.error({ err }, 'frame handling failed'));
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', (code) => this.#onSocketClosed(code));
+    ws.on('error', (err) => this.log.warn({ err }, 'websocket error'));
+  }
+
+  get identity(): SiteIdentity | undefined {
+    return this.#identity;
+  }
+  get peer(): Peer | undefined {
+    return this.#peer;
+  }
+  get joined(): boolean {
+    return this.#state === 'joined';
+  }
+
+  notify(note: ServerNotification): void {
+    this.#send(note);
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** The heartbeat found the socket silent: drop it as a network loss. */
+  heartbeatLost(): void {
+    this.#heartbeatLost = true;
+    this.log.info('heartbeat lost');
+    this.ws.terminate();
+  }
+
+  /** The app revoked this site's access (or its validity ran out). */
+  kick(reason: 'revoked' | 'expired'): void {
+    const room = this.#room;
+    const peer = this.#peer;
+    if (!room || !peer) return this.close(CloseCode.unauthorized, reason);
+    peer.send({ type: 'kicked', data: { reason } });
+    room.leave(peer, 'kicked');
+  }
+
+  /** The room let go of this connection's peer for `cause`: end the socket accordingly. */
+  detach(cause: LeaveCause): void {
+    this.#room = undefined;
+    this.#peer = undefined;
+    this.close(closeCodeFor[cause], cause);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#expiry);
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+
+  #onSocketClosed(code: number): void {
+    this.#state = 'closed';
+    clearTimeout(this.#expiry);
+    const room = this.#room;
+    const peer = this.#peer;
+    this.#room = undefined;
+    this.#peer = undefined;
+    // 1000/1001: the browser closed the page or said goodbye; anything else is a lost line.
+    const clean = !this.#heartbeatLost && (code === 1000 || code === 1001);
+    if (room && peer) room.leave(peer, clean ? 'left' : 'network');
+    this.deps.onClosed(this);
+  }
+
+  #send(msg: ServerMessage): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  #replyError(id: RequestId | null, code: ErrorCode, message: string): void {
+    this.#send({ type: 'response', id, ok: false, error: { code, message } });
+  }
+
+  async #onFrame(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (isBinary) return this.#replyError(null, 'bad-request', 'binary frames are not part of the protocol');
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      return this.#replyError(null, 'bad-request', 'frame is not JSON');
+    }
+    const parsed = ClientRequest.safeParse(json);
+    if (!parsed.success) {
+      const id = RequestId.safeParse(typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined);
+      const message = z.prettifyError(parsed.error).slice(0, 500);
+      return this.#replyError(id.success ? id.data : null, 'bad-request', message);
+    }
+    const req = parsed.data;
+    try {
+      const data = await this.#handle(req);
+      this.#send({ type: 'response', id: req.id, ok: true, data });
+    } catch (err) {
+      if (err instanceof SignalingError) {
+        this.#replyError(req.id, err.code, err.message);
+      } else {
+        this.log.error({ err, requestType: req.type }, 'request failed');
+        this.#replyError(req.id, 'internal', 'internal error');
+      }
+    }
+  }
+
+  #joinedPeer(): { room: Room; peer: Peer } {
+    if (this.#state !== 'joined' || !this.#room || !this.#peer) throw unauthorized('join first');
+    return { room: this.#room, peer: this.#peer };
+  }
+
+  async #handle(req: ClientRequest): Promise<unknown> {
+    if (hostOnlyRequests.has(req.type) && this.#joinedPeer().peer.role !== 'host') {
+      throw forbidden('only the host can do this');
+    }
+    switch (req.type) {
+      case 'join':
+        return this.#join(req.data);
+      case 'ping':
+        return { serverTime: Date.now() } satisfies ResponseDataOf<'ping'>;
+      case 'setRtpCapabilities': {
+        const { room, peer } = this.#joinedPeer();
+        await room.setRtpCapabilities(peer, req.data.rtpCapabilities);
+        return {};
+      }
+      case 'createTransport': {
+        const { room, peer } = this.#joinedPeer();
+        const t = await room.createTransport(peer, req.data.direction);
+        return {
+          transportId: t.id,
+          iceParameters: t.iceParameters,
+          iceCandidates: t.iceCandidates,
+          dtlsParameters: t.dtlsParameters,
+        } satisfies ResponseDataOf<'createTransport'>;
+      }
+      case 'connectTransport': {
+        const { peer } = this.#joinedPeer();
+        await peer.connectTransport(req.data.transportId, req.data.dtlsParameters);
+        return {};
+      }
+      case 'restartIce': {
+        const { peer } = this.#joinedPeer();
+        return { iceParameters: await peer.restartIce(req.data.transportId) } satisfies ResponseDataOf<'restartIce'>;
+      }
+      case 'produce': {
+        const { room, peer } = this.#joinedPeer();
+        const producer = await room.produce(peer, req.data);
+        return { producerId: producer.id, paused: producer.paused } satisfies ResponseDataOf<'produce'>;
+      }
+      case 'closeProducer': {
+        const { room, peer } = this.#joinedPeer();
+        room.closeProducer(peer, req.data.producerId);
+        return {};
+      }
+      case 'setProducerPaused': {
+        const { room, peer } = this.#joinedPeer();
+        await room.setProducerPaused(peer, req.data.producerId, req.data.paused);
+        return {};
+      }
+      case 'resumeConsumer': {
+        const { peer } = this.#joinedPeer();
+        await peer.resumeConsumer(req.data.consumerId);
+        return {};
+      }
+      case 'raiseHand': {
+        const { room, peer } = this.#joinedPeer();
+        return { position: room.raiseHand(peer) } satisfies ResponseDataOf<'raiseHand'>;
+      }
+      case 'lowerHand': {
+        const { room, peer } = this.#joinedPeer();
+        room.lowerHand(peer);
+        return {};
+      }
+      case 'leave': {
+        const { room, peer } = this.#joinedPeer();
+        // reply first: leaving closes the socket
+        this.#afterReply(() => room.leave(peer, 'left'));
+        return {};
+      }
+      case 'giveFloor': {
+        const { room, peer } = this.#joinedPeer();
+        await room.giveFloor(peer, req.data.siteId);
+        return {};
+      }
+      case 'revokeFloor': {
+        const { room, peer } = this.#joinedPeer();
+        room.revokeFloor(peer);
+        return {};
+      }
+      case 'muteSite': {
+        const { room, peer } = this.#joinedPeer();
+        await room.muteSite(peer, req.data.siteId);
+        return {};
+      }
+      case 'spotlight': {
+        const { room, peer } = this.#joinedPeer();
+        room.spotlight(peer, req.data.siteId);
+        return {};
+      }
+      case 'kick': {
+        const { room, peer } = this.#joinedPeer();
+        room.kick(peer, req.data.siteId);
+        return {};
+      }
+      case 'endMeeting': {
+        const { room, peer } = this.#joinedPeer();
+        this.#afterReply(() => room.endMeeting(peer));
+        return {};
+      }
+      case 'setPage': {
+        const { room, peer } = this.#joinedPeer();
+        return room.setPage(peer, req.data.page, req.data.pageSize) satisfies ResponseDataOf<'setPage'>;
+      }
+      default:
+        return assertNever(req);
+    }
+  }
+
+  async #join(data: { meetingId?: string | undefined; joinToken?: string | undefined }): Promise<ResponseDataOf<'join'>> {
+    if (this.#state !== 'new') throw invalidState(this.#state === 'joining' ? 'join in progress' : 'already joined');
+    this.#state = 'joining';
+    try {
+      const wanted = data.meetingId ?? this.upgrade.meetingId;
+      const identity = await this.#authenticate({
+        ...(data.joinToken !== undefined ? { joinToken: data.joinToken } : {}),
+        ...(this.upgrade.cookieHeader !== undefined ? { cookieHeader: this.upgrade.cookieHeader } : {}),
+        ...(wanted !== undefined ? { meetingId: wanted } : {}),
+      });
+      if (wanted !== undefined && identity.meetingId !== wanted) throw forbidden('these credentials are for another meeting');
+      if (identity.validUntil.getTime() <= Date.now()) throw unauthorized('credentials expired');
+      const { room, peer } = await this.deps.join(identity, this);
+      if (this.#state !== 'joining') {
+        // the socket closed while we were joining
+        room.leave(peer, 'left');
+        throw invalidState('connection closed');
+      }
+      this.#identity = identity;
+      this.#room = room;
+      this.#peer = peer;
+      this.#state = 'joined';
+      this.#armExpiry(identity.validUntil);
+      this.log.info({ meetingId: identity.meetingId, siteId: identity.siteId, role: identity.role }, 'joined');
+      return {
+        connectionId: this.connectionId,
+        meetingId: identity.meetingId,
+        siteId: identity.siteId,
+        siteName: identity.siteName,
+        role: identity.role,
+        routerRtpCapabilities: room.rtpCapabilities as unknown as RtpCapabilities,
+        floorHolder: room.floorHolder,
+        spotlight: room.spotlightSite,
+        handQueue: [...room.handQueue],
+      };
+    } catch (err) {
+      if (this.#state === 'joining') this.#state = 'new';
+      if (++this.#failedJoins >= MAX_FAILED_JOINS) {
+        this.#afterReply(() => this.close(CloseCode.unauthorized, 'too many failed joins'));
+      }
+      throw err;
+    }
+  }
+
+  /** Runs `action` once the current reply is on the wire (actions that close the socket). */
+  #afterReply(action: () => void): void {
+    setImmediate(() => {
+      try {
+        action();
+      } catch (err) {
+        this.log.error({ err }, 'deferred action failed');
+      }
+    });
+  }
+
+  async #authenticate(req: AuthRequest): Promise<SiteIdentity> {
+    let result: unknown;
+    try {
+      result = await this.deps.authenticate(req);
+    } catch (err) {
+      if (err instanceof SignalingError) throw err;
+      this.log.error({ err }, 'authenticator failed');
+      throw new SignalingError('internal', 'could not check credentials');
+    }
+    const identity = SiteIdentity.safeParse(result);
+    if (!identity.success) {
+      this.log.error({ issues: identity.error.issues }, 'authenticator returned an invalid identity');
+      throw new SignalingError('internal', 'could not check credentials');
+    }
+    return identity.data;
+  }
+
+  #armExpiry(validUntil: Date): void {
+    const ms = validUntil.getTime() - Date.now();
+    this.#expiry = setTimeout(
+      () => (ms > MAX_TIMER_MS ? this.#armExpiry(validUntil) : this.kick('expired')),
+      Math.min(ms, MAX_TIMER_MS),
+    );
+    this.#expiry.unref();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The attendance pages: a meeting's record (/meetings/:id/attendance), its live board
+ * (/meetings/:id/live) and the leaders' dashboard (/reports). They read through the same
+ * functions as the JSON API, so a page never shows a figure the API would not.
+ */
+import { ledgerThresholds } from '../../api/attendance/config.ts';
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { adminUnits } from '../../db/schema.ts';
+import type { AppContext, AppEnv } from '../../api/context.ts';
+import { NotFoundError } from '../../api/errors.ts';
+import { buildAttendanceDashboard } from '../../api/attendance/dashboard.ts';
+import { liveBoardJson } from '../../api/attendance/live-board.ts';
+import { buildMeetingReport } from '../../api/attendance/report.ts';
+import { resolveDashboardQuery } from '../../api/attendance/routes.ts';
+import { dashboardQuery } from '../../api/attendance/schemas.ts';
+import { parseQuery, uuidParam } from '../../api/validation.ts';
+import { registerEntryPoint, registerStaticFile } from '../assets.ts';
+import { AttendanceDashboardPage } from './dashboard-page.tsx';
+import { AttendanceLivePage } from './live-page.tsx';
+import { AttendanceReportPage } from './report-page.tsx';
+import { pageAuth, signedInUser } from '../common/page-auth.ts';
+
+registerEntryPoint('attendance-report.js', 'attendance/browser/report.ts');
+registerEntryPoint('attendance-live.js', 'attendance/browser/live.ts');
+registerEntryPoint('attendance-dashboard.js', 'attendance/browser/dashboard.ts');
+registerStaticFile('attendance.css', 'attendance/attendance.css', 'text/css; charset=utf-8');
+
+function meetingId(raw: string | undefined): string {
+  const parsed = uuidParam.safeParse(raw);
+  if (!parsed.success) throw new NotFoundError('Meeting', raw);
+  return parsed.data;
+}
+
+export function attendancePages(ctx: AppContext) {
+  return new Hono<AppEnv>()
+    .get('/meetings/:id/attendance', pageAuth('secretariat', 'leader'), async (c) => {
+      const user = signedInUser(c);
+      const now = ctx.now();
+      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
+      return c.html(<AttendanceReportPage lang={c.get('lang')} user={user} report={report} generatedAt={now} />);
+    })
+    .get('/meetings/:id/live', pageAuth('secretariat', 'leader'), async (c) => {
+      const user = signedInUser(c);
+      const now = ctx.now();
+      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
+      return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={liveBoardJson(report, now)} />);
+    })
+    .get('/reports', pageAuth('secretariat', 'leader'), async (c) => {
+      const user = signedInUser(c);
+      const now = ctx.now();
+      const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
+      const [dashboard, provinces] = await Promise.all([
+        buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)),
+        ctx.db.select({ code: adminUnits.code, name: adminUnits.name }).from(adminUnits).where(eq(adminUnits.level, 'province')),
+      ]);
+      // Vietnamese alphabetical order ("Đà Nẵng" after "Cao Bằng"), which the database's collation may not know.
+      provinces.sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+      return c.html(<AttendanceDashboardPage lang={c.get('lang')} user={user} dashboard={dashboard} provinces={provinces} />);
+    });
+}

@@ -1,0 +1,189 @@
+/** The secretariat's view of a meeting's invitations, and the local outbox pages. */
+import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import type { MeetingDeliveryStatus, SiteDelivery } from '../../api/invites/delivery-status.ts';
+import type { OutboxEntry, OutboxMessage } from '../../api/invites/mail-folder.ts';
+import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
+import type { MeetingDetail } from '../../api/meetings/service.ts';
+import { formatVietnamDateTime } from '../../api/time.ts';
+import { translator, type Translate } from '../common/texts.ts';
+import { Layout } from '../common/layout.tsx';
+
+function DeliveryCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
+  const { t, site } = props;
+  const latest = site.latest;
+  if (!latest) return <span class="muted">—</span>;
+  const reason = latest.lastError === NO_CONTACT_EMAIL ? t('noContactEmail') : latest.lastError;
+  return (
+    <>
+      <span class={`status-${latest.status}`}>{t(latest.status)}</span>
+      {latest.method === 'CANCEL' && <span class="small muted"> (CANCEL)</span>}
+      {latest.sentAt && <div class="small muted">{formatVietnamDateTime(new Date(latest.sentAt), props.lang)}</div>}
+      {reason && latest.status !== 'sent' && <div class="small">{reason}</div>}
+    </>
+  );
+}
+
+function AnswerCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
+  const { t, site } = props;
+  if (!site.rsvp) return <span class="muted">{t('noAnswer')}</span>;
+  return (
+    <>
+      <strong>{t(site.rsvp.answer)}</strong>
+      {site.rsvp.delegateName && <div class="delegate">{site.rsvp.delegateName}</div>}
+      {site.rsvp.reason && <div class="small">{site.rsvp.reason}</div>}
+      <div class="small muted">{formatVietnamDateTime(new Date(site.rsvp.answeredAt), props.lang)}</div>
+    </>
+  );
+}
+
+export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; status: MeetingDeliveryStatus; resent?: number }) {
+  const t = translator(props.lang);
+  const { meeting, status } = props;
+  const canResend = props.user.role !== 'leader';
+  const s = status.summary;
+  return (
+    <Layout title={`${t('invitations')} · ${meeting.title}`} lang={props.lang} user={props.user}>
+      <h1>{t('invitations')}</h1>
+      <p>
+        <a href={`/meetings/${meeting.id}`}>{meeting.title}</a> · {t('sequence')} {status.sequence}
+      </p>
+      {props.resent !== undefined && (
+        <p class="notice" role="status">
+          {t('resendDone')}: {props.resent}
+        </p>
+      )}
+      <p id="invite-summary">
+        {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('attending')}: {s.attending} ·{' '}
+        {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
+      </p>
+      {canResend && s.failed > 0 && (
+        <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="inline">
+          <input type="hidden" name="failedOnly" value="true" />
+          <button type="submit" class="primary">
+            {t('resendAllFailed')}
+          </button>
+        </form>
+      )}
+      <table class="list" id="invite-table">
+        <thead>
+          <tr>
+            <th>{t('site')}</th>
+            <th>{t('delivery')}</th>
+            <th class="num">{t('attempts')}</th>
+            <th class="num">{t('lastSentSequence')}</th>
+            <th>{t('answer')}</th>
+            {canResend && <th></th>}
+          </tr>
+        </thead>
+        <tbody>
+          {status.sites.map((site) => (
+            <tr data-site-id={site.siteId}>
+              <td>
+                {site.siteName}
+                <div class="small muted">
+                  {site.role === null ? t('removedSite') : t(site.role)} · {site.unitName}
+                </div>
+              </td>
+              <td>
+                <DeliveryCell t={t} lang={props.lang} site={site} />
+              </td>
+              <td class="num">{site.latest?.attempts ?? 0}</td>
+              <td class="num">{site.lastSentSequence ?? '—'}</td>
+              <td class="answer">
+                <AnswerCell t={t} lang={props.lang} site={site} />
+              </td>
+              {canResend && (
+                <td>
+                  {(site.latest?.status === 'failed' || site.latest?.status === 'sent') && (
+                    <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="inline">
+                      <input type="hidden" name="siteId" value={site.siteId} />
+                      <button type="submit" class="link">
+                        {t('resend')}
+                      </button>
+                    </form>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Layout>
+  );
+}
+
+export function OutboxPage(props: { lang: Lang; user: AuthenticatedUser; entries: OutboxEntry[]; smtpConfigured: boolean }) {
+  const t = translator(props.lang);
+  return (
+    <Layout title={t('outbox')} lang={props.lang} user={props.user}>
+      <h1>{t('outbox')}</h1>
+      <p class="muted">{props.smtpConfigured ? t('outboxSmtpNote') : t('outboxHint')}</p>
+      {props.entries.length === 0 ? (
+        <p class="muted">{t('outboxEmpty')}</p>
+      ) : (
+        <table class="list" id="outbox-list">
+          <thead>
+            <tr>
+              <th>{t('createdAt')}</th>
+              <th>{t('to')}</th>
+              <th>{t('subject')}</th>
+              <th>{t('download')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.entries.map((e) => (
+              <tr>
+                <td>{formatVietnamDateTime(new Date(e.createdAt), props.lang)}</td>
+                <td>{e.to.join(', ')}</td>
+                <td>
+                  <a href={`/outbox/${e.id}`}>{e.subject}</a>
+                </td>
+                <td>
+                  <a href={`/outbox/${e.id}/message.eml`}>.eml</a>
+                  {e.calendarMethod && (
+                    <>
+                      {' · '}
+                      <a href={`/outbox/${e.id}/invite.ics`}>.ics</a>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+export function OutboxMessagePage(props: { lang: Lang; user: AuthenticatedUser; message: OutboxMessage }) {
+  const t = translator(props.lang);
+  const e = props.message.entry;
+  return (
+    <Layout title={e.subject} lang={props.lang} user={props.user}>
+      <p>
+        <a href="/outbox">{t('back')}</a>
+      </p>
+      <h1>{e.subject}</h1>
+      <dl class="facts">
+        <dt>{t('createdAt')}</dt>
+        <dd>{formatVietnamDateTime(new Date(e.createdAt), props.lang)}</dd>
+        <dt>{t('to')}</dt>
+        <dd>{[...e.to, ...e.cc].join(', ')}</dd>
+        <dt>Message-ID</dt>
+        <dd>{e.messageId}</dd>
+        <dt>{t('download')}</dt>
+        <dd>
+          <a href={`/outbox/${e.id}/message.eml`}>message.eml</a>
+          {props.message.ics !== null && (
+            <>
+              {' · '}
+              <a href={`/outbox/${e.id}/invite.ics`}>invite.ics</a>
+            </>
+          )}
+        </dd>
+      </dl>
+      {props.message.ics !== null && <pre class="pre small">{props.message.ics}</pre>}
+    </Layout>
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * Pages of the invitations feature: the commune's readiness page (/ready/:token, no account),
+ * the secretariat's delivery table (/meetings/:id/invites) and the local outbox (/outbox).
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AppContext, AppEnv } from '../../api/context.ts';
+import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import type { InviteOutbox } from '../../api/invites/outbox.ts';
+import type { MeetingService } from '../../api/meetings/service.ts';
+import { meetingDeliveryStatus } from '../../api/invites/delivery-status.ts';
+import { InvalidOutboxIdError, listOutbox, OutboxMessageNotFoundError, readOutboxMessage } from '../../api/invites/mail-folder.ts';
+import { readinessAnswerInput, readinessView, recordReadiness } from '../../api/invites/readiness.ts';
+import { parseFormBody, uuidParam } from '../../api/validation.ts';
+import { InvitesPage, OutboxMessagePage, OutboxPage } from './pages.tsx';
+import { LinkProblemPage, ReadinessPage } from './readiness-page.tsx';
+import { pageAuth, signedInUser } from '../common/page-auth.ts';
+
+const formText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function linkProblem(c: Context<AppEnv>, error: unknown) {
+  if (!(error instanceof InvalidLinkError)) throw error;
+  return c.html(<LinkProblemPage lang={c.get('lang')} problem={error.problem} />, error.status as 404 | 410);
+}
+
+async function outboxMessage(dir: string, id: string) {
+  try {
+    return await readOutboxMessage(dir, id);
+  } catch (error) {
+    if (error instanceof InvalidOutboxIdError || error instanceof OutboxMessageNotFoundError) throw new NotFoundError('Message', id.slice(0, 80));
+    throw error;
+  }
+}
+
+export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: InviteOutbox) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/ready/:token', async (c) => {
+    // The token is in the URL: do not hand it to other sites as a Referer.
+    c.header('Referrer-Policy', 'no-referrer');
+    const token = c.req.param('token');
+    try {
+      const view = await readinessView(ctx, token);
+      return c.html(<ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} saved={c.req.query('saved') === '1'} />);
+    } catch (error) {
+      return linkProblem(c, error);
+    }
+  });
+
+  // Cross-site posts are refused by the app's csrf() middleware (Origin / Sec-Fetch-Site).
+  app.post('/ready/:token', async (c) => {
+    c.header('Referrer-Policy', 'no-referrer');
+    const token = c.req.param('token');
+    const form = await parseFormBody(c);
+    const raw = { answer: formText(form.answer), delegateName: formText(form.delegateName), reason: formText(form.reason) };
+    try {
+      const parsed = readinessAnswerInput.safeParse(raw);
+      if (!parsed.success) {
+        const view = await readinessView(ctx, token);
+        const values = { ...(raw.delegateName === undefined ? {} : { delegateName: raw.delegateName }), ...(raw.reason === undefined ? {} : { reason: raw.reason }) };
+        return c.html(<ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} error={ValidationError.fromZod(parsed.error).message} values={values} />, 422);
+      }
+      await recordReadiness(ctx, token, parsed.data);
+      return c.redirect(`/ready/${token}?saved=1`, 303);
+    } catch (error) {
+      return linkProblem(c, error);
+    }
+  });
+
+  app.get('/meetings/:id/invites', pageAuth('secretariat', 'leader'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const [meeting, status] = await Promise.all([meetings.get(id.data), meetingDeliveryStatus(ctx.db, id.data)]);
+    const resent = c.req.query('resent');
+    return c.html(<InvitesPage lang={c.get('lang')} user={user} meeting={meeting} status={status} {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})} />);
+  });
+
+  app.post('/meetings/:id/invites/resend', pageAuth('secretariat'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const form = await parseFormBody(c);
+    const siteId = z.uuid().optional().safeParse(formText(form.siteId));
+    if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
+    try {
+      const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' }, user);
+      return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      return c.redirect(`/meetings/${id.data}/invites?resent=0`, 303);
+    }
+  });
+
+  app.get('/outbox', pageAuth('secretariat'), async (c) => {
+    const user = signedInUser(c);
+    const entries = await listOutbox(ctx.config.OUTBOX_DIR, { limit: 500, logger: c.get('log') });
+    return c.html(<OutboxPage lang={c.get('lang')} user={user} entries={entries} smtpConfigured={ctx.config.SMTP_URL !== undefined} />);
+  });
+
+  app.get('/outbox/:id', pageAuth('secretariat'), async (c) => {
+    const user = signedInUser(c);
+    return c.html(<OutboxMessagePage lang={c.get('lang')} user={user} message={await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'))} />);
+  });
+
+  app.get('/outbox/:id/message.eml', pageAuth('secretariat'), async (c) => {
+    const message = await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'));
+    return c.body(new Uint8Array(message.raw), 200, { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${message.entry.id}.eml"` });
+  });
+
+  app.get('/outbox/:id/invite.ics', pageAuth('secretariat'), async (c) => {
+    const message = await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'));
+    if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
+    return c.body(message.ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Disposition': `attachment; filename="${message.entry.id}.ics"` });
+  });
+
+  return app;
+}

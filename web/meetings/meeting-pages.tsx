@@ -1,0 +1,127 @@
+/** The list of upcoming meetings and one meeting's page. */
+import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import type { MeetingDetail } from '../../api/meetings/service.ts';
+import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
+import { attendanceTranslator } from '../attendance/texts.ts';
+import { translator } from '../common/texts.ts';
+import { ErrorBox, Layout } from '../common/layout.tsx';
+
+type MeetingSummary = { id: string; title: string; startsAt: string; endsAt: string; status: 'scheduled' | 'cancelled'; hostSite: { name: string }; participantCount: number };
+
+export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
+  const t = translator(props.lang);
+  return (
+    <Layout title={t('upcomingMeetings')} lang={props.lang} user={props.user}>
+      <div class="heading">
+        <h1>{t('upcomingMeetings')}</h1>
+        {props.user.role !== 'leader' && (
+          <a class="button primary" href="/meetings/new">
+            {t('newMeeting')}
+          </a>
+        )}
+      </div>
+      {props.meetings.length === 0 ? (
+        <p class="muted">{t('noMeetings')}</p>
+      ) : (
+        <table class="list" id="meeting-list">
+          <thead>
+            <tr>
+              <th>{t('time')}</th>
+              <th>{t('title')}</th>
+              <th>{t('hostSite')}</th>
+              <th class="num">{t('participants')}</th>
+              <th>{t('status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.meetings.map((m) => (
+              <tr class={m.status}>
+                <td>
+                  {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))}
+                </td>
+                <td>
+                  <a href={`/meetings/${m.id}`}>{m.title}</a>
+                </td>
+                <td>{m.hostSite.name}</td>
+                <td class="num">{m.participantCount}</td>
+                <td>{t(m.status)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string }) {
+  const t = translator(props.lang);
+  const m = props.meeting;
+  const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
+  return (
+    <Layout title={m.title} lang={props.lang} user={props.user}>
+      <h1>{m.title}</h1>
+      {props.error && <ErrorBox lang={props.lang} message={props.error} />}
+      <dl class="facts">
+        <dt>{t('time')}</dt>
+        <dd>
+          {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))} ({t('timeZoneNote')})
+        </dd>
+        <dt>{t('hostSite')}</dt>
+        <dd>{m.hostSite.name}</dd>
+        <dt>{t('status')}</dt>
+        <dd id="meeting-status">{t(m.status)}</dd>
+        <dt>{t('sequence')}</dt>
+        <dd>{m.sequence}</dd>
+        <dt>{t('participants')}</dt>
+        <dd id="participant-count">{m.participantCount}</dd>
+        {m.agenda && (
+          <>
+            <dt>{t('agenda')}</dt>
+            <dd class="pre">{m.agenda}</dd>
+          </>
+        )}
+      </dl>
+      <p class="links">
+        {canChange && (
+          <>
+            <a href={`/meetings/${m.id}/console`} id="console-link" class="button primary">
+              {props.lang === 'vi' ? 'Mở bàn điều khiển điểm cầu chủ trì' : 'Open the host console'}
+            </a>{' '}
+          </>
+        )}
+        <a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a> · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> · <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
+      </p>
+      {canChange && (
+        <form method="post" action={`/meetings/${m.id}/cancel`} class="inline">
+          <button type="submit" class="danger">
+            {t('cancelMeeting')}
+          </button>
+        </form>
+      )}
+      <h2>
+        {t('participants')} ({m.participantCount})
+      </h2>
+      <table class="list">
+        <thead>
+          <tr>
+            <th>{t('site')}</th>
+            <th>{t('unit')}</th>
+            <th>{t('role')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {m.participants.map((p) => (
+            <tr>
+              <td>{p.name}</td>
+              <td>
+                {p.unitName} ({p.unitCode})
+              </td>
+              <td>{t(p.role)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Layout>
+  );
+}

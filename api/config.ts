@@ -3,6 +3,7 @@
  * start-up. main.ts prints every problem and exits non-zero; everything else receives the parsed
  * object (or the slice it needs) and never reads process.env.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { databaseConfigSchema } from '../db/config.ts';
 import { dispatcherConfigSchema, mailConfigSchema } from './invites/config.ts';
@@ -40,7 +41,7 @@ export const appConfigSchema = z
   .extend(dispatcherConfigSchema.shape)
   .extend(attendanceConfigSchema.shape);
 
-export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string; sfu: SfuConfig };
+export type AppConfig = z.infer<typeof appConfigSchema> & { PUBLIC_URL: string; MAIL_FOLDER_DIR: string; INVITE_JOURNAL_FILE: string; sfu: SfuConfig };
 
 export function parseConfig(env: Record<string, string | undefined>): { ok: true; config: AppConfig } | { ok: false; problems: string[] } {
   // Empty strings in an env file mean "not set", not "set to nothing".
@@ -58,6 +59,13 @@ export function parseConfig(env: Record<string, string | undefined>): { ok: true
   const config = parsed.data;
   return {
     ok: true,
-    config: { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''), sfu: sfuConfigFromEnv(sfu.data) },
+    config: {
+      ...config,
+      PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+      // Every path the app writes to lives under DATA_DIR unless set on its own.
+      MAIL_FOLDER_DIR: config.MAIL_FOLDER_DIR ?? path.join(config.DATA_DIR, 'mail'),
+      INVITE_JOURNAL_FILE: config.INVITE_JOURNAL_FILE ?? path.join(config.DATA_DIR, 'invite-journal.ndjson'),
+      sfu: sfuConfigFromEnv(sfu.data),
+    },
   };
 }

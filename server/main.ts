@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const services = createServices(ctx);
   const app = createApp(ctx, services);
   const transport = createMailTransport(config, logger);
-  const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE ?? path.join(config.DATA_DIR, 'invite-journal.ndjson'));
+  const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

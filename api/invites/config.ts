@@ -13,7 +13,7 @@ const MAILBOX_PATTERN = /^\s*(?:(?<name>[^<>"\r\n]+?)\s*<(?<angled>[^<>\s]+@[^<>
 export const mailConfigSchema = z.object({
   /**
    * smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start);
-   * URL-encode special characters in the password. Unset: messages go to OUTBOX_DIR instead.
+   * URL-encode special characters in the password. Unset: messages go to the local mail folder instead.
    */
   SMTP_URL: z
     .string()
@@ -28,8 +28,8 @@ export const mailConfigSchema = z.object({
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
   /** Messages per second across the pool; fractions allowed (0.5 = one every two seconds). */
   SMTP_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
-  /** Where the local outbox keeps .eml files when SMTP_URL is unset. */
-  OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
+  /** Where the local mail folder keeps .eml files when SMTP_URL is unset. Default: DATA_DIR/mail. */
+  MAIL_FOLDER_DIR: z.string().min(1).optional(),
 });
 export type MailConfig = z.infer<typeof mailConfigSchema>;
 

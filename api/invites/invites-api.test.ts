@@ -23,7 +23,7 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
 
   beforeAll(async () => {
     outboxDir = await mkdtemp(path.join(os.tmpdir(), 'hoinghi-outbox-'));
-    t = await createTestApp(driver, { provinces: ['44'], config: { OUTBOX_DIR: outboxDir, REMINDER_HOURS_BEFORE: '24' } });
+    t = await createTestApp(driver, { provinces: ['44'], config: { MAIL_FOLDER_DIR: outboxDir, REMINDER_HOURS_BEFORE: '24' } });
     const halls = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[];
     hall = halls.find((h) => h.unitCode === '44')!.id;
     communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune');
@@ -256,17 +256,20 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect((await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder').every((r) => r.status === 'sent')).toBe(true);
     await dispatcher.drain();
 
-    const list = await t.request('GET', '/outbox', { cookie: t.cookies.secretariat });
+    const list = await t.request('GET', '/mail', { cookie: t.cookies.secretariat });
     expect(list.status).toBe(200);
     expect(list.body).toContain('Nhắc lịch họp');
-    const id = /href="\/outbox\/([^"/]+)"/.exec(list.body)![1]!;
-    const one = await t.request('GET', `/outbox/${id}`, { cookie: t.cookies.secretariat });
+    const id = /href="\/mail\/([^"/]+)"/.exec(list.body)![1]!;
+    // The mail folder was called the outbox: old bookmarks lead to the same message.
+    const old = await t.request('GET', `/outbox/${id}`, { cookie: t.cookies.secretariat });
+    expect([old.status, old.headers.get('location')]).toEqual([301, `/mail/${id}`]);
+    const one = await t.request('GET', `/mail/${id}`, { cookie: t.cookies.secretariat });
     expect(one.status).toBe(200);
-    const eml = await t.request('GET', `/outbox/${id}/message.eml`, { cookie: t.cookies.secretariat });
+    const eml = await t.request('GET', `/mail/${id}/message.eml`, { cookie: t.cookies.secretariat });
     expect(eml.status).toBe(200);
     expect(eml.headers.get('content-type')).toBe('message/rfc822');
-    expect((await t.request('GET', '/outbox/..%2F..%2Fetc%2Fpasswd', { cookie: t.cookies.secretariat })).status).toBe(404);
-    expect((await t.request('GET', '/outbox', { cookie: t.cookies.leader })).status).toBe(403);
-    expect((await t.request('GET', '/outbox')).status).toBe(303);
+    expect((await t.request('GET', '/mail/..%2F..%2Fetc%2Fpasswd', { cookie: t.cookies.secretariat })).status).toBe(404);
+    expect((await t.request('GET', '/mail', { cookie: t.cookies.leader })).status).toBe(403);
+    expect((await t.request('GET', '/mail')).status).toBe(303);
   });
 });

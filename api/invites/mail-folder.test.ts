@@ -7,10 +7,10 @@ import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers
 import { calendarParts, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
 import {
   createMailFolderTransport,
-  InvalidOutboxIdError,
-  listOutbox,
-  OutboxMessageNotFoundError,
-  readOutboxMessage,
+  InvalidMailIdError,
+  listMailFolder,
+  MailNotFoundError,
+  readMailFolderMessage,
 } from './mail-folder.ts';
 
 const directories: string[] = [];
@@ -44,7 +44,7 @@ describe('local outbox', () => {
     expect(sent.accepted.sort()).toEqual([SITES[0]!.email, ...SITES[0]!.otherContacts].sort());
     await outbox.send(reminder.message);
 
-    const entries = await listOutbox(dir);
+    const entries = await listMailFolder(dir);
     expect(entries.map((e) => e.subject)).toEqual([reminder.subject, invitation.subject]);
     expect(entries[1]).toMatchObject({
       createdAt: '2026-11-20T03:00:00.000Z',
@@ -55,9 +55,9 @@ describe('local outbox', () => {
       calendarMethod: 'REQUEST',
     });
     expect(entries[0]?.calendarMethod).toBeNull();
-    expect(await listOutbox(dir, { limit: 1 })).toEqual([entries[0]]);
+    expect(await listMailFolder(dir, { limit: 1 })).toEqual([entries[0]]);
 
-    const stored = await readOutboxMessage(dir, entries[1]!.id);
+    const stored = await readMailFolderMessage(dir, entries[1]!.id);
     expect(stored.entry).toEqual(entries[1]);
     expect(stored.raw.length).toBe(entries[1]!.sizeBytes);
     expect(stored.ics).toBe(invitation.ics);
@@ -72,7 +72,7 @@ describe('local outbox', () => {
     // .eml files are CRLF throughout, as on the wire.
     expect(stored.raw.toString('latin1')).not.toMatch(/[^\r]\n/);
 
-    expect((await readOutboxMessage(dir, entries[0]!.id)).ics).toBeNull();
+    expect((await readMailFolderMessage(dir, entries[0]!.id)).ics).toBeNull();
     // Nothing half-written left behind.
     expect((await readdir(dir)).filter((name) => name.startsWith('.'))).toEqual([]);
   });
@@ -90,21 +90,21 @@ describe('local outbox', () => {
       '',
     ];
     for (const id of hostile) {
-      await expect(readOutboxMessage(dir, id), JSON.stringify(id)).rejects.toBeInstanceOf(InvalidOutboxIdError);
+      await expect(readMailFolderMessage(dir, id), JSON.stringify(id)).rejects.toBeInstanceOf(InvalidMailIdError);
     }
-    await expect(readOutboxMessage(dir, '20261120T030000000Z-0123456789abcdef')).rejects.toBeInstanceOf(OutboxMessageNotFoundError);
+    await expect(readMailFolderMessage(dir, '20261120T030000000Z-0123456789abcdef')).rejects.toBeInstanceOf(MailNotFoundError);
     await rm(path.join(path.dirname(dir), 'secret.json'));
   });
 
   it('lists a missing folder as empty and skips a damaged summary', async () => {
     const dir = await emptyDirectory();
-    expect(await listOutbox(path.join(dir, 'never-created'))).toEqual([]);
+    expect(await listMailFolder(path.join(dir, 'never-created'))).toEqual([]);
 
     const outbox = createMailFolderTransport({ dir, now: tickingClock() });
     await outbox.send(composeInviteEmail(inviteFor(SITES[2]!)).message);
     await writeFile(path.join(dir, '20261120T040000000Z-00000000deadbeef.json'), '{ not json');
     await writeFile(path.join(dir, 'notes.json'), '{}');
-    const entries = await listOutbox(dir);
+    const entries = await listMailFolder(dir);
     expect(entries).toHaveLength(1);
     expect(entries[0]?.to).toEqual([`${SITES[2]!.name} <${SITES[2]!.email}>`]);
   });

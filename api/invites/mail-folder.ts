@@ -23,23 +23,23 @@ import type { MailTransport } from './mail-transport.ts';
 /** "20261127T010203456Z-9f86d081884c7d65": UTC time of writing, then randomness. */
 const OUTBOX_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;
 
-export class InvalidOutboxIdError extends Error {
+export class InvalidMailIdError extends Error {
   readonly status = 400;
   constructor(id: string) {
     super(`not an outbox message id: ${JSON.stringify(id.slice(0, 80))}`);
-    this.name = 'InvalidOutboxIdError';
+    this.name = 'InvalidMailIdError';
   }
 }
 
-export class OutboxMessageNotFoundError extends Error {
+export class MailNotFoundError extends Error {
   readonly status = 404;
   constructor(id: string) {
     super(`no outbox message ${id}`);
-    this.name = 'OutboxMessageNotFoundError';
+    this.name = 'MailNotFoundError';
   }
 }
 
-export const outboxEntrySchema = z.object({
+export const mailFolderEntrySchema = z.object({
   id: z.string().regex(OUTBOX_ID_PATTERN),
   /** ISO 8601, UTC. */
   createdAt: z.iso.datetime(),
@@ -52,10 +52,10 @@ export const outboxEntrySchema = z.object({
   calendarMethod: z.string().nullable(),
   sizeBytes: z.number().int().nonnegative(),
 });
-export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+export type MailFolderEntry = z.infer<typeof mailFolderEntrySchema>;
 
-export interface OutboxMessage {
-  entry: OutboxEntry;
+export interface MailFolderMessage {
+  entry: MailFolderEntry;
   /** The .eml bytes, for download as message/rfc822. */
   raw: Buffer;
   /** The .ics text, for download as text/calendar; null when the message has no calendar. */
@@ -72,10 +72,10 @@ function newOutboxId(now: Date): string {
  * and a pattern that admits only digits, letters and one dash cannot name another directory.
  */
 function outboxFile(dir: string, id: string, extension: 'eml' | 'ics' | 'json'): string {
-  if (!OUTBOX_ID_PATTERN.test(id)) throw new InvalidOutboxIdError(id);
+  if (!OUTBOX_ID_PATTERN.test(id)) throw new InvalidMailIdError(id);
   const root = path.resolve(dir);
   const file = path.resolve(root, `${id}.${extension}`);
-  if (path.dirname(file) !== root) throw new InvalidOutboxIdError(id);
+  if (path.dirname(file) !== root) throw new InvalidMailIdError(id);
   return file;
 }
 
@@ -136,7 +136,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
       const createdAt = now();
       const id = newOutboxId(createdAt);
       const calendar = calendarOf(message);
-      const entry: OutboxEntry = {
+      const entry: MailFolderEntry = {
         id,
         createdAt: createdAt.toISOString(),
         messageId: info.messageId,
@@ -160,7 +160,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
 }
 
 /** Summaries of the messages in the outbox, newest first. A missing folder is an empty outbox. */
-export async function listOutbox(dir: string, options: { limit?: number; logger?: Logger } = {}): Promise<OutboxEntry[]> {
+export async function listMailFolder(dir: string, options: { limit?: number; logger?: Logger } = {}): Promise<MailFolderEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -175,11 +175,11 @@ export async function listOutbox(dir: string, options: { limit?: number; logger?
     .sort()
     .reverse()
     .slice(0, options.limit ?? Number.POSITIVE_INFINITY);
-  const entries: OutboxEntry[] = [];
+  const entries: MailFolderEntry[] = [];
   for (const id of ids) {
     // One damaged summary (edited by hand, disk trouble) must not hide the rest of the outbox.
     try {
-      entries.push(outboxEntrySchema.parse(JSON.parse(await readFile(outboxFile(dir, id, 'json'), 'utf8'))));
+      entries.push(mailFolderEntrySchema.parse(JSON.parse(await readFile(outboxFile(dir, id, 'json'), 'utf8'))));
     } catch (err) {
       options.logger?.warn({ outboxId: id, err }, 'unreadable outbox summary skipped');
     }
@@ -187,17 +187,17 @@ export async function listOutbox(dir: string, options: { limit?: number; logger?
   return entries;
 }
 
-/** One message with its raw bytes and calendar. Throws InvalidOutboxIdError / OutboxMessageNotFoundError. */
-export async function readOutboxMessage(dir: string, id: string): Promise<OutboxMessage> {
+/** One message with its raw bytes and calendar. Throws InvalidMailIdError / MailNotFoundError. */
+export async function readMailFolderMessage(dir: string, id: string): Promise<MailFolderMessage> {
   const summaryFile = outboxFile(dir, id, 'json');
   let summary: string;
   try {
     summary = await readFile(summaryFile, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new OutboxMessageNotFoundError(id);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MailNotFoundError(id);
     throw err;
   }
-  const entry = outboxEntrySchema.parse(JSON.parse(summary));
+  const entry = mailFolderEntrySchema.parse(JSON.parse(summary));
   const raw = await readFile(outboxFile(dir, id, 'eml'));
   const ics = entry.calendarMethod === null ? null : await readFile(outboxFile(dir, id, 'ics'), 'utf8');
   return { entry, raw, ics };

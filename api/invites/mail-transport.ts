@@ -1,7 +1,7 @@
 /**
  * Getting composed messages out of the process: the MailTransport seam the outbox dispatcher calls,
  * the pooled SMTP implementation, and the verdict on a failed send (retry or give up).
- * The local-folder implementation for machines without SMTP lives in local-outbox.ts.
+ * The local-folder implementation for machines without SMTP lives in mail-folder.ts.
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
@@ -164,8 +164,8 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
   };
 }
 
-/** The transport the configuration asks for: SMTP when SMTP_URL is set, else the local outbox. */
-export function createMailTransport(config: MailConfig, logger?: Logger): MailTransport {
+/** The transport the configuration asks for: SMTP when SMTP_URL is set, else the local mail folder. */
+export function createMailTransport(config: MailConfig & { MAIL_FOLDER_DIR: string }, logger?: Logger): MailTransport {
   if (config.SMTP_URL) {
     return createSmtpTransport({
       url: config.SMTP_URL,
@@ -174,5 +174,5 @@ export function createMailTransport(config: MailConfig, logger?: Logger): MailTr
       ...(logger ? { logger } : {}),
     });
   }
-  return createMailFolderTransport({ dir: config.OUTBOX_DIR, ...(logger ? { logger } : {}) });
+  return createMailFolderTransport({ dir: config.MAIL_FOLDER_DIR, ...(logger ? { logger } : {}) });
 }

@@ -113,7 +113,7 @@ const meetingId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.consta
 const cancelId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.cancellable), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
 const linkToken = (real: string) =>
   pathParam(fc.oneof({ arbitrary: fc.constant(real), weight: 3 }, { arbitrary: fc.constant(`${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`), weight: 1 }, { arbitrary: fc.base64String({ minLength: 40, maxLength: 48 }), weight: 1 }));
-const outboxId = pathParam(fc.stringMatching(/^[\w.-]{1,40}$/));
+const mailId = pathParam(fc.stringMatching(/^[\w.-]{1,40}$/));
 const nextParam = hostileString.map((s) => `?next=${encodeSegment(s)}`);
 
 type Build = (fx: FuzzFixture) => FuzzRoute;
@@ -176,10 +176,10 @@ export const PAGE_ROUTES = table({
   'GET /ready/:token': page(null, (fx) => ({ path: at('/ready/:p', linkToken(fx.tokens.readiness)), query: fc.constantFrom('', '?saved=1', '?saved=%00') })),
   'POST /ready/:token': page(null, (fx) => ({ path: at('/ready/:p', linkToken(fx.tokens.readiness)), body: formBody({ answer: fc.constantFrom(...readinessAnswerInput.shape.answer.options), delegateName: fc.string(), reason: fc.string() }) })),
   'GET /join/:token': page(null, (fx) => ({ path: at('/join/:p', linkToken(fx.tokens.join)) })),
-  'GET /outbox': page('secretariat', () => ({ path: fixed('/outbox') })),
-  'GET /outbox/:id': page('secretariat', () => ({ path: at('/outbox/:p', outboxId) })),
-  'GET /outbox/:id/message.eml': page('secretariat', () => ({ path: at('/outbox/:p/message.eml', outboxId), okContentType: /message\/rfc822/ })),
-  'GET /outbox/:id/invite.ics': page('secretariat', () => ({ path: at('/outbox/:p/invite.ics', outboxId), okContentType: /text\/calendar/ })),
+  'GET /mail': page('secretariat', () => ({ path: fixed('/mail') })),
+  'GET /mail/:id': page('secretariat', () => ({ path: at('/mail/:p', mailId) })),
+  'GET /mail/:id/message.eml': page('secretariat', () => ({ path: at('/mail/:p/message.eml', mailId), okContentType: /message\/rfc822/ })),
+  'GET /mail/:id/invite.ics': page('secretariat', () => ({ path: at('/mail/:p/invite.ics', mailId), okContentType: /text\/calendar/ })),
   'GET /static/:name': page(null, () => ({ path: at('/static/:p', pathParam(fc.constantFrom('app.css', 'attendance.css', 'scheduling-form.js', 'attendance-live.js'))), okContentType: /text\/(css|javascript)/ })),
 });
 

@@ -203,7 +203,7 @@ describe('security (PGlite)', () => {
       const tokens = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: site, expiresAt: new Date(meeting.endsAt), purposes: ['join', 'readiness'] });
       const expired = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: site, expiresAt: new Date(TEST_NOW.getTime() - 1000), purposes: ['join', 'readiness'] });
       const visits: { path: string; cookie?: string | undefined; expect?: number }[] = [
-        ...['/', '/meetings/new', `/meetings/${meeting.id}`, `/meetings/${meeting.id}/invites`, `/meetings/${meeting.id}/attendance`, `/meetings/${meeting.id}/live`, '/reports', '/outbox'].map((path) => ({ path, cookie: t.cookies.secretariat })),
+        ...['/', '/meetings/new', `/meetings/${meeting.id}`, `/meetings/${meeting.id}/invites`, `/meetings/${meeting.id}/attendance`, `/meetings/${meeting.id}/live`, '/reports', '/mail'].map((path) => ({ path, cookie: t.cookies.secretariat })),
         { path: '/login' },
         { path: `/join/${tokens.join}`, expect: 200 },
         { path: `/ready/${tokens.readiness}`, expect: 200 },
@@ -214,7 +214,7 @@ describe('security (PGlite)', () => {
         { path: '/meetings/new', cookie: t.cookies.leader, expect: 403 },
         { path: `/meetings/${randomUUID()}`, cookie: t.cookies.leader, expect: 404 },
         { path: '/meetings/not-a-uuid', cookie: t.cookies.leader, expect: 404 },
-        { path: '/outbox/..%2F..%2Fetc%2Fpasswd', cookie: t.cookies.secretariat, expect: 404 },
+        { path: '/mail/..%2F..%2Fetc%2Fpasswd', cookie: t.cookies.secretariat, expect: 404 },
         { path: '/no/such/page', expect: 404 },
         // Unknown API routes say 401 to strangers (nothing about which routes exist), 404 to users.
         { path: '/api/no/such/route', expect: 401 },

@@ -43,7 +43,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
       HOST: '127.0.0.1',
       PUBLIC_URL: url,
       DATA_DIR: dataDir,
-      OUTBOX_DIR: path.join(dataDir, 'outbox'),
+      MAIL_FOLDER_DIR: path.join(dataDir, 'outbox'),
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'info',

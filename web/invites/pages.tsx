@@ -1,7 +1,7 @@
 /** The secretariat's view of a meeting's invitations, and the local outbox pages. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDeliveryStatus, SiteDelivery } from '../../api/invites/delivery-status.ts';
-import type { OutboxEntry, OutboxMessage } from '../../api/invites/mail-folder.ts';
+import type { MailFolderEntry, MailFolderMessage } from '../../api/invites/mail-folder.ts';
 import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
 import type { MeetingDetail } from '../../api/meetings/service.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
@@ -112,7 +112,7 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
   );
 }
 
-export function OutboxPage(props: { lang: Lang; user: AuthenticatedUser; entries: OutboxEntry[]; smtpConfigured: boolean }) {
+export function MailFolderPage(props: { lang: Lang; user: AuthenticatedUser; entries: MailFolderEntry[]; smtpConfigured: boolean }) {
   const t = translator(props.lang);
   return (
     <Layout title={t('outbox')} lang={props.lang} user={props.user}>
@@ -136,14 +136,14 @@ export function OutboxPage(props: { lang: Lang; user: AuthenticatedUser; entries
                 <td>{formatVietnamDateTime(new Date(e.createdAt), props.lang)}</td>
                 <td>{e.to.join(', ')}</td>
                 <td>
-                  <a href={`/outbox/${e.id}`}>{e.subject}</a>
+                  <a href={`/mail/${e.id}`}>{e.subject}</a>
                 </td>
                 <td>
-                  <a href={`/outbox/${e.id}/message.eml`}>.eml</a>
+                  <a href={`/mail/${e.id}/message.eml`}>.eml</a>
                   {e.calendarMethod && (
                     <>
                       {' · '}
-                      <a href={`/outbox/${e.id}/invite.ics`}>.ics</a>
+                      <a href={`/mail/${e.id}/invite.ics`}>.ics</a>
                     </>
                   )}
                 </td>
@@ -156,13 +156,13 @@ export function OutboxPage(props: { lang: Lang; user: AuthenticatedUser; entries
   );
 }
 
-export function OutboxMessagePage(props: { lang: Lang; user: AuthenticatedUser; message: OutboxMessage }) {
+export function MailFolderMessagePage(props: { lang: Lang; user: AuthenticatedUser; message: MailFolderMessage }) {
   const t = translator(props.lang);
   const e = props.message.entry;
   return (
     <Layout title={e.subject} lang={props.lang} user={props.user}>
       <p>
-        <a href="/outbox">{t('back')}</a>
+        <a href="/mail">{t('back')}</a>
       </p>
       <h1>{e.subject}</h1>
       <dl class="facts">
@@ -174,11 +174,11 @@ export function OutboxMessagePage(props: { lang: Lang; user: AuthenticatedUser; 
         <dd>{e.messageId}</dd>
         <dt>{t('download')}</dt>
         <dd>
-          <a href={`/outbox/${e.id}/message.eml`}>message.eml</a>
+          <a href={`/mail/${e.id}/message.eml`}>message.eml</a>
           {props.message.ics !== null && (
             <>
               {' · '}
-              <a href={`/outbox/${e.id}/invite.ics`}>invite.ics</a>
+              <a href={`/mail/${e.id}/invite.ics`}>invite.ics</a>
             </>
           )}
         </dd>

@@ -1,6 +1,6 @@
 /**
  * Pages of the invitations feature: the commune's readiness page (/ready/:token, no account),
- * the secretariat's delivery table (/meetings/:id/invites) and the local outbox (/outbox).
+ * the secretariat's delivery table (/meetings/:id/invites) and the local mail folder (/mail).
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -9,10 +9,10 @@ import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '.
 import type { InviteOutbox } from '../../api/invites/outbox.ts';
 import type { MeetingService } from '../../api/meetings/service.ts';
 import { meetingDeliveryStatus } from '../../api/invites/delivery-status.ts';
-import { InvalidOutboxIdError, listOutbox, OutboxMessageNotFoundError, readOutboxMessage } from '../../api/invites/mail-folder.ts';
+import { InvalidMailIdError, listMailFolder, MailNotFoundError, readMailFolderMessage } from '../../api/invites/mail-folder.ts';
 import { readinessAnswerInput, readinessView, recordReadiness } from '../../api/invites/readiness.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
-import { InvitesPage, OutboxMessagePage, OutboxPage } from './pages.tsx';
+import { InvitesPage, MailFolderMessagePage, MailFolderPage } from './pages.tsx';
 import { LinkProblemPage, ReadinessPage } from './readiness-page.tsx';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 
@@ -23,11 +23,11 @@ function linkProblem(c: Context<AppEnv>, error: unknown) {
   return c.html(<LinkProblemPage lang={c.get('lang')} problem={error.problem} />, error.status as 404 | 410);
 }
 
-async function outboxMessage(dir: string, id: string) {
+async function mailFolderMessage(dir: string, id: string) {
   try {
-    return await readOutboxMessage(dir, id);
+    return await readMailFolderMessage(dir, id);
   } catch (error) {
-    if (error instanceof InvalidOutboxIdError || error instanceof OutboxMessageNotFoundError) throw new NotFoundError('Message', id.slice(0, 80));
+    if (error instanceof InvalidMailIdError || error instanceof MailNotFoundError) throw new NotFoundError('Message', id.slice(0, 80));
     throw error;
   }
 }
@@ -92,24 +92,28 @@ export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: I
     }
   });
 
-  app.get('/outbox', pageAuth('secretariat'), async (c) => {
+  // The mail folder was called the outbox before; keep old bookmarks working.
+  app.get('/outbox/*', (c) => c.redirect(c.req.path.replace(/^\/outbox/, '/mail'), 301));
+  app.get('/outbox', (c) => c.redirect('/mail', 301));
+
+  app.get('/mail', pageAuth('secretariat'), async (c) => {
     const user = signedInUser(c);
-    const entries = await listOutbox(ctx.config.OUTBOX_DIR, { limit: 500, logger: c.get('log') });
-    return c.html(<OutboxPage lang={c.get('lang')} user={user} entries={entries} smtpConfigured={ctx.config.SMTP_URL !== undefined} />);
+    const entries = await listMailFolder(ctx.config.MAIL_FOLDER_DIR, { limit: 500, logger: c.get('log') });
+    return c.html(<MailFolderPage lang={c.get('lang')} user={user} entries={entries} smtpConfigured={ctx.config.SMTP_URL !== undefined} />);
   });
 
-  app.get('/outbox/:id', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id', pageAuth('secretariat'), async (c) => {
     const user = signedInUser(c);
-    return c.html(<OutboxMessagePage lang={c.get('lang')} user={user} message={await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'))} />);
+    return c.html(<MailFolderMessagePage lang={c.get('lang')} user={user} message={await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'))} />);
   });
 
-  app.get('/outbox/:id/message.eml', pageAuth('secretariat'), async (c) => {
-    const message = await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'));
+  app.get('/mail/:id/message.eml', pageAuth('secretariat'), async (c) => {
+    const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     return c.body(new Uint8Array(message.raw), 200, { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${message.entry.id}.eml"` });
   });
 
-  app.get('/outbox/:id/invite.ics', pageAuth('secretariat'), async (c) => {
-    const message = await outboxMessage(ctx.config.OUTBOX_DIR, c.req.param('id'));
+  app.get('/mail/:id/invite.ics', pageAuth('secretariat'), async (c) => {
+    const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
     return c.body(message.ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Disposition': `attachment; filename="${message.entry.id}.ics"` });
   });

@@ -25,7 +25,7 @@ export const appConfigSchema = z
     /** First admin account. On the embedded default without them a password is generated and printed once. */
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    SIGN_IN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
     /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */
     TRUST_PROXY: booleanFromEnv.default(false),
     /** Seed the administrative tree at start-up when it is missing (idempotent). */

@@ -82,9 +82,9 @@ export const users = pgTable(
   (t) => [uniqueIndex('users_email_uq').on(t.email)],
 );
 
-/** Browser sessions. Only the SHA-256 of the cookie value is stored, never the value itself. */
-export const authSessions = pgTable(
-  'auth_sessions',
+/** Sign-ins (one per browser signed in). Only the SHA-256 of the cookie value is stored, never the value itself. */
+export const signIns = pgTable(
+  'sign_ins',
   {
     idHash: text('id_hash').primaryKey(),
     userId: uuid('user_id')
@@ -93,7 +93,7 @@ export const authSessions = pgTable(
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+  (t) => [index('sign_ins_user_idx').on(t.userId)],
 );
 
 export const meetings = pgTable(

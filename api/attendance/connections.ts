@@ -4,7 +4,7 @@
  * streams (lost joins, lost leaves, stale events from dead connections); the ledger only clips
  * and summarises what comes out.
  *
- * Model: a site is on at most one connection at a time (one hall, one browser session; a
+ * Model: a site is on at most one connection at a time (one hall, one browser connection; a
  * rejoin gets a new connectionId). So the site has at most one open interval, and any sign of
  * life from another connection means the previous one is gone.
  *

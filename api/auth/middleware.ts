@@ -1,20 +1,20 @@
-/** Who is asking: the session cookie becomes `c.var.user`; guards check the role. */
+/** Who is asking: the sign-in cookie becomes `c.var.user`; guards check the role. */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppContext, AppEnv, Role } from '../context.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import { findSessionUser, SESSION_COOKIE } from './sessions.ts';
+import { findSignedInUser, SIGN_IN_COOKIE } from './sign-ins.ts';
 
 export function loadUser(ctx: AppContext): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = getCookie(c, SESSION_COOKIE);
-    c.set('user', token ? await findSessionUser(ctx.db, token, ctx.now()) : null);
+    const token = getCookie(c, SIGN_IN_COOKIE);
+    c.set('user', token ? await findSignedInUser(ctx.db, token, ctx.now()) : null);
     await next();
   };
 }
 
-/** API guard: 401 without a session, 403 with the wrong role. Admins may do everything. */
+/** API guard: 401 without a sign-in, 403 with the wrong role. Admins may do everything. */
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');

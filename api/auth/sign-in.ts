@@ -6,7 +6,7 @@ import { UnauthorizedError } from '../errors.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { clientAddress, isHttps } from './middleware.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
-import { createSession, destroySession, SESSION_COOKIE } from './sessions.ts';
+import { createSignIn, endSignIn, SIGN_IN_COOKIE } from './sign-ins.ts';
 import { findUserByEmail } from './users.ts';
 
 export async function signIn(
@@ -26,23 +26,23 @@ export async function signIn(
     throw new UnauthorizedError('Wrong e-mail or password');
   }
   await limiter.recordSuccess(address, email);
-  // A fresh session id at every sign-in; an old one presented with this request dies.
-  const previous = getCookie(c, SESSION_COOKIE);
-  if (previous) await destroySession(ctx.db, previous);
-  const session = await createSession(ctx.db, user.id, ctx.now(), ctx.config.SESSION_TTL_HOURS);
-  setCookie(c, SESSION_COOKIE, session.token, {
+  // A fresh cookie value at every sign-in; an old one presented with this request dies.
+  const previous = getCookie(c, SIGN_IN_COOKIE);
+  if (previous) await endSignIn(ctx.db, previous);
+  const signInRow = await createSignIn(ctx.db, user.id, ctx.now(), ctx.config.SIGN_IN_TTL_HOURS);
+  setCookie(c, SIGN_IN_COOKIE, signInRow.token, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: isHttps(c, ctx.config.TRUST_PROXY),
     path: '/',
-    expires: session.expiresAt,
+    expires: signInRow.expiresAt,
   });
   c.get('log').info({ event: 'login.ok', userId: user.id }, 'signed in');
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
 }
 
 export async function signOut(ctx: AppContext, c: Context<AppEnv>): Promise<void> {
-  const token = getCookie(c, SESSION_COOKIE);
-  if (token) await destroySession(ctx.db, token);
-  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c, ctx.config.TRUST_PROXY) });
+  const token = getCookie(c, SIGN_IN_COOKIE);
+  if (token) await endSignIn(ctx.db, token);
+  deleteCookie(c, SIGN_IN_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c, ctx.config.TRUST_PROXY) });
 }

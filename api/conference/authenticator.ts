@@ -1,13 +1,13 @@
 /**
  * Who may open a signaling connection, and as which site. A commune presents the join token
- * from its invite link; the host hall's operator is a signed-in secretariat whose session
+ * from its invite link; the host hall's operator is a signed-in secretariat whose sign-in
  * cookie arrives with the WebSocket upgrade, joining as the meeting's host site.
  */
 import { and, eq } from 'drizzle-orm';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import { SignalingError, type SignalingAuthenticator } from '../../sfu/index.ts';
-import { findSessionUser, SESSION_COOKIE } from '../auth/sessions.ts';
+import { findSignedInUser, SIGN_IN_COOKIE } from '../auth/sign-ins.ts';
 import type { AppContext } from '../context.ts';
 import { InvalidLinkError } from '../errors.ts';
 import { verifySiteToken } from '../invites/site-tokens.ts';
@@ -48,10 +48,10 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now'>
         if (request.meetingId && request.meetingId !== verified.meetingId) throw new SignalingError('forbidden', 'This link belongs to another meeting');
         return identityFor(verified.meetingId, verified.siteId);
       }
-      const sessionToken = request.cookieHeader ? parseCookies(request.cookieHeader, SESSION_COOKIE)[SESSION_COOKIE] : undefined;
-      if (!sessionToken) throw new SignalingError('unauthorized', 'A join link or a signed-in secretariat is required');
-      const user = await findSessionUser(ctx.db, sessionToken, ctx.now());
-      if (!user) throw new SignalingError('unauthorized', 'Your session has ended; sign in again');
+      const signInToken = request.cookieHeader ? parseCookies(request.cookieHeader, SIGN_IN_COOKIE)[SIGN_IN_COOKIE] : undefined;
+      if (!signInToken) throw new SignalingError('unauthorized', 'A join link or a signed-in secretariat is required');
+      const user = await findSignedInUser(ctx.db, signInToken, ctx.now());
+      if (!user) throw new SignalingError('unauthorized', 'Your sign-in has ended; sign in again');
       if (user.role === 'leader') throw new SignalingError('forbidden', 'Only a secretariat can run the host console');
       if (!request.meetingId) throw new SignalingError('unauthorized', 'Which meeting? Send meetingId');
       const [meeting] = await ctx.db.select({ hostSiteId: meetings.hostSiteId }).from(meetings).where(eq(meetings.id, request.meetingId)).limit(1);

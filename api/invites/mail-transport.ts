@@ -62,7 +62,7 @@ const TRANSIENT_ERROR_CODES = new Set([
   'EBUSY',
 ]);
 
-// Failures while logging in or securing the session, whatever reply code the server gave.
+// Failures while logging in or securing the SMTP conversation, whatever reply code the server gave.
 const SESSION_SETUP_ERROR_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS', 'EREQUIRETLS']);
 
 // Failures of the message: sending the same bytes again gets the same answer.
@@ -93,7 +93,7 @@ export function classifySendError(err: unknown): SendErrorVerdict {
     const reason = typeof response === 'string' && response.length > 0 ? response : message;
     // RFC 5321 §4.5.3.1.10: a 552 to RCPT is really "too many recipients", to be retried as 452.
     const rcpt552 = responseCode === 552 && typeof command === 'string' && /^RCPT\b/i.test(command);
-    // 503 is "bad sequence of commands": the session's state, not the message (nodemailer agrees).
+    // 503 is "bad sequence of commands": the conversation's state, not the message (nodemailer agrees).
     const permanent = responseCode >= 500 && responseCode < 600 && responseCode !== 503 && !rcpt552;
     return { kind: permanent ? 'permanent' : 'transient', code: responseCode, reason };
   }
@@ -130,7 +130,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
     pool: true,
     url: options.url,
     maxConnections: options.maxConnections,
-    // A fresh connection now and then keeps one long session from hitting relay per-session caps.
+    // A fresh connection now and then keeps one long SMTP conversation from hitting relay per-connection caps.
     maxMessages: 100,
     ...rateWindow(options.ratePerSecond),
     connectionTimeout: options.timeouts?.connection ?? 30_000,

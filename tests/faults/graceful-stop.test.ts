@@ -4,7 +4,7 @@
  *
  * The real server runs as `node --import tsx server/main.ts` on the embedded PGlite in a temporary
  * DATA_DIR with the local mail outbox. A commune joins with the join link from the invitation
- * e-mail the dispatcher wrote, and the host hall with the secretariat's session; both bring
+ * e-mail the dispatcher wrote, and the host hall with the secretariat's sign-in; both bring
  * their media line to DTLS `connected`, so both have an open attendance interval.
  *
  * Proven: the process exits 0 within 5 s of SIGTERM; both sites are told `shutdown` and their

@@ -11,7 +11,7 @@
  *    markup does not break (no inline scripts, handlers or styles);
  *  - cancelling a meeting disconnects its sites within 2 s and kills their links; a readiness
  *    link cannot join;
- *  - no token, link or session id is ever written to the logs.
+ *  - no token, link or sign-in id is ever written to the logs.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,7 @@ describe('security (PGlite)', () => {
           expect((await response.json()).error.code).toBe('forbidden');
         }
       }
-      // Nothing happened: the meeting is still on, no answer was recorded, the session lives.
+      // Nothing happened: the meeting is still on, no answer was recorded, the sign-in lives.
       expect((await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.leader })).body.status).toBe('scheduled');
       expect((await t.request('GET', `/api/meetings/${meeting.id}/invites`, { cookie: t.cookies.leader })).body.summary.declined).toBe(0);
       expect((await t.request('GET', '/api/auth/me', { cookie: t.cookies.secretariat })).status).toBe(200);
@@ -95,7 +95,7 @@ describe('security (PGlite)', () => {
     });
   });
 
-  describe('sessions from the sign-in page', () => {
+  describe('sign-ins from the sign-in page', () => {
     const pageLogin = (headers: Record<string, string> = {}, email = 'leader@test.hoinghi') =>
       t.app.request('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'x-forwarded-for': '198.51.100.7', ...headers }, body: form({ email, password: PASSWORD }) });
     const sessionOf = (response: Response) => response.headers.get('set-cookie')!.split(';')[0]!;
@@ -104,7 +104,7 @@ describe('security (PGlite)', () => {
       const plain = await pageLogin();
       expect(plain.status).toBe(303);
       const cookie = plain.headers.get('set-cookie')!;
-      expect(cookie).toMatch(/^hoinghi_session=[A-Za-z0-9_-]{43};/);
+      expect(cookie).toMatch(/^hoinghi_signin=[A-Za-z0-9_-]{43};/);
       expect(cookie).toMatch(/HttpOnly/);
       expect(cookie).toMatch(/SameSite=Lax/);
       expect(cookie).toMatch(/Path=\//);
@@ -113,11 +113,11 @@ describe('security (PGlite)', () => {
       expect(https.headers.get('set-cookie')).toMatch(/; Secure/);
       // The sign-out cookie that clears it carries the same flags, so the browser replaces it.
       const out = await t.app.request('/logout', { method: 'POST', headers: { origin: 'http://localhost', 'x-forwarded-proto': 'https', cookie: sessionOf(https) } });
-      expect(out.headers.get('set-cookie')).toMatch(/hoinghi_session=;.*Max-Age=0/);
+      expect(out.headers.get('set-cookie')).toMatch(/hoinghi_signin=;.*Max-Age=0/);
       expect(out.headers.get('set-cookie')).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
     });
 
-    it('issues a new session id at sign-in, kills the one presented, and kills it at sign-out', async () => {
+    it('issues a new sign-in id at sign-in, kills the one presented, and kills it at sign-out', async () => {
       const first = sessionOf(await pageLogin());
       expect((await t.request('GET', '/api/auth/me', { cookie: first })).status).toBe(200);
       // Signing in again from a browser that still holds the first id (fixation): new id, old dead.
@@ -251,7 +251,7 @@ describe('security (PGlite)', () => {
 
     it('sends them on a 500 too, whose body leaks nothing', async () => {
       const db = t.ctx.db;
-      // A database that fails under the session look-up: an error no route expects.
+      // A database that fails under the sign-in look-up: an error no route expects.
       t.ctx.db = new Proxy(db, { get: () => () => { throw new Error('connection to server lost: secret detail'); } });
       try {
         const response = await t.app.request('/', { headers: { cookie: t.cookies.leader } });
@@ -345,7 +345,7 @@ describe('live links and logs (real SFU)', () => {
     expect(await closedWithin(socket, 2000)).toEqual({ code: CloseCode.unauthorized });
   });
 
-  it('never writes a token, a link or a session id to the logs', async () => {
+  it('never writes a token, a link or a sign-in id to the logs', async () => {
     const t = live.t;
     const secrets = new Map<string, string>(Object.entries(t.cookies).map(([role, cookie]) => [`${role} session`, cookie.split('=')[1]!]));
     const remember = (what: string, value: string | undefined) => {
@@ -360,7 +360,7 @@ describe('live links and logs (real SFU)', () => {
     const pageLogin = await fetch(`${live.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: live.url }, body: form({ email: 'admin@test.hoinghi', password: PASSWORD }) });
     remember('page sign-in session', sessionValue(pageLogin));
     await t.request('POST', '/api/auth/login', { body: { email: 'leader@test.hoinghi', password: `${PASSWORD}!` } });
-    await fetch(`${live.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: live.url, cookie: `hoinghi_session=${secrets.get('page sign-in session')}` } });
+    await fetch(`${live.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: live.url, cookie: `hoinghi_signin=${secrets.get('page sign-in session')}` } });
 
     // A meeting whose invitations go out, one send failing first; the links come from the messages.
     const meeting = await scheduleMeeting(t, { startsAt: new Date(Date.now() + 60_000) });

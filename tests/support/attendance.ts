@@ -12,7 +12,7 @@ import { rsvps, sites, users } from '../../db/schema.ts';
 import type { TestApp } from './app.ts';
 
 /** Sessions last 30 days: tests move the clock to meetings in December 2026. */
-export const ATTENDANCE_TEST_CONFIG = { SESSION_TTL_HOURS: '720' };
+export const ATTENDANCE_TEST_CONFIG = { SIGN_IN_TTL_HOURS: '720' };
 
 /** "2026-12-02 09:00" in Hà Nội time. */
 export function vn(dateTime: string): Date {

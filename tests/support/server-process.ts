@@ -124,7 +124,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
     },
   };
   try {
-    await waitForLog('live sessions ready', options.startTimeoutMs ?? 120_000);
+    await waitForLog('conference service ready', options.startTimeoutMs ?? 120_000);
   } catch (error) {
     await server.dispose();
     throw error;
@@ -132,7 +132,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
   return server;
 }
 
-/** Signs in over HTTP and returns the session cookie (`name=value`). */
+/** Signs in over HTTP and returns the sign-in cookie (`name=value`). */
 export async function signIn(url: string, email: string, password: string): Promise<string> {
   const response = await fetch(`${url}/api/auth/login`, {
     method: 'POST',

@@ -1,6 +1,6 @@
 /**
  * A synthetic site for fault tests: a real WebSocket that joins over signaling (with a join
- * token, or a secretariat's session cookie for the host hall), opens a send transport and
+ * token, or a secretariat's sign-in cookie for the host hall), opens a send transport and
  * brings it to DTLS `connected` through a MediaLine, so the SFU records the site as present
  * exactly as it does a browser. Notifications are kept with the time they arrived, for
  * deadline checks.

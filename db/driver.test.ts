@@ -14,7 +14,7 @@ while (path.basename(root) !== 'postgres') root = path.dirname(root);
 
 describe('the installed postgres.js', () => {
   it('is the vendored 3.4.9 build with the nextWrite guard in both module formats', () => {
-    expect(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version).toBe('3.4.9-hoinghi.1');
+    expect(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version).toBe('3.4.9+hoinghi.1');
     for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
       expect(readFileSync(path.join(root, file), 'utf8')).toContain('/* hoinghi: nextWrite guard */');
     }

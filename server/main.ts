@@ -14,7 +14,7 @@ import { createApp } from './app.ts';
 import { createServices, disconnectRemovedSites } from './services.ts';
 import { DeliveryJournal } from '../api/invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatcher.ts';
-import { createMailTransport } from '../api/invites/mail-transport.ts';
+import { createMailTransport } from './mail-transport.ts';
 import { startConferenceService } from '../api/conference/service.ts';
 import { scheduleAttendanceRetention } from '../api/attendance/retention.ts';
 import { ensureFirstAdmin } from '../api/auth/users.ts';

@@ -7,7 +7,7 @@ import { DEFAULT_MAIL_FROM, mailConfigSchema, parseMailbox } from './config.ts';
 import { composeInviteEmail } from './email.ts';
 import { inviteFor, SITES } from './invite-fixtures.test-support.ts';
 import { listMailFolder } from './mail-folder.ts';
-import { createMailTransport } from './mail-transport.ts';
+import { createMailTransport } from '../../server/mail-transport.ts';
 
 describe('mailConfigSchema', () => {
   it('defaults to the local mail folder and the provincial office mailbox', () => {

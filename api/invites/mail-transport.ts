@@ -1,13 +1,12 @@
 /**
  * Getting composed messages out of the process: the MailTransport seam the outbox dispatcher calls,
  * the pooled SMTP implementation, and the verdict on a failed send (retry or give up).
- * The local-folder implementation for machines without SMTP lives in mail-folder.ts.
+ * The local-folder implementation for machines without SMTP lives in mail-folder.ts; the
+ * composition root picks one (server/mail-transport.ts).
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
-import type { MailConfig } from './config.ts';
 import type { OutgoingMail } from './email.ts';
-import { createMailFolderTransport } from './mail-folder.ts';
 
 export interface SendResult {
   messageId: string;
@@ -162,17 +161,4 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
       transporter.close();
     },
   };
-}
-
-/** The transport the configuration asks for: SMTP when SMTP_URL is set, else the local mail folder. */
-export function createMailTransport(config: MailConfig & { MAIL_FOLDER_DIR: string }, logger?: Logger): MailTransport {
-  if (config.SMTP_URL) {
-    return createSmtpTransport({
-      url: config.SMTP_URL,
-      maxConnections: config.SMTP_MAX_CONNECTIONS,
-      ratePerSecond: config.SMTP_RATE_PER_SECOND,
-      ...(logger ? { logger } : {}),
-    });
-  }
-  return createMailFolderTransport({ dir: config.MAIL_FOLDER_DIR, ...(logger ? { logger } : {}) });
 }

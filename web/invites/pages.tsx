@@ -3,7 +3,7 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDeliveryStatus, SiteDelivery } from '../../api/invites/delivery-status.ts';
 import type { OutboxEntry, OutboxMessage } from '../../api/invites/mail-folder.ts';
 import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
-import type { MeetingDetail } from '../../api/meetings/service.ts';
+import type { MeetingDetail } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { translator, type Translate } from '../common/texts.ts';
 import { Layout } from '../common/layout.tsx';

@@ -1,9 +1,9 @@
 /**
  * Scheduling: create, change and cancel meetings (reading them is queries.ts, writing them out
- * for the API json.ts). Every write runs in one transaction
- * under a scheduling lock, so a refused request (bad site, conflict, rule) leaves nothing
- * behind, and two secretariats booking the same commune at once cannot both succeed.
- * Listeners (the invitation outbox) write their rows inside that same transaction.
+ * for the API json.ts). Every write runs in one transaction under a scheduling lock, so a
+ * refused request (bad site, conflict, rule) leaves nothing behind, and two secretariats booking
+ * the same commune at once cannot both succeed. Listeners (the invitation outbox) write their
+ * rows inside that same transaction. Each write answers the meeting as queries.ts reads it.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -16,8 +16,6 @@ import { conflictingMeetingJson } from './json.ts';
 import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
-
-export type { MeetingRow } from './queries.ts';
 
 export interface MeetingChange {
   kind: 'created' | 'updated' | 'cancelled';
@@ -41,7 +39,11 @@ export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => 
  */
 export type MeetingCommittedListener = (change: MeetingChange) => void;
 
-/** A 409 schedule_conflict: the clashing meetings as Dates for pages, as JSON in `details` for the API. */
+/**
+ * A 409 schedule_conflict: the clashing meetings as Dates for pages (`conflicts`), and as the
+ * API writes them in `details` — an error's details go out as they are (one onError), so they
+ * are serialized here, with json.ts, rather than by a route.
+ */
 export class ScheduleConflictError extends ConflictError {
   constructor(
     readonly conflicts: ConflictingMeeting[],

@@ -124,7 +124,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
     },
   };
   try {
-    await waitForLog('live sessions ready', options.startTimeoutMs ?? 120_000);
+    await waitForLog('conference service ready', options.startTimeoutMs ?? 120_000);
   } catch (error) {
     await server.dispose();
     throw error;

@@ -44,10 +44,13 @@ export const SfuEnv = z.object({
   SFU_WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(6000),
   SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
   /** Frames a connection may send per second on average, and in one burst. */
-  SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(20),
-  SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(60),
-  /** Frames waiting for their turn on one connection; one more and it is closed. */
-  SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(100),
+  SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(50),
+  SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(200),
+  /**
+   * Frames waiting for their turn on one connection; one more and it is closed. (A host paging
+   * its grid resumes up to 100 consumers at once; the queue also holds at most 512 KiB.)
+   */
+  SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(300),
   /** Bytes queued towards a browser that does not read; above this it is closed. */
   SFU_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
   /** A socket that has not joined by then is closed. */

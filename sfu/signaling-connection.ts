@@ -68,6 +68,8 @@ const MAX_FAILED_JOINS = 5;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** After the server sends its close frame, how long the browser has to answer before the socket is cut. */
 const CLOSE_GRACE_MS = 3000;
+/** Bytes of frames waiting on one connection (frames may be up to 256 KiB each). */
+const MAX_QUEUED_BYTES = 512 * 1024;
 
 /**
  * A token bucket. Hand-written rather than rate-limiter-flexible: admission is checked on every
@@ -110,6 +112,10 @@ const closeCodeFor: Record<LeaveCause, number> = {
   shutdown: CloseCode.serviceRestart,
 };
 
+function rawLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
 export class SignalingConnection {
   readonly connectionId = randomUUID();
   /** Cleared by each heartbeat tick, set by any sign of life from the browser. */
@@ -122,6 +128,7 @@ export class SignalingConnection {
   #queue: Promise<void> = Promise.resolve();
   /** Frames received and not yet handled. */
   #pending = 0;
+  #pendingBytes = 0;
   readonly #frames: TokenBucket;
   readonly #handChanges: TokenBucket;
   #expiry: NodeJS.Timeout | undefined;
@@ -141,13 +148,18 @@ export class SignalingConnection {
     ws.on('message', (data, isBinary) => {
       this.alive = true;
       if (this.#state === 'closed') return;
-      if (this.#pending >= limits.queueLimit) return this.#flooded();
+      const bytes = rawLength(data);
+      if (this.#pending >= limits.queueLimit || this.#pendingBytes + bytes > MAX_QUEUED_BYTES) return this.#flooded();
       this.#pending++;
+      this.#pendingBytes += bytes;
       this.#queue = this.#queue
         .then(() => this.#admitted())
         .then(() => this.#onFrame(data, isBinary))
         .catch((err: unknown) => this.log.error({ err }, 'frame handling failed'))
-        .finally(() => this.#pending--);
+        .finally(() => {
+          this.#pending--;
+          this.#pendingBytes -= bytes;
+        });
     });
     // ws answers ping frames itself (autoPong is off in signaling.ts): only within the budget.
     ws.on('ping', (data) => {

@@ -378,6 +378,15 @@ describe('signaling: limits', () => {
     expect(c.responses.find((r) => !r.ok)).toMatchObject({ id: null, error: { code: 'rate-limited' } });
   });
 
+  it('bounds the bytes waiting on a socket, not only the number of frames', async () => {
+    const c = await open();
+    // Use up the burst so that what follows has to wait in the queue (6 frames: far below its count limit).
+    for (let i = 0; i < 20; i++) c.ws.send(JSON.stringify({ id: i, type: 'ping', data: {} }));
+    await eventually(() => c.responses.length === 20);
+    for (let i = 0; i < 6; i++) c.ws.send(JSON.stringify({ id: 100 + i, type: 'ping', data: {}, pad: 'x'.repeat(250_000) }));
+    expect((await c.closed).code).toBe(CloseCode.rateLimited);
+  });
+
   it('closes a socket that floods ping control frames', async () => {
     const c = await open();
     for (let i = 0; i < 5000; i++) c.ws.ping();

@@ -442,3 +442,37 @@ describe('signaling: the total cap', () => {
     await new Promise((r) => srv.close(r));
   });
 });
+
+describe('signaling: behind a reverse proxy', () => {
+  it('caps per X-Forwarded-For client (its last entry), not per proxy address', async () => {
+    const own = await createSfu({
+      config: testConfig(20450, { SFU_WORKERS: '1', SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: '1' }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+      trustProxy: true,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const status = (forwardedFor: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(u, { headers: { 'x-forwarded-for': forwardedFor } });
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('open', () => resolve(101)); // kept open: it holds its place
+        ws.on('error', () => undefined);
+        opened.push(ws);
+      });
+    const opened: WebSocket[] = [];
+    expect(await status('203.0.113.1')).toBe(101);
+    expect(await status('203.0.113.2')).toBe(101);
+    // A client's own claim in front of the proxy's entry changes nothing.
+    expect(await status('198.51.100.7, 203.0.113.1')).toBe(503);
+    for (const ws of opened) ws.terminate();
+    await own.close();
+    await new Promise((r) => srv.close(r));
+  });
+});

@@ -45,6 +45,11 @@ export interface SignalingOptions {
   path?: string;
   /** If set, upgrades whose Origin header is not listed are refused (cookie-authenticated hosts). */
   allowedOrigins?: readonly string[];
+  /**
+   * Behind one reverse proxy (the app's TRUST_PROXY): the per-address cap counts the last
+   * X-Forwarded-For entry, the one the proxy appended, not the proxy's own address.
+   */
+  trustProxy?: boolean;
 }
 
 const MAX_FRAME_BYTES = 256 * 1024;
@@ -140,7 +145,7 @@ export class SignalingServer {
     if (this.opts.allowedOrigins && (!origin || !this.opts.allowedOrigins.includes(origin))) {
       return refuseUpgrade(socket, 403);
     }
-    const address = req.socket.remoteAddress;
+    const address = this.#clientAddress(req);
     if (!address) return refuseUpgrade(socket, 400);
     const { maxConnections, maxConnectionsPerAddress, joinTimeoutMs } = this.opts.config.limits;
     const fromAddress = this.#socketsByAddress.get(address) ?? 0;
@@ -179,6 +184,15 @@ export class SignalingServer {
         if (!connection.joined) connection.close(CloseCode.unauthorized, 'join timeout');
       }, joinTimeoutMs).unref();
     });
+  }
+
+  #clientAddress(req: IncomingMessage): string | undefined {
+    if (this.opts.trustProxy) {
+      const header = req.headers['x-forwarded-for'];
+      const forwarded = (Array.isArray(header) ? header.at(-1) : header)?.split(',').at(-1)?.trim();
+      if (forwarded) return forwarded;
+    }
+    return req.socket.remoteAddress;
   }
 
   /**

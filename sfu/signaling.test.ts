@@ -476,3 +476,40 @@ describe('signaling: behind a reverse proxy', () => {
     await new Promise((r) => srv.close(r));
   });
 });
+
+describe('signaling: a browser that does not read', () => {
+  it('is closed once what waits for it exceeds SFU_WS_MAX_BUFFERED_BYTES, instead of being buffered without end', async () => {
+    const own = await createSfu({
+      // Frame limits out of the way: only the buffered amount may end this socket.
+      config: testConfig(20500, {
+        SFU_WORKERS: '1',
+        SFU_WS_MESSAGES_PER_SECOND: '100000',
+        SFU_WS_MESSAGE_BURST: '100000',
+        SFU_WS_QUEUE_LIMIT: '100000',
+        SFU_WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+      }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const { token } = auth.issueJoinToken(randomUUID(), 'Xã Không Đọc');
+    const c = await TestClient.connect(u);
+    await c.ok('join', { joinToken: token });
+    // Stop reading, then ask for several megabytes of answers (each bad frame gets a long error).
+    const socket = (c.ws as unknown as { _socket: net.Socket })._socket;
+    socket.pause();
+    const bad = JSON.stringify({ id: 1, type: 'produce', data: { kind: 'x', source: 'y', rtpParameters: { codecs: 'z' } } });
+    for (let i = 0; i < 20_000; i++) c.ws.send(bad);
+    await new Promise((r) => setTimeout(r, 2000));
+    socket.resume();
+    const closed = await Promise.race([c.closed, new Promise<{ code: string }>((r) => setTimeout(() => r({ code: 'still open' }), 15_000))]);
+    // The close frame may be cut off with the rest of the unread data when the socket is ended.
+    expect([CloseCode.tooSlow, 1006]).toContain(closed.code);
+    c.ws.terminate();
+    await own.close();
+    await new Promise((r) => srv.close(r));
+  });
+});

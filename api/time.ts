@@ -14,7 +14,7 @@ import { defineTexts, translator, type Lang } from './i18n/translator.ts';
 
 export const VIETNAM_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
-const texts = defineTexts({
+export const timeTexts = defineTexts({
   inVietnamTime: { vi: '{time} (giờ Việt Nam)', en: '{time} (Vietnam time)' },
 });
 
@@ -66,12 +66,15 @@ export function formatVietnamTime(instant: Date): string {
 }
 
 const englishWeekday = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: VIETNAM_TIME_ZONE });
+const weekdayName: Record<Lang, (instant: Date) => string> = {
+  vi: (instant) => vietnameseWeekdays[inVietnam(instant).getDay()]!,
+  en: (instant) => englishWeekday.format(instant),
+};
 
 /** "thứ Năm 27/11/2026" or "Thursday 27/11/2026". */
 export function formatVietnamDay(instant: Date, lang: Lang = 'vi'): string {
   const d = inVietnam(instant);
-  const weekday = lang === 'vi' ? vietnameseWeekdays[d.getDay()] : englishWeekday.format(instant);
-  return `${weekday} ${pad2(d.getDate())}/${pad2(d.getMonth() + 1)}/${d.getFullYear()}`;
+  return `${weekdayName[lang](instant)} ${pad2(d.getDate())}/${pad2(d.getMonth() + 1)}/${d.getFullYear()}`;
 }
 
 /** "08:00, thứ Sáu 27/11/2026" or "08:00, Friday 27/11/2026". */
@@ -84,7 +87,7 @@ export function formatVietnamDateTime(instant: Date, lang: Lang = 'vi'): string 
  * days: "20:00, thứ Năm 27/11/2026 – 01:00, thứ Sáu 28/11/2026 (giờ Việt Nam)".
  */
 export function formatVietnamTimeRange(startsAt: Date, endsAt: Date, lang: Lang = 'vi'): string {
-  const t = translator(texts, lang);
+  const t = translator(timeTexts, lang);
   const startDay = formatVietnamDay(startsAt, lang);
   const endDay = formatVietnamDay(endsAt, lang);
   const time =

@@ -25,6 +25,7 @@ export const attendanceLedgerTexts = defineTexts({
   'cause.server-failure': { vi: 'Lỗi máy chủ', en: 'Server failure' },
   'cause.shutdown': { vi: 'Máy chủ dừng hoạt động', en: 'Server stopped' },
   stillConnected: { vi: 'Đang kết nối', en: 'Still connected' },
+  'csv.fileName': { vi: `${capitalize(term.attendance.vi)} - {title} - {day}.csv`, en: 'Attendance - {title} - {day}.csv' },
   'csv.no': { vi: 'STT', en: 'No.' },
   'csv.site': { vi: capitalize(term.site.vi), en: capitalize(term.site.en) },
   'csv.unit': { vi: capitalize(term.unit.vi), en: capitalize(term.unit.en) },

@@ -11,6 +11,15 @@
 export type Lang = 'vi' | 'en';
 export const LANGS = ['vi', 'en'] as const satisfies readonly Lang[];
 
+export function isLang(value: unknown): value is Lang {
+  return (LANGS as readonly unknown[]).includes(value);
+}
+
+/** A language tag from a query, cookie or <html lang>; Vietnamese unless it names another we offer. */
+export function parseLang(value: unknown): Lang {
+  return isLang(value) ? value : 'vi';
+}
+
 export interface Text {
   vi: string;
   en: string;
@@ -51,8 +60,11 @@ export function formatParam(value: ParamValue, lang: Lang): string {
   return typeof value === 'number' ? new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 20 }).format(value) : value;
 }
 
-export function locale(lang: Lang): 'vi-VN' | 'en-GB' {
-  return lang === 'vi' ? 'vi-VN' : 'en-GB';
+// British English writes dates day first, as Vietnamese does.
+const LOCALES = { vi: 'vi-VN', en: 'en-GB' } as const satisfies Record<Lang, string>;
+
+export function locale(lang: Lang): (typeof LOCALES)[Lang] {
+  return LOCALES[lang];
 }
 
 export function translator<N extends Namespace>(texts: N, lang: Lang): Translate<N> {
@@ -65,5 +77,7 @@ export function translator<N extends Namespace>(texts: N, lang: Lang): Translate
 
 /** The other language, for the switch link in the page header. */
 export function otherLang(lang: Lang): Lang {
-  return lang === 'vi' ? 'en' : 'vi';
+  return OTHER_LANG[lang];
 }
+
+const OTHER_LANG: Record<Lang, Lang> = { vi: 'en', en: 'vi' };

@@ -2,10 +2,11 @@
 import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
-import { translator } from './texts.ts';
+import { otherLang } from '../../api/i18n/translator.ts';
+import { commonTranslator } from './texts.ts';
 
 export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: string[]; styles?: string[] }) {
-  const t = translator(props.lang);
+  const t = commonTranslator(props.lang);
   return (
     <html lang={props.lang}>
       <head>
@@ -32,8 +33,8 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">
-            <a href={`?lang=${props.lang === 'vi' ? 'en' : 'vi'}`} class="lang">
-              {props.lang === 'vi' ? 'English' : 'Tiếng Việt'}
+            <a href={`?lang=${otherLang(props.lang)}`} class="lang">
+              {t('otherLanguage')}
             </a>
             {props.user && (
               <form method="post" action="/logout" class="inline">
@@ -51,7 +52,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
 export function ErrorBox(props: { lang: Lang; message: string; children?: Child }) {
   return (
     <div class="error" role="alert">
-      <strong>{translator(props.lang)('error')}:</strong> {props.message}
+      <strong>{commonTranslator(props.lang)('error')}:</strong> {props.message}
       {props.children}
     </div>
   );

@@ -3,13 +3,15 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDetail } from '../../api/meetings/service.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
-import { translator } from '../common/texts.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 type MeetingSummary = { id: string; title: string; startsAt: string; endsAt: string; status: 'scheduled' | 'cancelled'; hostSite: { name: string }; participantCount: number };
 
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   return (
     <Layout title={t('upcomingMeetings')} lang={props.lang} user={props.user}>
       <div class="heading">
@@ -55,7 +57,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
 }
 
 export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
   return (
@@ -86,7 +88,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         {canChange && (
           <>
             <a href={`/meetings/${m.id}/console`} id="console-link" class="button primary">
-              {props.lang === 'vi' ? 'Mở bàn điều khiển điểm cầu chủ trì' : 'Open the host console'}
+              {t('openConsole')}
             </a>{' '}
           </>
         )}
@@ -117,7 +119,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
               <td>
                 {p.unitName} ({p.unitCode})
               </td>
-              <td>{t(p.role)}</td>
+              <td>{siteRoleLabel(p.role, props.lang)}</td>
             </tr>
           ))}
         </tbody>

@@ -23,9 +23,9 @@ export function formatNumber(value: number | null | undefined, digits: number, l
   return numberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }
 
-/** A configured figure such as a threshold, with the digits it has: "0,1" / "0.1". */
+/** A configured figure such as a threshold, with the digits it has (six at most): "0,1" / "0.1". */
 export function formatFigure(value: number, lang: Lang): string {
-  return numberFormat(lang, { maximumFractionDigits: 20 }).format(value);
+  return numberFormat(lang, { maximumFractionDigits: 6 }).format(value);
 }
 
 /** A fraction as a percentage with one decimal: 0.615 → "61,5%" / "61.5%". */

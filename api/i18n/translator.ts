@@ -55,10 +55,18 @@ type ParamsOf<E extends Text> = [TextPlaceholders<E>] extends [never]
 
 export type Translate<N extends Namespace> = <K extends keyof N & string>(key: K, ...params: ParamsOf<N[K]>) => string;
 
-/** Numbers given as parameters are written the way the language writes them ("1.234,5" in Vietnamese). */
+/**
+ * Numbers given as parameters are written the way the language writes them ("1.234,5" in
+ * Vietnamese). Six decimals at most: a threshold computed as 0.7 * 100 reads "70", not
+ * "70,00000000000001".
+ */
 export function formatParam(value: ParamValue, lang: Lang): string {
-  return typeof value === 'number' ? new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 20 }).format(value) : value;
+  if (typeof value === 'string') return value;
+  paramFormats[lang] ??= new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 6 });
+  return paramFormats[lang].format(value);
 }
+
+const paramFormats: Partial<Record<Lang, Intl.NumberFormat>> = {};
 
 // British English writes dates day first, as Vietnamese does.
 const LOCALES = { vi: 'vi-VN', en: 'en-GB' } as const satisfies Record<Lang, string>;

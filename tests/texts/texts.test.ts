@@ -62,6 +62,7 @@ describe('text namespaces', () => {
     const t = translator(attendanceTexts, 'vi');
     expect(t('showingFirst', { n: 1500 })).toBe('Hiển thị 1.500 dòng đầu; chọn một tỉnh để xem đủ.');
     expect(translator(attendanceTexts, 'en')('showingFirst', { n: 1500 })).toBe('Showing the first 1,500 rows; choose a province to see all.');
+    expect(translator(attendanceTexts, 'vi')('chronicRule', { n: 3, rate: 0.7 * 100, min: 4 })).toContain('dưới 70%');
     // A value that looks like a placeholder is text, not a second substitution.
     expect(translator(inviteTexts, 'vi')('leadWithdrawal', { site: '{site}' })).toContain('Điểm cầu {site} không còn');
   });

@@ -46,7 +46,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
           <nav>
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
-            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('outboxNav')}</a>}
+            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('mailFolderNav')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">

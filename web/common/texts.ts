@@ -15,7 +15,7 @@ export const commonTexts = defineTexts({
   otherLanguage: { vi: 'English', en: 'Tiếng Việt' },
   upcomingMeetings: { vi: `${capitalize(term.meeting.vi)} sắp tới`, en: 'Upcoming meetings' },
   newMeeting: { vi: `Lên lịch ${term.meeting.vi}`, en: `Schedule a ${term.meeting.en}` },
-  outboxNav: { vi: 'Hộp thư đi', en: 'Outbox' },
+  mailFolderNav: { vi: 'Thư cục bộ', en: 'Mail folder' },
   invitations: { vi: `${capitalize(term.invitation.vi)} và xác nhận`, en: 'Invitations and answers' },
   title: { vi: `Tên ${term.meeting.vi}`, en: 'Title' },
   agenda: { vi: 'Nội dung / chương trình', en: 'Agenda' },

@@ -120,11 +120,11 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
 export function MailFolderPage(props: { lang: Lang; user: AuthenticatedUser; entries: MailFolderEntry[]; smtpConfigured: boolean }) {
   const t = pageTranslator(invitePageTexts, props.lang);
   return (
-    <Layout title={t('outbox')} lang={props.lang} user={props.user}>
-      <h1>{t('outbox')}</h1>
-      <p class="muted">{props.smtpConfigured ? t('outboxSmtpNote') : t('outboxHint')}</p>
+    <Layout title={t('mailFolder')} lang={props.lang} user={props.user}>
+      <h1>{t('mailFolder')}</h1>
+      <p class="muted">{props.smtpConfigured ? t('mailFolderSmtpNote') : t('mailFolderHint')}</p>
       {props.entries.length === 0 ? (
-        <p class="muted">{t('outboxEmpty')}</p>
+        <p class="muted">{t('mailFolderEmpty')}</p>
       ) : (
         <table class="list" id="mail-list">
           <thead>

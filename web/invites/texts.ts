@@ -1,4 +1,4 @@
-/** Texts of the readiness page (communes, no account), the secretariat's invitations page and the local outbox. */
+/** Texts of the readiness page (communes, no account), the secretariat's invitations page and the local mail folder. */
 import { capitalize, term } from '../../api/i18n/glossary.ts';
 import { defineTexts } from '../../api/i18n/translator.ts';
 
@@ -36,11 +36,11 @@ export const invitePageTexts = defineTexts({
   superseded: { vi: 'Không cần gửi', en: 'Not needed' },
   noContactEmail: { vi: `${capitalize(term.site.vi)} chưa có địa chỉ thư điện tử`, en: 'The site has no e-mail address' },
   reminder: { vi: 'Thư nhắc', en: 'Reminder' },
-  // Local outbox
-  outbox: { vi: 'Thư đã tạo (chưa cấu hình SMTP)', en: 'Generated mail (no SMTP configured)' },
-  outboxSmtpNote: { vi: 'Hệ thống đang gửi thư qua máy chủ SMTP; thư mục thư cục bộ không được dùng.', en: 'Mail goes through the SMTP server; the local outbox is not used.' },
-  outboxEmpty: { vi: 'Chưa có thư nào.', en: 'No messages yet.' },
-  outboxHint: { vi: 'Chưa cấu hình SMTP: thư được lưu tại đây. Tải tệp .eml để chuyển tiếp, hoặc tệp .ics để nhập lịch.', en: 'No SMTP configured: messages are kept here. Download the .eml to forward it, or the .ics to import it.' },
+  // The local mail folder
+  mailFolder: { vi: 'Thư đã tạo (chưa cấu hình SMTP)', en: 'Generated mail (no SMTP configured)' },
+  mailFolderSmtpNote: { vi: 'Hệ thống đang gửi thư qua máy chủ SMTP; thư mục thư cục bộ không được dùng.', en: 'Mail goes through the SMTP server; the local mail folder is not used.' },
+  mailFolderEmpty: { vi: 'Chưa có thư nào.', en: 'No messages yet.' },
+  mailFolderHint: { vi: 'Chưa cấu hình SMTP: thư được lưu tại đây. Tải tệp .eml để chuyển tiếp, hoặc tệp .ics để nhập lịch.', en: 'No SMTP configured: messages are kept here. Download the .eml to forward it, or the .ics to import it.' },
   to: { vi: 'Người nhận', en: 'To' },
   subject: { vi: 'Tiêu đề', en: 'Subject' },
   createdAt: { vi: 'Thời điểm tạo', en: 'Created' },

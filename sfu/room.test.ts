@@ -69,9 +69,9 @@ describe('Room', () => {
     const b = await addPeer(room, 'participant', 'Xã B', true);
     await room.settled();
 
-    const dump = (await room.routers[0]!.dump()) as { transportIds: string[]; mapProducerIdConsumerIds: Record<string, string[]> };
+    const dump = await room.routers[0]!.dump();
     expect(dump.transportIds.length).toBe(6);
-    expect(Object.keys(dump.mapProducerIdConsumerIds).length).toBe(6);
+    expect(dump.mapProducerIdConsumerIds.length).toBe(6);
     expect([...a.peer.consumers()].length).toBe(2); // the host's camera and microphone
     expect([...host.peer.consumers()].length).toBe(2); // both sites' cameras on the grid page
     expect(b.inbox.some((n) => n.type === 'newConsumer')).toBe(true);
@@ -152,9 +152,9 @@ describe('Room', () => {
     // Sites on the extra router receive the host through pipe producers with the same ids.
     const onExtra = sites.filter((s) => s.peer.router === extra);
     expect(onExtra.length).toBeGreaterThan(0);
-    const extraDump = (await extra!.dump()) as { mapProducerIdConsumerIds: Record<string, string[]> };
+    const extraDump = await extra!.dump();
     const hostProducers = [...host.peer.producers()].map((p) => p.producer.id).sort();
-    expect(Object.keys(extraDump.mapProducerIdConsumerIds).sort()).toEqual(hostProducers);
+    expect(extraDump.mapProducerIdConsumerIds.map((e) => e.key).sort()).toEqual(hostProducers);
     for (const s of onExtra) expect([...s.peer.consumers()].length).toBe(2);
     // ...and the load really is on two worker processes.
     const loaded = pool.slots().filter((s) => s.consumerCount > 0);

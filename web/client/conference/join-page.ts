@@ -3,6 +3,8 @@
  * it — the host big, whoever has the floor (or is spotlighted) beside it, its own picture
  * small — with the hand to raise, the microphone's state, and the way out.
  */
+// first: configures zod before any schema exists (see the module)
+import './zod-jitless.ts';
 import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { runPreJoin } from './prejoin.ts';
 import { ConferenceSession, type RemoteTrack } from './session.ts';

@@ -1,0 +1,165 @@
+/**
+ * Every screen: the live pages in Debian's Chromium at a phone's size (390×844) and a small
+ * laptop's (800×600), with a real meeting running (host console and one commune, real mediasoup
+ * worker, PGlite). At each size the commune's controls ("Giơ tay", "Rời phòng họp", the
+ * microphone line) and the host's picture lie inside the window with nothing drawn over them and
+ * nothing to scroll, the site's own picture stays small, and the host console's own buttons are
+ * on screen too.
+ */
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { getMeeting } from '../../api/meetings/queries.ts';
+import { listSites, listSitesUnder } from '../../api/units/service.ts';
+import { meetingFacts, type MeetingFacts } from './routes.tsx';
+import { launchBrowser } from '../../tests/support/browser.ts';
+import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
+
+type Stats = Awaited<ReturnType<import('./browser/meeting-client.ts').MeetingClient['stats']>>;
+type ConsumerStats = Stats['consumers'][number];
+
+let live: LiveTestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  live = await startLiveTestServer('pglite', { provinces: ['44'] });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await live?.close();
+});
+
+/** A meeting of the Quảng Trị hall with `communeCount` communes, and each commune's join path. */
+async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; joins: Array<{ siteId: string; path: string }> }> {
+  const { t } = live;
+  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
+  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
+  const startsAt = new Date(Date.now() + 5 * 60_000);
+  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
+  const created = await t.request('POST', '/api/meetings', {
+    cookie: t.cookies.secretariat,
+    body: {
+      title,
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: communes.map((c) => c.id),
+      allowConflicts: true,
+    },
+  });
+  expect(created.status).toBe(201);
+  const meeting = meetingFacts(await getMeeting(t.ctx.db, created.body.id));
+  const joins = [];
+  for (const c of communes) joins.push({ siteId: c.id, path: new URL(await live.joinLink(meeting.meetingId, c.id, endsAt)).pathname });
+  return { meeting, joins };
+}
+
+async function openPage(path: string, withSession: boolean): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(context);
+  if (withSession) {
+    const [name, value] = live.t.cookies.secretariat.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: live.url }]);
+  }
+  const page = await context.newPage();
+  await page.goto(`${live.url}${path}`);
+  await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await expect.poll(() => page.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await page.click('#enter');
+  await expect.poll(() => page.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
+  return page;
+}
+
+const stats = (page: Page) => page.evaluate(() => (window as unknown as { __hoinghi: { stats(): Promise<Stats> } }).__hoinghi.stats());
+const decoded = async (page: Page, pick: (c: ConsumerStats) => boolean) => (await stats(page)).consumers.filter(pick).reduce((n, c) => n + c.framesDecoded, 0);
+
+interface Placement {
+  box: { x: number; y: number; width: number; height: number };
+  viewport: { width: number; height: number };
+  /** The element (or one inside it) is what is drawn at its centre: nothing covers it. */
+  onTop: boolean;
+}
+
+/** Where `selector` lies, measured in the page. */
+function placement(page: Page, selector: string): Promise<Placement> {
+  return page.locator(selector).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return {
+      box: { x: r.x, y: r.y, width: r.width, height: r.height },
+      viewport: { width: window.innerWidth, height: window.innerHeight },
+      onTop: hit !== null && (hit === el || el.contains(hit)),
+    };
+  });
+}
+
+async function expectOnScreen(page: Page, selector: string, size: string): Promise<Placement> {
+  await expect(page.locator(selector).isVisible(), `${selector} is shown at ${size}`).resolves.toBe(true);
+  const p = await placement(page, selector);
+  const where = `${selector} at ${size}: ${JSON.stringify(p.box)}`;
+  expect(p.box.width, where).toBeGreaterThan(0);
+  expect(p.box.height, where).toBeGreaterThan(0);
+  expect(p.box.x, where).toBeGreaterThanOrEqual(0);
+  expect(p.box.y, where).toBeGreaterThanOrEqual(0);
+  expect(p.box.x + p.box.width, where).toBeLessThanOrEqual(p.viewport.width + 0.5);
+  expect(p.box.y + p.box.height, where).toBeLessThanOrEqual(p.viewport.height + 0.5);
+  expect(p.onTop, `${where} is covered`).toBe(true);
+  return p;
+}
+
+const noScroll = (page: Page) =>
+  page.evaluate(() => {
+    const doc = document.scrollingElement ?? document.documentElement;
+    return { scrollHeight: doc.scrollHeight, scrollWidth: doc.scrollWidth, width: window.innerWidth, height: window.innerHeight };
+  });
+
+const SIZES = [
+  { name: 'phone 390×844', width: 390, height: 844 },
+  { name: 'small laptop 800×600', width: 800, height: 600 },
+];
+
+it('keeps the host, the controls and a small own picture on a phone and a small laptop', async () => {
+  const { meeting, joins } = await scheduleMeeting('Hội nghị thử màn hình nhỏ', 1);
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  const commune = await openPage(`${joins[0]!.path}?video=low`, false);
+  await expect.poll(() => decoded(commune, (c) => c.siteId === meeting.hostSiteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
+  // The host shares its screen too, so the commune shows a second picture (the host's camera) beside it.
+  await host.click('#share-screen');
+  await expect.poll(() => commune.locator('#second-tile').isVisible(), { timeout: 30_000 }).toBe(true);
+
+  for (const size of SIZES) {
+    for (const page of [commune, host]) await page.setViewportSize({ width: size.width, height: size.height });
+    await commune.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+
+    // The commune: nothing below the fold, nothing wider than the screen.
+    const scroll = await noScroll(commune);
+    expect(scroll.scrollHeight, `commune page height at ${size.name}`).toBeLessThanOrEqual(scroll.height);
+    expect(scroll.scrollWidth, `commune page width at ${size.name}`).toBeLessThanOrEqual(scroll.width);
+    for (const selector of ['#raise-hand', '#leave', '#mic-state']) await expectOnScreen(commune, selector, size.name);
+    // The host's picture: its middle is the host's video, not another picture laid over it.
+    const main = await expectOnScreen(commune, '#main-video', size.name);
+    // The site's own picture: on screen, and small beside the host's.
+    const self = await placement(commune, '#self-tile');
+    expect(self.box.y + self.box.height, `own picture at ${size.name}`).toBeLessThanOrEqual(self.viewport.height + 0.5);
+    expect(self.box.width * self.box.height, `own picture at ${size.name}`).toBeLessThan((main.box.width * main.box.height) / 4);
+    expect(self.box.width, `own picture at ${size.name}`).toBeLessThanOrEqual(size.width / 3 + 0.5);
+    await commune.screenshot({ path: `/tmp/hoinghi-join-${size.width}x${size.height}.png` });
+
+    // The host console: its own buttons and the stage's top are on screen.
+    for (const selector of ['#host-mic', '#share-screen', '#end-meeting']) await expectOnScreen(host, selector, size.name);
+    const stage = await placement(host, '#stage-tile');
+    expect(stage.box.y, `console stage at ${size.name}`).toBeLessThan(stage.viewport.height / 2);
+    const hostScroll = await noScroll(host);
+    expect(hostScroll.scrollWidth, `console width at ${size.name}`).toBeLessThanOrEqual(hostScroll.width);
+    await host.screenshot({ path: `/tmp/hoinghi-console-${size.width}x${size.height}.png` });
+  }
+
+  // Still a working page at the small size: the hand goes up from where the button now is.
+  await commune.click('#raise-hand');
+  await host.locator(`#hand-queue li[data-site-id="${joins[0]!.siteId}"]`).waitFor({ timeout: 15_000 });
+});

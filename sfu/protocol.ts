@@ -92,6 +92,8 @@ export const SiteInfo = z.object({
   handRaised: z.boolean(),
   hasFloor: z.boolean(),
   spotlighted: z.boolean(),
+  /** The site asked for sound only (a weak line): it sends and receives no video. */
+  audioOnly: z.boolean(),
 });
 export type SiteInfo = z.infer<typeof SiteInfo>;
 
@@ -119,6 +121,11 @@ export const ClientRequest = z.discriminatedUnion('type', [
   req('resumeConsumer', z.object({ consumerId: Id })),
   req('raiseHand', Empty),
   req('lowerHand', Empty),
+  /**
+   * A site on a weak line stops all video both ways (and back with false): the server closes its
+   * camera, refuses a new one, and sends it no video until it switches back.
+   */
+  req('setAudioOnly', z.object({ audioOnly: z.boolean() })),
   req('leave', Empty),
   req('ping', Empty),
   // host controls
@@ -176,6 +183,7 @@ export const ResponseData = {
   resumeConsumer: Ok,
   raiseHand: z.object({ position: z.number().int().min(1) }),
   lowerHand: Ok,
+  setAudioOnly: Ok,
   leave: Ok,
   ping: z.object({ serverTime: z.number() }),
   giveFloor: Ok,

@@ -369,6 +369,11 @@ export class SignalingConnection {
         room.lowerHand(peer);
         return {};
       }
+      case 'setAudioOnly': {
+        const { room, peer } = this.#joinedPeer();
+        room.setAudioOnly(peer, req.data.audioOnly);
+        return {};
+      }
       case 'leave': {
         const { room, peer } = this.#joinedPeer();
         // reply first: leaving closes the socket

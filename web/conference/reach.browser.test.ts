@@ -1,10 +1,16 @@
 /**
+ * Every screen and a weak line.
+ *
  * Every screen: the live pages in Debian's Chromium at a phone's size (390×844) and a small
  * laptop's (800×600), with a real meeting running (host console and one commune, real mediasoup
  * worker, PGlite). At each size the commune's controls ("Giơ tay", "Rời phòng họp", the
  * microphone line) and the host's picture lie inside the window with nothing drawn over them and
  * nothing to scroll, the site's own picture stays small, and the host console's own buttons are
  * on screen too.
+ *
+ * A weak line: a commune switches to audio only and back; while it is audio only it decodes no
+ * video and sends none, still hears the host and is heard with the floor, and the host's
+ * console marks it "Chỉ âm thanh".
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -140,7 +146,7 @@ it('keeps the host, the controls and a small own picture on a phone and a small 
     const scroll = await noScroll(commune);
     expect(scroll.scrollHeight, `commune page height at ${size.name}`).toBeLessThanOrEqual(scroll.height);
     expect(scroll.scrollWidth, `commune page width at ${size.name}`).toBeLessThanOrEqual(scroll.width);
-    for (const selector of ['#raise-hand', '#leave', '#mic-state']) await expectOnScreen(commune, selector, size.name);
+    for (const selector of ['#raise-hand', '#audio-only', '#leave', '#mic-state']) await expectOnScreen(commune, selector, size.name);
     // The host's picture: its middle is the host's video, not another picture laid over it.
     const main = await expectOnScreen(commune, '#main-video', size.name);
     // The site's own picture: on screen, and small beside the host's.
@@ -162,4 +168,47 @@ it('keeps the host, the controls and a small own picture on a phone and a small 
   // Still a working page at the small size: the hand goes up from where the button now is.
   await commune.click('#raise-hand');
   await host.locator(`#hand-queue li[data-site-id="${joins[0]!.siteId}"]`).waitFor({ timeout: 15_000 });
+});
+
+it('lets a commune on a weak line switch to audio only and back, and shows it on the host console', async () => {
+  const { meeting, joins } = await scheduleMeeting('Hội nghị thử đường truyền yếu', 1);
+  const site = joins[0]!;
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  const commune = await openPage(`${site.path}?video=low`, false);
+  const hostVideo = (c: ConsumerStats) => c.siteId === meeting.hostSiteId && c.kind === 'video';
+  const hostAudio = (c: ConsumerStats) => c.siteId === meeting.hostSiteId && c.kind === 'audio';
+  const siteVideo = (c: ConsumerStats) => c.siteId === site.siteId && c.kind === 'video';
+  const packets = async (page: Page, pick: (c: ConsumerStats) => boolean) =>
+    (await stats(page)).consumers.filter(pick).reduce((n, c) => n + c.packetsReceived, 0);
+  const tile = host.locator(`#site-grid li[data-site-id="${site.siteId}"]`);
+  await expect.poll(() => decoded(commune, hostVideo), { timeout: 45_000 }).toBeGreaterThan(0);
+  await expect.poll(() => decoded(host, siteVideo), { timeout: 45_000 }).toBeGreaterThan(0);
+  expect(await tile.getAttribute('data-audio-only')).toBe('false');
+
+  await commune.click('#audio-only');
+  await expect.poll(() => commune.locator('#audio-only').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
+  expect(await commune.textContent('#audio-only')).toBe('Bật lại hình ảnh');
+  // No video either way: the commune holds no video consumer and no camera producer, the host none of the commune's.
+  await expect.poll(async () => (await stats(commune)).consumers.filter((c) => c.kind === 'video').length, { timeout: 15_000 }).toBe(0);
+  expect((await stats(commune)).producers.map((p) => p.source)).toEqual(['microphone']);
+  await expect.poll(async () => (await stats(host)).consumers.filter(siteVideo).length, { timeout: 15_000 }).toBe(0);
+  expect(await commune.locator('#self-tile').isVisible()).toBe(false);
+  expect(await commune.textContent('#main-placeholder')).toContain('chỉ nghe nói');
+  // The host's console says so.
+  await expect.poll(() => tile.getAttribute('data-audio-only'), { timeout: 15_000 }).toBe('true');
+  expect(await tile.locator('.badge.audio-only').textContent()).toBe('Chỉ âm thanh');
+  // Sound both ways: the host is heard, and with the floor the commune is heard by the host.
+  const heard = await packets(commune, hostAudio);
+  await expect.poll(() => packets(commune, hostAudio), { timeout: 15_000 }).toBeGreaterThan(heard);
+  await host.click(`#site-grid li[data-site-id="${site.siteId}"] button.give-floor`);
+  await expect.poll(() => packets(host, (c) => c.siteId === site.siteId && c.kind === 'audio'), { timeout: 30_000 }).toBeGreaterThan(0);
+
+  // And back: the host's picture returns to the commune, the commune's camera to the host.
+  await commune.click('#audio-only');
+  await expect.poll(() => commune.locator('#audio-only').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('false');
+  await expect.poll(() => decoded(commune, hostVideo), { timeout: 45_000 }).toBeGreaterThan(0);
+  await expect.poll(() => decoded(host, siteVideo), { timeout: 45_000 }).toBeGreaterThan(0);
+  await expect.poll(() => tile.getAttribute('data-audio-only'), { timeout: 15_000 }).toBe('false');
+  expect(await tile.locator('.badge.audio-only').count()).toBe(0);
+  expect(await commune.locator('#self-tile').isVisible()).toBe(true);
 });

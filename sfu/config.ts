@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
-/** An IP, or a DNS name the browsers can resolve (mediasoup puts it in the ICE candidates). */
+/** An IP, or a DNS name: a name is resolved by the server (sfu/announced-address.ts), never sent to browsers. */
 const address = z.union([ip, z.hostname()]);
 
 /**
@@ -36,6 +36,8 @@ export const SfuEnv = z.object({
   SFU_LISTEN_IP: ip.default('127.0.0.1'),
   /** Address announced to browsers when they reach us through NAT or a public IP. */
   SFU_ANNOUNCED_ADDRESS: address.optional(),
+  /** How often a DNS name in SFU_ANNOUNCED_ADDRESS is resolved again. */
+  SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
   SFU_WEBRTC_PORT_BASE: port.default(40000),
   /** Ports for PlainTransports and the pipe transports between workers (their listen infos' portRange). */
@@ -98,6 +100,7 @@ export interface SfuConfig {
   numWorkers: number;
   listenIp: string;
   announcedAddress: string | undefined;
+  announcedRefreshMs: number;
   webRtcPortBase: number;
   rtcMinPort: number;
   rtcMaxPort: number;
@@ -145,6 +148,7 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     numWorkers: env.SFU_WORKERS,
     listenIp: env.SFU_LISTEN_IP,
     announcedAddress: env.SFU_ANNOUNCED_ADDRESS,
+    announcedRefreshMs: env.SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS * 1000,
     webRtcPortBase: env.SFU_WEBRTC_PORT_BASE,
     rtcMinPort: env.SFU_RTC_MIN_PORT,
     rtcMaxPort: env.SFU_RTC_MAX_PORT,

@@ -60,6 +60,8 @@ export interface SignalingConnectionDeps {
   join(identity: SiteIdentity, connection: SignalingConnection): Promise<{ room: Room; peer: Peer }>;
   onClosed(connection: SignalingConnection): void;
   limits: SignalingLimits;
+  /** The transport's ICE candidates as the browser gets them (the announced address resolved). */
+  announce<C extends { ip: string; address?: string }>(candidates: readonly C[]): C[];
   log: Logger;
 }
 
@@ -325,7 +327,7 @@ export class SignalingConnection {
         return {
           transportId: t.id,
           iceParameters: t.iceParameters,
-          iceCandidates: t.iceCandidates,
+          iceCandidates: this.deps.announce(t.iceCandidates),
           dtlsParameters: t.dtlsParameters,
         } satisfies ResponseDataOf<'createTransport'>;
       }

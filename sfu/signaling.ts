@@ -16,6 +16,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
 import { Room, type RoomEvents } from './room.ts';
@@ -37,6 +38,8 @@ export interface SignalingAuthenticator {
 
 export interface SignalingOptions {
   pool: WorkerPool;
+  /** Puts the current announced IP into the ICE candidates sent to browsers. */
+  announced?: AnnouncedAddress;
   config: SfuConfig;
   authenticator: SignalingAuthenticator;
   attendanceSink: AttendanceSink;
@@ -176,6 +179,7 @@ export class SignalingServer {
             clearTimeout(joinTimer);
           },
           limits: this.opts.config.limits,
+          announce: (candidates) => this.opts.announced?.rewrite(candidates) ?? [...candidates],
           log: this.#log,
         },
       );

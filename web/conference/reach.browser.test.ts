@@ -212,3 +212,65 @@ it('lets a commune on a weak line switch to audio only and back, and shows it on
   expect(await tile.locator('.badge.audio-only').count()).toBe(0);
   expect(await commune.locator('#self-tile').isVisible()).toBe(true);
 });
+
+/**
+ * Installed before the page's scripts: keeps every RTCPeerConnection for inspection and, with
+ * `tcpOnly`, drops the SFU's UDP candidates from each remote description, as a network that
+ * lets no UDP through leaves the browser nothing but TCP to try.
+ */
+function watchPeerConnections(tcpOnly: boolean): void {
+  const seen: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
+  const Original = window.RTCPeerConnection;
+  class Watched extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      seen.push(this);
+    }
+  }
+  window.RTCPeerConnection = Watched as typeof RTCPeerConnection;
+  if (!tcpOnly) return;
+  const setRemote = Original.prototype.setRemoteDescription as (this: RTCPeerConnection, d: RTCSessionDescriptionInit) => Promise<void>;
+  Original.prototype.setRemoteDescription = function (this: RTCPeerConnection, description: RTCSessionDescriptionInit) {
+    const sdp = description.sdp
+      ?.split('\r\n')
+      .filter((line) => !/^a=candidate:\S+ \d+ udp /i.test(line))
+      .join('\r\n');
+    return setRemote.call(this, { type: description.type, ...(sdp !== undefined ? { sdp } : {}) });
+  } as RTCPeerConnection['setRemoteDescription'];
+}
+
+/** The protocol of the remote candidate each connected peer connection's selected pair uses. */
+function selectedRemoteProtocols(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      const reports = [...(await pc.getStats()).values()] as Array<Record<string, string | boolean>>;
+      const pair = reports.find((r) => r['type'] === 'candidate-pair' && (r['selected'] === true || r['nominated'] === true) && r['state'] === 'succeeded');
+      const remote = reports.find((r) => r['id'] === pair?.['remoteCandidateId']);
+      out.push(String(remote?.['protocol'] ?? 'none'));
+    }
+    return out;
+  });
+}
+
+it('reaches the SFU over TCP when the network lets no UDP through', async () => {
+  const { meeting, joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TCP', 1);
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  const context = await browser.newContext();
+  contexts.push(context);
+  await context.addInitScript(watchPeerConnections, true);
+  const commune = await context.newPage();
+  await commune.goto(`${live.url}${joins[0]!.path}?video=low`);
+  await expect.poll(() => commune.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await expect.poll(() => commune.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await commune.click('#enter');
+  await expect.poll(() => commune.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
+
+  // Both ways over TCP: the commune decodes the host, the host decodes the commune.
+  await expect.poll(() => decoded(commune, (c) => c.siteId === meeting.hostSiteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
+  await expect.poll(() => decoded(host, (c) => c.siteId === joins[0]!.siteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
+  // Send and receive transports, each on a TCP pair.
+  await expect.poll(() => selectedRemoteProtocols(commune), { timeout: 15_000 }).toEqual(['tcp', 'tcp']);
+});

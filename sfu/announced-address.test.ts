@@ -66,7 +66,9 @@ describe('resolving the announced address', () => {
 
   it('refuses to start when the name does not resolve, naming it', async () => {
     // .invalid never resolves (RFC 2606)
-    await expect(AnnouncedAddress.start('sfu.hoinghi.invalid', { refreshMs: 60_000, log: silentLog })).rejects.toThrow(/SFU_ANNOUNCED_ADDRESS sfu\.hoinghi\.invalid does not resolve/);
+    await expect(AnnouncedAddress.start('sfu.hoinghi.invalid', { refreshMs: 60_000, log: silentLog })).rejects.toThrow(
+      /SFU_ANNOUNCED_ADDRESS sfu\.hoinghi\.invalid does not resolve/,
+    );
   });
 
   it('follows a changed answer on the timer and keeps the last good one when a lookup fails', async () => {

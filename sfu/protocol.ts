@@ -82,6 +82,14 @@ export const IceCandidate = z.looseObject({
   tcpType: z.string().optional(),
 });
 
+/** A TURN server and the time-limited credentials minted for this join (RTCIceServer's shape). */
+export const IceServer = z.object({
+  urls: z.array(z.string().regex(/^turns?:/).max(500)).min(1).max(10),
+  username: z.string().max(300),
+  credential: z.string().max(300),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
 /** What the host's screen shows about one site. */
 export const SiteInfo = z.object({
   siteId: Uuid,
@@ -167,6 +175,8 @@ export const ResponseData = {
     floorHolder: Uuid.nullable(),
     spotlight: Uuid.nullable(),
     handQueue: z.array(Uuid),
+    /** TURN servers for networks that block the SFU's ports; empty when none is configured. */
+    iceServers: z.array(IceServer).max(4),
   }),
   setRtpCapabilities: Ok,
   createTransport: z.object({

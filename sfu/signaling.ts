@@ -20,6 +20,7 @@ import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
 import { Room, type RoomEvents } from './room.ts';
+import { turnIceServers } from './turn.ts';
 import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
 import { CloseCode } from './protocol.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -179,6 +180,7 @@ export class SignalingServer {
             clearTimeout(joinTimer);
           },
           limits: this.opts.config.limits,
+          iceServers: (siteId) => turnIceServers(this.opts.config.turn, siteId),
           announce: (candidates) => this.opts.announced?.rewrite(candidates) ?? [...candidates],
           log: this.#log,
         },

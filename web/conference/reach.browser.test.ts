@@ -12,6 +12,12 @@
  * video and sends none, still hears the host and is heard with the floor, and the host's
  * console marks it "Chỉ âm thanh".
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { getMeeting } from '../../api/meetings/queries.ts';
@@ -29,15 +35,86 @@ let live: LiveTestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
+/** coturn on loopback: TLS on TURN_TLS_PORT, relays from TURN_RELAY_PORTS, the shared secret the server mints from. */
+const TURN_TLS_PORT = 4450;
+const TURN_PLAIN_PORT = 4451;
+const TURN_RELAY_PORTS = { min: 4452, max: 4460 };
+const turnSecret = randomBytes(24).toString('hex');
+let turnDir: string;
+let coturn: ChildProcess | undefined;
+let coturnLog = '';
+
+/** Debian's coturn with a throwaway self-signed certificate; resolves once its TLS port accepts. */
+async function startCoturn(): Promise<void> {
+  turnDir = mkdtempSync(path.join(os.tmpdir(), 'hoinghi-turn-'));
+  const cert = path.join(turnDir, 'cert.pem');
+  const key = path.join(turnDir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], {
+    stdio: 'ignore',
+  });
+  coturn = spawn(
+    'turnserver',
+    [
+      '-n',
+      '--no-cli',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${TURN_PLAIN_PORT}`,
+      `--tls-listening-port=${TURN_TLS_PORT}`,
+      `--min-port=${TURN_RELAY_PORTS.min}`,
+      `--max-port=${TURN_RELAY_PORTS.max}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${turnSecret}`,
+      '--realm=hoinghi.test',
+      `--cert=${cert}`,
+      `--pkey=${key}`,
+      // the SFU listens on loopback in tests; coturn refuses such peers without this
+      '--allow-loopback-peers',
+      '--fingerprint',
+      '--no-multicast-peers',
+      '--no-dtls',
+      `--db=${path.join(turnDir, 'turndb')}`,
+      `--pidfile=${path.join(turnDir, 'turnserver.pid')}`,
+      '--log-file=stdout',
+      '--simple-log',
+      '--verbose',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  coturn.stdout?.on('data', (b: Buffer) => (coturnLog += b.toString()));
+  coturn.stderr?.on('data', (b: Buffer) => (coturnLog += b.toString()));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(TURN_TLS_PORT, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (coturn.exitCode !== null || Date.now() > deadline) throw new Error(`coturn did not start:\n${coturnLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 beforeAll(async () => {
-  live = await startLiveTestServer('pglite', { provinces: ['44'] });
-  browser = await launchBrowser();
+  await startCoturn();
+  live = await startLiveTestServer('pglite', {
+    provinces: ['44'],
+    config: { TURN_URLS: `turns:127.0.0.1:${TURN_TLS_PORT}?transport=tcp`, TURN_SECRET: turnSecret, TURN_CREDENTIAL_TTL_SECONDS: '3600' },
+  });
+  // coturn's certificate is a throwaway self-signed one; Chromium checks TURN TLS certificates like any other
+  browser = await launchBrowser(['--ignore-certificate-errors']);
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await live?.close();
+  coturn?.kill('SIGTERM');
+  if (process.env.HOINGHI_TURN_LOG) writeFileSync(process.env.HOINGHI_TURN_LOG, coturnLog);
+  if (turnDir) rmSync(turnDir, { recursive: true, force: true });
 });
 
 /** A meeting of the Quảng Trị hall with `communeCount` communes, and each commune's join path. */
@@ -218,18 +295,19 @@ it('lets a commune on a weak line switch to audio only and back, and shows it on
  * `tcpOnly`, drops the SFU's UDP candidates from each remote description, as a network that
  * lets no UDP through leaves the browser nothing but TCP to try.
  */
-function watchPeerConnections(tcpOnly: boolean): void {
+function watchPeerConnections(network: string): void {
   const seen: RTCPeerConnection[] = [];
   (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
   const Original = window.RTCPeerConnection;
   class Watched extends Original {
     constructor(config?: RTCConfiguration) {
-      super(config);
+      // relay-only: nothing but the TURN server may be reached, as behind a proxy that lets only TLS on 443 out
+      super(network === 'relay-only' ? { ...config, iceTransportPolicy: 'relay' } : config);
       seen.push(this);
     }
   }
   window.RTCPeerConnection = Watched as typeof RTCPeerConnection;
-  if (!tcpOnly) return;
+  if (network !== 'tcp-only') return;
   const setRemote = Original.prototype.setRemoteDescription as (this: RTCPeerConnection, d: RTCSessionDescriptionInit) => Promise<void>;
   Original.prototype.setRemoteDescription = function (this: RTCPeerConnection, description: RTCSessionDescriptionInit) {
     const sdp = description.sdp
@@ -240,16 +318,27 @@ function watchPeerConnections(tcpOnly: boolean): void {
   } as RTCPeerConnection['setRemoteDescription'];
 }
 
-/** The protocol of the remote candidate each connected peer connection's selected pair uses. */
-function selectedRemoteProtocols(page: Page): Promise<string[]> {
+interface SelectedPair {
+  remoteProtocol: string;
+  localType: string;
+  relayProtocol: string;
+}
+
+/** Each connected peer connection's selected candidate pair: the remote candidate's protocol, the local candidate's type and relay protocol. */
+function selectedPairs(page: Page): Promise<SelectedPair[]> {
   return page.evaluate(async () => {
-    const out: string[] = [];
+    const out: SelectedPair[] = [];
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState !== 'connected') continue;
       const reports = [...(await pc.getStats()).values()] as Array<Record<string, string | boolean>>;
       const pair = reports.find((r) => r['type'] === 'candidate-pair' && (r['selected'] === true || r['nominated'] === true) && r['state'] === 'succeeded');
       const remote = reports.find((r) => r['id'] === pair?.['remoteCandidateId']);
-      out.push(String(remote?.['protocol'] ?? 'none'));
+      const local = reports.find((r) => r['id'] === pair?.['localCandidateId']);
+      out.push({
+        remoteProtocol: String(remote?.['protocol'] ?? 'none'),
+        localType: String(local?.['candidateType'] ?? 'none'),
+        relayProtocol: String(local?.['relayProtocol'] ?? 'none'),
+      });
     }
     return out;
   });
@@ -260,7 +349,7 @@ it('reaches the SFU over TCP when the network lets no UDP through', async () => 
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   const context = await browser.newContext();
   contexts.push(context);
-  await context.addInitScript(watchPeerConnections, true);
+  await context.addInitScript(watchPeerConnections, 'tcp-only');
   const commune = await context.newPage();
   await commune.goto(`${live.url}${joins[0]!.path}?video=low`);
   await expect.poll(() => commune.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
@@ -272,5 +361,47 @@ it('reaches the SFU over TCP when the network lets no UDP through', async () => 
   await expect.poll(() => decoded(commune, (c) => c.siteId === meeting.hostSiteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
   await expect.poll(() => decoded(host, (c) => c.siteId === joins[0]!.siteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
   // Send and receive transports, each on a TCP pair.
-  await expect.poll(() => selectedRemoteProtocols(commune), { timeout: 15_000 }).toEqual(['tcp', 'tcp']);
+  await expect.poll(async () => (await selectedPairs(commune)).map((p) => p.remoteProtocol), { timeout: 15_000 }).toEqual(['tcp', 'tcp']);
+});
+
+it('reaches the SFU through coturn over TLS when only TLS to the TURN server gets out', async () => {
+  const { meeting, joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TLS', 1);
+  const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  const context = await browser.newContext();
+  contexts.push(context);
+  await context.addInitScript(watchPeerConnections, 'relay-only');
+  const commune = await context.newPage();
+  const joinReplies: unknown[] = [];
+  commune.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => typeof f.payload === 'string' && f.payload.includes('"iceServers"') && joinReplies.push(JSON.parse(f.payload))),
+  );
+  await commune.goto(`${live.url}${joins[0]!.path}?video=low`);
+  await expect.poll(() => commune.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await expect.poll(() => commune.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  await commune.click('#enter');
+  await expect.poll(() => commune.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
+
+  // The join reply offered the TURN server with a time-limited credential for this site.
+  const reply = joinReplies[0] as { data: { iceServers: Array<{ urls: string[]; username: string; credential: string }> } };
+  expect(reply.data.iceServers).toEqual([
+    {
+      urls: [`turns:127.0.0.1:${TURN_TLS_PORT}?transport=tcp`],
+      username: expect.stringMatching(new RegExp(`^\\d+:${joins[0]!.siteId}$`)),
+      credential: expect.any(String),
+    },
+  ]);
+  const expiry = Number(reply.data.iceServers[0]!.username.split(':')[0]);
+  expect(expiry).toBeGreaterThan(Date.now() / 1000 + 3500);
+  expect(expiry).toBeLessThanOrEqual(Date.now() / 1000 + 3600);
+
+  // Media both ways through the relay.
+  await expect.poll(() => decoded(commune, (c) => c.siteId === meeting.hostSiteId && c.kind === 'video'), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect.poll(() => decoded(host, (c) => c.siteId === joins[0]!.siteId && c.kind === 'video'), { timeout: 60_000 }).toBeGreaterThan(0);
+  // Both transports' selected pairs start at a relay candidate reached over TLS.
+  await expect
+    .poll(async () => (await selectedPairs(commune)).map((p) => [p.localType, p.relayProtocol]), { timeout: 15_000 })
+    .toEqual([
+      ['relay', 'tls'],
+      ['relay', 'tls'],
+    ]);
 });

@@ -316,6 +316,8 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
           iceParameters: t.iceParameters as types.IceParameters,
           iceCandidates: t.iceCandidates as types.IceCandidate[],
           dtlsParameters: t.dtlsParameters as types.DtlsParameters,
+          // a network that blocks the SFU's ports still reaches it through TURN
+          ...(joined.iceServers.length > 0 ? { iceServers: joined.iceServers } : {}),
         };
       };
       const send = device.createSendTransport(await transportOptions('send'));

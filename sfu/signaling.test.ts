@@ -208,7 +208,10 @@ describe('signaling: a meeting', () => {
     // And back: the host's camera returns to A, A's new camera reaches the host.
     await a.c.ok('setAudioOnly', { audioOnly: false });
     await a.c.note('newConsumer', (n) => isHostVideo(n) && n.data.consumerId !== hostVideoAtA.data.consumerId);
-    await eventually(() => lastStateAtHost()?.type === 'siteState' && lastStateAtHost()?.data.audioOnly === false);
+    await eventually(() => {
+      const last = lastStateAtHost();
+      return last?.type === 'siteState' && !last.data.audioOnly;
+    });
     const produced = await a.c.ok('produce', camera);
     await host.c.note('newConsumer', (n) => n.data.producerId === produced.producerId);
   });

@@ -105,7 +105,7 @@ beforeAll(async () => {
     config: { TURN_URLS: `turns:127.0.0.1:${TURN_TLS_PORT}?transport=tcp`, TURN_SECRET: turnSecret, TURN_CREDENTIAL_TTL_SECONDS: '3600' },
   });
   // coturn's certificate is a throwaway self-signed one; Chromium checks TURN TLS certificates like any other
-  browser = await launchBrowser(['--ignore-certificate-errors']);
+  browser = await launchBrowser({ extraArgs: ['--ignore-certificate-errors'] });
 });
 
 afterAll(async () => {

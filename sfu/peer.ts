@@ -68,6 +68,8 @@ export class Peer {
   #queue: Promise<void> = Promise.resolve();
   /** Host only: which page of the site grid it shows. */
   page = { page: 0, pageSize: 16 };
+  /** Site only: sound only, no video either way (set by the room). */
+  audioOnly = false;
 
   constructor(
     readonly identity: PeerIdentity,

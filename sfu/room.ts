@@ -12,7 +12,8 @@
  *    camera and microphone and a spotlighted site's camera;
  *  - a site's microphone is paused server-side until the host gives it the floor;
  *  - the host receives the sites on its current page at the lowest simulcast layer, the active
- *    speaker, floor holder and spotlight at a high layer, and the floor holder's microphone.
+ *    speaker, floor holder and spotlight at a high layer, and the floor holder's microphone;
+ *  - a site in audio-only mode (a weak line) publishes no camera and receives no video.
  * Host controls: hand queue (first come, first served), floor, mute, spotlight, kick, end.
  *
  * The room reports to its owner (sfu/signaling.ts) through RoomEvents; it never touches sockets.
@@ -260,6 +261,7 @@ export class Room {
     peer: Peer,
     req: Omit<Parameters<Peer['produce']>[0], 'paused'>,
   ): Promise<ms.Producer> {
+    if (peer.audioOnly && req.source !== 'microphone') throw invalidState('this site is in audio-only mode');
     // A site's microphone stays muted at the server until the host gives it the floor.
     const paused = peer.role === 'participant' && req.source === 'microphone' && this.#floor !== peer.siteId;
     const producer = await peer.produce({ ...req, paused });
@@ -293,6 +295,20 @@ export class Room {
     if (source === 'microphone') this.#broadcastSiteState(peer);
   }
 
+  /**
+   * A site switches to sound only (or back). Its camera is closed here rather than trusted to
+   * the browser, so the line is relieved even if the page misbehaves; the reconcile then drops
+   * the video it receives (or brings it back).
+   */
+  setAudioOnly(peer: Peer, audioOnly: boolean): void {
+    if (peer.role !== 'participant') throw invalidState('only sites switch to audio only');
+    if (peer.audioOnly === audioOnly) return;
+    peer.audioOnly = audioOnly;
+    if (audioOnly) peer.producerOf('camera')?.close();
+    this.#broadcastSiteState(peer);
+    this.#reconcileAll();
+  }
+
   /** Makes `producerId` consumable on `target` (a no-op on its own router). */
   async #ensureOn(producerId: string, target: ms.Router): Promise<void> {
     const owner = this.#owners.get(producerId);
@@ -320,7 +336,7 @@ export class Room {
     const add = (owner: Peer | undefined, source: MediaSource, layer?: number) => {
       if (!owner || owner === peer) return;
       const producer = owner.producerOf(source);
-      if (!producer) return;
+      if (!producer || (peer.audioOnly && producer.kind === 'video')) return;
       const prior = out.get(producer.id);
       out.set(producer.id, layer === undefined ? prior : Math.max(prior ?? layer, layer));
     };
@@ -530,6 +546,7 @@ export class Room {
       handRaised: this.#handQueue.includes(peer.siteId),
       hasFloor: this.#floor === peer.siteId,
       spotlighted: this.#spotlight === peer.siteId,
+      audioOnly: peer.audioOnly,
     };
   }
 

@@ -16,9 +16,11 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
 import { Room, type RoomEvents } from './room.ts';
+import { turnIceServers } from './turn.ts';
 import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
 import { CloseCode } from './protocol.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -37,6 +39,8 @@ export interface SignalingAuthenticator {
 
 export interface SignalingOptions {
   pool: WorkerPool;
+  /** Puts the current announced IP into the ICE candidates sent to browsers. */
+  announced?: AnnouncedAddress;
   config: SfuConfig;
   authenticator: SignalingAuthenticator;
   attendanceSink: AttendanceSink;
@@ -176,6 +180,8 @@ export class SignalingServer {
             clearTimeout(joinTimer);
           },
           limits: this.opts.config.limits,
+          iceServers: (siteId) => turnIceServers(this.opts.config.turn, siteId),
+          announce: (candidates) => this.opts.announced?.rewrite(candidates) ?? [...candidates],
           log: this.#log,
         },
       );

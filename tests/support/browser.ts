@@ -14,6 +14,8 @@ export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 export interface LaunchOptions {
   /** Runs this instead of the browser itself, e.g. BrowserNetwork.wrap()'s script (tests/support/netns.ts). */
   executablePath?: string;
+  /** Further Chromium switches a test needs (e.g. to accept a throwaway certificate). */
+  extraArgs?: readonly string[];
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
@@ -29,6 +31,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(options.extraArgs ?? []),
     ],
   });
 }

@@ -56,6 +56,12 @@ export const conferenceTexts = defineTexts({
   muteMe: { vi: 'Tắt micrô', en: 'Mute' },
   unmuteMe: { vi: 'Bật micrô', en: 'Unmute' },
   leave: { vi: 'Rời phòng họp', en: 'Leave' },
+  audioOnlyOn: { vi: 'Chỉ nghe nói (mạng yếu)', en: 'Audio only (weak line)' },
+  audioOnlyOff: { vi: 'Bật lại hình ảnh', en: 'Turn video back on' },
+  audioOnlyActive: {
+    vi: 'Đang ở chế độ chỉ nghe nói: không gửi và không nhận hình ảnh để giữ tiếng cho đường truyền yếu.',
+    en: 'Audio only: no video is sent or received, to keep the sound on a weak line.',
+  },
 
   // endings
   endedLeft: { vi: 'Điểm cầu đã rời phòng họp.', en: 'You left the meeting.' },
@@ -93,6 +99,7 @@ export const conferenceTexts = defineTexts({
   stateNoVideo: { vi: 'Chưa có hình', en: 'No video yet' },
   stateHand: { vi: 'Giơ tay', en: 'Hand raised' },
   stateMuted: { vi: 'Tắt tiếng', en: 'Muted' },
+  stateAudioOnly: { vi: 'Chỉ âm thanh', en: 'Audio only' },
   stateLeft: { vi: 'Đã rời', en: 'Left' },
   noSites: { vi: 'Chưa có điểm cầu nào vào phòng họp.', en: 'No site has joined yet.' },
   leftSitesHeading: { vi: 'Đã rời phòng họp', en: 'Left the meeting' },

@@ -18,5 +18,5 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     .route('/', meetingRoutes(services.meetings))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx));
+    .route('/', attendanceRoutes(ctx, services.attendance));
 }

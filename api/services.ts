@@ -2,6 +2,7 @@
  * The services the JSON API and the pages share. They are built and connected to each other in
  * the composition root (server/services.ts); api/ only names what it needs.
  */
+import type { LiveAttendance } from './attendance/live-attendance.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingService } from './meetings/service.ts';
@@ -11,4 +12,6 @@ export interface AppServices {
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
+  /** Live ledgers of running meetings and the pushed live boards. */
+  attendance: LiveAttendance;
 }

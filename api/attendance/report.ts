@@ -1,21 +1,31 @@
 /**
- * One meeting's attendance report: load the stored events, run the ledger, and shape the result
- * for the JSON API (times as ISO 8601 with +07:00) and the CSV export. The figures come from
- * computeLedger only, so the page, the JSON, the CSV and the dashboard never disagree.
+ * One meeting's attendance report: the ledger and what the report shows beside it, shaped for
+ * the JSON API (times as ISO 8601 with +07:00) and the CSV export. The figures come from the
+ * ledger (ledger.ts) only, so the page, the JSON, the CSV and the dashboard never disagree.
+ *
+ * Where the ledger comes from:
+ * - an ended meeting: the stored ledger (stored-ledger.ts), computed from the events and
+ *   stored the first time, again after a late event or a change of its other inputs;
+ * - a running (or not yet started) meeting: the live ledger kept from arriving events
+ *   (live-attendance.ts), when the caller has one;
+ * - otherwise (a subset of sites, the per-minute timeline): computed from the events.
  */
-import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import type { Executor } from '../../db/client.ts';
 import { fastVietnamIso as toVietnamIso } from './vietnam-iso.ts';
-import { renderLedgerCsv, type LedgerCsvOptions } from './csv.ts';
-import { computeLedger, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
-import { requireMeetingAttendanceInput, type AttendanceMeeting, type InvitedSiteDetails, type LoadOptions } from './store.ts';
+import { renderLedgerCsv, streamLedgerCsv, type LedgerCsvOptions } from './csv.ts';
+import { computeLedger, meetingWindow, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
+import type { LiveAttendance } from './live-attendance.ts';
+import { ledgerInputsHash, readStoredLedger, storeLedger } from './stored-ledger.ts';
+import { loadEvents, loadMeetingAttendanceSites, type AttendanceMeeting, type InvitedSiteDetails, type LoadOptions, type MeetingAttendanceInput } from './store.ts';
+import { NotFoundError } from '../errors.ts';
 
 export interface MeetingReport {
   meeting: AttendanceMeeting & { hostSiteName: string | null };
   /** Same order as `ledger.sites`. */
   invitedSites: InvitedSiteDetails[];
-  events: AttendanceEvent[];
   ledger: AttendanceLedger;
+  /** Where the ledger came from (see the module header). */
+  source: 'stored' | 'live' | 'computed';
 }
 
 export interface ReportOptions extends LoadOptions {
@@ -23,13 +33,37 @@ export interface ReportOptions extends LoadOptions {
   qualityTimeline?: boolean;
   /** From the configuration (api/attendance/config.ts); the ledger's defaults otherwise. */
   thresholds?: { lateThresholdMinutes: number; earlyLeaveThresholdMinutes: number };
+  /** The live ledgers of running meetings; without it a running meeting's ledger is computed. */
+  live?: LiveAttendance;
 }
 
 export async function buildMeetingReport(db: Executor, meetingId: string, now: Date, options: ReportOptions = {}): Promise<MeetingReport> {
-  const input = await requireMeetingAttendanceInput(db, meetingId, options.siteIds === undefined ? {} : { siteIds: options.siteIds });
-  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: options.qualityTimeline ?? false, ...options.thresholds });
+  const input = await loadMeetingAttendanceSites(db, meetingId, options.siteIds === undefined ? {} : { siteIds: options.siteIds });
+  if (!input) throw new NotFoundError('Meeting', meetingId);
   const host = input.invitedSites.find((s) => s.siteId === input.meeting.hostSiteId);
-  return { meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null }, invitedSites: input.invitedSites, events: input.events, ledger };
+  const shape = (ledger: AttendanceLedger, source: MeetingReport['source']): MeetingReport => ({ meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null }, invitedSites: input.invitedSites, ledger, source });
+  const whole = options.siteIds === undefined && !options.qualityTimeline;
+  const phase = meetingWindow(input.meeting, now.getTime()).phase;
+  if (whole && phase === 'ended') return shape(...(await endedLedger(db, input, now, options.thresholds)));
+  if (whole && options.live) return shape(await options.live.ledgerOf(input, now), 'live');
+  const events = await loadEvents(db, meetingId, options.siteIds);
+  return shape(computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events, now, includeQualityTimeline: options.qualityTimeline ?? false, ...options.thresholds }), 'computed');
+}
+
+/** The stored ledger of an ended meeting, computed and stored first if there is none for these inputs. */
+export async function endedLedger(
+  db: Executor,
+  input: Omit<MeetingAttendanceInput, 'events'>,
+  now: Date,
+  thresholds: ReportOptions['thresholds'],
+): Promise<[AttendanceLedger, 'stored' | 'computed']> {
+  const hash = ledgerInputsHash(input.meeting, input.invitedSites, { ...thresholds });
+  const stored = await readStoredLedger(db, input.meeting.id, hash);
+  if (stored) return [stored, 'stored'];
+  const events = await loadEvents(db, input.meeting.id);
+  const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events, now, includeQualityTimeline: false, ...thresholds });
+  await storeLedger(db, input.meeting.id, hash, events.length, ledger);
+  return [ledger, 'computed'];
 }
 
 const iso = (date: Date | null) => (date === null ? null : toVietnamIso(date));
@@ -89,4 +123,9 @@ export type MeetingReportJson = ReturnType<typeof meetingReportJson>;
 
 export function meetingReportCsv(report: MeetingReport, options: LedgerCsvOptions = {}): string {
   return renderLedgerCsv(report.ledger, options);
+}
+
+/** The same file as meetingReportCsv, in chunks of rows, for a streamed response. */
+export function meetingReportCsvStream(report: MeetingReport, options: LedgerCsvOptions = {}): ReadableStream<Uint8Array> {
+  return streamLedgerCsv(report.ledger, options);
 }

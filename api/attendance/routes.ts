@@ -1,20 +1,23 @@
 /**
- * /api/meetings/:id/attendance (the report as JSON or CSV), /api/meetings/:id/attendance/live
- * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders and
- * secretariats read all three; admins may do everything.
+ * /api/meetings/:id/attendance (the report as JSON or a streamed CSV),
+ * /api/meetings/:id/attendance/live (the live board once) and …/live/events (the live board
+ * pushed as server-sent events: the whole board, then patches), and /api/reports/attendance
+ * (the leaders' dashboard). Leaders and secretariats read them all; admins may do everything.
  */
 import { ledgerThresholds } from './config.ts';
 import { TZDate } from '@date-fns/tz';
 import { format, subDays } from 'date-fns';
 import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
 import type { AppContext, AppEnv } from '../context.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
 import { parseParam, parseQuery, uuidParam } from '../validation.ts';
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
 import { attachmentDisposition } from './download.ts';
-import { liveBoardJson } from './live-board.ts';
-import { buildMeetingReport, meetingReportCsv, meetingReportJson, type MeetingReport } from './report.ts';
+import { NotFoundError } from '../errors.ts';
+import type { LiveAttendance } from './live-attendance.ts';
+import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, type MeetingReport } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
 
 /** "Điểm danh - Giao ban tháng 12 - 2026-12-01.csv": the title says which meeting, the date which day. */
@@ -31,16 +34,19 @@ export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): Da
   return { from, to, province: input.province };
 }
 
-export function attendanceRoutes(ctx: AppContext) {
+/** How soon a browser's EventSource reconnects after the stream breaks. */
+const RECONNECT_MS = 2000;
+
+export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
   const canRead = requireRole('secretariat', 'leader');
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config) });
+      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config), live });
       if (query.format === 'csv') {
-        const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
+        const csv = meetingReportCsvStream(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': attachmentDisposition(reportFileName(report)),
@@ -51,9 +57,30 @@ export function attendanceRoutes(ctx: AppContext) {
     })
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now, { thresholds: ledgerThresholds(ctx.config) });
-      return c.json(liveBoardJson(report, now), 200, { 'Cache-Control': 'no-store' });
+      const board = await live.board(id, ctx.now());
+      if (!board) throw new NotFoundError('Meeting', id);
+      return c.json(board, 200, { 'Cache-Control': 'no-store' });
+    })
+    .get('/meetings/:id/attendance/live/events', canRead, async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      // Refuse an unknown meeting with a plain 404 before the stream starts.
+      if (!(await live.board(id, ctx.now()))) throw new NotFoundError('Meeting', id);
+      c.header('Content-Type', 'text/event-stream; charset=utf-8');
+      c.header('Cache-Control', 'no-store');
+      // Tells a buffering reverse proxy (nginx) to pass frames through as they come.
+      c.header('X-Accel-Buffering', 'no');
+      return stream(c, async (out) => {
+        const gone = new Promise<void>((resolve) => out.onAbort(resolve));
+        await out.write(`retry: ${RECONNECT_MS}\n\n`);
+        const stop = await live.watch(id, {
+          write: (frame) => {
+            if (!out.aborted && !out.closed) void out.write(frame).catch(() => undefined);
+          },
+        });
+        if (!stop) return;
+        await gone;
+        stop();
+      });
     })
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();

@@ -303,5 +303,8 @@ export const attendanceLedgers = pgTable('attendance_ledgers', {
   eventCount: integer('event_count').notNull(),
   /** The ledger as JSON (stored-ledger.ts encodes and decodes it). */
   ledger: text('ledger').notNull(),
+  /** The report's JSON parts as sent (api/attendance/report.ts): head (phase, window, totals…) and the sites array. */
+  reportHead: text('report_head').notNull(),
+  reportSites: text('report_sites').notNull(),
   computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -33,6 +33,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { toVietnamIso, VIETNAM_TIME_ZONE } from '../time.ts';
 import { percentile } from './quality.ts';
 import { endedLedger } from './report.ts';
+import { readInputsDigest } from './stored-ledger.ts';
 import { loadMeetingAttendanceSites } from './store.ts';
 
 export const CHRONIC_MIN_ABSENCES = 3;
@@ -106,9 +107,10 @@ export async function buildAttendanceDashboard(
   const communes = new Map<string, CommuneAccumulator>();
   const meetingRows: Array<{ id: string; title: string; startsAt: string; endsAt: string; invited: number; attended: number; attendanceRate: number | null; late: number; absent: number }> = [];
   for (const meeting of counted) {
+    const sitesDigest = await readInputsDigest(db, meeting.id);
     const input = await loadMeetingAttendanceSites(db, meeting.id);
     if (!input) continue; // Deleted between the two reads; meetings are never deleted today.
-    const [ledger] = await endedLedger(db, input, now, thresholds);
+    const [ledger] = await endedLedger(db, input, sitesDigest, now, thresholds);
     const kindOf = new Map(input.invitedSites.map((s) => [s.siteId, s]));
     let invited = 0;
     let attended = 0;

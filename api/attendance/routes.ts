@@ -17,7 +17,7 @@ import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from '
 import { attachmentDisposition } from './download.ts';
 import { NotFoundError } from '../errors.ts';
 import type { LiveAttendance } from './live-attendance.ts';
-import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, type MeetingReport } from './report.ts';
+import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, storedReportBody, type MeetingReport } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
 
 /** "Điểm danh - Giao ban tháng 12 - 2026-12-01.csv": the title says which meeting, the date which day. */
@@ -44,6 +44,11 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
+      if (query.format === 'json' && !query.timeline) {
+        // An ended meeting's report as stored: the common case, and the national one.
+        const body = await storedReportBody(ctx.db, id, now, ledgerThresholds(ctx.config));
+        if (body !== null) return c.body(body, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
+      }
       const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config), live });
       if (query.format === 'csv') {
         const csv = meetingReportCsvStream(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});

@@ -98,6 +98,11 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
     expect(stored?.eventCount).toBeGreaterThan(0);
     const second = await report(meeting.id);
     expect({ ...second, generatedAt: null }).toEqual({ ...first, generatedAt: null });
+    // Served from what was stored, not computed again; the dashboard reads the same row.
+    expect((await storedRow(meeting.id))?.computedAt).toEqual(stored?.computedAt);
+    const dashboard = await t.request('GET', '/api/reports/attendance?from=2026-12-03&to=2026-12-03', { cookie: t.cookies.leader });
+    expect(dashboard.body.totals).toMatchObject({ meetings: 1, attended: 1 });
+    expect((await storedRow(meeting.id))?.computedAt).toEqual(stored?.computedAt);
     expect(statusOf(second, communes[1]!.id)).toBe('absent');
 
     // The second commune's events arrive late (its uplink was down): the report must count them.

@@ -4,7 +4,9 @@
  * An ended meeting's ledger no longer depends on the clock, only on its events and on inputs
  * that can still change: the window (the host's actual end), the thresholds, the invited sites,
  * their names and readiness answers, and the ledger's own rules. Those inputs are hashed
- * (`ledgerInputsHash`); a stored ledger is used only under the same hash. Events invalidate
+ * (`ledgerInputsHash`, over a digest the database computes of the sites); a stored ledger is
+ * used only under the same hash. Beside the ledger (for the page, the CSV and the dashboard)
+ * the report's JSON parts are kept as sent, so the API's answer is spliced, not re-serialized. Events invalidate
  * differently, because hashing ~67k events would cost what computing does: the transaction
  * that stores a late event deletes the row (`forgetStoredLedgers`, called by store.ts).
  *
@@ -15,23 +17,81 @@
  * ledgers too).
  */
 import { createHash } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { attendanceEvents, attendanceLedgers } from '../../db/schema.ts';
-import type { AttendanceLedger, ConnectedInterval, InvitedSite, LedgerMeeting, SiteAttendance } from './ledger.ts';
+import { attendanceEvents, attendanceLedgers, meetings, sites } from '../../db/schema.ts';
+import type { AttendanceLedger, ConnectedInterval, LedgerMeeting, SiteAttendance } from './ledger.ts';
+import type { AttendanceMeeting } from './store.ts';
 
 /** Raise when the ledger's rules or shape change: every stored ledger is then recomputed. */
 const LEDGER_RULES_VERSION = 1;
 
 const lockFor = (meetingId: string) => sql`select pg_advisory_xact_lock(hashtext(${`hoinghi.ledger:${meetingId}`}))`;
 
-export function ledgerInputsHash(meeting: LedgerMeeting, invitedSites: readonly InvitedSite[], thresholds: Record<string, number | boolean | undefined>): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([LEDGER_RULES_VERSION, meeting.id, meeting.startsAt.getTime(), meeting.endsAt.getTime(), meeting.actualEndedAt?.getTime() ?? null, thresholds]));
-  for (const s of invitedSites) {
-    hash.update(JSON.stringify([s.siteId, s.siteName, s.unitName ?? null, s.role, s.rsvp?.answer ?? null, s.rsvp?.reason ?? null]));
-  }
-  return hash.digest('base64url');
+/**
+ * A digest, computed by the database, of everything about the invited sites that the report
+ * shows or the ledger uses: ids, roles, names, units, kinds and readiness answers. Read first,
+ * before what it describes: a change landing in between makes the stored ledger look stale
+ * (recomputed once more), never a stale ledger look current.
+ */
+function inputsDigest(meetingId: SQL | string) {
+  return sql<string>`(select md5(coalesce(string_agg(concat_ws(chr(31), mp.site_id::text, mp.role::text, s.name, u.name, s.unit_code, u.level::text,
+      coalesce(u.parent_code, ''), s.kind::text, coalesce(r.answer::text, ''), coalesce(r.reason, ''), coalesce(r.delegate_name, ''),
+      coalesce((extract(epoch from r.answered_at) * 1000)::bigint::text, '')), chr(30) order by mp.site_id), ''))
+    from meeting_participants mp join sites s on s.id = mp.site_id join admin_units u on u.code = s.unit_code
+    left join rsvps r on r.meeting_id = mp.meeting_id and r.site_id = mp.site_id
+    where mp.meeting_id = ${meetingId})`;
+}
+
+export async function readInputsDigest(db: Executor, meetingId: string): Promise<string> {
+  const rows = rowsOf<{ digest: string }>(await db.execute(sql`select ${inputsDigest(meetingId)} as digest`));
+  return rows[0]?.digest ?? '';
+}
+
+/** The ledger's inputs besides the events: the meeting's window, the thresholds, the rules' version and the sites' digest. */
+export function ledgerInputsHash(meeting: LedgerMeeting, thresholds: Record<string, number | boolean | undefined>, sitesDigest: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([LEDGER_RULES_VERSION, meeting.id, meeting.startsAt.getTime(), meeting.endsAt.getTime(), meeting.actualEndedAt?.getTime() ?? null, thresholds, sitesDigest]))
+    .digest('base64url');
+}
+
+export interface StoredReportProbe {
+  meeting: AttendanceMeeting & { hostSiteName: string | null };
+  sitesDigest: string;
+  stored: { inputsHash: string; reportHead: string; reportSites: string } | null;
+}
+
+/**
+ * One round trip for the report of an ended meeting: the meeting, its host's name, the digest
+ * of its sites and the stored report parts. Null when there is no such meeting.
+ */
+export async function probeStoredReport(db: Executor, meetingId: string): Promise<StoredReportProbe | null> {
+  const [row] = await db
+    .select({
+      meeting: meetings,
+      hostSiteName: sites.name,
+      sitesDigest: inputsDigest(sql`${meetings.id}`),
+      inputsHash: attendanceLedgers.inputsHash,
+      reportHead: attendanceLedgers.reportHead,
+      reportSites: attendanceLedgers.reportSites,
+    })
+    .from(meetings)
+    .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
+    .leftJoin(attendanceLedgers, eq(attendanceLedgers.meetingId, meetings.id))
+    .where(eq(meetings.id, meetingId))
+    .limit(1);
+  if (!row) return null;
+  const m = row.meeting;
+  return {
+    meeting: { id: m.id, title: m.title, agenda: m.agenda, status: m.status, hostSiteId: m.hostSiteId, startsAt: m.startsAt, endsAt: m.endsAt, startedAt: m.startedAt, actualEndedAt: m.endedAt, cancelledAt: m.cancelledAt, hostSiteName: row.hostSiteName },
+    sitesDigest: row.sitesDigest,
+    stored: row.inputsHash === null || row.reportHead === null || row.reportSites === null ? null : { inputsHash: row.inputsHash, reportHead: row.reportHead, reportSites: row.reportSites },
+  };
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  // postgres.js answers with the rows, PGlite with { rows }.
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 /** The stored ledger under this hash, or null. */
@@ -45,7 +105,14 @@ export async function readStoredLedger(db: Executor, meetingId: string, inputsHa
  * Keeps `ledger` unless an event arrived since it was computed from `eventCount` events.
  * Returns whether it was stored.
  */
-export async function storeLedger(db: Executor, meetingId: string, inputsHash: string, eventCount: number, ledger: AttendanceLedger): Promise<boolean> {
+export async function storeLedger(
+  db: Executor,
+  meetingId: string,
+  inputsHash: string,
+  eventCount: number,
+  ledger: AttendanceLedger,
+  report: { head: string; sites: string },
+): Promise<boolean> {
   if (ledger.phase !== 'ended') throw new Error('only the ledger of an ended meeting can be stored');
   const encoded = encodeLedger(ledger);
   return db.transaction(async (tx) => {
@@ -54,8 +121,8 @@ export async function storeLedger(db: Executor, meetingId: string, inputsHash: s
     if (Number(current?.n ?? 0) !== eventCount) return false;
     await tx
       .insert(attendanceLedgers)
-      .values({ meetingId, inputsHash, eventCount, ledger: encoded })
-      .onConflictDoUpdate({ target: attendanceLedgers.meetingId, set: { inputsHash, eventCount, ledger: encoded, computedAt: sql`now()` } });
+      .values({ meetingId, inputsHash, eventCount, ledger: encoded, reportHead: report.head, reportSites: report.sites })
+      .onConflictDoUpdate({ target: attendanceLedgers.meetingId, set: { inputsHash, eventCount, ledger: encoded, reportHead: report.head, reportSites: report.sites, computedAt: sql`now()` } });
     return true;
   });
 }

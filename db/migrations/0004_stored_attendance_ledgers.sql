@@ -3,6 +3,8 @@ CREATE TABLE "attendance_ledgers" (
 	"inputs_hash" text NOT NULL,
 	"event_count" integer NOT NULL,
 	"ledger" text NOT NULL,
+	"report_head" text NOT NULL,
+	"report_sites" text NOT NULL,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -15,6 +15,7 @@ import { resendInput } from '../../api/invites/routes.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from '../../api/meetings/schemas.ts';
 import { toVietnamIso } from '../../api/time.ts';
+import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
 import { checkAnswer, encodeSegment, formBody, jsonBody, pathParam, queryString, type Body, type FuzzRequest, type RouteExpectation } from './fuzz-harness.ts';
@@ -180,7 +181,11 @@ export const PAGE_ROUTES = table({
   'GET /mail/:id': page('secretariat', () => ({ path: at('/mail/:p', mailId) })),
   'GET /mail/:id/message.eml': page('secretariat', () => ({ path: at('/mail/:p/message.eml', mailId), okContentType: /message\/rfc822/ })),
   'GET /mail/:id/invite.ics': page('secretariat', () => ({ path: at('/mail/:p/invite.ics', mailId), okContentType: /text\/calendar/ })),
-  'GET /static/:name': page(null, () => ({ path: at('/static/:p', pathParam(fc.constantFrom('app.css', 'attendance.css', 'scheduling-form.js', 'attendance-live.js'))), okContentType: /text\/(css|javascript)/ })),
+  // The built, hashed names (web/dist/manifest.json), and now and then a name from before the build step.
+  'GET /static/:name': page(null, () => ({
+    path: at('/static/:p', pathParam(fc.oneof({ arbitrary: fc.constantFrom(...Object.keys(builtAssets().manifest.files)), weight: 4 }, { arbitrary: fc.constantFrom('app.css', 'conference-join.js', 'manifest.json'), weight: 1 }))),
+    okContentType: /text\/(css|javascript)/,
+  })),
 });
 
 /**

@@ -25,7 +25,7 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
   const query = new URLSearchParams({ from: d.range.from, to: d.range.to, ...(d.province ? { province: d.province.code } : {}) }).toString();
   const showCommune = (c: CommuneRow) => (d.province ? c.siteName : `${c.siteName}, ${c.provinceName ?? ''}`);
   return (
-    <Layout title={t('dashboard')} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-dashboard.js']}>
+    <Layout title={t('dashboard')} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-dashboard']}>
       <h1>
         {t('dashboard')}
         {d.province ? ` · ${d.province.name}` : ` · ${t('allProvinces')}`}

@@ -33,7 +33,7 @@ export function AttendanceLivePage(props: { lang: Lang; user: AuthenticatedUser;
   const t = attendanceTranslator(lang);
   const labels = liveLabels(lang);
   return (
-    <Layout title={`${t('liveBoard')}: ${board.meeting.title}`} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-live.js']}>
+    <Layout title={`${t('liveBoard')}: ${board.meeting.title}`} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-live']}>
       <div class="heading">
         <h1>
           {t('liveBoard')}: {board.meeting.title}

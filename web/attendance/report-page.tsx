@@ -36,7 +36,7 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
   const phase = ledger.phase === 'not-started' ? t('phase_notStarted') : ledger.phase === 'running' ? t('phase_running') : t('phase_ended');
   const csvHref = `/api/meetings/${meeting.id}/attendance?format=csv`;
   return (
-    <Layout title={`${t('attendanceReport')}: ${meeting.title}`} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-report.js']}>
+    <Layout title={`${t('attendanceReport')}: ${meeting.title}`} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-report']}>
       <article class="attendance-record" id="attendance-report" data-meeting-id={meeting.id}>
         <div class="toolbar no-print">
           <a class="button" href={`/meetings/${meeting.id}`}>

@@ -2,9 +2,32 @@
 import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
+import { type ScriptEntry, scriptUrls, type StyleEntry, styleHref } from '../assets.ts';
 import { translator } from './texts.ts';
 
-export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: string[]; styles?: string[] }) {
+/**
+ * The style sheets and scripts of a page, by entry name (web/assets.ts): `app` first, then the
+ * page's own; each script's chunks are preloaded so the browser fetches them in parallel.
+ */
+export function AssetTags(props: { scripts?: ScriptEntry[]; styles?: StyleEntry[] }) {
+  const scripts = (props.scripts ?? []).map(scriptUrls);
+  const preloads = [...new Set(scripts.flatMap((s) => s.preloads))];
+  return (
+    <>
+      {(['app', ...(props.styles ?? [])] as const).map((name) => (
+        <link rel="stylesheet" href={styleHref(name)} />
+      ))}
+      {preloads.map((href) => (
+        <link rel="modulepreload" href={href} />
+      ))}
+      {scripts.map((s) => (
+        <script type="module" src={s.src}></script>
+      ))}
+    </>
+  );
+}
+
+export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: ScriptEntry[]; styles?: StyleEntry[] }) {
   const t = translator(props.lang);
   return (
     <html lang={props.lang}>
@@ -12,13 +35,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ${t('appName')}`}</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        {(props.styles ?? []).map((href) => (
-          <link rel="stylesheet" href={href} />
-        ))}
-        {(props.scripts ?? []).map((src) => (
-          <script type="module" src={src} defer></script>
-        ))}
+        <AssetTags scripts={props.scripts} styles={props.styles} />
       </head>
       <body>
         <header class="top">

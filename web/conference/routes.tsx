@@ -19,14 +19,10 @@ import { ForbiddenError, InvalidLinkError } from '../../api/errors.ts';
 import { verifySiteToken } from '../../api/invites/site-tokens.ts';
 import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/service.ts';
 import { uuidParam } from '../../api/validation.ts';
-import { registerEntryPoint } from '../assets.ts';
 import { conferenceTranslator } from './texts.ts';
 import { ConferenceMessagePage, ConsolePage, JoinPage, type MeetingFacts } from './pages.tsx';
 
 export type { MeetingFacts } from './pages.tsx';
-
-registerEntryPoint('conference-join.js', 'conference/browser/join-page.ts');
-registerEntryPoint('conference-console.js', 'conference/browser/console-page.ts');
 
 export interface JoinPageFacts {
   meeting: MeetingFacts;

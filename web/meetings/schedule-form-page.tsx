@@ -39,7 +39,7 @@ export function ScheduleFormPage(props: {
   const v = props.values;
   const checkedUnits = new Set(v.unitCodes ?? []);
   return (
-    <Layout title={t('newMeeting')} lang={props.lang} user={props.user} scripts={['/static/scheduling-form.js']}>
+    <Layout title={t('newMeeting')} lang={props.lang} user={props.user} scripts={['scheduling-form']}>
       <h1>{t('newMeeting')}</h1>
       {props.error && (
         <ErrorBox lang={props.lang} message={props.error}>

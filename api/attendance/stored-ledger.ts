@@ -35,10 +35,12 @@ const lockFor = (meetingId: string) => sql`select pg_advisory_xact_lock(hashtext
  * (recomputed once more), never a stale ledger look current.
  */
 function inputsDigest(meetingId: SQL | string) {
-  return sql<string>`(select md5(coalesce(string_agg(concat_ws(chr(31), mp.site_id::text, mp.role::text, s.name, u.name, s.unit_code, u.level::text,
-      coalesce(u.parent_code, ''), s.kind::text, coalesce(r.answer::text, ''), coalesce(r.reason, ''), coalesce(r.delegate_name, ''),
+  // The unit's name, level and parent are not read: a site's unit code is, and the units
+  // themselves change only when the seed runs (db/seed.ts), with LEDGER_RULES_VERSION then.
+  return sql<string>`(select md5(coalesce(string_agg(concat_ws(chr(31), mp.site_id::text, mp.role::text, s.name, s.unit_code, s.kind::text,
+      coalesce(r.answer::text, ''), coalesce(r.reason, ''), coalesce(r.delegate_name, ''),
       coalesce((extract(epoch from r.answered_at) * 1000)::bigint::text, '')), chr(30) order by mp.site_id), ''))
-    from meeting_participants mp join sites s on s.id = mp.site_id join admin_units u on u.code = s.unit_code
+    from meeting_participants mp join sites s on s.id = mp.site_id
     left join rsvps r on r.meeting_id = mp.meeting_id and r.site_id = mp.site_id
     where mp.meeting_id = ${meetingId})`;
 }

@@ -62,21 +62,47 @@ export async function findSignedInUser(db: Database, token: string, now: Date, c
   const cache = cacheOf(db);
   const cached = cache.get(idHash);
   if (cached && cached.freshUntil > performance.now()) return cached.user !== null && cached.expiresAt > now.getTime() ? cached.user : null;
-  const asked = performance.now();
+  if (cacheMs <= 0) return (await lookUp(db, idHash, now)).user;
+  // Requests that arrive together with one cookie share one lookup (200 connections of one
+  // browser would otherwise all ask at once whenever the entry goes stale).
+  const flying = inFlight(db);
+  let lookup = flying.get(idHash);
+  if (!lookup) {
+    const asked = performance.now();
+    lookup = lookUp(db, idHash, now).then((found) => {
+      // A sign-out that ran while this lookup was on its way must win: only remember the
+      // answer if nothing was forgotten since it was asked.
+      if (forgottenAt(db) < asked) {
+        if (cache.size >= MAX_CACHED) cache.clear();
+        cache.set(idHash, { user: found.user, expiresAt: found.expiresAt, freshUntil: asked + cacheMs });
+      }
+      return found;
+    });
+    flying.set(idHash, lookup);
+    void lookup.then(
+      () => flying.get(idHash) === lookup && flying.delete(idHash),
+      () => flying.get(idHash) === lookup && flying.delete(idHash),
+    );
+  }
+  const found = await lookup;
+  return found.user !== null && found.expiresAt > now.getTime() ? found.user : null;
+}
+
+async function lookUp(db: Database, idHash: string, now: Date): Promise<{ user: AuthenticatedUser | null; expiresAt: number }> {
   const [row] = await db
     .select({ id: users.id, email: users.email, displayName: users.displayName, role: users.role, expiresAt: signIns.expiresAt })
     .from(signIns)
     .innerJoin(users, eq(users.id, signIns.userId))
     .where(and(eq(signIns.idHash, idHash), gt(signIns.expiresAt, now), eq(users.active, true)))
     .limit(1);
-  const user = row ? { id: row.id, email: row.email, displayName: row.displayName, role: row.role } : null;
-  // A sign-out that ran while this lookup was on its way must win: only remember the answer
-  // if nothing was forgotten since it was asked.
-  if (cacheMs > 0 && forgottenAt(db) < asked) {
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(idHash, { user, expiresAt: row?.expiresAt.getTime() ?? 0, freshUntil: asked + cacheMs });
-  }
-  return user;
+  return row ? { user: { id: row.id, email: row.email, displayName: row.displayName, role: row.role }, expiresAt: row.expiresAt.getTime() } : { user: null, expiresAt: 0 };
+}
+
+const flights = new WeakMap<object, Map<string, Promise<{ user: AuthenticatedUser | null; expiresAt: number }>>>();
+function inFlight(db: Database) {
+  let map = flights.get(db);
+  if (!map) flights.set(db, (map = new Map()));
+  return map;
 }
 
 const lastForgotten = new WeakMap<object, number>();
@@ -88,6 +114,8 @@ const forgottenAt = (db: Database) => lastForgotten.get(db) ?? -1;
  */
 export function forgetSignIns(db: Database, which: { token: string } | { userId: string } | 'all'): void {
   lastForgotten.set(db, performance.now());
+  // A lookup on its way may have read the row before the change: later requests ask again.
+  inFlight(db).clear();
   const cache = cacheOf(db);
   if (which === 'all') cache.clear();
   else if ('token' in which) cache.delete(hashToken(which.token));

@@ -80,7 +80,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', calendarFeedRoutes(ctx));
   app.route('/', assetRoutes());
   app.route('/', authPages(ctx, services.loginLimiter));
-  app.route('/', invitePages(ctx, services.meetings, services.invites));
+  app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.attendance));
   app.route('/', meetingPages(ctx, services.meetings));

@@ -1,7 +1,7 @@
 /**
  * `npm start`: parse the configuration, open (and migrate) the database, seed the administrative
  * tree if it is missing, make sure an admin exists, serve http://localhost:3000, and run the
- * invitation dispatcher (SMTP when SMTP_URL is set, else the local outbox folder).
+ * invitation dispatcher (SMTP when SMTP_URL is set, else the local mail folder).
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');
+    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'mail-folder' }, 'hoinghi is listening');
     dispatcher.start();
   });
   const conference = await startConferenceService(ctx, server as Server);

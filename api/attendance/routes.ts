@@ -9,10 +9,11 @@ import { TZDate } from '@date-fns/tz';
 import { format, subDays } from 'date-fns';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
+import { z } from 'zod';
 import type { AppContext, AppEnv } from '../context.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
-import { parseParam, parseQuery, uuidParam } from '../validation.ts';
+import { parseParam, parseQuery, uuidParam, vietnamIsoString } from '../validation.ts';
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
 import { attachmentDisposition } from './download.ts';
 import { NotFoundError } from '../errors.ts';
@@ -33,6 +34,39 @@ export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): Da
   const from = input.from ?? format(subDays(input.to ? new TZDate(vietnamDayStart(input.to), VIETNAM_TIME_ZONE) : today, 29), 'yyyy-MM-dd');
   return { from, to, province: input.province };
 }
+
+const count = z.number().int().min(0);
+
+// What the attendance answers promise at their top level; the per-site rows are the report's own
+// types (report.ts, live-board.ts, dashboard.ts), so these schemas stay loose below it.
+
+/** GET /api/meetings/:id/attendance (JSON) */
+export const attendanceReportBody = z.looseObject({
+  meeting: z.looseObject({ id: z.uuid(), title: z.string(), startsAt: vietnamIsoString, endsAt: vietnamIsoString }),
+  generatedAt: vietnamIsoString,
+  phase: z.string(),
+  window: z.looseObject({ from: vietnamIsoString, to: vietnamIsoString, minutes: count }),
+  totals: z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
+  sites: z.array(z.object({ siteId: z.uuid() })),
+});
+
+/** GET /api/meetings/:id/attendance/live */
+export const liveBoardBody = z.looseObject({
+  meeting: z.looseObject({ id: z.uuid() }),
+  phase: z.string(),
+  now: vietnamIsoString,
+  counts: z.record(z.string(), count),
+  sites: z.array(z.looseObject({ siteId: z.uuid() })),
+});
+
+/** GET /api/reports/attendance */
+export const attendanceDashboardBody = z.looseObject({
+  range: z.looseObject({ from: z.iso.date(), to: z.iso.date() }),
+  totals: z.looseObject({ meetings: count, communes: count, invitations: count }),
+  provinces: z.array(z.looseObject({ code: z.string() })),
+  communes: z.array(z.unknown()),
+  meetings: z.array(z.unknown()),
+});
 
 /** How soon a browser's EventSource reconnects after the stream breaks. */
 const RECONNECT_MS = 2000;
@@ -58,13 +92,13 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
           'Cache-Control': 'no-store',
         });
       }
-      return c.json(meetingReportJson(report, now, { timeline: query.timeline }));
+      return c.json(meetingReportJson(report, now, { timeline: query.timeline }) satisfies z.input<typeof attendanceReportBody>);
     })
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const board = await live.board(id, ctx.now());
       if (!board) throw new NotFoundError('Meeting', id);
-      return c.json(board, 200, { 'Cache-Control': 'no-store' });
+      return c.json(board satisfies z.input<typeof liveBoardBody>, 200, { 'Cache-Control': 'no-store' });
     })
     .get('/meetings/:id/attendance/live/events', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
@@ -90,6 +124,6 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();
       const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
-      return c.json(await buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)));
+      return c.json((await buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config))) satisfies z.input<typeof attendanceDashboardBody>);
     });
 }

@@ -1,9 +1,9 @@
-/** The secretariat's view of a meeting's invitations, and the local outbox pages. */
+/** The secretariat's view of a meeting's invitations, and the local mail folder pages. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDeliveryStatus, SiteDelivery } from '../../api/invites/delivery-status.ts';
 import type { MailFolderEntry, MailFolderMessage } from '../../api/invites/mail-folder.ts';
 import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
-import type { MeetingDetail } from '../../api/meetings/service.ts';
+import type { MeetingDetail } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { translator, type Translate } from '../common/texts.ts';
 import { Layout } from '../common/layout.tsx';
@@ -121,7 +121,7 @@ export function MailFolderPage(props: { lang: Lang; user: AuthenticatedUser; ent
       {props.entries.length === 0 ? (
         <p class="muted">{t('outboxEmpty')}</p>
       ) : (
-        <table class="list" id="outbox-list">
+        <table class="list" id="mail-list">
           <thead>
             <tr>
               <th>{t('createdAt')}</th>

@@ -1,12 +1,10 @@
 /** The list of upcoming meetings and one meeting's page. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
-import type { MeetingDetail } from '../../api/meetings/service.ts';
+import type { MeetingDetail, MeetingSummary } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
 import { translator } from '../common/texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
-
-type MeetingSummary = { id: string; title: string; startsAt: string; endsAt: string; status: 'scheduled' | 'cancelled'; hostSite: { name: string }; participantCount: number };
 
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
   const t = translator(props.lang);
@@ -37,7 +35,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
             {props.meetings.map((m) => (
               <tr class={m.status}>
                 <td>
-                  {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))}
+                  {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)}
                 </td>
                 <td>
                   <a href={`/meetings/${m.id}`}>{m.title}</a>
@@ -65,7 +63,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
       <dl class="facts">
         <dt>{t('time')}</dt>
         <dd>
-          {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))} ({t('timeZoneNote')})
+          {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
         </dd>
         <dt>{t('hostSite')}</dt>
         <dd>{m.hostSite.name}</dd>

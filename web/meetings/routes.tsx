@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
-import type { ConflictingMeeting, MeetingService } from '../../api/meetings/service.ts';
+import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
+import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
 import { parseVietnamLocal, toVietnamIso } from '../../api/time.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
@@ -34,7 +35,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
 
   app.get('/', pageAuth('secretariat', 'leader'), async (c) => {
     const user = signedInUser(c);
-    const upcoming = await meetings.list({ from: ctx.now(), limit: 200 });
+    const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 200 });
     return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming} />);
   });
 
@@ -83,7 +84,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       return c.redirect(`/meetings/${meeting.id}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const conflicts = (error.details as { conflicts?: ConflictingMeeting[] } | undefined)?.conflicts;
+      const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
       return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) });
     }
   });
@@ -92,7 +93,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} />);
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} />);
   });
 
   app.post('/meetings/:id/cancel', pageAuth('secretariat'), async (c) => {
@@ -103,7 +104,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       await meetings.cancel(id.data, undefined, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

@@ -3,7 +3,7 @@
  * provinces); the tree picker script adds search, single communes and a live count.
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
-import type { ConflictingMeeting } from '../../api/meetings/service.ts';
+import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { translator } from '../common/texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
@@ -49,7 +49,7 @@ export function ScheduleFormPage(props: {
               <ul>
                 {props.conflicts.map((c) => (
                   <li>
-                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(new Date(c.startsAt), props.lang)} — {c.siteCount} {t('sites')}
+                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(c.startsAt, props.lang)} — {c.siteCount} {t('sites')}
                     {': '}
                     {c.sites.map((s) => s.name).join(', ')}
                     {c.siteCount > c.sites.length ? ', …' : ''}

@@ -21,7 +21,6 @@ import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { attendanceEvents, attendanceLedgers, meetings, sites } from '../../db/schema.ts';
 import type { AttendanceLedger, ConnectedInterval, LedgerMeeting, SiteAttendance } from './ledger.ts';
-import type { AttendanceMeeting } from './store.ts';
 
 /** Raise when the ledger's rules or shape change: every stored ledger is then recomputed. */
 const LEDGER_RULES_VERSION = 1;
@@ -57,8 +56,19 @@ export function ledgerInputsHash(meeting: LedgerMeeting, thresholds: Record<stri
     .digest('base64url');
 }
 
+/** The meeting as the report shows it (store.ts's AttendanceMeeting, which imports this module, plus the host's name). */
+export interface ProbedMeeting extends LedgerMeeting {
+  title: string;
+  agenda: string | null;
+  status: 'scheduled' | 'cancelled';
+  hostSiteId: string;
+  startedAt: Date | null;
+  cancelledAt: Date | null;
+  hostSiteName: string | null;
+}
+
 export interface StoredReportProbe {
-  meeting: AttendanceMeeting & { hostSiteName: string | null };
+  meeting: ProbedMeeting;
   sitesDigest: string;
   stored: { inputsHash: string; reportHead: string; reportSites: string } | null;
 }

@@ -70,6 +70,7 @@ export const attendanceDashboardBody = z.looseObject({
 
 /** How soon a browser's EventSource reconnects after the stream breaks. */
 const RECONNECT_MS = 2000;
+const MAX_UNSENT_FRAMES = 64;
 
 export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
   const canRead = requireRole('secretariat', 'leader');
@@ -111,9 +112,21 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
       return stream(c, async (out) => {
         const gone = new Promise<void>((resolve) => out.onAbort(resolve));
         await out.write(`retry: ${RECONNECT_MS}\n\n`);
+        // A screen that stops reading (a laptop asleep) would make frames pile up here: past
+        // MAX_UNSENT_FRAMES its stream is cut, and when it wakes it reconnects to a whole board.
+        let unsent = 0;
         const stop = await live.watch(id, {
           write: (frame) => {
-            if (!out.aborted && !out.closed) void out.write(frame).catch(() => undefined);
+            if (out.aborted || out.closed) return;
+            if (unsent >= MAX_UNSENT_FRAMES) {
+              out.abort();
+              return;
+            }
+            unsent += 1;
+            void out.write(frame).then(
+              () => (unsent -= 1),
+              () => undefined,
+            );
           },
         });
         if (!stop) return;

@@ -44,6 +44,12 @@ export function toVietnamIso(instant: Date): string {
   return `${local.slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
+/** "27/11/2026 08:00:00", Vietnam time, by the same shortcut as toVietnamIso (the CSV writes thousands). */
+export function toVietnamDayTime(instant: Date): string {
+  const iso = toVietnamIso(instant);
+  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} ${iso.slice(11, 19)}`;
+}
+
 /** The straightforward definition of toVietnamIso, kept as its reference. */
 export function toVietnamIsoByDateFns(instant: Date): string {
   return formatISO(new TZDate(instant, VIETNAM_TIME_ZONE));

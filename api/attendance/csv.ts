@@ -13,6 +13,7 @@
 import { tz } from '@date-fns/tz';
 import { stringify } from 'csv-stringify/sync';
 import { format } from 'date-fns';
+import { toVietnamDayTime } from '../time.ts';
 import { attendanceFlagLabels, attendanceStatusLabels, siteRoleLabels } from './labels.ts';
 import type { AttendanceLedger, SiteAttendance } from './ledger.ts';
 
@@ -88,7 +89,11 @@ function stringifyOptions(options: LedgerCsvOptions) {
 function csvRow(options: LedgerCsvOptions): (site: SiteAttendance, index: number) => string[] {
   const { decimalSeparator = '.', timeZone = ledgerCsvTimeZone } = options;
   const inZone = tz(timeZone);
-  const time = (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
+  // Vietnam's own zone (the default) by the shortcut toVietnamIso uses; any other through date-fns.
+  const time =
+    timeZone === ledgerCsvTimeZone
+      ? (date: Date | null) => (date === null ? '' : toVietnamDayTime(date))
+      : (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
   const decimal = (value: number | null | undefined, digits: number) =>
     value == null ? '' : value.toFixed(digits).replace('.', decimalSeparator);
 

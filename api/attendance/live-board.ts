@@ -14,7 +14,7 @@
  * (re)connect and as changed rows after.
  */
 import type { LeaveCause } from '../../db/attendance-event.ts';
-import { toVietnamIso } from '../time.ts';
+import { fastVietnamIso as toVietnamIso } from '../time.ts';
 import type { SiteReplay } from './connections.ts';
 import type { AttendanceLedger } from './ledger.ts';
 import type { AttendanceMeeting, InvitedSiteDetails } from './store.ts';

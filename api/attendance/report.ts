@@ -11,7 +11,7 @@
  * - otherwise (a subset of sites, the per-minute timeline): computed from the events.
  */
 import type { Executor } from '../../db/client.ts';
-import { toVietnamIso } from '../time.ts';
+import { fastVietnamIso as toVietnamIso } from '../time.ts';
 import { renderLedgerCsv, streamLedgerCsv, type LedgerCsvOptions } from './csv.ts';
 import { computeLedger, meetingWindow, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
 import type { LiveAttendance } from './live-attendance.ts';

@@ -15,16 +15,18 @@ import { requireRole } from '../auth/middleware.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
 import { parseParam, parseQuery, uuidParam, vietnamIsoString } from '../validation.ts';
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
+import { translator } from '../i18n/translator.ts';
 import { attachmentDisposition } from './download.ts';
 import { NotFoundError } from '../errors.ts';
 import type { LiveAttendance } from './live-attendance.ts';
 import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, storedReportBody, type MeetingReport } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
+import { attendanceLedgerTexts } from './texts.ts';
 
 /** "Điểm danh - Giao ban tháng 12 - 2026-12-01.csv": the title says which meeting, the date which day. */
 export function reportFileName(report: MeetingReport): string {
   const day = format(new TZDate(report.meeting.startsAt, VIETNAM_TIME_ZONE), 'yyyy-MM-dd');
-  return `Điểm danh - ${report.meeting.title.slice(0, 80)} - ${day}.csv`;
+  return translator(attendanceLedgerTexts, 'vi')('csv.fileName', { title: report.meeting.title.slice(0, 80), day });
 }
 
 /** The dashboard's default range is the last 30 days, today included (Vietnam days). */

@@ -7,7 +7,8 @@
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { AttendanceDashboard } from '../../api/attendance/dashboard.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { attendanceTranslator, formatNumber, formatPercent } from './texts.ts';
+import { formatNumber, formatPercent } from '../../api/i18n/format.ts';
+import { attendanceTranslator } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 /** Rows of the all-communes table shown without a province filter (3,321 rows help nobody). */

@@ -8,7 +8,8 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { attendanceStatuses } from '../../api/attendance/ledger.ts';
 import { liveGroups, type LiveBoardJson } from '../../api/attendance/live-board.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { attendanceTranslator, leaveCauseLabel, liveGroupLabel, statusLabel } from './texts.ts';
+import { leaveCauseLabel, statusLabel } from '../../api/attendance/texts.ts';
+import { attendanceTranslator, liveGroupLabel } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 /** The words the browser script needs, in the page's language. */

@@ -7,7 +7,9 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingReport } from '../../api/attendance/report.ts';
 import type { SiteAttendance } from '../../api/attendance/ledger.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { attendanceTranslator, formatFigure, formatNumber, formatPercent, leaveCauseLabel, statusLabel } from './texts.ts';
+import { leaveCauseLabel, statusLabel } from '../../api/attendance/texts.ts';
+import { formatFigure, formatNumber, formatPercent } from '../../api/i18n/format.ts';
+import { attendanceTranslator } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 export function StatusBadge(props: { site: Pick<SiteAttendance, 'status' | 'flags'>; lang: Lang }) {

@@ -3,7 +3,8 @@ import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
 import { type ScriptEntry, scriptUrls, type StyleEntry, styleHref } from '../assets.ts';
-import { translator } from './texts.ts';
+import { otherLang } from '../../api/i18n/translator.ts';
+import { commonTranslator } from './texts.ts';
 
 /**
  * The style sheets and scripts of a page, by entry name (web/assets.ts): `app` first, then the
@@ -28,7 +29,7 @@ export function AssetTags(props: { scripts?: ScriptEntry[]; styles?: StyleEntry[
 }
 
 export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: ScriptEntry[]; styles?: StyleEntry[] }) {
-  const t = translator(props.lang);
+  const t = commonTranslator(props.lang);
   return (
     <html lang={props.lang}>
       <head>
@@ -45,12 +46,12 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
           <nav>
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
-            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('outboxNav')}</a>}
+            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('mailFolderNav')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">
-            <a href={`?lang=${props.lang === 'vi' ? 'en' : 'vi'}`} class="lang">
-              {props.lang === 'vi' ? 'English' : 'Tiếng Việt'}
+            <a href={`?lang=${otherLang(props.lang)}`} class="lang">
+              {t('otherLanguage')}
             </a>
             {props.user && (
               <form method="post" action="/logout" class="inline">
@@ -68,7 +69,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
 export function ErrorBox(props: { lang: Lang; message: string; children?: Child }) {
   return (
     <div class="error" role="alert">
-      <strong>{translator(props.lang)('error')}:</strong> {props.message}
+      <strong>{commonTranslator(props.lang)('error')}:</strong> {props.message}
       {props.children}
     </div>
   );

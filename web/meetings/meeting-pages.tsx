@@ -3,11 +3,13 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDetail, MeetingSummary } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
-import { translator } from '../common/texts.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   return (
     <Layout title={t('upcomingMeetings')} lang={props.lang} user={props.user}>
       <div class="heading">
@@ -53,7 +55,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
 }
 
 export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
   return (
@@ -84,7 +86,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         {canChange && (
           <>
             <a href={`/meetings/${m.id}/console`} id="console-link" class="button primary">
-              {props.lang === 'vi' ? 'Mở bàn điều khiển điểm cầu chủ trì' : 'Open the host console'}
+              {t('openConsole')}
             </a>{' '}
           </>
         )}
@@ -115,7 +117,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
               <td>
                 {p.unitName} ({p.unitCode})
               </td>
-              <td>{t(p.role)}</td>
+              <td>{siteRoleLabel(p.role, props.lang)}</td>
             </tr>
           ))}
         </tbody>

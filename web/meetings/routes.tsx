@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import { translator } from '../../api/i18n/translator.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
 import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
@@ -17,6 +18,7 @@ import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
 import { ScheduleFormPage, type ScheduleFormValues } from './schedule-form-page.tsx';
+import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
   title: z.string().default(''),
@@ -68,7 +70,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     try {
       const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
       const endsAt = parseVietnamLocal(`${form.date}T${form.endTime}`);
-      if (!startsAt || !endsAt) throw new ValidationError(c.get('lang') === 'vi' ? 'Ngày hoặc giờ không hợp lệ' : 'Invalid date or time');
+      if (!startsAt || !endsAt) throw new ValidationError(translator(meetingTexts, c.get('lang'))('invalidDateTime'));
       const parsed = createMeetingInput.safeParse({
         title: form.title,
         ...(form.agenda.trim() ? { agenda: form.agenda } : {}),

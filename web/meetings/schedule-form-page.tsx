@@ -5,7 +5,8 @@
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { translator } from '../common/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 export interface ScheduleFormValues {
@@ -35,7 +36,7 @@ export function ScheduleFormPage(props: {
   error?: string;
   conflicts?: ConflictingMeeting[];
 }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
   const checkedUnits = new Set(v.unitCodes ?? []);
   return (

@@ -21,7 +21,7 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     })
     .route('/', authRoutes(ctx, services.loginLimiter))
     .route('/', unitRoutes(ctx))
-    .route('/', meetingRoutes(ctx, services.meetings))
+    .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
     .route('/', attendanceRoutes(ctx, services.attendance));

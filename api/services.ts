@@ -5,6 +5,7 @@
 import type { LiveAttendance } from './attendance/live-attendance.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
+import type { MeetingReplyCache } from './meetings/reply-cache.ts';
 import type { MeetingService } from './meetings/service.ts';
 
 export interface AppServices {
@@ -14,4 +15,6 @@ export interface AppServices {
   loginLimiter: LoginLimiter;
   /** Live ledgers of running meetings and the pushed live boards. */
   attendance: LiveAttendance;
+  /** Meeting reads kept for a moment per account; cleared by every meeting change. */
+  meetingReads: MeetingReplyCache;
 }

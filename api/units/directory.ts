@@ -89,12 +89,3 @@ export class UnitDirectory {
     return rows.map((row) => ({ ...row, childCount: children.get(row.code) ?? 0 }));
   }
 }
-
-/** True when the request's If-None-Match names this ETag (or is `*`). */
-export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const t = tag.trim().replace(/^W\//, '');
-    return t === '*' || t === etag;
-  });
-}

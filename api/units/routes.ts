@@ -10,7 +10,8 @@ import { requireRole } from '../auth/middleware.ts';
 import type { AppContext, AppEnv } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
-import { matchesEtag, UnitDirectory } from './directory.ts';
+import { matchesEtag } from '../etag.ts';
+import { UnitDirectory } from './directory.ts';
 import { getUnit, listSites, listSitesUnder } from './service.ts';
 
 export const unitCode = z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code');

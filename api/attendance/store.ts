@@ -90,7 +90,10 @@ const storedListeners = new WeakMap<object, Set<AttendanceStoredListener>>();
 /** Calls `listener` with the new events of each batch stored through `db`, after commit. Returns the unsubscribe. */
 export function onAttendanceStored(db: Executor, listener: AttendanceStoredListener): () => void {
   let listeners = storedListeners.get(db);
-  if (!listeners) storedListeners.set(db, (listeners = new Set()));
+  if (!listeners) {
+    listeners = new Set();
+    storedListeners.set(db, listeners);
+  }
   listeners.add(listener);
   return () => listeners.delete(listener);
 }

@@ -10,6 +10,10 @@ import { ATTENDANCE_TEST_CONFIG, declineWithReason, scheduleMeeting, siteEvents,
 import { DRIVERS } from '../../tests/support/database.ts';
 import { recordAttendanceEvents } from './store.ts';
 
+// Frames are JSON read back in tests; their fields are checked where used.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = any;
+
 interface SiteRow {
   siteId: string;
   status: string;
@@ -18,7 +22,7 @@ interface SiteRow {
 
 /** One viewer of the live board's event stream, read frame by frame. */
 class BoardStream {
-  readonly frames: { event: string; data: any }[] = [];
+  readonly frames: { event: string; data: Json }[] = [];
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();
   #buffer = '';
@@ -35,7 +39,7 @@ class BoardStream {
   }
 
   /** Reads frames until one satisfies `test`; fails after `timeoutMs`. */
-  async until(test: (frame: { event: string; data: any }) => boolean, timeoutMs = 10_000): Promise<{ event: string; data: any }> {
+  async until(test: (frame: { event: string; data: Json }) => boolean, timeoutMs = 10_000): Promise<{ event: string; data: Json }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.frames.find(test);
@@ -46,8 +50,7 @@ class BoardStream {
       if (read === null) continue;
       if (read.done) throw new Error('the stream ended');
       this.#buffer += this.#decoder.decode(read.value, { stream: true });
-      let end: number;
-      while ((end = this.#buffer.indexOf('\n\n')) >= 0) {
+      for (let end = this.#buffer.indexOf('\n\n'); end >= 0; end = this.#buffer.indexOf('\n\n')) {
         const block = this.#buffer.slice(0, end);
         this.#buffer = this.#buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];
@@ -148,7 +151,7 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
     expect(t.services.attendance.viewerCount(meeting.id)).toBe(2);
 
     await recordAttendanceEvents(t.database.db, [site.join('v', vn('2026-12-05 09:01'))]);
-    const joined = (f: { event: string; data: any }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'connected');
+    const joined = (f: { event: string; data: Json }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'connected');
     for (const viewer of viewers) {
       const { data } = await viewer.until(joined);
       expect(data.counts.connected).toBe(1);
@@ -158,7 +161,7 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
 
     t.clock.now = vn('2026-12-05 09:20');
     await recordAttendanceEvents(t.database.db, [site.leave('v', vn('2026-12-05 09:15'), 'network')]);
-    const left = (f: { event: string; data: any }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'dropped');
+    const left = (f: { event: string; data: Json }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'dropped');
     for (const viewer of viewers) expect((await viewer.until(left)).data.counts.dropped).toBe(1);
 
     await viewers[0]!.close();

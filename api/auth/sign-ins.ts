@@ -52,7 +52,10 @@ const caches = new WeakMap<object, Map<string, CachedSignIn>>();
 
 function cacheOf(db: Database): Map<string, CachedSignIn> {
   let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
   return cache;
 }
 
@@ -101,7 +104,10 @@ async function lookUp(db: Database, idHash: string, now: Date): Promise<{ user: 
 const flights = new WeakMap<object, Map<string, Promise<{ user: AuthenticatedUser | null; expiresAt: number }>>>();
 function inFlight(db: Database) {
   let map = flights.get(db);
-  if (!map) flights.set(db, (map = new Map()));
+  if (!map) {
+    map = new Map();
+    flights.set(db, map);
+  }
   return map;
 }
 

@@ -62,7 +62,14 @@ function startViewers(url: string, cookie: string, n: number): Promise<{ child: 
     const lines = createInterface({ input: child.stdout! });
     let result: ((value: { frames: number[]; bytes: number[] }) => void) | undefined;
     lines.on('line', (line) => {
-      if (line === 'ready') resolve({ child, stop: () => new Promise((done) => ((result = done), child.stdin!.end())) });
+      if (line === 'ready') {
+        const stop = () =>
+          new Promise<{ frames: number[]; bytes: number[] }>((done) => {
+            result = done;
+            child.stdin!.end();
+          });
+        resolve({ child, stop });
+      }
       else if (line.startsWith('{')) result?.(JSON.parse(line));
     });
     child.on('error', reject);

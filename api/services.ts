@@ -2,8 +2,10 @@
  * The services the JSON API and the pages share. They are built and connected to each other in
  * the composition root (server/services.ts); api/ only names what it needs.
  */
+import type { LiveAttendance } from './attendance/live-attendance.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
+import type { MeetingReplyCache } from './meetings/reply-cache.ts';
 import type { MeetingService } from './meetings/service.ts';
 
 export interface AppServices {
@@ -11,4 +13,8 @@ export interface AppServices {
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
+  /** Live ledgers of running meetings and the pushed live boards. */
+  attendance: LiveAttendance;
+  /** Meeting reads kept for a moment per account; cleared by every meeting change. */
+  meetingReads: MeetingReplyCache;
 }

@@ -5,10 +5,13 @@
  * on one real mediasoup worker through the Room/Peer API and measures at each size of argv[3]
  * (comma-separated, rising):
  *  - join: this process's CPU for a site that joins, opens both transports, sets its RTP
- *    capabilities and publishes microphone and camera (simulcast), until every peer settled;
- *  - leave: this process's CPU for one site leaving, until every peer settled;
+ *    capabilities and publishes microphone and camera (simulcast), SAMPLES one after another,
+ *    until every peer settled;
+ *  - leave: this process's CPU for one site leaving, likewise;
  *  - floor: wall time from giveFloor until every other peer has a consumer for the floor
- *    holder's camera and microphone (then the floor moves on, and the same is timed again).
+ *    holder's camera and microphone (then the floor moves on, and the same is timed again),
+ *    with the CPU it took here and in the worker (on a busy machine the wall time mostly
+ *    measures waiting for a core).
  * The worker's own CPU is read from /proc. Prints one JSON line per size.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,7 +24,7 @@ import { pino } from 'pino';
 
 const [tree, sizesArg, portBase] = process.argv.slice(2) as [string, string, string];
 const sizes = sizesArg.split(',').map(Number);
-const SAMPLES = Number(process.env['BENCH_ROOM_SAMPLES'] ?? 20);
+const SAMPLES = Number(process.env['BENCH_ROOM_SAMPLES'] ?? 50);
 const FILL_PARALLEL = 25;
 
 const load = (file: string) => import(pathToFileURL(path.join(tree, file)).href);
@@ -39,13 +42,17 @@ const config = fixtures.testConfig(Number(portBase), {
 const log = pino({ level: 'silent' });
 const pool = await WorkerPool.create(config, log);
 const workerPid: number = pool.slots()[0].worker.pid;
-const room = await Room.create({
-  meetingId: randomUUID(),
-  pool,
-  config,
-  events: { peerConnected() {}, peerClosed() {}, floorChanged() {}, closed() {} },
-  log,
-});
+const openRoom = () =>
+  Room.create({
+    meetingId: randomUUID(),
+    pool,
+    config,
+    events: { peerConnected() {}, peerClosed() {}, floorChanged() {}, closed() {} },
+    log,
+  });
+// Warm-up: the same path through a throwaway room first, so the first size is not measured on
+// cold code (the JIT would make small rooms look dear).
+let room = await openRoom();
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -75,8 +82,8 @@ async function addSite(role: 'host' | 'participant'): Promise<Peer> {
   return peer;
 }
 
-const host = await addSite('host');
-const sites: Peer[] = [];
+let host = await addSite('host');
+let sites: Peer[] = [];
 async function fillTo(size: number) {
   while (sites.length + 1 < size) {
     const batch = Math.min(FILL_PARALLEL, size - 1 - sites.length);
@@ -85,16 +92,31 @@ async function fillTo(size: number) {
   await room.settled();
 }
 
-async function timeFloor(site: Peer): Promise<{ ms: number; reached: number }> {
+async function timeFloor(site: Peer): Promise<{ ms: number; cpuMs: number; workerCpuMs: number; reached: number }> {
+  const cpu = cpuMs();
+  const wcpu = workerCpuMs();
   const start = performance.now();
   await room.giveFloor(host, site.siteId);
   await room.settled();
   const ms = performance.now() - start;
+  const spent = { cpuMs: cpuMs() - cpu, workerCpuMs: workerCpuMs() - wcpu };
   const cam = site.producerOf('camera')!.id;
   const mic = site.producerOf('microphone')!.id;
   let reached = 0;
   for (const p of room.peers() as Iterable<Peer>) if (p !== site && p.consumerOf(cam) && p.consumerOf(mic)) reached++;
-  return { ms, reached };
+  return { ms, ...spent, reached };
+}
+
+{
+  await fillTo(100);
+  await timeFloor(sites[10]!);
+  await timeFloor(sites[20]!);
+  for (let i = 0; i < SAMPLES; i++) room.leave(sites.pop());
+  await room.settled();
+  room.close('meeting-ended');
+  room = await openRoom();
+  sites = [];
+  host = await addSite('host');
 }
 
 for (const size of sizes) {
@@ -103,10 +125,9 @@ for (const size of sizes) {
   let cpu = cpuMs();
   let wcpu = workerCpuMs();
   let wall = performance.now();
-  for (let i = 0; i < SAMPLES; i++) {
-    sites.push(await addSite('participant'));
-    await room.settled();
-  }
+  // One settle per batch: settled() itself walks every peer, which is the bench's cost, not the room's.
+  for (let i = 0; i < SAMPLES; i++) sites.push(await addSite('participant'));
+  await room.settled();
   const join = { cpuMs: (cpuMs() - cpu) / SAMPLES, workerCpuMs: (workerCpuMs() - wcpu) / SAMPLES, wallMs: (performance.now() - wall) / SAMPLES };
 
   // Floor: given to one site, then moved to another (one close and one create per peer).
@@ -122,8 +143,10 @@ for (const size of sizes) {
   for (let i = 0; i < SAMPLES; i++) {
     const [gone] = sites.splice((i * 7) % sites.length, 1);
     room.leave(gone);
-    await room.settled();
+    // let the consumer changes of this leave run before the next (the old room queues them per peer)
+    await new Promise((r) => setImmediate(r));
   }
+  await room.settled();
   const leave = { cpuMs: (cpuMs() - cpu) / SAMPLES, workerCpuMs: (workerCpuMs() - wcpu) / SAMPLES, wallMs: (performance.now() - wall) / SAMPLES };
   await fillTo(size);
 

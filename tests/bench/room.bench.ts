@@ -12,7 +12,8 @@
  *
  * Environment: BENCH_ROOM_SIZES (default "100,1000,3355"), BENCH_ROOM_BASELINE_SIZES (default
  * "100,1000": the old room is O(N^2) per change and would take hours at 3,355; "" skips it),
- * BENCH_ROOM_BASELINE (a git revision), BENCH_ROOM_SAMPLES (joins and leaves timed per size, 20),
+ * BENCH_ROOM_BASELINE (a git revision), BENCH_ROOM_SAMPLES (joins and leaves timed per size, 50),
+ * BENCH_ROOM_NODE_FLAGS (extra node flags for both runs, e.g. "--max-semi-space-size=64"),
  * BENCH_ROOM_PORT_BASE (WebRTC port of the worker, 43000; RTC ports base+100..base+999).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,8 +37,8 @@ interface Row {
   size: number;
   join: { cpuMs: number; workerCpuMs: number; wallMs: number };
   leave: { cpuMs: number; workerCpuMs: number; wallMs: number };
-  floorGiven: { ms: number; reached: number };
-  floorMoved: { ms: number; reached: number };
+  floorGiven: { ms: number; cpuMs: number; workerCpuMs: number; reached: number };
+  floorMoved: { ms: number; cpuMs: number; workerCpuMs: number; reached: number };
   load: number[];
   rssMb: number;
 }
@@ -48,7 +49,8 @@ const loadavg = (l = os.loadavg()) => l.map((x) => x.toFixed(1)).join(' ');
 function run(label: string, tree: string, runSizes: number[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'room-run.ts'), tree, runSizes.join(','), portBase], {
+    const flags = (process.env['BENCH_ROOM_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(here, 'room-run.ts'), tree, runSizes.join(','), portBase], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -78,14 +80,16 @@ const table = (rows: Row[], first: Row | undefined) =>
       'CPU/leave': `${r.leave.cpuMs.toFixed(1)} ms`,
       'x at first size ': first ? (r.leave.cpuMs / first.leave.cpuMs).toFixed(2) : '-',
       'floor given → all sites': `${r.floorGiven.ms.toFixed(0)} ms (${r.floorGiven.reached}/${r.size - 1})`,
+      'floor CPU (Node + worker)': `${r.floorGiven.cpuMs.toFixed(0)} + ${r.floorGiven.workerCpuMs.toFixed(0)} ms`,
       'floor moved → all sites': `${r.floorMoved.ms.toFixed(0)} ms (${r.floorMoved.reached}/${r.size - 1})`,
+      'move CPU (Node + worker)': `${r.floorMoved.cpuMs.toFixed(0)} + ${r.floorMoved.workerCpuMs.toFixed(0)} ms`,
       'RSS': `${r.rssMb.toFixed(0)} MB`,
       load: loadavg(r.load),
     })),
   );
 
 out(`bench:room — Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg()}`);
-out(`sizes ${sizes.join(', ')}; baseline ${baseline} at ${baselineSizes.join(', ') || '(skipped)'}; ${process.env['BENCH_ROOM_SAMPLES'] ?? 20} joins and leaves timed per size`);
+out(`node flags: ${process.env['BENCH_ROOM_NODE_FLAGS'] || '(none)'}; sizes ${sizes.join(', ')}; baseline ${baseline} at ${baselineSizes.join(', ') || '(skipped)'}; ${process.env['BENCH_ROOM_SAMPLES'] ?? 50} joins and leaves timed per size`);
 const current = await run('this checkout', root, sizes);
 
 let old: Row[] = [];

@@ -61,6 +61,13 @@ export const SfuEnv = z.object({
   TURN_SECRET: z.string().min(16).optional(),
   /** How long a minted TURN credential lasts (a meeting lasts at most 12 hours; a rejoin mints anew). */
   TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(43_200),
+  /**
+   * Sites this node (one process) admits across its meetings; the next one is refused with
+   * `capacity` instead of degrading everyone. A meeting's host hall is always admitted: without
+   * it the meeting is lost for every site already in. The default holds a national meeting
+   * (3,356 sites) on one node; lower it to what the machine's uplink really carries.
+   */
+  SFU_MAX_SITES: z.coerce.number().int().min(1).default(4000),
   SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often each connection's line quality is sampled for attendance. */
   SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
@@ -126,6 +133,7 @@ export interface SfuConfig {
   recvBufferBytes: number;
   sendBufferBytes: number;
   maxConsumersPerWorker: number;
+  maxSites: number;
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
@@ -175,6 +183,7 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     recvBufferBytes: env.SFU_RECV_BUFFER_BYTES,
     sendBufferBytes: env.SFU_SEND_BUFFER_BYTES,
     maxConsumersPerWorker: env.SFU_MAX_CONSUMERS_PER_WORKER,
+    maxSites: env.SFU_MAX_SITES,
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,

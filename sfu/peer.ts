@@ -243,17 +243,22 @@ export class Peer {
     const transport = this.#direction.get('recv');
     const rtpCapabilities = this.#rtpCapabilities;
     if (this.#closed || !transport || !rtpCapabilities || this.#consumers.has(producer.id)) return;
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+    let consumer: ms.Consumer;
+    try {
+      // No router.canConsume() first: consume() clones and checks the capabilities itself and
+      // says UnsupportedError when nothing matches, and a floor change makes thousands of these.
+      consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities,
+        paused: true,
+        ...(preferredLayers ? { preferredLayers } : {}),
+        appData: { source: producer.source, siteId: producer.siteId },
+      });
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'UnsupportedError')) throw err;
       this.log.debug({ producerId: producer.id }, 'device cannot decode this producer');
       return;
     }
-    const consumer = await transport.consume({
-      producerId: producer.id,
-      rtpCapabilities,
-      paused: true,
-      ...(preferredLayers ? { preferredLayers } : {}),
-      appData: { source: producer.source, siteId: producer.siteId },
-    });
     this.#consumers.set(producer.id, consumer);
     consumer.observer.once('close', () => {
       this.#consumers.delete(producer.id);

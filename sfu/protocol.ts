@@ -22,6 +22,7 @@ export const errorCodes = [
   'not-found', // the transport/producer/consumer/site named does not exist
   'invalid-state', // the request does not fit the current state (not joined yet, already joined)
   'rate-limited', // too many frames (the socket is then closed) or too many hand changes (it is not)
+  'capacity', // this node holds as many sites as it may (SFU_MAX_SITES); try again later
   'internal', // the server failed; the message leaks nothing
 ] as const;
 export const ErrorCode = z.enum(errorCodes);

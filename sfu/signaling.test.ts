@@ -486,6 +486,55 @@ describe('signaling: the total cap', () => {
   });
 });
 
+describe('signaling: the node capacity', () => {
+  it('refuses the site beyond SFU_MAX_SITES with `capacity`, admits the host and a reconnecting site, and frees a place on leave', async () => {
+    const own = await createSfu({
+      config: testConfig(20420, { SFU_WORKERS: '1', SFU_MAX_SITES: '2' }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const meetingId = randomUUID();
+    const open: TestClient[] = [];
+    const join = async (token: string) => {
+      const c = await TestClient.connect(u);
+      open.push(c);
+      return { c, res: await c.request('join', { joinToken: token }) };
+    };
+    try {
+      const a = auth.issueJoinToken(meetingId, 'Xã A');
+      const b = auth.issueJoinToken(meetingId, 'Xã B');
+      const c = auth.issueJoinToken(meetingId, 'Xã C');
+      expect((await join(a.token)).res.ok).toBe(true);
+      const second = await join(b.token);
+      expect(second.res.ok).toBe(true);
+      const refused = await join(c.token);
+      expect(refused.res).toMatchObject({ ok: false, error: { code: 'capacity' } });
+      // the refused socket stays open and may try again; the host hall is always admitted
+      const { cookie } = auth.issueHostSession(meetingId);
+      const host = await TestClient.connect(u, { headers: { cookie } });
+      open.push(host);
+      expect((await host.request('join', { meetingId })).ok).toBe(true);
+      expect(own.signaling.siteCount()).toBe(3);
+      // a site replacing its own connection is no new load
+      expect((await join(a.token)).res.ok).toBe(true);
+      expect(own.signaling.siteCount()).toBe(3);
+      // places free up as sites leave; the refused socket may then try again
+      second.c.close();
+      host.close();
+      await eventually(() => own.signaling.siteCount() === 1);
+      expect((await refused.c.request('join', { joinToken: c.token })).ok).toBe(true);
+    } finally {
+      for (const x of open) x.ws.terminate();
+      await own.close();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});
+
 describe('signaling: behind a reverse proxy', () => {
   it('caps per X-Forwarded-For client (its last entry), not per proxy address', async () => {
     const own = await createSfu({

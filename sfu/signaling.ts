@@ -10,7 +10,8 @@
  *
  * It is the first code that sees a stranger's upgrade request, so nothing there may throw or
  * leave a socket behind: every upgrade is answered (101, or 400/403/404/503 and closed), and
- * WebSockets are capped per client address and in all (config.limits).
+ * WebSockets are capped per client address and in all (config.limits), and sites per node
+ * (config.maxSites: the next site is refused with `capacity`).
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,6 +20,7 @@ import { WebSocketServer } from 'ws';
 import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
+import { capacity } from './errors.ts';
 import { Room, type RoomEvents } from './room.ts';
 import { turnIceServers } from './turn.ts';
 import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
@@ -217,6 +219,13 @@ export class SignalingServer {
     return n;
   }
 
+  /** Sites in (or joining) every room of this node, the count SFU_MAX_SITES limits. */
+  siteCount(): number {
+    let n = 0;
+    for (const { room } of this.#rooms.values()) if (room && !room.closed) n += room.size;
+    return n;
+  }
+
   /** The live room of a meeting (diagnostics and tests). */
   room(meetingId: string): Room | undefined {
     return this.#rooms.get(meetingId)?.room;
@@ -246,6 +255,12 @@ export class SignalingServer {
     // A room can close (emptied, failed) between being looked up and being joined: retry once or twice.
     for (let attempt = 0; ; attempt++) {
       const room = await this.#openRoom(identity.meetingId);
+      // Checked and counted in one tick: room.join counts the site as pending before it awaits.
+      // A site replacing its own connection is no new load.
+      if (identity.role !== 'host' && !room.peerBySite(identity.siteId) && this.siteCount() >= this.opts.config.maxSites) {
+        this.#log.warn({ meetingId: identity.meetingId, maxSites: this.opts.config.maxSites }, 'site refused: node at capacity');
+        throw capacity('this conference server is full');
+      }
       try {
         const peer = await room.join(
           { ...identity, connectionId: connection.connectionId },

@@ -32,6 +32,10 @@ export const conferenceTexts = defineTexts({
   networkSlow: { vi: 'Chậm — hình ảnh có thể bị giật', en: 'Slow — video may stutter' },
   networkFailed: { vi: 'Không kết nối được — kiểm tra mạng rồi bấm «Kiểm tra lại»', en: 'Could not connect — check the network, then press “Check again”' },
   tokenRefused: { vi: 'Đường dẫn tham dự không còn hiệu lực. Liên hệ văn phòng để được cấp lại.', en: 'This invitation link is no longer valid. Ask the secretariat for a new one.' },
+  serverFull: {
+    vi: 'Máy chủ hội nghị đã đủ số điểm cầu, chưa nhận thêm được. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại», hoặc liên hệ văn phòng.',
+    en: 'The conference server is full and cannot take another site yet. Wait a few minutes and press “Check again”, or call the secretariat.',
+  },
   roundTrip: { vi: 'độ trễ', en: 'round trip' },
   quality: { vi: 'Chất lượng hình ảnh', en: 'Video quality' },
   qualityLow: { vi: 'Thấp (đường truyền yếu)', en: 'Low (weak line)' },

@@ -51,7 +51,7 @@ function extractFromTgz(tgz, wanted) {
     const header = buf.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
     const str = (a, b) => header.subarray(a, b).toString('utf8').replace(/\0.*$/s, '');
-    let name = longName ?? (str(345, 500) ? `${str(345, 500)}/${str(0, 100)}` : str(0, 100));
+    const name = longName ?? (str(345, 500) ? `${str(345, 500)}/${str(0, 100)}` : str(0, 100));
     longName = null;
     const size = parseInt(str(124, 136).trim() || '0', 8);
     const type = String.fromCharCode(header[156] || 48);
@@ -69,7 +69,9 @@ function extractFromTgz(tgz, wanted) {
 async function download(pkg, target) {
   const base =
     process.env.MEDIASOUP_WORKER_PREBUILT_DOWNLOAD_BASE_URL ||
-    `${String(pkg.repository?.url ?? pkg.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '')}/releases/download`;
+    `${String(pkg.repository?.url ?? pkg.repository ?? '')
+      .replace(/^git\+/, '')
+      .replace(/\.git$/, '')}/releases/download`;
   if (!/^https?:\/\//.test(base)) {
     log(`no usable repository url in mediasoup's package.json; skipping the prebuilt download`);
     return false;

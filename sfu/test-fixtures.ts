@@ -4,7 +4,7 @@
  * attendanceSink, and a small WebSocket client. Nothing here replaces mediasoup: tests run real workers.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { WebSocket, type ClientOptions } from 'ws';

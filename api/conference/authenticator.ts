@@ -37,7 +37,7 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now'>
   return {
     async authenticate(request) {
       if (request.joinToken) {
-        let verified;
+        let verified: Awaited<ReturnType<typeof verifySiteToken>>;
         try {
           verified = await verifySiteToken(ctx.db, request.joinToken, 'join', ctx.now());
         } catch (error) {

@@ -55,7 +55,7 @@ export class DeliveryJournal {
     let recovered = 0;
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
-      let parsed;
+      let parsed: ReturnType<typeof entrySchema.safeParse>;
       try {
         parsed = entrySchema.safeParse(JSON.parse(line));
       } catch {

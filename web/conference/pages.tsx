@@ -24,7 +24,16 @@ export interface MeetingFacts {
   sites: Array<{ siteId: string; name: string }>;
 }
 
-function ConferenceShell(props: { title: string; lang: Lang; heading: string; subheading: string; script: ScriptEntry; bodyData: Record<string, string>; sites: MeetingFacts['sites']; children: Child }) {
+function ConferenceShell(props: {
+  title: string;
+  lang: Lang;
+  heading: string;
+  subheading: string;
+  script: ScriptEntry;
+  bodyData: Record<string, string>;
+  sites: MeetingFacts['sites'];
+  children: Child;
+}) {
   const t = conferenceTranslator(props.lang);
   const data = Object.fromEntries(Object.entries(props.bodyData).map(([k, v]) => [`data-${k}`, v]));
   return (
@@ -106,7 +115,8 @@ function Ended(props: { lang: Lang }) {
   const t = conferenceTranslator(props.lang);
   return (
     <section id="ended" class="card ended" hidden>
-      <h1 id="ended-message"></h1>
+      <h1 id="ended-message">{t('statusEnded')}</h1>
+      {/* biome-ignore lint/a11y/useValidAnchor: an empty href reloads this very page (query included), which is what rejoining is */}
       <a id="rejoin-link" class="button" href="">
         {t('rejoin')}
       </a>

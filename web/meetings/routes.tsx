@@ -5,8 +5,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
+import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
@@ -41,7 +41,12 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming} />);
   });
 
-  const renderForm = async (c: Context<AppEnv>, user: AuthenticatedUser, values: ScheduleFormValues, failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] }) => {
+  const renderForm = async (
+    c: Context<AppEnv>,
+    user: AuthenticatedUser,
+    values: ScheduleFormValues,
+    failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] },
+  ) => {
     const [halls, provinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
     const page = (
       <ScheduleFormPage
@@ -65,7 +70,15 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const raw = await parseFormBody(c, { all: true });
     const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-    const form = scheduleForm.parse({ ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => typeof v === 'string')), unitCodes: asList(raw.unitCodes), siteIds: asList(raw.siteIds) });
+    const form = scheduleForm.parse({
+      ...Object.fromEntries(
+        Object.entries(raw)
+          .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
+          .filter(([, v]) => typeof v === 'string'),
+      ),
+      unitCodes: asList(raw.unitCodes),
+      siteIds: asList(raw.siteIds),
+    });
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
     try {
       const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
@@ -106,7 +119,10 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       await meetings.cancel(id.data, undefined, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(
+        <MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />,
+        error.status as 409,
+      );
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { attendanceRoutes } from './attendance/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
+import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
@@ -18,5 +19,6 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     .route('/', meetingRoutes(services.meetings))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx));
+    .route('/', attendanceRoutes(ctx))
+    .route('/', directoryRoutes(services.directory, services.directoryImports));
 }

@@ -3,6 +3,8 @@
  * the composition root (server/services.ts); api/ only names what it needs.
  */
 import type { LoginLimiter } from './auth/login-limiter.ts';
+import type { DirectoryImports } from './directory/import.ts';
+import type { DirectoryService } from './directory/service.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingService } from './meetings/service.ts';
 
@@ -11,4 +13,7 @@ export interface AppServices {
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
+  /** The directory of sites (contacts) and its spreadsheet imports. */
+  directory: DirectoryService;
+  directoryImports: DirectoryImports;
 }

@@ -59,6 +59,10 @@ export const sites = pgTable(
     kind: siteKind('kind').notNull(),
     contactEmails: text('contact_emails').array().notNull().default(sql`'{}'::text[]`),
     contactPhone: text('contact_phone'),
+    /** The directory (api/directory): who answers for the hall, where it is, anything the secretariat must know. */
+    responsiblePerson: text('responsible_person'),
+    hallAddress: text('hall_address'),
+    note: text('note'),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -143,6 +147,36 @@ export const meetingParticipants = pgTable(
     addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.meetingId, t.siteId] }), index('meeting_participants_site_idx').on(t.siteId)],
+);
+
+/**
+ * A directory import as previewed: the file's lines already validated against the tree, kept
+ * until the secretariat applies them (all, or only the valid ones), so the confirmation step
+ * needs no second upload and the import itself is on record.
+ */
+export const directoryImportStatus = pgEnum('directory_import_status', ['previewed', 'applied', 'discarded']);
+export const directoryImports = pgTable(
+  'directory_imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => adminUnits.code),
+    fileName: text('file_name'),
+    format: text('format').notNull(),
+    status: directoryImportStatus('status').notNull().default('previewed'),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+    lineCount: integer('line_count').notNull(),
+    /** Valid lines: the site and the values to write (see api/directory/import.ts). */
+    lines: jsonb('lines').$type<unknown[]>().notNull(),
+    /** Refused lines: line number, code, problem. */
+    problems: jsonb('problems').$type<unknown[]>().notNull(),
+  },
+  (t) => [index('directory_imports_unit_idx').on(t.unitCode, t.createdAt)],
 );
 
 /** Who changed what, when. Written in the same transaction as the change it describes. */

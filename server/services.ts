@@ -8,6 +8,8 @@
  */
 import type { AppContext } from '../api/context.ts';
 import { LoginLimiter } from '../api/auth/login-limiter.ts';
+import { DirectoryImports } from '../api/directory/import.ts';
+import { DirectoryService } from '../api/directory/service.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
 import { MeetingService } from '../api/meetings/service.ts';
 import type { AppServices } from '../api/services.ts';
@@ -26,6 +28,8 @@ export function createServices(ctx: AppContext): AppServices {
     meetings,
     invites,
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
+    directory: new DirectoryService(ctx),
+    directoryImports: new DirectoryImports(ctx),
   };
 }
 

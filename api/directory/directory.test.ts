@@ -60,7 +60,8 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
     });
     return { status: response.status, body: (await response.json()) as any };
   };
-  const apply = (id: string, body: Record<string, unknown> = {}) => t.request('POST', `/api/directory/imports/${id}/apply`, { cookie: t.cookies.secretariat, body });
+  const apply = (id: string, body: Record<string, unknown> = {}) =>
+    t.request('POST', `/api/directory/imports/${id}/apply`, { cookie: t.cookies.secretariat, body });
 
   it('imports a directory of all 3,321 communes from CSV and from .xlsx; 3 bad lines write nothing and are listed exactly', async () => {
     const [header, ...all] = rowsOfCsv(await exportText('VN'));
@@ -112,7 +113,10 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
       const refusedAgain = await apply(refused.body.id);
       expect(refusedAgain.status).toBe(422);
     }
-    const audits = await t.database.db.select().from(auditLog).where(and(eq(auditLog.action, 'site.update'), eq(auditLog.entity, 'site')));
+    const audits = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'site.update'), eq(auditLog.entity, 'site')));
     expect(audits.length).toBe(2 * 3321);
   }, 300_000);
 
@@ -131,7 +135,10 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
     ]);
     const applied = await apply(preview.body.id, { acceptValid: true });
     expect(applied.body).toMatchObject({ changed: 1, skipped: 3 });
-    const [site] = await t.database.db.select().from(sites).where(and(eq(sites.unitCode, edited[0]![0]!), eq(sites.name, edited[0]![2]!)));
+    const [site] = await t.database.db
+      .select()
+      .from(sites)
+      .where(and(eq(sites.unitCode, edited[0]![0]!), eq(sites.name, edited[0]![2]!)));
     expect(site!.responsiblePerson).toBe('Trần Thị Confirmed');
   });
 
@@ -179,13 +186,25 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
     expect((await patch({ note: 'x' }, t.cookies.leader)).status).toBe(403);
     expect((await patch({ note: 'x' }, '')).status).toBe(401);
 
-    const changed = await patch({ contactEmails: ['vanthu@xa.gov.vn', 'VANTHU@xa.gov.vn', 'chutich@xa.gov.vn'], responsiblePerson: '  Phạm Thị Hoa  ', note: '' });
+    const changed = await patch({
+      contactEmails: ['vanthu@xa.gov.vn', 'VANTHU@xa.gov.vn', 'chutich@xa.gov.vn'],
+      responsiblePerson: '  Phạm Thị Hoa  ',
+      note: '',
+    });
     expect(changed.status).toBe(200);
-    expect(changed.body.site).toMatchObject({ contactEmails: ['vanthu@xa.gov.vn', 'chutich@xa.gov.vn'], responsiblePerson: 'Phạm Thị Hoa', note: null, hasRealAddress: true });
+    expect(changed.body.site).toMatchObject({
+      contactEmails: ['vanthu@xa.gov.vn', 'chutich@xa.gov.vn'],
+      responsiblePerson: 'Phạm Thị Hoa',
+      note: null,
+      hasRealAddress: true,
+    });
     expect(changed.body.changed.sort()).toEqual(['contactEmails', 'responsiblePerson']);
     expect((await patch({ responsiblePerson: 'Phạm Thị Hoa' })).body.changed).toEqual([]);
 
-    const audits = await t.database.db.select().from(auditLog).where(and(eq(auditLog.entity, 'site'), eq(auditLog.entityId, site.id), eq(auditLog.action, 'site.update')));
+    const audits = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entity, 'site'), eq(auditLog.entityId, site.id), eq(auditLog.action, 'site.update')));
     const formAudits = audits.filter((a) => a.details?.source === 'form');
     expect(formAudits).toHaveLength(1);
     expect(formAudits[0]!.details).toMatchObject({ changes: { responsiblePerson: { from: personBefore, to: 'Phạm Thị Hoa' } } });
@@ -218,11 +237,24 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
       expect(preview.body.problems).toEqual([]);
       await apply(preview.body.id);
 
-      const [site] = await t.database.db.select().from(sites).where(and(eq(sites.unitCode, commune[0]!), eq(sites.name, commune[2]!)));
-      const [hall] = await t.database.db.select().from(sites).where(and(eq(sites.unitCode, '44'), eq(sites.kind, 'hall')));
+      const [site] = await t.database.db
+        .select()
+        .from(sites)
+        .where(and(eq(sites.unitCode, commune[0]!), eq(sites.name, commune[2]!)));
+      const [hall] = await t.database.db
+        .select()
+        .from(sites)
+        .where(and(eq(sites.unitCode, '44'), eq(sites.kind, 'hall')));
       const created = await t.request('POST', '/api/meetings', {
         cookie: t.cookies.secretariat,
-        body: { title: 'Giao ban sau khi nhập danh bạ', hostSiteId: hall!.id, startsAt: hours(30), endsAt: hours(32), siteIds: [site!.id], allowConflicts: true },
+        body: {
+          title: 'Giao ban sau khi nhập danh bạ',
+          hostSiteId: hall!.id,
+          startsAt: hours(30),
+          endsAt: hours(32),
+          siteIds: [site!.id],
+          allowConflicts: true,
+        },
       });
       expect(created.status).toBe(201);
       const dispatcher = testDispatcher(t, testTransport(smtp.url));

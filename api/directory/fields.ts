@@ -47,5 +47,8 @@ export type DirectoryField = keyof DirectoryFields;
 export const DIRECTORY_FIELDS = Object.keys(directoryFields.shape) as DirectoryField[];
 
 /** PATCH /api/directory/sites/:id: any subset of the fields. */
-export const directoryUpdateInput = directoryFields.partial().strict().refine((v) => Object.values(v).some((x) => x !== undefined), 'nothing to change');
+export const directoryUpdateInput = directoryFields
+  .partial()
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'nothing to change');
 export type DirectoryUpdateInput = z.output<typeof directoryUpdateInput>;

@@ -129,7 +129,12 @@ export class DirectoryImports {
   constructor(private readonly ctx: AppContext) {}
 
   /** Reads and checks the file, stores the preview; writes nothing to the directory. */
-  async preview(unitCode: string, file: { bytes: Uint8Array; fileName?: string | undefined }, actor: AuthenticatedUser, options: { changeLimit?: number } = {}): Promise<ImportPreview> {
+  async preview(
+    unitCode: string,
+    file: { bytes: Uint8Array; fileName?: string | undefined },
+    actor: AuthenticatedUser,
+    options: { changeLimit?: number } = {},
+  ): Promise<ImportPreview> {
     const unit = await getUnit(this.ctx.db, unitCode);
     if (!unit) throw new NotFoundError('Administrative unit', unitCode);
     if (file.bytes.length === 0) throw new ValidationError('The file is empty', { reason: 'empty_file' });
@@ -138,7 +143,9 @@ export class DirectoryImports {
     if (!header) throw new ValidationError('The file is empty', { reason: 'empty_file' });
     const columns = header.cells.map((cell) => COLUMN_BY_HEADER.get(headerKey(cell)) ?? null);
     if (!columns.includes('unitCode')) {
-      throw new ValidationError(`The first line must name the columns, "${EXPORT_HEADERS[0]}" among them (as in an exported file)`, { reason: 'missing_code_column' });
+      throw new ValidationError(`The first line must name the columns, "${EXPORT_HEADERS[0]}" among them (as in an exported file)`, {
+        reason: 'missing_code_column',
+      });
     }
 
     const entries = await listEntries(this.ctx.db, unitCode);
@@ -170,7 +177,10 @@ export class DirectoryImports {
       const siteName = cellOf(row.cells, columns, 'siteName').normalize('NFC').trim();
       const site = candidates.length === 1 ? candidates[0]! : candidates.find((c) => c.name === siteName);
       if (!site) {
-        problem({ problem: 'ambiguous_site', message: `Unit ${quoteInput(written)} has ${candidates.length} sites: the line must name one of them in "${EXPORT_HEADERS[2]}"` });
+        problem({
+          problem: 'ambiguous_site',
+          message: `Unit ${quoteInput(written)} has ${candidates.length} sites: the line must name one of them in "${EXPORT_HEADERS[2]}"`,
+        });
         continue;
       }
       const earlier = firstLineOf.get(site.id);
@@ -211,14 +221,18 @@ export class DirectoryImports {
       }
       lines.push({ line: row.line, siteId: site.id, values: parsed.data });
       const lineChanges = diffFields(site, parsed.data);
-      if (Object.keys(lineChanges).length) changes.push({ line: row.line, siteId: site.id, unitCode: site.unitCode, siteName: site.name, changes: lineChanges });
+      if (Object.keys(lineChanges).length)
+        changes.push({ line: row.line, siteId: site.id, unitCode: site.unitCode, siteName: site.name, changes: lineChanges });
     }
 
     const [stored] = await this.ctx.db
       .insert(directoryImports)
       .values({ unitCode, fileName: file.fileName?.slice(0, 200) ?? null, format, createdBy: actor.id, lineCount: body.length, lines, problems })
       .returning();
-    this.ctx.logger.info({ importId: stored!.id, unitCode, lines: body.length, problems: problems.length, actorUserId: actor.id }, 'directory import previewed');
+    this.ctx.logger.info(
+      { importId: stored!.id, unitCode, lines: body.length, problems: problems.length, actorUserId: actor.id },
+      'directory import previewed',
+    );
     return {
       id: stored!.id,
       unitCode,
@@ -239,13 +253,17 @@ export class DirectoryImports {
     const [stored] = await this.ctx.db.select().from(directoryImports).where(eq(directoryImports.id, importId)).limit(1);
     if (!stored) throw new NotFoundError('Directory import', importId);
     const lines = stored.lines as ImportLine[];
-    const current = await currentFields(this.ctx.db, lines.map((l) => l.siteId));
+    const current = await currentFields(
+      this.ctx.db,
+      lines.map((l) => l.siteId),
+    );
     const changes: ImportChange[] = [];
     for (const line of lines) {
       const site = current.get(line.siteId);
       if (!site) continue;
       const lineChanges = diffFields(site, line.values);
-      if (Object.keys(lineChanges).length) changes.push({ line: line.line, siteId: line.siteId, unitCode: site.unitCode, siteName: site.name, changes: lineChanges });
+      if (Object.keys(lineChanges).length)
+        changes.push({ line: line.line, siteId: line.siteId, unitCode: site.unitCode, siteName: site.name, changes: lineChanges });
     }
     return {
       id: stored.id,
@@ -277,10 +295,17 @@ export class DirectoryImports {
       if (stored.status !== 'previewed') throw new ConflictError(`This import has already been ${stored.status}`, { status: stored.status }, 'import_closed');
       const problems = stored.problems as ImportProblem[];
       if (problems.length && !input.acceptValid) {
-        throw new ValidationError(`${problems.length} line(s) of the file have problems; nothing was written. Correct them, or confirm importing only the valid lines.`, { reason: 'import_has_problems', problems });
+        throw new ValidationError(
+          `${problems.length} line(s) of the file have problems; nothing was written. Correct them, or confirm importing only the valid lines.`,
+          { reason: 'import_has_problems', problems },
+        );
       }
       const lines = stored.lines as ImportLine[];
-      const current = await currentFields(tx, lines.map((l) => l.siteId), { lock: true });
+      const current = await currentFields(
+        tx,
+        lines.map((l) => l.siteId),
+        { lock: true },
+      );
       const changed: { siteId: string; changes: FieldChanges; next: DirectoryFields }[] = [];
       for (const line of lines) {
         const site = current.get(line.siteId);
@@ -292,7 +317,15 @@ export class DirectoryImports {
       await auditSiteChanges(tx, actor, changed, { source: 'import', importId });
       await tx.update(directoryImports).set({ status: 'applied', appliedAt: now }).where(eq(directoryImports.id, importId));
       const counts = { id: importId, changed: changed.length, unchanged: lines.length - changed.length, skipped: problems.length };
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'directory.import', entity: 'admin_unit', entityId: stored.unitCode, details: { ...counts, fileName: stored.fileName, acceptValid: input.acceptValid } });
+      await tx
+        .insert(auditLog)
+        .values({
+          actorUserId: actor.id,
+          action: 'directory.import',
+          entity: 'admin_unit',
+          entityId: stored.unitCode,
+          details: { ...counts, fileName: stored.fileName, acceptValid: input.acceptValid },
+        });
       return counts;
     });
     this.ctx.logger.info({ importId, actorUserId: actor.id, changed: result.changed, skipped: result.skipped }, 'directory import applied');
@@ -330,7 +363,11 @@ async function knownCodes(db: Executor, codes: string[]): Promise<Set<string>> {
   const unique = [...new Set(codes)].filter((code) => code.length <= 20);
   const out = new Set<string>();
   for (let i = 0; i < unique.length; i += 5000) {
-    for (const row of await db.select({ code: adminUnits.code }).from(adminUnits).where(inArray(adminUnits.code, unique.slice(i, i + 5000)))) out.add(row.code);
+    for (const row of await db
+      .select({ code: adminUnits.code })
+      .from(adminUnits)
+      .where(inArray(adminUnits.code, unique.slice(i, i + 5000))))
+      out.add(row.code);
   }
   return out;
 }
@@ -338,7 +375,14 @@ async function knownCodes(db: Executor, codes: string[]): Promise<Set<string>> {
 type CurrentSite = DirectoryFields & { id: string; unitCode: string; name: string };
 
 function pickFields(site: CurrentSite): DirectoryFields {
-  return { contactEmails: site.contactEmails, contactPhone: site.contactPhone, responsiblePerson: site.responsiblePerson, hallAddress: site.hallAddress, note: site.note, active: site.active };
+  return {
+    contactEmails: site.contactEmails,
+    contactPhone: site.contactPhone,
+    responsiblePerson: site.responsiblePerson,
+    hallAddress: site.hallAddress,
+    note: site.note,
+    active: site.active,
+  };
 }
 
 async function currentFields(db: Executor, siteIds: string[], options: { lock?: boolean } = {}): Promise<Map<string, CurrentSite>> {

@@ -20,8 +20,8 @@ import { unitCode } from '../units/routes.ts';
 import { parseJsonBody, parseParam, parseQuery, uuidParam } from '../validation.ts';
 import { assertDirectoryAccess } from './access.ts';
 import { directoryUpdateInput } from './fields.ts';
-import { applyImportInput, DirectoryImports } from './import.ts';
-import { DirectoryService, type DirectoryExport } from './service.ts';
+import { applyImportInput, type DirectoryImports } from './import.ts';
+import type { DirectoryService, DirectoryExport } from './service.ts';
 
 export const directoryListQuery = z.object({ missing: z.enum(['true', 'false']).optional() }).strict();
 export const directoryExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv'), sep: z.enum(['comma', 'semicolon']).default('comma') }).strict();
@@ -38,60 +38,62 @@ export function sendExport(c: Context<AppEnv>, file: DirectoryExport) {
 export function directoryRoutes(directory: DirectoryService, imports: DirectoryImports) {
   const unitParam = (c: Context<AppEnv>) => parseParam(c.req.param('code'), unitCode, 'unit code');
   const idParam = (c: Context<AppEnv>, what: string) => parseParam(c.req.param('id'), uuidParam, what);
-  return new Hono<AppEnv>()
-    // Signed in before anything is looked up: the access check itself needs the unit.
-    .use('/directory/*', async (c, next) => {
-      if (!c.get('user')) throw new UnauthorizedError();
-      await next();
-    })
-    .get('/directory/units/:code', async (c) => {
-      const code = unitParam(c);
-      assertDirectoryAccess(c.get('user'), code);
-      const query = parseQuery(c, directoryListQuery);
-      return c.json(await directory.listUnit(code, { missingOnly: query.missing === 'true' }));
-    })
-    .get('/directory/units/:code/export', async (c) => {
-      const code = unitParam(c);
-      assertDirectoryAccess(c.get('user'), code);
-      const query = parseQuery(c, directoryExportQuery);
-      return sendExport(c, await directory.export(code, query.format, { delimiter: query.sep === 'semicolon' ? ';' : ',' }));
-    })
-    .post('/directory/units/:code/imports', async (c) => {
-      const code = unitParam(c);
-      const user = assertDirectoryAccess(c.get('user'), code);
-      const query = parseQuery(c, directoryImportQuery);
-      const type = c.req.header('content-type') ?? '';
-      if (/^(application\/json|multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(type)) {
-        throw new ValidationError('Send the file itself as the body (text/csv or the .xlsx bytes), not a form or JSON', undefined, 400);
-      }
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const preview = await imports.preview(code, { bytes, fileName: query.fileName }, user);
-      return c.json(preview, 201, { Location: `/api/directory/imports/${preview.id}` });
-    })
-    .get('/directory/imports/:id', async (c) => {
-      const id = idParam(c, 'import id');
-      assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
-      return c.json(await imports.get(id));
-    })
-    .post('/directory/imports/:id/apply', async (c) => {
-      const id = idParam(c, 'import id');
-      const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
-      return c.json(await imports.apply(id, await parseJsonBody(c, applyImportInput), user));
-    })
-    .post('/directory/imports/:id/discard', async (c) => {
-      const id = idParam(c, 'import id');
-      const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
-      await imports.discard(id, user);
-      return c.json({ id, status: 'discarded' });
-    })
-    .get('/directory/sites/:id', async (c) => {
-      const id = idParam(c, 'site id');
-      assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
-      return c.json(await directory.getSite(id));
-    })
-    .patch('/directory/sites/:id', async (c) => {
-      const id = idParam(c, 'site id');
-      const user = assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
-      return c.json(await directory.updateSite(id, await parseJsonBody(c, directoryUpdateInput), user));
-    });
+  return (
+    new Hono<AppEnv>()
+      // Signed in before anything is looked up: the access check itself needs the unit.
+      .use('/directory/*', async (c, next) => {
+        if (!c.get('user')) throw new UnauthorizedError();
+        await next();
+      })
+      .get('/directory/units/:code', async (c) => {
+        const code = unitParam(c);
+        assertDirectoryAccess(c.get('user'), code);
+        const query = parseQuery(c, directoryListQuery);
+        return c.json(await directory.listUnit(code, { missingOnly: query.missing === 'true' }));
+      })
+      .get('/directory/units/:code/export', async (c) => {
+        const code = unitParam(c);
+        assertDirectoryAccess(c.get('user'), code);
+        const query = parseQuery(c, directoryExportQuery);
+        return sendExport(c, await directory.export(code, query.format, { delimiter: query.sep === 'semicolon' ? ';' : ',' }));
+      })
+      .post('/directory/units/:code/imports', async (c) => {
+        const code = unitParam(c);
+        const user = assertDirectoryAccess(c.get('user'), code);
+        const query = parseQuery(c, directoryImportQuery);
+        const type = c.req.header('content-type') ?? '';
+        if (/^(application\/json|multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(type)) {
+          throw new ValidationError('Send the file itself as the body (text/csv or the .xlsx bytes), not a form or JSON', undefined, 400);
+        }
+        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        const preview = await imports.preview(code, { bytes, fileName: query.fileName }, user);
+        return c.json(preview, 201, { Location: `/api/directory/imports/${preview.id}` });
+      })
+      .get('/directory/imports/:id', async (c) => {
+        const id = idParam(c, 'import id');
+        assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        return c.json(await imports.get(id));
+      })
+      .post('/directory/imports/:id/apply', async (c) => {
+        const id = idParam(c, 'import id');
+        const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        return c.json(await imports.apply(id, await parseJsonBody(c, applyImportInput), user));
+      })
+      .post('/directory/imports/:id/discard', async (c) => {
+        const id = idParam(c, 'import id');
+        const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        await imports.discard(id, user);
+        return c.json({ id, status: 'discarded' });
+      })
+      .get('/directory/sites/:id', async (c) => {
+        const id = idParam(c, 'site id');
+        assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
+        return c.json(await directory.getSite(id));
+      })
+      .patch('/directory/sites/:id', async (c) => {
+        const id = idParam(c, 'site id');
+        const user = assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
+        return c.json(await directory.updateSite(id, await parseJsonBody(c, directoryUpdateInput), user));
+      })
+  );
 }

@@ -4,7 +4,7 @@
  * audit row (what changed, from what to what) in the same transaction as the change.
  * Imports are import.ts; who may do any of this is access.ts.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.ts';
 import { adminUnits, auditLog, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
@@ -55,7 +55,17 @@ export function diffFields(current: DirectoryFields, next: Partial<DirectoryFiel
 }
 
 /** The header and column widths of the export; import.ts reads the same headers back. */
-export const EXPORT_HEADERS = ['Mã đơn vị', 'Đơn vị', 'Điểm cầu', 'Thư điện tử', 'Điện thoại', 'Người phụ trách', 'Địa chỉ hội trường', 'Ghi chú', 'Hoạt động'] as const;
+export const EXPORT_HEADERS = [
+  'Mã đơn vị',
+  'Đơn vị',
+  'Điểm cầu',
+  'Thư điện tử',
+  'Điện thoại',
+  'Người phụ trách',
+  'Địa chỉ hội trường',
+  'Ghi chú',
+  'Hoạt động',
+] as const;
 const EXPORT_WIDTHS = [10, 28, 32, 40, 18, 28, 40, 30, 10];
 export const ACTIVE_LABELS = { yes: 'có', no: 'không' } as const;
 /** Between a site's addresses in one cell; the reader also takes commas, spaces and new lines. */
@@ -105,7 +115,11 @@ export class DirectoryService {
   }
 
   /** Changes some fields of one site; an unchanged value is not a change (no audit row, no timestamp). */
-  async updateSite(siteId: string, input: DirectoryUpdateInput, actor: AuthenticatedUser): Promise<{ site: DirectoryEntry; changed: (keyof DirectoryFields)[] }> {
+  async updateSite(
+    siteId: string,
+    input: DirectoryUpdateInput,
+    actor: AuthenticatedUser,
+  ): Promise<{ site: DirectoryEntry; changed: (keyof DirectoryFields)[] }> {
     const now = this.ctx.now();
     const changed = await this.ctx.db.transaction(async (tx) => {
       const [current] = await tx.select().from(sites).where(eq(sites.id, siteId)).limit(1).for('update');
@@ -131,7 +145,11 @@ export class DirectoryService {
     const baseName = `Danh bạ điểm cầu - ${unit.name} (${unit.code})`;
     return format === 'csv'
       ? { fileName: `${baseName}.csv`, contentType: 'text/csv; charset=utf-8', body: writeCsv(rows, options.delimiter) }
-      : { fileName: `${baseName}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body: await writeXlsx('Danh bạ', rows, EXPORT_WIDTHS) };
+      : {
+          fileName: `${baseName}.xlsx`,
+          contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          body: await writeXlsx('Danh bạ', rows, EXPORT_WIDTHS),
+        };
   }
 }
 
@@ -146,20 +164,33 @@ export async function listEntries(db: Executor, unitCode: string) {
 }
 
 /** One audit row per changed site, in the change's transaction. */
-export async function auditSiteChanges(tx: Transaction, actor: AuthenticatedUser, changed: { siteId: string; changes: FieldChanges }[], context: Record<string, unknown>): Promise<void> {
-  const rows = changed.map((c) => ({ actorUserId: actor.id, action: 'site.update', entity: 'site', entityId: c.siteId, details: { ...context, changes: c.changes } }));
+export async function auditSiteChanges(
+  tx: Transaction,
+  actor: AuthenticatedUser,
+  changed: { siteId: string; changes: FieldChanges }[],
+  context: Record<string, unknown>,
+): Promise<void> {
+  const rows = changed.map((c) => ({
+    actorUserId: actor.id,
+    action: 'site.update',
+    entity: 'site',
+    entityId: c.siteId,
+    details: { ...context, changes: c.changes },
+  }));
   for (let i = 0; i < rows.length; i += 1000) await tx.insert(auditLog).values(rows.slice(i, i + 1000));
 }
 
-/** Sites in a unit's subtree without a real address, among the given ones (the scheduling form's notice). */
-export async function countWithoutAddress(db: Executor, filter: { siteIds: string[]; unitCodes: string[] }): Promise<number> {
-  const conditions = [];
-  if (filter.siteIds.length) conditions.push(inArray(sites.id, filter.siteIds));
-  for (const code of filter.unitCodes) conditions.push(inArray(sites.unitCode, subtreeCodes(code, { includeSelf: false })));
-  if (conditions.length === 0) return 0;
+/**
+ * Active communes without a real address, per province: the scheduling form warns before a
+ * whole province is invited that some of it cannot be reached.
+ */
+export async function communesWithoutAddressByProvince(db: Executor): Promise<Map<string, number>> {
   const rows = await db
-    .select({ contactEmails: sites.contactEmails })
+    .select({ province: adminUnits.parentCode, contactEmails: sites.contactEmails })
     .from(sites)
-    .where(and(eq(sites.active, true), sql.join(conditions.map((c) => sql`(${c})`), sql` or `)));
-  return rows.filter((r) => !hasRealAddress(r.contactEmails)).length;
+    .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
+    .where(and(eq(sites.active, true), eq(sites.kind, 'commune')));
+  const out = new Map<string, number>();
+  for (const row of rows) if (row.province && !hasRealAddress(row.contactEmails)) out.set(row.province, (out.get(row.province) ?? 0) + 1);
+  return out;
 }

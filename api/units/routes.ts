@@ -5,7 +5,11 @@ import { requireRole } from '../auth/middleware.ts';
 import type { AppContext, AppEnv } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
+import { hasRealAddress } from '../directory/addresses.ts';
 import { getUnit, listSites, listSitesUnder, listUnits } from './service.ts';
+
+/** The picker warns about sites nobody can write to (api/directory/addresses.ts). */
+const withAddressFlag = <S extends { contactEmails: string[] }>(sites: S[]) => sites.map((s) => ({ ...s, hasRealAddress: hasRealAddress(s.contactEmails) }));
 
 export const unitCode = z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code');
 
@@ -30,7 +34,7 @@ export function unitRoutes(ctx: AppContext) {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
-      return c.json({ unit, sites: await listSitesUnder(ctx.db, code, { activeOnly: false }) });
+      return c.json({ unit, sites: withAddressFlag(await listSitesUnder(ctx.db, code, { activeOnly: false })) });
     })
-    .get('/sites', async (c) => c.json({ sites: await listSites(ctx.db, parseQuery(c, sitesQuery)) }));
+    .get('/sites', async (c) => c.json({ sites: withAddressFlag(await listSites(ctx.db, parseQuery(c, sitesQuery))) }));
 }

@@ -67,6 +67,7 @@ const site = z
     contactEmails: z.array(z.string()),
     contactPhone: z.string().nullable(),
     active: z.boolean(),
+    hasRealAddress: z.boolean(),
   })
   .strict();
 export const siteList = z.object({ sites: z.array(site) }).strict();
@@ -76,7 +77,7 @@ export const deliveryStatus = z
   .object({
     meetingId: z.uuid(),
     sequence: count,
-    summary: z.object({ sites: count, queued: count, sending: count, sent: count, failed: count, attending: count, declined: count, unanswered: count }).strict(),
+    summary: z.object({ sites: count, queued: count, sending: count, sent: count, failed: count, unsendable: count, attending: count, declined: count, unanswered: count }).strict(),
     sites: z.array(z.looseObject({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),
   })
   .strict();

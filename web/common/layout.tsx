@@ -1,7 +1,9 @@
 /** The frame around every page: header with navigation, language switch and the signed-in user. */
 import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { mayUseDirectory } from '../../api/directory/access.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
+import { directoryTranslator } from '../directory/texts.ts';
 import { translator } from './texts.ts';
 
 export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUser | null; children: Child; scripts?: string[]; styles?: string[] }) {
@@ -29,6 +31,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/mail">{t('outboxNav')}</a>}
+            {mayUseDirectory(props.user) && <a href="/directory">{directoryTranslator(props.lang)('directory')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">

@@ -12,6 +12,17 @@ function DeliveryCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
   const { t, site } = props;
   const latest = site.latest;
   if (!latest) return <span class="muted">—</span>;
+  if (site.unsendable) {
+    return (
+      <>
+        <span class="status-unsendable">{t('unsendable')}</span>
+        {latest.method === 'CANCEL' && <span class="small muted"> (CANCEL)</span>}
+        <div class="small">
+          <a href={`/directory/sites/${site.siteId}`}>{t('fixAddress')}</a>
+        </div>
+      </>
+    );
+  }
   const reason = latest.lastError === NO_CONTACT_EMAIL ? t('noContactEmail') : latest.lastError;
   return (
     <>
@@ -53,14 +64,14 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         </p>
       )}
       <p id="invite-summary">
-        {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('attending')}: {s.attending} ·{' '}
-        {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
+        {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('unsendableCount')}:{' '}
+        {s.unsendable} · {t('attending')}: {s.attending} · {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
       </p>
-      {canResend && s.failed > 0 && (
+      {canResend && (s.failed > 0 || s.unsendable > 0) && (
         <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="inline">
           <input type="hidden" name="failedOnly" value="true" />
           <button type="submit" class="primary">
-            {t('resendAllFailed')}
+            {s.failed > 0 ? t('resendAllFailed') : t('sendToFixed')}
           </button>
         </form>
       )}

@@ -10,6 +10,7 @@ import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
 import type { ConflictingMeeting, MeetingService } from '../../api/meetings/service.ts';
 import { parseVietnamLocal, toVietnamIso } from '../../api/time.ts';
+import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
@@ -39,13 +40,17 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   });
 
   const renderForm = async (c: Context<AppEnv>, user: AuthenticatedUser, values: ScheduleFormValues, failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] }) => {
-    const [halls, provinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
+    const [halls, provinces, withoutAddress] = await Promise.all([
+      listSites(ctx.db, { kind: 'hall', limit: 5000 }),
+      listUnits(ctx.db, { level: 'province', limit: 5000 }),
+      communesWithoutAddressByProvince(ctx.db),
+    ]);
     const page = (
       <ScheduleFormPage
         lang={c.get('lang')}
         user={user}
         halls={halls}
-        provinces={provinces.map((p) => ({ code: p.code, name: p.name, communeCount: p.childCount }))}
+        provinces={provinces.map((p) => ({ code: p.code, name: p.name, communeCount: p.childCount, withoutAddress: withoutAddress.get(p.code) ?? 0 }))}
         values={values}
         {...(failure ? { error: failure.message, conflicts: failure.conflicts ?? [] } : {})}
       />

@@ -24,6 +24,8 @@ export interface ProvinceChoice {
   code: string;
   name: string;
   communeCount: number;
+  /** Active communes without a real e-mail address (the directory's rule). */
+  withoutAddress: number;
 }
 
 export function ScheduleFormPage(props: {
@@ -109,7 +111,7 @@ export function ScheduleFormPage(props: {
             {props.provinces.map((p) => (
               <li class="province" data-code={p.code} data-name={p.name} data-count={p.communeCount}>
                 <label>
-                  <input type="checkbox" name="unitCodes" value={p.code} checked={checkedUnits.has(p.code)} data-count={p.communeCount} />
+                  <input type="checkbox" name="unitCodes" value={p.code} checked={checkedUnits.has(p.code)} data-count={p.communeCount} data-missing={p.withoutAddress} />
                   <span class="name">{p.name}</span>{' '}
                   <span class="muted">
                     — {t('allCommunesOf')} ({p.communeCount})
@@ -125,6 +127,8 @@ export function ScheduleFormPage(props: {
           {(v.siteIds ?? []).map((id) => (
             <input type="hidden" name="siteIds" value={id} />
           ))}
+          {/* Filled in by the picker script as the selection changes (see browser/schedule-form.ts). */}
+          <p id="address-notice" class="warning" role="status" hidden data-template={t('sitesWithoutAddress')} data-link-text={t('fixAddresses')}></p>
         </fieldset>
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}

@@ -1,0 +1,153 @@
+/**
+ * The directory pages through app.request(): the forms post to the same services as the API
+ * (api/directory/directory.test.ts proves those on both drivers), so PGlite is enough here.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, sites } from '../../db/schema.ts';
+import { createTestApp, type TestApp } from '../../tests/support/app.ts';
+
+describe('directory pages', () => {
+  let t: TestApp;
+  let communes: { id: string; name: string; unitCode: string }[];
+
+  beforeAll(async () => {
+    t = await createTestApp('pglite', { provinces: ['44', '01'] });
+    communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+      (s: { kind: string }) => s.kind === 'commune',
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const page = (path: string, cookie = t.cookies.secretariat) => t.request('GET', path, { cookie });
+  const postForm = (path: string, fields: Record<string, string>) =>
+    t.request('POST', path, {
+      rawBody: new URLSearchParams(fields).toString(),
+      cookie: t.cookies.secretariat,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+    });
+  const upload = async (code: string, name: string, content: string) => {
+    const form = new FormData();
+    form.append('file', new File([content], name, { type: 'text/csv' }));
+    const response = await t.app.request(`/directory/units/${code}/import`, {
+      method: 'POST',
+      body: form,
+      headers: { cookie: t.cookies.secretariat, origin: 'http://localhost' },
+    });
+    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  };
+
+  it('lists provinces with their sites without an address, for the secretariat only', async () => {
+    const home = await page('/directory');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('Danh bạ điểm cầu');
+    // Every seeded address is a placeholder: all of Quảng Trị's communes and its hall count.
+    const quangTri = /<tr data-code="44">([\s\S]*?)<\/tr>/.exec(home.body)![1]!;
+    expect(quangTri).toContain(`>${communes.length + 1}</a>`);
+    expect((await page('/directory', t.cookies.leader)).status).toBe(403);
+    const anonymous = await t.request('GET', '/directory');
+    expect(anonymous.status).toBe(303);
+    expect((await page('/directory/units/44?missing=true')).body).toContain('Chưa có địa chỉ e-mail');
+  });
+
+  it('saves one site from its form, audited; a bad address is refused in Vietnamese and loses nothing', async () => {
+    const site = communes[0]!;
+    const refused = await postForm(`/directory/sites/${site.id}`, {
+      contactEmails: 'vanthu@xa.gov.vn\nkhông-phải-địa-chỉ',
+      contactPhone: '0233 3852 111',
+      responsiblePerson: 'Lê Thị Lan',
+      hallAddress: '',
+      note: '',
+      active: 'true',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toContain('Giá trị không hợp lệ: Thư điện tử');
+    expect(refused.body).toContain('Lê Thị Lan');
+
+    const saved = await postForm(`/directory/sites/${site.id}`, {
+      contactEmails: 'vanthu@xa.gov.vn\nchutich@xa.gov.vn',
+      contactPhone: '0233 3852 111',
+      responsiblePerson: 'Lê Thị Lan',
+      hallAddress: 'Số 2 Hùng Vương',
+      note: '',
+      active: 'true',
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe(`/directory/sites/${site.id}?saved=1`);
+    const [row] = await t.database.db.select().from(sites).where(eq(sites.id, site.id));
+    expect(row).toMatchObject({
+      contactEmails: ['vanthu@xa.gov.vn', 'chutich@xa.gov.vn'],
+      contactPhone: '0233 3852 111',
+      responsiblePerson: 'Lê Thị Lan',
+      hallAddress: 'Số 2 Hùng Vương',
+      note: null,
+      active: true,
+    });
+    const audits = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, site.id), eq(auditLog.action, 'site.update')));
+    expect(audits).toHaveLength(1);
+    expect((await page(`/directory/sites/${site.id}?saved=1`)).body).toContain('Đã lưu.');
+  });
+
+  it('imports through the check page: problems listed, nothing written until confirmed', async () => {
+    const [a, b] = [communes[1]!, communes[2]!];
+    const csv = `\uFEFFMã đơn vị,Điểm cầu,Thư điện tử,Người phụ trách\r\n${a.unitCode},${a.name},ubnd@${a.unitCode}.gov.vn,Hồ Văn Nam\r\n${b.unitCode},${b.name},sai-dia-chi,Hồ Văn Bắc\r\n00004,Phường Ba Đình,ubnd@badinh.gov.vn,\r\n`;
+    const uploaded = await upload('44', 'danh-ba.csv', csv);
+    expect(uploaded.status).toBe(303);
+    const preview = await page(uploaded.location!);
+    expect(preview.status).toBe(200);
+    expect(preview.body).toContain('<tr data-line="3">');
+    expect(preview.body).toContain('Địa chỉ thư điện tử không hợp lệ');
+    expect(preview.body).toContain('<tr data-line="4">');
+    expect(preview.body).toContain('Đơn vị không thuộc phạm vi danh bạ này');
+    expect(preview.body).toContain('Hồ Văn Nam');
+
+    // Without the confirmation nothing is written.
+    const refused = await postForm(`${uploaded.location!}/apply`, {});
+    expect(refused.status).toBe(422);
+    expect(refused.body).toContain('Tệp còn dòng có lỗi nên chưa ghi gì');
+    const [before] = await t.database.db.select().from(sites).where(eq(sites.id, a.id));
+    expect(before!.responsiblePerson).toBeNull();
+
+    const applied = await postForm(`${uploaded.location!}/apply`, { acceptValid: 'true' });
+    expect(applied.status).toBe(303);
+    expect(applied.headers.get('location')).toBe('/directory/units/44?applied=1');
+    const [after] = await t.database.db.select().from(sites).where(eq(sites.id, a.id));
+    expect(after).toMatchObject({ responsiblePerson: 'Hồ Văn Nam', contactEmails: [`ubnd@${a.unitCode}.gov.vn`] });
+
+    const unreadable = await upload('44', 'not-a-sheet.xlsx', 'PK\u0003\u0004garbage');
+    expect(unreadable.status).toBe(422);
+    expect(unreadable.body).toContain('Không đọc được tệp');
+  });
+
+  it('makes a calendar link from the site page that the feed accepts', async () => {
+    const site = communes[3]!;
+    const made = await postForm(`/directory/sites/${site.id}/calendar-link`, {});
+    expect(made.status).toBe(200);
+    const url = /<code id="feed-url">([^<]+)<\/code>/.exec(made.body)![1]!.replaceAll('&amp;', '&');
+    const feed = await t.request('GET', url.replace('http://hoinghi.test', ''));
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toContain('text/calendar');
+
+    const rotated = await postForm(`/directory/sites/${site.id}/calendar-link`, { rotate: 'true' });
+    expect(rotated.status).toBe(200);
+    expect((await t.request('GET', url.replace('http://hoinghi.test', ''))).status).toBe(410);
+  });
+
+  it('tells the scheduling form how many communes of each province have no address', async () => {
+    const form = await page('/meetings/new');
+    expect(form.body).toContain(`value="44" data-count="${communes.length}" data-missing="${communes.length - 2}"`);
+    expect(form.body).toContain('data-template="{n} điểm cầu chưa có địa chỉ e-mail"');
+    const listed = (await page('/api/units/44/sites')).body.sites as { id: string; hasRealAddress: boolean }[];
+    expect(
+      listed
+        .filter((s) => s.hasRealAddress)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([communes[0]!.id, communes[1]!.id].sort());
+  });
+});

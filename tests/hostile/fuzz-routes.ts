@@ -167,7 +167,7 @@ export const PAGE_ROUTES = table({
     };
   }),
   'GET /meetings/:id': page('leader', (fx) => ({ path: at('/meetings/:p', meetingId(fx)) })),
-  'POST /meetings/:id/cancel': page('secretariat', (fx) => ({ path: at('/meetings/:p/cancel', cancelId(fx)), body: formBody({}) })),
+  'POST /meetings/:id/cancel': page('secretariat', (fx) => ({ path: at('/meetings/:p/cancel', cancelId(fx)), body: formBody({ confirm: fc.constantFrom('yes', 'no'), reason: fc.string() }) })),
   'GET /meetings/:id/invites': page('leader', (fx) => ({ path: at('/meetings/:p/invites', meetingId(fx)), query: fc.oneof(fc.constant(''), hostileString.map((s) => `?resent=${encodeSegment(s)}`)) })),
   'POST /meetings/:id/invites/resend': page('secretariat', (fx) => ({ path: at('/meetings/:p/invites/resend', meetingId(fx)), body: formBody({ siteId: fc.constantFrom(...fx.communes.slice(0, 40)), failedOnly: fc.constantFrom('true', 'false') }) })),
   'GET /meetings/:id/attendance': page('leader', (fx) => ({ path: at('/meetings/:p/attendance', meetingId(fx)) })),

@@ -20,5 +20,5 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
     .route('/', attendanceRoutes(ctx))
-    .route('/', directoryRoutes(services.directory, services.directoryImports));
+    .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports));
 }

@@ -8,23 +8,28 @@
  *   POST  /api/directory/imports/:id/apply           { acceptValid? } → written, or 422 listing the problems
  *   POST  /api/directory/imports/:id/discard
  *   GET   /api/directory/sites/:id, PATCH …          one site's directory entry
+ *   GET   /api/meetings/:id/call-list                the sites that have not answered, with contacts (?format=csv)
  *
  * Every handler asks access.ts first, with the unit the request is about.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { attachmentDisposition } from '../attendance/download.ts';
+import type { Executor } from '../../db/client.ts';
 import type { AppEnv } from '../context.ts';
+import { toVietnamIso } from '../time.ts';
 import { UnauthorizedError, ValidationError } from '../errors.ts';
 import { unitCode } from '../units/routes.ts';
 import { parseJsonBody, parseParam, parseQuery, uuidParam } from '../validation.ts';
 import { assertDirectoryAccess } from './access.ts';
+import { callListCsv, meetingCallList } from './call-list.ts';
 import { directoryUpdateInput } from './fields.ts';
 import { applyImportInput, type DirectoryImports } from './import.ts';
 import type { DirectoryService, DirectoryExport } from './service.ts';
 
 export const directoryListQuery = z.object({ missing: z.enum(['true', 'false']).optional() }).strict();
 export const directoryExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv'), sep: z.enum(['comma', 'semicolon']).default('comma') }).strict();
+export const callListQuery = z.object({ format: z.enum(['json', 'csv']).default('json'), sep: z.enum(['comma', 'semicolon']).default('comma') }).strict();
 export const directoryImportQuery = z.object({ fileName: z.string().max(200).optional() }).strict();
 
 export function sendExport(c: Context<AppEnv>, file: DirectoryExport) {
@@ -35,7 +40,7 @@ export function sendExport(c: Context<AppEnv>, file: DirectoryExport) {
   });
 }
 
-export function directoryRoutes(directory: DirectoryService, imports: DirectoryImports) {
+export function directoryRoutes(db: Executor, directory: DirectoryService, imports: DirectoryImports) {
   const unitParam = (c: Context<AppEnv>) => parseParam(c.req.param('code'), unitCode, 'unit code');
   const idParam = (c: Context<AppEnv>, what: string) => parseParam(c.req.param('id'), uuidParam, what);
   return (
@@ -85,7 +90,19 @@ export function directoryRoutes(directory: DirectoryService, imports: DirectoryI
         await imports.discard(id, user);
         return c.json({ id, status: 'discarded' });
       })
-      .get('/directory/sites/:id', async (c) => {
+      .get('/meetings/:id/call-list', async (c) => {
+      const id = idParam(c, 'meeting id');
+      if (!c.get('user')) throw new UnauthorizedError();
+      const query = parseQuery(c, callListQuery);
+      const list = await meetingCallList(db, id);
+      // The organiser's unit: the call list is its secretariat's work.
+      assertDirectoryAccess(c.get('user'), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
+      if (query.format === 'csv') {
+        return sendExport(c, { fileName: `Danh sách gọi điện - ${list.meeting.title.slice(0, 80)}.csv`, contentType: 'text/csv; charset=utf-8', body: callListCsv(list, query.sep === 'semicolon' ? ';' : ',') });
+      }
+      return c.json({ meeting: { id: list.meeting.id, title: list.meeting.title, startsAt: toVietnamIso(list.meeting.startsAt), endsAt: toVietnamIso(list.meeting.endsAt), status: list.meeting.status }, invited: list.invited, sites: list.sites });
+    })
+    .get('/directory/sites/:id', async (c) => {
         const id = idParam(c, 'site id');
         assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
         return c.json(await directory.getSite(id));

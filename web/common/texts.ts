@@ -104,6 +104,7 @@ const texts = {
   reminder: { vi: 'Thư nhắc', en: 'Reminder' },
   unsendable: { vi: 'Không gửi được: điểm cầu chưa có địa chỉ thư điện tử', en: 'Not sendable: the site has no e-mail address' },
   unsendableCount: { vi: 'Chưa có địa chỉ', en: 'No address' },
+  callListLink: { vi: 'Danh sách cần gọi điện (chưa xác nhận)', en: 'Call list (not answered)' },
   fixAddress: { vi: 'Nhập địa chỉ trong danh bạ', en: 'Add the address in the directory' },
   sendToFixed: { vi: 'Gửi cho các điểm cầu đã bổ sung địa chỉ', en: 'Send to the sites whose address was added' },
   // Local outbox

@@ -5,7 +5,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, sites } from '../../db/schema.ts';
-import { createTestApp, type TestApp } from '../../tests/support/app.ts';
+import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
+import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
 
 describe('directory pages', () => {
   let t: TestApp;
@@ -149,5 +150,39 @@ describe('directory pages', () => {
         .map((s) => s.id)
         .sort(),
     ).toEqual([communes[0]!.id, communes[1]!.id].sort());
+  });
+
+  it('prints and exports the call list: sites that have not answered, with person and phone', async () => {
+    const [a, b, c] = [communes[20]!, communes[21]!, communes[22]!];
+    await t.request('PATCH', `/api/directory/sites/${b.id}`, { cookie: t.cookies.secretariat, body: { responsiblePerson: 'Đặng Văn Bình', contactPhone: '0912 345 678' } });
+    const hall = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites.find((h: { unitCode: string }) => h.unitCode === '44');
+    const startsAt = new Date(TEST_NOW.getTime() + 5 * 86_400_000);
+    const created = await t.request('POST', '/api/meetings', {
+      cookie: t.cookies.secretariat,
+      body: { title: 'Giao ban quý', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(), siteIds: [a.id, b.id, c.id] },
+    });
+    const meetingId = created.body.id as string;
+    const { readiness } = await mintMeetingTokens(t.database.db, { meetingId, siteId: a.id, expiresAt: startsAt, purposes: ['readiness'] });
+    await t.request('POST', `/ready/${readiness}`, { rawBody: new URLSearchParams({ answer: 'attending' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' } });
+
+    const json = await t.request('GET', `/api/meetings/${meetingId}/call-list`, { cookie: t.cookies.secretariat });
+    expect(json.status).toBe(200);
+    expect(json.body.invited).toBe(4);
+    expect(json.body.sites.map((s: { siteId: string }) => s.siteId).sort()).toEqual([b.id, c.id].sort());
+    expect(json.body.sites.find((s: { siteId: string }) => s.siteId === b.id)).toMatchObject({ responsiblePerson: 'Đặng Văn Bình', contactPhone: '0912 345 678', invitation: 'pending' });
+
+    const csv = await t.app.request(`/api/meetings/${meetingId}/call-list?format=csv`, { headers: { cookie: t.cookies.secretariat } });
+    const text = Buffer.from(await csv.arrayBuffer()).toString('utf8');
+    expect(text.startsWith('\uFEFFSTT,Điểm cầu,Mã đơn vị,Đơn vị,Người phụ trách,Điện thoại,Thư điện tử,Giấy mời\r\n')).toBe(true);
+    expect(text.trimEnd().split('\r\n')).toHaveLength(3);
+    expect(text).toContain('Đặng Văn Bình,0912 345 678');
+
+    const printable = await page(`/meetings/${meetingId}/call-list`);
+    expect(printable.status).toBe(200);
+    expect(printable.body).toContain('0912 345 678');
+    expect(printable.body).toContain('2 trong số 4 điểm cầu chưa xác nhận tham dự.');
+    expect((await page(`/meetings/${meetingId}/call-list`, t.cookies.leader)).status).toBe(403);
+    expect((await t.request('GET', `/api/meetings/${meetingId}/call-list`, { cookie: t.cookies.leader })).status).toBe(403);
+    expect((await page(`/meetings/${meetingId}/invites`)).body).toContain(`href="/meetings/${meetingId}/call-list"`);
   });
 });

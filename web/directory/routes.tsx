@@ -16,7 +16,10 @@ import { auditLog } from '../../db/schema.ts';
 import { calendarFeedUrl, mintCalendarToken, revokeCalendarTokens } from '../../api/invites/site-tokens.ts';
 import { unitCode as unitCodeSchema } from '../../api/units/routes.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
+import { meetingCallList } from '../../api/directory/call-list.ts';
+import { registerStaticFile } from '../assets.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
+import { CallListPage } from './call-list-page.tsx';
 import {
   DirectoryHomePage,
   DirectorySitePage,
@@ -27,6 +30,8 @@ import {
   type SiteFormValues,
 } from './pages.tsx';
 import { describeDirectoryError, directoryTranslator } from './texts.ts';
+
+registerStaticFile('directory.css', 'directory/directory.css', 'text/css; charset=utf-8');
 
 /** Changes listed on the check page; the count covers all of them. */
 const PREVIEW_CHANGES_SHOWN = 300;
@@ -208,6 +213,13 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
     // Shown once, on this response: only its hash is stored.
     c.header('Cache-Control', 'no-store');
     return renderSite(c, user, id, { feedUrl: calendarFeedUrl(ctx.config.PUBLIC_URL, id, token) });
+  });
+
+  app.get('/meetings/:id/call-list', pageAuth('secretariat'), async (c) => {
+    const id = idOr404(c, 'Meeting');
+    const list = await meetingCallList(ctx.db, id);
+    const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
+    return c.html(<CallListPage lang={c.get('lang')} user={user} list={list} />);
   });
 
   return app;

@@ -74,6 +74,12 @@ const texts = {
   rotateFeedLink: { vi: 'Thu hồi các đường dẫn cũ', en: 'Withdraw the earlier links' },
   feedLinkMade: { vi: 'Đường dẫn lịch của điểm cầu (hãy sao chép ngay):', en: 'The site’s calendar link (copy it now):' },
   back: { vi: 'Quay lại', en: 'Back' },
+  callList: { vi: 'Danh sách điểm cầu cần gọi điện xác nhận', en: 'Sites to call for confirmation' },
+  callListSummary: { vi: '{n} trong số {invited} điểm cầu chưa xác nhận tham dự.', en: '{n} of {invited} sites have not answered.' },
+  invitations: { vi: 'Giấy mời và xác nhận', en: 'Invitations and answers' },
+  invitation: { vi: 'Giấy mời', en: 'Invitation' },
+  downloadCsv: { vi: 'Tải về (CSV)', en: 'Download (CSV)' },
+  calledNote: { vi: 'Đã gọi / ghi chú', en: 'Called / note' },
   nationalHall: { vi: 'Điểm cầu Trung ương', en: 'National hall' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

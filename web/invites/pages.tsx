@@ -57,6 +57,12 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
       <h1>{t('invitations')}</h1>
       <p>
         <a href={`/meetings/${meeting.id}`}>{meeting.title}</a> · {t('sequence')} {status.sequence}
+        {canResend && (
+          <>
+            {' '}
+            · <a href={`/meetings/${meeting.id}/call-list`} id="call-list-link">{t('callListLink')}</a>
+          </>
+        )}
       </p>
       {props.resent !== undefined && (
         <p class="notice" role="status">

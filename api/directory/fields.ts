@@ -13,7 +13,7 @@ export const MAX_ADDRESSES = 10;
  * stored as LF, as Excel writes them inside a cell and an .xlsx reader returns them.
  */
 function optionalText(maxLength: number) {
-  return z.union([z.null(), z.string()]).transform((value, ctx) => {
+  return z.string().nullable().transform((value, ctx) => {
     if (value === null || value.trim() === '') return null;
     const parsed = humanText(maxLength).safeParse(value.replace(/\r\n?/g, '\n'));
     if (parsed.success) return parsed.data;

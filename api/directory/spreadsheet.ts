@@ -37,6 +37,9 @@ export async function readSheet(bytes: Uint8Array): Promise<{ format: SheetForma
   const format = sniffFormat(bytes);
   const rows = format === 'xlsx' ? await readXlsx(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) : readCsv(bytes);
   if (rows.length > MAX_ROWS) throw new ValidationError(`The file has more than ${MAX_ROWS} lines`, { reason: 'too_many_lines' });
+  // PostgreSQL text cannot hold NUL, and no real cell has one: refuse the file, saying where.
+  const withNul = rows.find((row) => row.cells.some((cell) => cell.includes('\u0000')));
+  if (withNul) throw new ValidationError(`Line ${withNul.line} contains a NUL character`, { reason: 'unreadable_file' });
   return { format, rows };
 }
 

@@ -9,6 +9,9 @@ import { credentialsInput } from '../../api/auth/routes.ts';
 import { newUserInput } from '../../api/auth/users.ts';
 import { dashboardQuery, meetingAttendanceQuery } from '../../api/attendance/schemas.ts';
 import type { Role } from '../../api/context.ts';
+import { directoryUpdateInput } from '../../api/directory/fields.ts';
+import { applyImportInput } from '../../api/directory/import.ts';
+import { callListQuery, directoryExportQuery, directoryListQuery } from '../../api/directory/routes.ts';
 import { calendarTokenInput } from '../../api/invites/calendar-feed.ts';
 import { readinessAnswerInput } from '../../api/invites/readiness.ts';
 import { resendInput } from '../../api/invites/routes.ts';
@@ -113,6 +116,20 @@ const meetingId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.consta
 const cancelId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.cancellable), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
 const linkToken = (real: string) =>
   pathParam(fc.oneof({ arbitrary: fc.constant(real), weight: 3 }, { arbitrary: fc.constant(`${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`), weight: 1 }, { arbitrary: fc.base64String({ minLength: 40, maxLength: 48 }), weight: 1 }));
+/** Sites the directory routes may change (apart from the ones meetings and links use). */
+const directorySite = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.communes.slice(30, 40)), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
+/** A directory file: the export's header and lines of real, unknown and hostile codes and values, or garbage. */
+const directoryFile = (fx: FuzzFixture): fc.Arbitrary<Body> => {
+  const cell = fc.oneof(fc.constantFrom('', 'có', 'không', 'a@b.vn', '0233 3852 000', '=1+2', '"'), hostileString);
+  const line = fc.tuple(fc.oneof(fc.constantFrom(...fx.unitCodes, '99999', '4', ''), hostileString), fc.array(cell, { maxLength: 9 })).map(([code, cells]) => [code, ...cells].map((c) => `"${c.replaceAll('"', '""')}"`).join(','));
+  const csv = fc.array(line, { maxLength: 20 }).map((lines) => `\uFEFFMã đơn vị,Đơn vị,Điểm cầu,Thư điện tử,Điện thoại,Người phụ trách,Địa chỉ hội trường,Ghi chú,Hoạt động\r\n${lines.join('\r\n')}`);
+  return fc.oneof(
+    { arbitrary: csv.map((body) => ({ contentType: 'text/csv', body })), weight: 6 },
+    { arbitrary: hostileString.map((body) => ({ contentType: 'text/csv', body })), weight: 1 },
+    { arbitrary: fc.constantFrom('PK\u0003\u0004', 'PK\u0003\u0004garbage', 'PK\u0005\u0006' + '\u0000'.repeat(18)).map((body) => ({ contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body })), weight: 1 },
+    { arbitrary: fc.constant({ contentType: 'application/json', body: '{}' }), weight: 1 },
+  );
+};
 const mailId = pathParam(fc.stringMatching(/^[\w.-]{1,40}$/));
 const nextParam = hostileString.map((s) => `?next=${encodeSegment(s)}`);
 
@@ -149,6 +166,13 @@ export const API_ROUTES = table({
     query: fc.oneof(fc.constant(`?token=${fx.calendarToken}`), hostileString.map((s) => `?token=${encodeSegment(s)}`), fc.constant('')),
     okContentType: /text\/calendar/,
   })),
+  'GET /api/directory/units/:code': api('secretariat', (fx) => ({ path: at('/api/directory/units/:p', pathParam(fc.constantFrom(...fx.unitCodes))), query: queryString(directoryListQuery, fx.hints), ok: shapes.directoryUnit })),
+  'GET /api/directory/units/:code/export': api('secretariat', (fx) => ({ path: at('/api/directory/units/:p/export', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))), query: queryString(directoryExportQuery, fx.hints), okContentType: /text\/csv|spreadsheetml/ })),
+  'POST /api/directory/units/:code/imports': api('secretariat', (fx) => ({ path: at('/api/directory/units/:p/imports', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))), body: directoryFile(fx), ok: shapes.directoryImportPreview })),
+  'POST /api/directory/imports/:id/apply': api('secretariat', (fx) => ({ path: at('/api/directory/imports/:p/apply', pathParam(fc.uuid())), body: json(applyImportInput, fx.hints) })),
+  'GET /api/directory/sites/:id': api('secretariat', (fx) => ({ path: at('/api/directory/sites/:p', directorySite(fx)), ok: shapes.directoryEntry })),
+  'PATCH /api/directory/sites/:id': api('secretariat', (fx) => ({ path: at('/api/directory/sites/:p', directorySite(fx)), body: json(directoryUpdateInput, fx.hints), ok: z.looseObject({ site: shapes.directoryEntry }) })),
+  'GET /api/meetings/:id/call-list': api('secretariat', (fx) => ({ path: at('/api/meetings/:p/call-list', meetingId(fx)), query: queryString(callListQuery, fx.hints), okContentType: /application\/json|text\/csv/ })),
   'GET (unknown route)': api('leader', () => ({ path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`) })),
 });
 
@@ -177,6 +201,25 @@ export const PAGE_ROUTES = table({
   'POST /ready/:token': page(null, (fx) => ({ path: at('/ready/:p', linkToken(fx.tokens.readiness)), body: formBody({ answer: fc.constantFrom(...readinessAnswerInput.shape.answer.options), delegateName: fc.string(), reason: fc.string() }) })),
   'GET /join/:token': page(null, (fx) => ({ path: at('/join/:p', linkToken(fx.tokens.join)) })),
   'GET /mail': page('secretariat', () => ({ path: fixed('/mail') })),
+  'GET /meetings/:id/edit': page('secretariat', (fx) => ({ path: at('/meetings/:p/edit', meetingId(fx)) })),
+  'POST /meetings/:id/edit': page('secretariat', (fx) => {
+    const clock = fc.constantFrom('08:00', '14:00', '25:00', '');
+    return {
+      path: at('/meetings/:p/edit', meetingId(fx)),
+      body: formBody({ title: fc.constantFrom('Giao ban', 'Hội nghị'), agenda: fc.string(), hostSiteId: fc.constantFrom(...fx.halls), date: fc.constantFrom('2026-12-10', '2026-11-01', ''), startTime: clock, endTime: clock, keepSiteIds: fc.constantFrom(...fx.communes), siteIds: fc.constantFrom(...fx.communes), unitCodes: fc.constantFrom(...fx.unitCodes), step: fc.constantFrom('preview', 'save'), previewToken: fc.string() }),
+    };
+  }),
+  'GET /meetings/:id/call-list': page('secretariat', (fx) => ({ path: at('/meetings/:p/call-list', meetingId(fx)) })),
+  'GET /directory': page('secretariat', () => ({ path: fixed('/directory') })),
+  'GET /directory/units/:code': page('secretariat', (fx) => ({ path: at('/directory/units/:p', pathParam(fc.constantFrom(...fx.unitCodes))), query: fc.constantFrom('', '?missing=true', '?applied=3', '?applied=%3Cb%3E') })),
+  'POST /directory/units/:code/import': page('secretariat', (fx) => ({ path: at('/directory/units/:p/import', pathParam(fc.constantFrom(...fx.unitCodes))), body: formBody({ file: fc.string() }) })),
+  'GET /directory/imports/:id': page('secretariat', () => ({ path: at('/directory/imports/:p', pathParam(fc.uuid())) })),
+  'GET /directory/sites/:id': page('secretariat', (fx) => ({ path: at('/directory/sites/:p', directorySite(fx)), query: fc.constantFrom('', '?saved=1') })),
+  'POST /directory/sites/:id': page('secretariat', (fx) => ({
+    path: at('/directory/sites/:p', directorySite(fx)),
+    body: formBody({ contactEmails: fc.constantFrom('a@b.vn', 'a@b.vn\nc@d.vn', 'sai'), contactPhone: fc.constantFrom('0233 3852 000', 'x'), responsiblePerson: fc.string(), hallAddress: fc.string(), note: fc.string(), active: fc.constantFrom('true', 'false') }),
+  })),
+  'POST /directory/sites/:id/calendar-link': page('secretariat', (fx) => ({ path: at('/directory/sites/:p/calendar-link', directorySite(fx)), body: formBody({ rotate: fc.constantFrom('true', 'false') }) })),
   'GET /mail/:id': page('secretariat', () => ({ path: at('/mail/:p', mailId) })),
   'GET /mail/:id/message.eml': page('secretariat', () => ({ path: at('/mail/:p/message.eml', mailId), okContentType: /message\/rfc822/ })),
   'GET /mail/:id/invite.ics': page('secretariat', () => ({ path: at('/mail/:p/invite.ics', mailId), okContentType: /text\/calendar/ })),

@@ -106,3 +106,13 @@ export const attendanceDashboard = z.looseObject({
   communes: z.array(z.unknown()),
   meetings: z.array(z.unknown()),
 });
+
+export const directoryEntry = z.looseObject({ id: z.uuid(), unitCode: z.string(), name: z.string(), contactEmails: z.array(z.string()), hasRealAddress: z.boolean(), active: z.boolean() });
+export const directoryUnit = z.looseObject({ unit: z.looseObject({ code: z.string() }), total: count, withoutAddress: count, sites: z.array(directoryEntry) });
+export const directoryImportPreview = z.looseObject({
+  id: z.uuid(),
+  lineCount: count,
+  validCount: count,
+  changedCount: count,
+  problems: z.array(z.looseObject({ line: count, code: z.string(), problem: z.string(), message: z.string() })),
+});

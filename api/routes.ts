@@ -16,7 +16,7 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
   return new Hono<AppEnv>()
     .route('/', authRoutes(ctx, services.loginLimiter))
     .route('/', unitRoutes(ctx))
-    .route('/', meetingRoutes(services.meetings))
+    .route('/', meetingRoutes(ctx, services.meetings))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
     .route('/', attendanceRoutes(ctx))

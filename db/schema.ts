@@ -122,6 +122,8 @@ export const meetings = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /** The secretariat's reason, sent with the cancellation. */
+    cancelReason: text('cancel_reason'),
     /** When the host actually opened and closed the live session (null until it happens). */
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -54,6 +55,9 @@ export function createApp(ctx: AppContext, services: AppServices = createService
       overwrite: false,
     }),
   );
+  // Pages go gzipped to a commune's weak line (scripts and styles are compressed once by the build,
+  // web/build-assets.ts); only HTML, so API replies and streams are never buffered by it.
+  app.use(compress({ encoding: 'gzip', contentTypeFilter: /^text\/html/ }));
   // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted
   // cross-site without a CORS preflight, which this server never grants.
   app.use(csrf());
@@ -77,7 +81,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', calendarFeedRoutes(ctx));
   app.route('/', assetRoutes());
   app.route('/', authPages(ctx, services.loginLimiter));
-  app.route('/', invitePages(ctx, services.meetings, services.invites));
+  app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx));
   app.route('/', meetingPages(ctx, services.meetings));

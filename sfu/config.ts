@@ -36,6 +36,30 @@ export const SfuEnv = z.object({
   SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
   /** WebSocket heartbeat: a socket silent for two intervals is dropped. */
   SFU_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Limits on the signaling endpoint: nothing a stranger sends may exhaust the process. The
+   * per-address default is in the hundreds because a province's communes may all sit behind
+   * one provincial NAT; tests and benches raise or lower them here.
+   */
+  SFU_WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(6000),
+  SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+  /** Frames a connection may send per second on average, and in one burst. */
+  SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(50),
+  SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(200),
+  /**
+   * Frames waiting for their turn on one connection; one more and it is closed. (A host paging
+   * its grid resumes up to 100 consumers at once; the queue also holds at most 512 KiB.)
+   */
+  SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(300),
+  /** Bytes queued towards a browser that does not read; above this it is closed. */
+  SFU_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  /** A socket that has not joined by then is closed. */
+  SFU_WS_JOIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * Hand raises and lowers per site and minute (burst: a quarter of it, at least 2): each one
+   * is broadcast to every site, so one site must not make the server send to N sites per frame.
+   */
+  SFU_HAND_CHANGES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** A prepared worker binary (see `npm run setup`). */
   MEDIASOUP_WORKER_BIN: z.string().min(1).optional(),
   HOINGHI_CACHE_DIR: z.string().min(1).optional(),
@@ -66,9 +90,22 @@ export interface SfuConfig {
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
+  limits: SignalingLimits;
   workerBin: string | undefined;
   /** Where `npm run setup` caches the worker binary. */
   cacheDir: string;
+}
+
+/** See SfuEnv for what each limit means. */
+export interface SignalingLimits {
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  queueLimit: number;
+  maxBufferedBytes: number;
+  joinTimeoutMs: number;
+  handChangesPerMinute: number;
 }
 
 export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
@@ -83,6 +120,16 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,
+    limits: {
+      maxConnections: env.SFU_WS_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: env.SFU_WS_MAX_CONNECTIONS_PER_ADDRESS,
+      messagesPerSecond: env.SFU_WS_MESSAGES_PER_SECOND,
+      messageBurst: env.SFU_WS_MESSAGE_BURST,
+      queueLimit: env.SFU_WS_QUEUE_LIMIT,
+      maxBufferedBytes: env.SFU_WS_MAX_BUFFERED_BYTES,
+      joinTimeoutMs: env.SFU_WS_JOIN_TIMEOUT_MS,
+      handChangesPerMinute: env.SFU_HAND_CHANGES_PER_MINUTE,
+    },
     workerBin: env.MEDIASOUP_WORKER_BIN,
     cacheDir: env.HOINGHI_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hoinghi'),
   };

@@ -32,6 +32,18 @@ export const directoryExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).d
 export const callListQuery = z.object({ format: z.enum(['json', 'csv']).default('json'), sep: z.enum(['comma', 'semicolon']).default('comma') }).strict();
 export const directoryImportQuery = z.object({ fileName: z.string().max(200).optional() }).strict();
 
+const count = z.number().int().min(0);
+/** What the directory routes answer (the fuzz tests hold every success to these). */
+export const directoryEntryBody = z.looseObject({ id: z.uuid(), unitCode: z.string(), name: z.string(), contactEmails: z.array(z.string()), hasRealAddress: z.boolean(), active: z.boolean() });
+export const directoryUnitBody = z.looseObject({ unit: z.looseObject({ code: z.string() }), total: count, withoutAddress: count, sites: z.array(directoryEntryBody) });
+export const directoryImportPreviewBody = z.looseObject({
+  id: z.uuid(),
+  lineCount: count,
+  validCount: count,
+  changedCount: count,
+  problems: z.array(z.looseObject({ line: count, code: z.string(), problem: z.string(), message: z.string() })),
+});
+
 export function sendExport(c: Context<AppEnv>, file: DirectoryExport) {
   return c.body(typeof file.body === 'string' ? file.body : new Uint8Array(file.body), 200, {
     'Content-Type': file.contentType,

@@ -1,28 +1,30 @@
-/** /api/meetings: schedule, list, read, change and cancel meetings. */
+/** /api/meetings: schedule, list, read, change and cancel meetings. Bodies are shaped by json.ts. */
 import { Hono } from 'hono';
 import { requireRole } from '../auth/middleware.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppContext, AppEnv } from '../context.ts';
 import { parseJsonBody, parseParam, parseQuery, uuidParam } from '../validation.ts';
+import { meetingDetailJson, meetingListJson } from './json.ts';
+import { getMeeting, listMeetings } from './queries.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from './schemas.ts';
 import type { MeetingService } from './service.ts';
 
-export function meetingRoutes(meetings: MeetingService) {
+export function meetingRoutes(ctx: AppContext, meetings: MeetingService) {
   const canRead = requireRole('secretariat', 'leader');
   const canChange = requireRole('secretariat');
   return new Hono<AppEnv>()
-    .get('/meetings', canRead, async (c) => c.json({ meetings: await meetings.list(parseQuery(c, listMeetingsQuery)) }))
+    .get('/meetings', canRead, async (c) => c.json(meetingListJson(await listMeetings(ctx.db, parseQuery(c, listMeetingsQuery)))))
     .post('/meetings', canChange, async (c) => {
       const meeting = await meetings.create(await parseJsonBody(c, createMeetingInput), c.get('user')!);
-      return c.json(meeting, 201, { Location: `/api/meetings/${meeting.id}` });
+      return c.json(meetingDetailJson(meeting), 201, { Location: `/api/meetings/${meeting.id}` });
     })
-    .get('/meetings/:id', canRead, async (c) => c.json(await meetings.get(parseParam(c.req.param('id'), uuidParam, 'meeting id'))))
+    .get('/meetings/:id', canRead, async (c) => c.json(meetingDetailJson(await getMeeting(ctx.db, parseParam(c.req.param('id'), uuidParam, 'meeting id')))))
     .patch('/meetings/:id', canChange, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      return c.json(await meetings.update(id, await parseJsonBody(c, updateMeetingInput), c.get('user')!));
+      return c.json(meetingDetailJson(await meetings.update(id, await parseJsonBody(c, updateMeetingInput), c.get('user')!)));
     })
     .post('/meetings/:id/cancel', canChange, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const body = await parseJsonBody(c, cancelMeetingInput);
-      return c.json(await meetings.cancel(id, body.reason, c.get('user')!));
+      return c.json(meetingDetailJson(await meetings.cancel(id, body.reason, c.get('user')!)));
     });
 }

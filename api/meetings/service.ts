@@ -1,21 +1,21 @@
 /**
- * Scheduling: create, change, cancel and read meetings. Every write runs in one transaction
- * under a scheduling lock, so a refused request (bad site, conflict, rule) leaves nothing
- * behind, and two secretariats booking the same commune at once cannot both succeed.
- * Listeners (the invitation outbox) write their rows inside that same transaction.
+ * Scheduling: create, change and cancel meetings (reading them is queries.ts, writing them out
+ * for the API json.ts). Every write runs in one transaction under a scheduling lock, so a
+ * refused request (bad site, conflict, rule) leaves nothing behind, and two secretariats booking
+ * the same commune at once cannot both succeed. Listeners (the invitation outbox) write their
+ * rows inside that same transaction. Each write answers the meeting as queries.ts reads it.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { Executor, Transaction } from '../../db/client.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Transaction } from '../../db/client.ts';
 import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { toVietnamIso } from '../time.ts';
 import { subtreeCodes } from '../units/service.ts';
+import { conflictingMeetingJson } from './json.ts';
+import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
-
-export type MeetingRow = typeof meetings.$inferSelect;
 
 export interface MeetingChange {
   kind: 'created' | 'updated' | 'cancelled';
@@ -39,17 +39,28 @@ export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => 
  */
 export type MeetingCommittedListener = (change: MeetingChange) => void;
 
-export interface ConflictingMeeting {
-  meetingId: string;
-  title: string;
-  startsAt: string;
-  endsAt: string;
-  siteCount: number;
-  sites: { id: string; name: string }[];
+/**
+ * A 409 schedule_conflict: the clashing meetings as Dates for pages (`conflicts`), and as the
+ * API writes them in `details` — an error's details go out as they are (one onError), so they
+ * are serialized here, with json.ts, rather than by a route.
+ */
+export class ScheduleConflictError extends ConflictError {
+  constructor(
+    readonly conflicts: ConflictingMeeting[],
+    readonly siteCount: number,
+  ) {
+    super(
+      `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
+        .slice(0, 3)
+        .map((c) => `"${c.title}"`)
+        .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
+      { conflicts: conflicts.map(conflictingMeetingJson), siteCount },
+      'schedule_conflict',
+    );
+  }
 }
 
 const SCHEDULING_LOCK = sql`select pg_advisory_xact_lock(hashtext('hoinghi.scheduling'))`;
-const MAX_SITES_LISTED_PER_CONFLICT = 20;
 
 export class MeetingService {
   private readonly listeners: MeetingChangeListener[] = [];
@@ -65,7 +76,7 @@ export class MeetingService {
     this.committedListeners.push(listener);
   }
 
-  async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
+  async create(input: CreateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
 
@@ -98,10 +109,10 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
-    return this.get(id);
+    return getMeeting(this.ctx.db, id);
   }
 
-  async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser) {
+  async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
@@ -169,17 +180,17 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
-    return this.get(id);
+    return getMeeting(this.ctx.db, id);
   }
 
-  async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser) {
+  async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       await loadMeetingForChange(tx, id, now);
       const [meeting] = await tx
         .update(meetings)
-        .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, updatedAt: now })
+        .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, cancelReason: reason ?? null, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
       const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
@@ -188,37 +199,7 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
-    return this.get(id);
-  }
-
-  async get(id: string) {
-    const detail = await getMeetingDetail(this.ctx.db, id);
-    if (!detail) throw new NotFoundError('Meeting', id);
-    return detail;
-  }
-
-  async list(filter: { from?: Date; to?: Date; siteId?: string; status?: 'scheduled' | 'cancelled'; limit: number }) {
-    const conditions: SQL[] = [];
-    if (filter.from) conditions.push(gt(meetings.endsAt, filter.from));
-    if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
-    if (filter.status) conditions.push(eq(meetings.status, filter.status));
-    if (filter.siteId) {
-      conditions.push(inArray(meetings.id, this.ctx.db.select({ id: meetingParticipants.meetingId }).from(meetingParticipants).where(eq(meetingParticipants.siteId, filter.siteId))));
-    }
-    const participantCount = this.ctx.db
-      .select({ meetingId: meetingParticipants.meetingId, n: count().as('n') })
-      .from(meetingParticipants)
-      .groupBy(meetingParticipants.meetingId)
-      .as('participant_counts');
-    const rows = await this.ctx.db
-      .select({ meeting: meetings, hostName: sites.name, participantCount: participantCount.n })
-      .from(meetings)
-      .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
-      .leftJoin(participantCount, eq(participantCount.meetingId, meetings.id))
-      .where(conditions.length ? and(...conditions) : undefined)
-      .orderBy(asc(meetings.startsAt), asc(meetings.id))
-      .limit(filter.limit);
-    return rows.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) }));
+    return getMeeting(this.ctx.db, id);
   }
 
   private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
@@ -236,43 +217,6 @@ export class MeetingService {
     }
   }
 }
-
-export function meetingJson(m: MeetingRow) {
-  return {
-    id: m.id,
-    uid: m.uid,
-    title: m.title,
-    agenda: m.agenda,
-    startsAt: toVietnamIso(m.startsAt),
-    endsAt: toVietnamIso(m.endsAt),
-    status: m.status,
-    sequence: m.sequence,
-    createdBy: m.createdBy,
-    createdAt: toVietnamIso(m.createdAt),
-    updatedAt: toVietnamIso(m.updatedAt),
-    cancelledAt: m.cancelledAt ? toVietnamIso(m.cancelledAt) : null,
-  };
-}
-
-export async function getMeetingDetail(db: Executor, id: string) {
-  const [meeting] = await db.select().from(meetings).where(eq(meetings.id, id)).limit(1);
-  if (!meeting) return null;
-  const participants = await db
-    .select({ siteId: sites.id, name: sites.name, kind: sites.kind, unitCode: sites.unitCode, unitName: adminUnits.name, role: meetingParticipants.role })
-    .from(meetingParticipants)
-    .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
-    .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
-    .where(eq(meetingParticipants.meetingId, id))
-    .orderBy(asc(meetingParticipants.role), asc(sites.unitCode), asc(sites.name));
-  const host = participants.find((p) => p.role === 'host');
-  return {
-    ...meetingJson(meeting),
-    hostSite: { id: meeting.hostSiteId, name: host?.name ?? '' },
-    participantCount: participants.length,
-    participants,
-  };
-}
-export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof getMeetingDetail>>>;
 
 /** Who changed which meeting and how; written in the change's own transaction. */
 async function auditMeeting(tx: Transaction, actor: AuthenticatedUser, action: string, meetingId: string, details: Record<string, unknown>): Promise<void> {
@@ -331,54 +275,7 @@ async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: strin
 
 async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<void> {
   const { conflicts, siteCount } = await findConflicts(tx, siteIds, when, excludeMeetingId);
-  if (conflicts.length === 0) return;
-  throw new ConflictError(
-    `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
-      .slice(0, 3)
-      .map((c) => `"${c.title}"`)
-      .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
-    { conflicts, siteCount },
-    'schedule_conflict',
-  );
-}
-
-/** The overlapping meetings (sites listed up to a cap) and how many distinct sites clash in all. */
-export async function findConflicts(
-  tx: Executor,
-  siteIds: string[],
-  when: { startsAt: Date; endsAt: Date },
-  excludeMeetingId: string | null,
-): Promise<{ conflicts: ConflictingMeeting[]; siteCount: number }> {
-  const byMeeting = new Map<string, ConflictingMeeting>();
-  const clashingSites = new Set<string>();
-  for (const chunk of chunks(siteIds, 5000)) {
-    const rows = await tx
-      .select({ meetingId: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt, siteId: sites.id, siteName: sites.name })
-      .from(meetingParticipants)
-      .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))
-      .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
-      .where(
-        and(
-          inArray(meetingParticipants.siteId, chunk),
-          eq(meetings.status, 'scheduled'),
-          lt(meetings.startsAt, when.endsAt),
-          gt(meetings.endsAt, when.startsAt),
-          excludeMeetingId ? ne(meetings.id, excludeMeetingId) : undefined,
-        ),
-      )
-      .orderBy(asc(meetings.startsAt), asc(sites.name));
-    for (const row of rows) {
-      clashingSites.add(row.siteId);
-      let entry = byMeeting.get(row.meetingId);
-      if (!entry) {
-        entry = { meetingId: row.meetingId, title: row.title, startsAt: toVietnamIso(row.startsAt), endsAt: toVietnamIso(row.endsAt), siteCount: 0, sites: [] };
-        byMeeting.set(row.meetingId, entry);
-      }
-      entry.siteCount++;
-      if (entry.sites.length < MAX_SITES_LISTED_PER_CONFLICT) entry.sites.push({ id: row.siteId, name: row.siteName });
-    }
-  }
-  return { conflicts: [...byMeeting.values()], siteCount: clashingSites.size };
+  if (conflicts.length) throw new ScheduleConflictError(conflicts, siteCount);
 }
 
 async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
@@ -386,10 +283,4 @@ async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId
   for (const chunk of chunks(rows, 2000)) {
     await tx.insert(meetingParticipants).values(chunk).onConflictDoNothing();
   }
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

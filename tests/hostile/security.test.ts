@@ -69,7 +69,7 @@ describe('security (PGlite)', () => {
           const body = contentType.startsWith('multipart') ? `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n` : form(fields);
           const response = await t.app.request(path, { method: 'POST', headers: { ...EVIL, 'content-type': contentType, ...(cookie ? { cookie } : {}) }, body });
           expect(response.status, `${path} ${contentType}`).toBe(403);
-          expect((await response.json()).error.code).toBe('forbidden');
+          expect(((await response.json()) as { error: { code: string } }).error.code).toBe('forbidden');
         }
       }
       // Nothing happened: the meeting is still on, no answer was recorded, the sign-in lives.

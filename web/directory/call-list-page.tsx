@@ -9,7 +9,7 @@ export function CallListPage(props: { lang: Lang; user: AuthenticatedUser; list:
   const t = directoryTranslator(props.lang);
   const { meeting, sites } = props.list;
   return (
-    <Layout title={`${t('callList')} · ${meeting.title}`} lang={props.lang} user={props.user} styles={['/static/directory.css']}>
+    <Layout title={`${t('callList')} · ${meeting.title}`} lang={props.lang} user={props.user} styles={['directory']}>
       <p class="no-print">
         <a href={`/meetings/${meeting.id}`}>{meeting.title}</a> · <a href={`/meetings/${meeting.id}/invites`}>{t('invitations')}</a> ·{' '}
         <a href={`/api/meetings/${meeting.id}/call-list?format=csv`} id="call-list-csv">

@@ -35,7 +35,7 @@ export function DirectoryHomePage(props: { lang: Lang; user: AuthenticatedUser; 
           <tr>
             <th>{t('code')}</th>
             <th>{t('province')}</th>
-            <th class="num">{t('sites')}</th>
+            <th class="num">{t('siteCount')}</th>
             <th class="num">{t('withoutAddress')}</th>
           </tr>
         </thead>
@@ -84,7 +84,7 @@ export function DirectoryUnitPage(props: {
         </p>
       )}
       <p id="unit-summary">
-        {t('sites')}: {props.total} · {t('withoutAddress')}: <strong>{props.withoutAddress}</strong> ·{' '}
+        {t('siteCount')}: {props.total} · {t('withoutAddress')}: <strong>{props.withoutAddress}</strong> ·{' '}
         {props.missingOnly ? (
           <a href={`/directory/units/${code}`}>{t('showAll')}</a>
         ) : (

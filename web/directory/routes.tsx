@@ -17,7 +17,6 @@ import { calendarFeedUrl, mintCalendarToken, revokeCalendarTokens } from '../../
 import { unitCode as unitCodeSchema } from '../../api/units/routes.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { meetingCallList } from '../../api/directory/call-list.ts';
-import { registerStaticFile } from '../assets.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { CallListPage } from './call-list-page.tsx';
 import {
@@ -30,8 +29,6 @@ import {
   type SiteFormValues,
 } from './pages.tsx';
 import { describeDirectoryError, directoryTranslator } from './texts.ts';
-
-registerStaticFile('directory.css', 'directory/directory.css', 'text/css; charset=utf-8');
 
 /** Changes listed on the check page; the count covers all of them. */
 const PREVIEW_CHANGES_SHOWN = 300;

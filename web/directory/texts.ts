@@ -2,13 +2,15 @@
  * Texts of the directory pages, Vietnamese by default. Problem codes of an import are the API's
  * (api/directory/import.ts); the page says them in words.
  */
-import type { Lang } from '../../api/context.ts';
 import type { DomainError } from '../../api/errors.ts';
+import { term } from '../../api/i18n/glossary.ts';
+import { defineTexts, type Lang } from '../../api/i18n/translator.ts';
 import { describeError } from '../common/error-messages.ts';
+import { pageTranslator } from '../common/texts.ts';
 import type { ImportProblemCode } from '../../api/directory/import.ts';
 import type { DirectoryField } from '../../api/directory/fields.ts';
 
-const texts = {
+export const directoryTexts = defineTexts({
   directory: { vi: 'Danh bạ điểm cầu', en: 'Site directory' },
   intro: {
     vi: 'Địa chỉ thư điện tử, điện thoại và người phụ trách của từng điểm cầu. Giấy mời họp được gửi tới các địa chỉ này.',
@@ -16,8 +18,7 @@ const texts = {
   },
   province: { vi: 'Tỉnh, thành phố', en: 'Province' },
   code: { vi: 'Mã', en: 'Code' },
-  site: { vi: 'Điểm cầu', en: 'Site' },
-  sites: { vi: 'Số điểm cầu', en: 'Sites' },
+  siteCount: { vi: `Số ${term.site.vi}`, en: 'Sites' },
   withoutAddress: { vi: 'Chưa có địa chỉ e-mail', en: 'No e-mail address' },
   onlyWithoutAddress: { vi: 'Chỉ hiện điểm cầu chưa có địa chỉ e-mail', en: 'Only sites without an e-mail address' },
   showAll: { vi: 'Hiện tất cả', en: 'Show all' },
@@ -73,21 +74,17 @@ const texts = {
   makeFeedLink: { vi: 'Tạo đường dẫn lịch', en: 'Make a calendar link' },
   rotateFeedLink: { vi: 'Thu hồi các đường dẫn cũ', en: 'Withdraw the earlier links' },
   feedLinkMade: { vi: 'Đường dẫn lịch của điểm cầu (hãy sao chép ngay):', en: 'The site’s calendar link (copy it now):' },
-  back: { vi: 'Quay lại', en: 'Back' },
   callList: { vi: 'Danh sách điểm cầu cần gọi điện xác nhận', en: 'Sites to call for confirmation' },
   callListSummary: { vi: '{n} trong số {invited} điểm cầu chưa xác nhận tham dự.', en: '{n} of {invited} sites have not answered.' },
-  invitations: { vi: 'Giấy mời và xác nhận', en: 'Invitations and answers' },
   invitation: { vi: 'Giấy mời', en: 'Invitation' },
   downloadCsv: { vi: 'Tải về (CSV)', en: 'Download (CSV)' },
   calledNote: { vi: 'Đã gọi / ghi chú', en: 'Called / note' },
   nationalHall: { vi: 'Điểm cầu Trung ương', en: 'National hall' },
-} as const satisfies Record<string, Record<Lang, string>>;
+});
 
-export type DirectoryTextKey = keyof typeof texts;
-
+/** The directory pages' t(): these texts with the shared ones. */
 export function directoryTranslator(lang: Lang) {
-  return (key: DirectoryTextKey, params: Record<string, string | number> = {}) =>
-    texts[key][lang].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+  return pageTranslator(directoryTexts, lang);
 }
 
 const problemVi: Record<ImportProblemCode, string> = {

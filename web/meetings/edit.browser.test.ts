@@ -158,5 +158,9 @@ describe('editing and cancelling meetings in Chromium', () => {
     await waitFor(() => smtp.received.length >= before + 3, 'three cancellations');
     const arrivals = await Promise.all(smtp.received.slice(before).map(readArrival));
     expect(arrivals.map((a) => a.contentTypeMethod)).toEqual(['CANCEL', 'CANCEL', 'CANCEL']);
+    for (const arrival of arrivals) {
+      expect(arrival.subject).toContain('Hủy cuộc họp');
+      expect(arrival.text).toContain('Lý do: Lãnh đạo tỉnh đi công tác đột xuất');
+    }
   });
 });

@@ -1,25 +1,28 @@
 /**
- * The meetings pages: the list, one meeting, the scheduling form and cancelling. They use the
- * same service as the JSON API, so a rule is enforced once; a refused form is shown again with
- * the person's input and a readable reason.
+ * The meetings pages: the list, one meeting, the scheduling form, editing (with a preview of
+ * what each site will receive), copying and cancelling. They use the same service as the JSON
+ * API, so a rule is enforced once; a refused form is shown again with the person's input and a
+ * readable reason.
  */
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
-import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
-import type { ConflictingMeeting, MeetingDetail, MeetingService } from '../../api/meetings/service.ts';
-import { parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from '../../api/time.ts';
-import { previewMeetingUpdate } from '../../api/meetings/update-preview.ts';
+import { translator } from '../../api/i18n/translator.ts';
 import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
+import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
+import { getMeeting, listMeetings, type ConflictingMeeting, type MeetingDetail } from '../../api/meetings/queries.ts';
+import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
+import { previewMeetingUpdate } from '../../api/meetings/update-preview.ts';
+import { parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from '../../api/time.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
 import { ScheduleFormPage, type EditMode, type ScheduleFormValues } from './schedule-form-page.tsx';
-import { translator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
   title: z.string().default(''),
@@ -53,7 +56,7 @@ async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
 function formTimes(form: ScheduleForm, lang: 'vi' | 'en'): { startsAt: string; endsAt: string } {
   const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
   const endsAt = parseVietnamLocal(`${form.date}T${form.endTime}`);
-  if (!startsAt || !endsAt) throw new ValidationError(lang === 'vi' ? 'Ngày hoặc giờ không hợp lệ' : 'Invalid date or time');
+  if (!startsAt || !endsAt) throw new ValidationError(translator(meetingTexts, lang)('invalidDateTime'));
   return { startsAt: toVietnamIso(startsAt), endsAt: toVietnamIso(endsAt) };
 }
 
@@ -64,14 +67,14 @@ function previewToken(meetingId: string, sequence: number, input: UpdateMeetingI
 
 /** The form's values for a meeting as it stands (the edit page) or as a template (a copy). */
 function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
-  const local = (iso: string) => toVietnamLocalInput(new Date(iso));
+  const start = toVietnamLocalInput(meeting.startsAt);
   return {
     title: meeting.title,
     agenda: meeting.agenda ?? '',
     hostSiteId: meeting.hostSite.id,
-    date: local(meeting.startsAt).slice(0, 10),
-    startTime: local(meeting.startsAt).slice(11, 16),
-    endTime: local(meeting.endsAt).slice(11, 16),
+    date: start.slice(0, 10),
+    startTime: start.slice(11, 16),
+    endTime: toVietnamLocalInput(meeting.endsAt).slice(11, 16),
   };
 }
 
@@ -80,7 +83,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
 
   app.get('/', pageAuth('secretariat', 'leader'), async (c) => {
     const user = signedInUser(c);
-    const upcoming = await meetings.list({ from: ctx.now(), limit: 200 });
+    const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 200 });
     return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming} />);
   });
 
@@ -115,9 +118,10 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const copy = uuidParam.safeParse(c.req.query('copy'));
     if (!copy.success) return renderForm(c, user, {});
     // A copy keeps what, who and the hours; the day is chosen anew.
-    const source = await meetings.get(copy.data);
+    const source = await getMeeting(ctx.db, copy.data);
     const values = { ...valuesOf(source), date: '', siteIds: source.participants.filter((p) => p.role !== 'host').map((p) => p.siteId) };
-    return renderForm(c, user, values, undefined, { notice: `${translator(c.get('lang'))('copiedFrom')} «${source.title}» (${source.participantCount - 1} ${translator(c.get('lang'))('sites')})` });
+    const notice = translator(meetingTexts, c.get('lang'))('copiedFrom', { title: source.title, count: source.participantCount - 1 });
+    return renderForm(c, user, values, undefined, { notice });
   });
 
   app.post('/meetings/new', pageAuth('secretariat'), async (c) => {
@@ -139,7 +143,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       return c.redirect(`/meetings/${meeting.id}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const conflicts = (error.details as { conflicts?: ConflictingMeeting[] } | undefined)?.conflicts;
+      const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
       return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) });
     }
   });
@@ -148,8 +152,8 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    const notice = c.req.query('updated') === '1' ? translator(c.get('lang'))('meetingUpdated') : undefined;
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} {...(notice ? { notice } : {})} />);
+    const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
   });
 
   const editMode = (meeting: MeetingDetail, preview?: EditMode['preview']): EditMode => ({
@@ -163,7 +167,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    const meeting = await meetings.get(id.data);
+    const meeting = await getMeeting(ctx.db, id.data);
     if (meeting.status === 'cancelled') return c.redirect(`/meetings/${meeting.id}`, 303);
     return renderForm(c, user, valuesOf(meeting), undefined, { edit: editMode(meeting) });
   });
@@ -174,10 +178,9 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    const meeting = await meetings.get(id.data);
+    const meeting = await getMeeting(ctx.db, id.data);
     const form = await readScheduleForm(c);
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
-    const t = translator(c.get('lang'));
     try {
       const keep = new Set(form.keepSiteIds);
       const parsed = updateMeetingInput.safeParse({
@@ -197,10 +200,11 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         return c.redirect(`/meetings/${meeting.id}?updated=1`, 303);
       }
       const plan = await previewMeetingUpdate(ctx.db, meeting.id, parsed.data);
-      return renderForm(c, user, values, undefined, { edit: editMode(meeting, { plan, token }), ...(form.step === 'save' ? { notice: t('previewOutdated') } : {}) });
+      const notice = form.step === 'save' ? { notice: translator(meetingTexts, c.get('lang'))('previewOutdated') } : {};
+      return renderForm(c, user, values, undefined, { edit: editMode(meeting, { plan, token }), ...notice });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const conflicts = (error.details as { conflicts?: ConflictingMeeting[] } | undefined)?.conflicts;
+      const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
       return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) }, { edit: editMode(meeting) });
     }
   });
@@ -212,13 +216,13 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const form = await parseFormBody(c);
     try {
       // Cancelling sends a CANCEL to every site: one click is not enough.
-      if (form.confirm !== 'yes') throw new ValidationError(translator(c.get('lang'))('cancelNeedsConfirmation'), { reason: 'confirmation_required' }, 400);
+      if (form.confirm !== 'yes') throw new ValidationError(translator(meetingTexts, c.get('lang'))('cancelNeedsConfirmation'), { reason: 'confirmation_required' }, 400);
       const parsed = cancelMeetingInput.safeParse(typeof form.reason === 'string' && form.reason.trim() ? { reason: form.reason } : {});
       if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
       await meetings.cancel(id.data, parsed.data.reason, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

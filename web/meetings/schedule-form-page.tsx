@@ -6,10 +6,12 @@
  * saved (api/meetings/update-preview.ts).
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
-import type { ConflictingMeeting } from '../../api/meetings/service.ts';
+import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import type { PreviewSite, UpdatePreview } from '../../api/meetings/update-preview.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { translator } from '../common/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 export interface ScheduleFormValues {
@@ -52,14 +54,14 @@ export function ScheduleFormPage(props: {
   conflicts?: ConflictingMeeting[];
   edit?: EditMode;
 }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
   const checkedUnits = new Set(v.unitCodes ?? []);
   const edit = props.edit;
   const keep = new Set(v.keepSiteIds ?? edit?.participants.map((p) => p.siteId) ?? []);
   const heading = edit ? `${t('editMeeting')}: ${edit.meetingTitle}` : t('newMeeting');
   return (
-    <Layout title={heading} lang={props.lang} user={props.user} scripts={['/static/scheduling-form.js']}>
+    <Layout title={heading} lang={props.lang} user={props.user} scripts={['scheduling-form']}>
       <h1>{heading}</h1>
       {props.notice && (
         <p class="notice" role="status">
@@ -74,7 +76,7 @@ export function ScheduleFormPage(props: {
               <ul>
                 {props.conflicts.map((c) => (
                   <li>
-                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(new Date(c.startsAt), props.lang)} — {c.siteCount} {t('sites')}
+                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(c.startsAt, props.lang)} — {c.siteCount} {t('sites')}
                     {': '}
                     {c.sites.map((s) => s.name).join(', ')}
                     {c.siteCount > c.sites.length ? ', …' : ''}
@@ -133,7 +135,7 @@ export function ScheduleFormPage(props: {
                   <label>
                     <input type="checkbox" name="keepSiteIds" value={p.siteId} checked={keep.has(p.siteId)} /> {p.name}{' '}
                     <span class="muted small">
-                      {p.unitName} ({p.unitCode}){p.role === 'host' ? ` · ${t('host')}` : ''}
+                      {p.unitName} ({p.unitCode}){p.role === 'host' ? ` · ${siteRoleLabel('host', props.lang)}` : ''}
                     </span>
                   </label>
                 </li>
@@ -171,7 +173,7 @@ export function ScheduleFormPage(props: {
             <input type="hidden" name="siteIds" value={id} />
           ))}
           {/* Filled in by the picker script as the selection changes (see browser/schedule-form.ts). */}
-          <p id="address-notice" class="warning" role="status" hidden data-template={t('sitesWithoutAddress')} data-link-text={t('fixAddresses')}></p>
+          <p id="address-notice" class="warning" role="status" hidden data-template={t('sitesWithoutAddress', { n: '{n}' })} data-link-text={t('fixAddresses')}></p>
         </fieldset>
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}
@@ -221,7 +223,7 @@ function SiteGroup(props: { id: string; title: string; sites: PreviewSite[] }) {
 
 /** What each site will receive if this form is saved. */
 function ChangePreview(props: { lang: Lang; plan: UpdatePreview }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const { plan } = props;
   const nothing = plan.updates.length + plan.invitations.length + plan.cancellations.length === 0;
   return (

@@ -108,6 +108,8 @@ export const meetings = pgTable(
     uid: text('uid').notNull(),
     title: text('title').notNull(),
     agenda: text('agenda'),
+    /** The office's reference number of the invitation letter (số hiệu văn bản), e.g. "125/GM-UBND". */
+    referenceNumber: text('reference_number'),
     hostSiteId: uuid('host_site_id')
       .notNull()
       .references(() => sites.id),

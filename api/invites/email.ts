@@ -98,6 +98,7 @@ function stableMessageId(parts: Array<string | number>, organizerEmail: string):
 }
 
 interface MeetingFacts {
+  referenceNumber: string | null;
   title: string;
   time: string;
   hostSiteName: string;
@@ -107,6 +108,7 @@ interface MeetingFacts {
 function meetingFacts(meeting: z.output<typeof inviteMeetingSchema>): MeetingFacts {
   const agenda = meeting.agenda?.trim();
   return {
+    referenceNumber: meeting.referenceNumber?.trim() || null,
     title: meeting.title,
     time: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
     hostSiteName: meeting.hostSiteName,
@@ -129,7 +131,9 @@ interface BodyParts {
 function textBody(parts: BodyParts): string {
   const lines = [`${t('dear')}: ${parts.siteName}`, '', parts.lead];
   if (parts.reason) lines.push(`${t('cancelReason')}: ${parts.reason}`);
-  lines.push('', `${t('meeting')}: ${parts.facts.title}`);
+  lines.push('');
+  if (parts.facts.referenceNumber) lines.push(`${t('referenceNumber')}: ${parts.facts.referenceNumber}`);
+  lines.push(`${t('meeting')}: ${parts.facts.title}`);
   lines.push(`${t('time')}: ${parts.facts.time}`, `${t('hostSite')}: ${parts.facts.hostSiteName}`);
   if (parts.facts.agenda) lines.push('', `${t('agenda')}:`, parts.facts.agenda);
   if (parts.links) {
@@ -169,6 +173,7 @@ function htmlBody(parts: BodyParts): string {
     `<p>${escapeHtml(t('dear'))}: <strong>${escapeHtml(parts.siteName)}</strong></p>`,
     `<p>${escapeHtml(parts.lead)}</p>`,
     parts.reason ? row(t('cancelReason'), parts.reason) : '',
+    parts.facts.referenceNumber ? row(t('referenceNumber'), parts.facts.referenceNumber) : '',
     `<h2 style="font-size:18px;margin:16px 0 8px">${multiline(parts.facts.title)}</h2>`,
     row(t('time'), parts.facts.time),
     row(t('hostSite'), parts.facts.hostSiteName),

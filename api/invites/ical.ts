@@ -64,6 +64,8 @@ export const inviteMeetingSchema = z
     /** The hall that hosts the meeting; the LOCATION every site sees. */
     hostSiteName: z.string().trim().min(1),
     updatedAt: z.date(),
+    /** The office's reference number (số hiệu văn bản), shown in the e-mail. */
+    referenceNumber: z.string().nullish(),
     /** Why it was cancelled, told in the cancellation e-mail. */
     cancelReason: z.string().nullish(),
   })

@@ -161,6 +161,7 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
     hostSiteName: meeting.hostSiteName,
     updatedAt: meeting.row.updatedAt,
     cancelReason: meeting.row.cancelReason,
+    referenceNumber: meeting.row.referenceNumber,
   };
   let message: OutgoingMail;
   if (row.kind === 'reminder') {

@@ -4,7 +4,7 @@
  * cancellation. It reads only, and follows the same rules as MeetingService.update and the
  * outbox's plan (api/invites/outbox.ts):
  *
- *   time, title, agenda or host changed   every remaining site: update
+ *   time, title, agenda, reference or host changed   every remaining site: update
  *   site added (or new host)              invitation
  *   site removed (or a replaced host)     cancellation
  *   only membership changed               the others get nothing
@@ -28,7 +28,7 @@ export interface PreviewSite {
 
 export interface UpdatePreview {
   contentChanged: boolean;
-  changedFields: ('time' | 'title' | 'agenda' | 'host')[];
+  changedFields: ('time' | 'title' | 'agenda' | 'reference' | 'host')[];
   updates: PreviewSite[];
   invitations: PreviewSite[];
   cancellations: PreviewSite[];
@@ -40,6 +40,7 @@ export async function previewMeetingUpdate(db: Executor, meetingId: string, inpu
   const next = {
     title: input.title ?? current.title,
     agenda: input.agenda === undefined ? current.agenda : input.agenda,
+    referenceNumber: input.referenceNumber === undefined ? current.referenceNumber : input.referenceNumber,
     hostSiteId: input.hostSiteId ?? current.hostSiteId,
     startsAt: input.startsAt ?? current.startsAt,
     endsAt: input.endsAt ?? current.endsAt,
@@ -48,6 +49,7 @@ export async function previewMeetingUpdate(db: Executor, meetingId: string, inpu
   if (next.startsAt.getTime() !== current.startsAt.getTime() || next.endsAt.getTime() !== current.endsAt.getTime()) changedFields.push('time');
   if (next.title !== current.title) changedFields.push('title');
   if (next.agenda !== current.agenda) changedFields.push('agenda');
+  if (next.referenceNumber !== current.referenceNumber) changedFields.push('reference');
   const hostChanged = next.hostSiteId !== current.hostSiteId;
   if (hostChanged) changedFields.push('host');
 

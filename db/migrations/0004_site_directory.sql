@@ -13,6 +13,7 @@ CREATE TABLE "directory_imports" (
 	"problems" jsonb NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "meetings" ADD COLUMN "reference_number" text;--> statement-breakpoint
 ALTER TABLE "meetings" ADD COLUMN "cancel_reason" text;--> statement-breakpoint
 ALTER TABLE "sites" ADD COLUMN "responsible_person" text;--> statement-breakpoint
 ALTER TABLE "sites" ADD COLUMN "hall_address" text;--> statement-breakpoint

@@ -72,6 +72,12 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         <dd>
           {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
         </dd>
+        {m.referenceNumber && (
+          <>
+            <dt>{t('referenceNumber')}</dt>
+            <dd id="reference-number">{m.referenceNumber}</dd>
+          </>
+        )}
         <dt>{t('hostSite')}</dt>
         <dd>{m.hostSite.name}</dd>
         <dt>{t('status')}</dt>

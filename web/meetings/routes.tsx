@@ -27,6 +27,7 @@ import { meetingTexts } from './texts.ts';
 const scheduleForm = z.object({
   title: z.string().default(''),
   agenda: z.string().default(''),
+  referenceNumber: z.string().default(''),
   hostSiteId: z.string().default(''),
   date: z.string().default(''),
   startTime: z.string().default(''),
@@ -71,6 +72,7 @@ function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
   return {
     title: meeting.title,
     agenda: meeting.agenda ?? '',
+    referenceNumber: meeting.referenceNumber ?? '',
     hostSiteId: meeting.hostSite.id,
     date: start.slice(0, 10),
     startTime: start.slice(11, 16),
@@ -132,6 +134,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       const parsed = createMeetingInput.safeParse({
         title: form.title,
         ...(form.agenda.trim() ? { agenda: form.agenda } : {}),
+        ...(form.referenceNumber.trim() ? { referenceNumber: form.referenceNumber } : {}),
         hostSiteId: form.hostSiteId,
         ...formTimes(form, c.get('lang')),
         siteIds: form.siteIds,
@@ -186,6 +189,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       const parsed = updateMeetingInput.safeParse({
         title: form.title,
         agenda: form.agenda.trim() ? form.agenda : null,
+        referenceNumber: form.referenceNumber.trim() ? form.referenceNumber : null,
         hostSiteId: form.hostSiteId,
         ...formTimes(form, c.get('lang')),
         addSiteIds: form.siteIds,

@@ -17,6 +17,7 @@ import { ErrorBox, Layout } from '../common/layout.tsx';
 export interface ScheduleFormValues {
   title?: string;
   agenda?: string;
+  referenceNumber?: string;
   hostSiteId?: string;
   date?: string;
   startTime?: string;
@@ -91,6 +92,10 @@ export function ScheduleFormPage(props: {
         <label>
           {t('title')}
           <input name="title" required maxlength={300} value={v.title ?? ''} />
+        </label>
+        <label>
+          {t('referenceNumber')}
+          <input name="referenceNumber" maxlength={100} value={v.referenceNumber ?? ''} placeholder={t('referenceNumberHint')} />
         </label>
         <label>
           {t('agenda')}

@@ -22,6 +22,8 @@ export const meetingTexts = defineTexts({
   invalidDateTime: { vi: 'Ngày hoặc giờ không hợp lệ', en: 'Invalid date or time' },
   sitesWithoutAddress: { vi: `{n} ${term.site.vi} chưa có địa chỉ e-mail`, en: `{n} ${term.site.en}s have no e-mail address` },
   fixAddresses: { vi: 'Bổ sung trong danh bạ', en: 'Add them in the directory' },
+  referenceNumber: { vi: 'Số hiệu văn bản (giấy mời)', en: 'Reference number of the invitation' },
+  referenceNumberHint: { vi: 'Ví dụ: 125/GM-UBND; in trong thư mời gửi các điểm cầu', en: 'e.g. 125/GM-UBND; printed in the invitation' },
   editMeeting: { vi: `Sửa ${term.meeting.vi}`, en: 'Edit meeting' },
   currentSites: { vi: `${capitalize(term.site.vi)} đang tham dự`, en: 'Sites in the meeting' },
   untickToRemove: { vi: `Bỏ chọn để rút ${term.site.vi} khỏi ${term.meeting.vi} (${term.site.vi} đó sẽ nhận thư hủy).`, en: 'Untick to remove a site (it will receive a cancellation).' },

@@ -3,6 +3,7 @@
  * the composition root (server/services.ts); api/ only names what it needs.
  */
 import type { LoginLimiter } from './auth/login-limiter.ts';
+import type { CalendarLinks } from './directory/calendar-link.ts';
 import type { DirectoryImports } from './directory/import.ts';
 import type { DirectoryService } from './directory/service.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
@@ -16,4 +17,6 @@ export interface AppServices {
   /** The directory of sites (contacts) and its spreadsheet imports. */
   directory: DirectoryService;
   directoryImports: DirectoryImports;
+  /** Sites' calendar subscription links, made (and sent) from the directory. */
+  calendarLinks: CalendarLinks;
 }

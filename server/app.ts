@@ -85,7 +85,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx));
   app.route('/', meetingPages(ctx, services.meetings));
-  app.route('/', directoryPages(ctx, services.directory, services.directoryImports));
+  app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
 
   app.notFound((c) => {
     const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);

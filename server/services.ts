@@ -8,7 +8,9 @@
  */
 import type { AppContext } from '../api/context.ts';
 import { LoginLimiter } from '../api/auth/login-limiter.ts';
+import { CalendarLinks } from '../api/directory/calendar-link.ts';
 import { DirectoryImports } from '../api/directory/import.ts';
+import type { MailTransport } from '../api/invites/mail-transport.ts';
 import { DirectoryService } from '../api/directory/service.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
 import { MeetingService } from '../api/meetings/service.ts';
@@ -17,7 +19,8 @@ import type { Sfu } from '../sfu/index.ts';
 
 export type { AppServices } from '../api/services.ts';
 
-export function createServices(ctx: AppContext): AppServices {
+/** `transport`: the mail transport the dispatcher uses, for mail sent at once (calendar links); without it those cannot be sent. */
+export function createServices(ctx: AppContext, options: { transport?: MailTransport } = {}): AppServices {
   const meetings = new MeetingService(ctx);
   const invites = new InviteOutbox(ctx);
   // Invitation rows are written inside the meeting's own transaction: a change and its
@@ -30,6 +33,7 @@ export function createServices(ctx: AppContext): AppServices {
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
     directory: new DirectoryService(ctx),
     directoryImports: new DirectoryImports(ctx),
+    calendarLinks: new CalendarLinks(ctx, options.transport ?? null),
   };
 }
 

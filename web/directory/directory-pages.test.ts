@@ -5,21 +5,30 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, sites } from '../../db/schema.ts';
+import { readArrival, testTransport } from '../../api/invites/delivery.test-support.ts';
+import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '../../api/invites/smtp-test-server.test-support.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
 
 describe('directory pages', () => {
   let t: TestApp;
+  let smtp: TestSmtpServer;
+  let transport: MailTransport;
   let communes: { id: string; name: string; unitCode: string }[];
 
   beforeAll(async () => {
-    t = await createTestApp('pglite', { provinces: ['44', '01'] });
+    smtp = await startTestSmtpServer();
+    transport = testTransport(smtp.url);
+    t = await createTestApp('pglite', { provinces: ['44', '01'], mailTransport: transport });
     communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
       (s: { kind: string }) => s.kind === 'commune',
     );
   });
   afterAll(async () => {
     await t.close();
+    await transport.close();
+    await smtp.close();
   });
 
   const page = (path: string, cookie = t.cookies.secretariat) => t.request('GET', path, { cookie });
@@ -137,11 +146,35 @@ describe('directory pages', () => {
     const rotated = await postForm(`/directory/sites/${site.id}/calendar-link`, { rotate: 'true' });
     expect(rotated.status).toBe(200);
     expect((await t.request('GET', url.replace('http://hoinghi.test', ''))).status).toBe(410);
+
+    // Without a real address there is nothing to send it to.
+    const unsent = await postForm(`/directory/sites/${site.id}/calendar-link`, { send: 'true' });
+    expect(unsent.status).toBe(422);
+    expect(unsent.body).toContain('chưa có địa chỉ thư điện tử thật');
+  });
+
+  it('sends the calendar link to the site’s real addresses (real SMTP server, parsed)', async () => {
+    const site = communes[4]!;
+    await t.request('PATCH', `/api/directory/sites/${site.id}`, { cookie: t.cookies.secretariat, body: { contactEmails: ['lich@xa4.quangtri.gov.vn', 'vanthu@xa4.quangtri.gov.vn'] } });
+    const sitePage = await page(`/directory/sites/${site.id}`);
+    expect(sitePage.body).toContain('id="send-feed-link"');
+    const before = smtp.received.length;
+    const sent = await postForm(`/directory/sites/${site.id}/calendar-link`, { send: 'true' });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('Đã gửi đường dẫn lịch tới: lich@xa4.quangtri.gov.vn, vanthu@xa4.quangtri.gov.vn');
+    const url = /<code id="feed-url">([^<]+)<\/code>/.exec(sent.body)![1]!.replaceAll('&amp;', '&');
+    expect(smtp.received.length).toBe(before + 1);
+    const mail = smtp.received.at(-1)!;
+    expect(mail.rcptTo.sort()).toEqual(['lich@xa4.quangtri.gov.vn', 'vanthu@xa4.quangtri.gov.vn']);
+    const arrival = await readArrival(mail);
+    expect(arrival.to).toBe('lich@xa4.quangtri.gov.vn');
+    expect(arrival.text).toContain(url);
+    expect((await t.request('GET', url.replace('http://hoinghi.test', ''))).status).toBe(200);
   });
 
   it('tells the scheduling form how many communes of each province have no address', async () => {
     const form = await page('/meetings/new');
-    expect(form.body).toContain(`value="44" data-count="${communes.length}" data-missing="${communes.length - 2}"`);
+    expect(form.body).toContain(`value="44" data-count="${communes.length}" data-missing="${communes.length - 3}"`);
     expect(form.body).toContain('data-template="{n} điểm cầu chưa có địa chỉ e-mail"');
     const listed = (await page('/api/units/44/sites')).body.sites as { id: string; hasRealAddress: boolean }[];
     expect(
@@ -149,7 +182,7 @@ describe('directory pages', () => {
         .filter((s) => s.hasRealAddress)
         .map((s) => s.id)
         .sort(),
-    ).toEqual([communes[0]!.id, communes[1]!.id].sort());
+    ).toEqual([communes[0]!.id, communes[1]!.id, communes[4]!.id].sort());
   });
 
   it('prints and exports the call list: sites that have not answered, with person and phone', async () => {

@@ -174,6 +174,7 @@ export function DirectorySitePage(props: {
   error?: string;
   notice?: string;
   feedUrl?: string;
+  canSendLink: boolean;
 }) {
   const t = directoryTranslator(props.lang);
   const { site, values: v } = props;
@@ -242,7 +243,14 @@ export function DirectorySitePage(props: {
           <label class="check">
             <input type="checkbox" name="rotate" value="true" /> {t('rotateFeedLink')}
           </label>{' '}
-          <button type="submit">{t('makeFeedLink')}</button>
+          <button type="submit" name="send" value="false">
+            {t('makeFeedLink')}
+          </button>{' '}
+          {props.canSendLink && site.hasRealAddress && (
+            <button type="submit" name="send" value="true" class="primary" id="send-feed-link">
+              {t('makeAndSendFeedLink')}
+            </button>
+          )}
         </form>
       </section>
     </Layout>

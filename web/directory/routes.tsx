@@ -9,11 +9,10 @@ import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts
 import { assertDirectoryAccess } from '../../api/directory/access.ts';
 import { hasRealAddress, splitAddresses } from '../../api/directory/addresses.ts';
 import { directoryFields } from '../../api/directory/fields.ts';
+import type { CalendarLinks } from '../../api/directory/calendar-link.ts';
 import type { DirectoryImports } from '../../api/directory/import.ts';
 import { listEntries, type DirectoryService } from '../../api/directory/service.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
-import { auditLog } from '../../db/schema.ts';
-import { calendarFeedUrl, mintCalendarToken, revokeCalendarTokens } from '../../api/invites/site-tokens.ts';
 import { unitCode as unitCodeSchema } from '../../api/units/routes.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { meetingCallList } from '../../api/directory/call-list.ts';
@@ -35,7 +34,7 @@ const PREVIEW_CHANGES_SHOWN = 300;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-export function directoryPages(ctx: AppContext, directory: DirectoryService, imports: DirectoryImports) {
+export function directoryPages(ctx: AppContext, directory: DirectoryService, imports: DirectoryImports, calendarLinks: CalendarLinks) {
   const app = new Hono<AppEnv>();
   const guard = pageAuth('secretariat');
 
@@ -165,7 +164,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
   ) => {
     const site = await directory.getSite(siteId);
     const { values, status, ...rest } = extra;
-    return c.html(<DirectorySitePage lang={c.get('lang')} user={user} site={site} values={values ?? siteFormValues(site)} {...rest} />, (status ?? 200) as 200);
+    return c.html(<DirectorySitePage lang={c.get('lang')} user={user} site={site} values={values ?? siteFormValues(site)} canSendLink={calendarLinks.canSend} {...rest} />, (status ?? 200) as 200);
   };
 
   app.get('/directory/sites/:id', guard, async (c) => {
@@ -200,16 +199,16 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
     const id = idOr404(c, 'Site');
     const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(id)).unitCode);
     const form = await parseFormBody(c);
-    const rotate = form.rotate === 'true';
-    const token = await ctx.db.transaction(async (tx) => {
-      if (rotate) await revokeCalendarTokens(tx, id, ctx.now());
-      await tx.insert(auditLog).values({ actorUserId: user.id, action: 'site.calendar_link', entity: 'site', entityId: id, details: { rotate } });
-      return mintCalendarToken(tx, id);
-    });
-    c.get('log').info({ siteId: id, rotate, actorUserId: user.id }, 'calendar subscription link issued');
     // Shown once, on this response: only its hash is stored.
     c.header('Cache-Control', 'no-store');
-    return renderSite(c, user, id, { feedUrl: calendarFeedUrl(ctx.config.PUBLIC_URL, id, token) });
+    try {
+      const issued = await calendarLinks.issue(id, { rotate: form.rotate === 'true', send: form.send === 'true' }, user);
+      const t = directoryTranslator(c.get('lang'));
+      return renderSite(c, user, id, { feedUrl: issued.url, ...(issued.sentTo.length ? { notice: t('feedLinkSent', { to: issued.sentTo.join(', ') }) } : {}) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return renderSite(c, user, id, { error: describeDirectoryError(error, c.get('lang')), status: error.status });
+    }
   });
 
   app.get('/meetings/:id/call-list', pageAuth('secretariat'), async (c) => {

@@ -72,6 +72,8 @@ export const directoryTexts = defineTexts({
     en: 'A link the site subscribes to in Outlook, Google Calendar or a phone. It is shown once; make a new one and withdraw the old ones if it leaks.',
   },
   makeFeedLink: { vi: 'Tạo đường dẫn lịch', en: 'Make a calendar link' },
+  makeAndSendFeedLink: { vi: 'Tạo và gửi qua thư điện tử cho điểm cầu', en: 'Make it and e-mail it to the site' },
+  feedLinkSent: { vi: 'Đã gửi đường dẫn lịch tới: {to}', en: 'Calendar link sent to: {to}' },
   rotateFeedLink: { vi: 'Thu hồi các đường dẫn cũ', en: 'Withdraw the earlier links' },
   feedLinkMade: { vi: 'Đường dẫn lịch của điểm cầu (hãy sao chép ngay):', en: 'The site’s calendar link (copy it now):' },
   callList: { vi: 'Danh sách điểm cầu cần gọi điện xác nhận', en: 'Sites to call for confirmation' },
@@ -122,6 +124,8 @@ const reasonVi: Record<string, string> = {
   empty_file: 'Tệp rỗng.',
   too_many_lines: 'Tệp có quá nhiều dòng.',
   file_too_large: 'Tệp quá lớn khi giải nén.',
+  no_address: 'Điểm cầu chưa có địa chỉ thư điện tử thật để gửi đường dẫn.',
+  no_transport: 'Máy chủ chưa cấu hình gửi thư.',
 };
 
 /** A refused directory action in the reader's language. */

@@ -67,7 +67,7 @@ export function composeCalendarLinkMail(siteName: string, url: string, recipient
   const organizer = parseMailbox(mailFrom);
   const [to, ...cc] = recipients;
   const text = t('body', { site: siteName, url, organizer: organizer.name });
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return {
     from: { name: organizer.name, address: organizer.email },
     to: [{ name: siteName, address: to! }],
@@ -75,6 +75,6 @@ export function composeCalendarLinkMail(siteName: string, url: string, recipient
     subject: t('subject', { site: siteName }),
     headers: { 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
     text: `${text}\n`,
-    html: `<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>${escape(t('heading'))}</title></head><body style="font-family:Arial,Helvetica,sans-serif;font-size:15px">${escape(text).replace(/\n/g, '<br>')}</body></html>`,
+    html: `<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>${escapeHtml(t('heading'))}</title></head><body style="font-family:Arial,Helvetica,sans-serif;font-size:15px">${escapeHtml(text).replace(/\n/g, '<br>')}</body></html>`,
   };
 }

@@ -58,6 +58,7 @@ describe.each(DRIVERS)('directory of sites on %s', (driver) => {
       headers: { cookie: t.cookies.secretariat, 'content-type': type },
       body: typeof body === 'string' ? body : new Uint8Array(body),
     });
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field, as in t.request()
     return { status: response.status, body: (await response.json()) as any };
   };
   const apply = (id: string, body: Record<string, unknown> = {}) =>

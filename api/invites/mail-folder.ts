@@ -1,5 +1,5 @@
 /**
- * The local outbox: a MailTransport for machines without SMTP (a district office laptop, a demo)
+ * The local mail folder: a MailTransport for machines without SMTP (a district office laptop, a demo)
  * that writes each message to a folder, and the readers behind the secretariat's /mail page,
  * where staff download the .eml to forward by hand or the .ics to import.
  *
@@ -129,7 +129,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
 
   return {
     async send(message) {
-      if (closed) throw Object.assign(new Error('local outbox is closed'), { code: 'ECONNECTION' });
+      if (closed) throw Object.assign(new Error('local mail folder is closed'), { code: 'ECONNECTION' });
       await mkdir(options.dir, { recursive: true });
       const info = await builder.sendMail(message);
       const raw = info.message as Buffer;
@@ -150,7 +150,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
       await writeAtomically(outboxFile(options.dir, id, 'eml'), raw);
       if (calendar) await writeAtomically(outboxFile(options.dir, id, 'ics'), calendar.ics);
       await writeAtomically(outboxFile(options.dir, id, 'json'), JSON.stringify(entry, null, 2) + '\n');
-      logger.info({ outboxId: id, messageId: info.messageId, to: entry.to }, 'mail written to local outbox');
+      logger.info({ mailId: id, messageId: info.messageId, to: entry.to }, 'mail written to the local mail folder');
       return { messageId: info.messageId, accepted: info.envelope.to.map(String), rejected: [] };
     },
     async close() {
@@ -181,7 +181,7 @@ export async function listMailFolder(dir: string, options: { limit?: number; log
     try {
       entries.push(mailFolderEntrySchema.parse(JSON.parse(await readFile(outboxFile(dir, id, 'json'), 'utf8'))));
     } catch (err) {
-      options.logger?.warn({ outboxId: id, err }, 'unreadable outbox summary skipped');
+      options.logger?.warn({ mailId: id, err }, 'unreadable outbox summary skipped');
     }
   }
   return entries;

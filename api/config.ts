@@ -26,6 +26,8 @@ export const appConfigSchema = z
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     SIGN_IN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    /** How long a looked-up sign-in is reused without asking the database (api/auth/sign-ins.ts); 0 turns it off. */
+    SIGN_IN_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */
     TRUST_PROXY: booleanFromEnv.default(false),
     /** Seed the administrative tree at start-up when it is missing (idempotent). */

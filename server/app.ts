@@ -83,7 +83,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', authPages(ctx, services.loginLimiter));
   app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
-  app.route('/', attendancePages(ctx));
+  app.route('/', attendancePages(ctx, services.attendance));
   app.route('/', meetingPages(ctx, services.meetings));
   app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
 

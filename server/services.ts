@@ -5,14 +5,19 @@
  *   MeetingService ──onChange (same transaction)──▶ InviteOutbox.enqueueForChange
  *                  ──onCommitted─────────────────▶ InviteOutbox.wake ──▶ InviteDispatcher
  *                  ──onCommitted─────────────────▶ Sfu.revokeSite (removed sites, cancelled meetings)
+ *                  ──onCommitted─────────────────▶ LiveAttendance.meetingChanged (live boards re-read it)
+ *                  ──onCommitted─────────────────▶ MeetingReplyCache.clear (meeting reads kept a moment)
+ *   attendance events stored (any writer) ──────────▶ LiveAttendance (live ledgers, pushed boards)
  */
 import type { AppContext } from '../api/context.ts';
+import { LiveAttendance } from '../api/attendance/live-attendance.ts';
 import { LoginLimiter } from '../api/auth/login-limiter.ts';
 import { CalendarLinks } from '../api/directory/calendar-link.ts';
 import { DirectoryImports } from '../api/directory/import.ts';
 import type { MailTransport } from '../api/invites/mail-transport.ts';
 import { DirectoryService } from '../api/directory/service.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
+import { MeetingReplyCache } from '../api/meetings/reply-cache.ts';
 import { MeetingService } from '../api/meetings/service.ts';
 import type { AppServices } from '../api/services.ts';
 import type { Sfu } from '../sfu/index.ts';
@@ -27,10 +32,17 @@ export function createServices(ctx: AppContext, options: { transport?: MailTrans
   // invitations commit together or not at all.
   meetings.onChange((tx, change) => invites.enqueueForChange(tx, change));
   meetings.onCommitted(() => invites.wake());
+  // It listens to stored attendance events itself (store.ts onAttendanceStored).
+  const attendance = new LiveAttendance(ctx);
+  meetings.onCommitted((change) => attendance.meetingChanged(change.meeting.id));
+  const meetingReads = new MeetingReplyCache();
+  meetings.onCommitted(() => meetingReads.clear());
   return {
     meetings,
     invites,
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
+    attendance,
+    meetingReads,
     directory: new DirectoryService(ctx),
     directoryImports: new DirectoryImports(ctx),
     calendarLinks: new CalendarLinks(ctx, options.transport ?? null),

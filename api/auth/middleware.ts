@@ -9,7 +9,7 @@ import { findSignedInUser, SIGN_IN_COOKIE } from './sign-ins.ts';
 export function loadUser(ctx: AppContext): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, SIGN_IN_COOKIE);
-    c.set('user', token ? await findSignedInUser(ctx.db, token, ctx.now()) : null);
+    c.set('user', token ? await findSignedInUser(ctx.db, token, ctx.now(), ctx.config.SIGN_IN_CACHE_MS) : null);
     await next();
   };
 }

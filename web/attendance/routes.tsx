@@ -10,7 +10,7 @@ import { adminUnits } from '../../db/schema.ts';
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { NotFoundError } from '../../api/errors.ts';
 import { buildAttendanceDashboard } from '../../api/attendance/dashboard.ts';
-import { liveBoardJson } from '../../api/attendance/live-board.ts';
+import type { LiveAttendance } from '../../api/attendance/live-attendance.ts';
 import { buildMeetingReport } from '../../api/attendance/report.ts';
 import { resolveDashboardQuery } from '../../api/attendance/routes.ts';
 import { dashboardQuery } from '../../api/attendance/schemas.ts';
@@ -26,19 +26,21 @@ function meetingId(raw: string | undefined): string {
   return parsed.data;
 }
 
-export function attendancePages(ctx: AppContext) {
+export function attendancePages(ctx: AppContext, live: LiveAttendance) {
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', pageAuth('secretariat', 'leader'), async (c) => {
       const user = signedInUser(c);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
+      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config), live });
       return c.html(<AttendanceReportPage lang={c.get('lang')} user={user} report={report} generatedAt={now} />);
     })
     .get('/meetings/:id/live', pageAuth('secretariat', 'leader'), async (c) => {
       const user = signedInUser(c);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, meetingId(c.req.param('id')), now, { thresholds: ledgerThresholds(ctx.config) });
-      return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={liveBoardJson(report, now)} />);
+      const id = meetingId(c.req.param('id'));
+      const board = await live.board(id, now);
+      if (!board) throw new NotFoundError('Meeting', id);
+      return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={board} />);
     })
     .get('/reports', pageAuth('secretariat', 'leader'), async (c) => {
       const user = signedInUser(c);

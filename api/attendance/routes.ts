@@ -86,7 +86,11 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
         const body = await storedReportBody(ctx.db, id, now, ledgerThresholds(ctx.config));
         if (body !== null) return c.body(body, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
       }
-      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config), live });
+      const report = await buildMeetingReport(ctx.db, id, now, {
+        qualityTimeline: query.format === 'json' && query.timeline,
+        thresholds: ledgerThresholds(ctx.config),
+        live,
+      });
       if (query.format === 'csv') {
         const csv = meetingReportCsvStream(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {

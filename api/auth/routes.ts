@@ -13,7 +13,9 @@ export const credentialsInput = z.object({ email: z.string().min(1).max(254), pa
 
 /** The signed-in user: the answer to signing in, to "who am I" and to creating an account. */
 export const userBody = z
-  .object({ user: z.object({ id: z.uuid(), email: z.string().min(3), displayName: z.string().min(1), role: z.enum(['secretariat', 'leader', 'admin']) }).strict() })
+  .object({
+    user: z.object({ id: z.uuid(), email: z.string().min(3), displayName: z.string().min(1), role: z.enum(['secretariat', 'leader', 'admin']) }).strict(),
+  })
   .strict();
 type UserBody = z.input<typeof userBody>;
 

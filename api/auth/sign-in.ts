@@ -20,7 +20,7 @@ export async function signIn(
   await limiter.assertAllowed(address, email);
   const user = await findUserByEmail(ctx.db, email);
   const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), credentials.password);
-  if (!user || !user.active || !valid) {
+  if (!user?.active || !valid) {
     await limiter.recordFailure(address, email);
     c.get('log').info({ event: 'login.failed' }, 'sign-in refused');
     throw new UnauthorizedError('Wrong e-mail or password');

@@ -98,7 +98,9 @@ async function lookUp(db: Database, idHash: string, now: Date): Promise<{ user: 
     .innerJoin(users, eq(users.id, signIns.userId))
     .where(and(eq(signIns.idHash, idHash), gt(signIns.expiresAt, now), eq(users.active, true)))
     .limit(1);
-  return row ? { user: { id: row.id, email: row.email, displayName: row.displayName, role: row.role }, expiresAt: row.expiresAt.getTime() } : { user: null, expiresAt: 0 };
+  return row
+    ? { user: { id: row.id, email: row.email, displayName: row.displayName, role: row.role }, expiresAt: row.expiresAt.getTime() }
+    : { user: null, expiresAt: 0 };
 }
 
 const flights = new WeakMap<object, Map<string, Promise<{ user: AuthenticatedUser | null; expiresAt: number }>>>();

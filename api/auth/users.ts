@@ -11,7 +11,10 @@ import { hashPassword } from './passwords.ts';
 
 export const newUserInput = z
   .object({
-    email: z.email().max(254).transform((e) => e.toLowerCase()),
+    email: z
+      .email()
+      .max(254)
+      .transform((e) => e.toLowerCase()),
     displayName: z.string().trim().min(1).max(200),
     role: z.enum(['secretariat', 'leader', 'admin']),
     password: z.string().min(12, 'must be at least 12 characters').max(200),
@@ -27,7 +30,9 @@ export async function createUser(db: Database, input: z.output<typeof newUserInp
         .insert(users)
         .values({ email: input.email, displayName: input.displayName, role: input.role, passwordHash })
         .returning({ id: users.id, email: users.email, displayName: users.displayName, role: users.role });
-      await tx.insert(auditLog).values({ actorUserId, action: 'user.create', entity: 'user', entityId: user!.id, details: { email: input.email, role: input.role } });
+      await tx
+        .insert(auditLog)
+        .values({ actorUserId, action: 'user.create', entity: 'user', entityId: user!.id, details: { email: input.email, role: input.role } });
       return user!;
     });
   } catch (error) {

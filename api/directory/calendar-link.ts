@@ -44,14 +44,24 @@ export class CalendarLinks {
   }
 
   async issue(siteId: string, options: { rotate: boolean; send: boolean }, actor: AuthenticatedUser): Promise<IssuedCalendarLink> {
-    const [site] = await this.ctx.db.select({ id: sites.id, name: sites.name, contactEmails: sites.contactEmails }).from(sites).where(eq(sites.id, siteId)).limit(1);
+    const [site] = await this.ctx.db
+      .select({ id: sites.id, name: sites.name, contactEmails: sites.contactEmails })
+      .from(sites)
+      .where(eq(sites.id, siteId))
+      .limit(1);
     if (!site) throw new NotFoundError('Site', siteId);
     const recipients = site.contactEmails.filter((a) => isValidAddress(a) && !isPlaceholderAddress(a));
     if (options.send && !this.transport) throw new ValidationError('Mail is not configured on this server', { reason: 'no_transport' });
     if (options.send && recipients.length === 0) throw new ValidationError('The site has no real e-mail address to send the link to', { reason: 'no_address' });
     const token = await this.ctx.db.transaction(async (tx) => {
       if (options.rotate) await revokeCalendarTokens(tx, siteId, this.ctx.now());
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'site.calendar_link', entity: 'site', entityId: siteId, details: { rotate: options.rotate, sentTo: options.send ? recipients : [] } });
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'site.calendar_link',
+        entity: 'site',
+        entityId: siteId,
+        details: { rotate: options.rotate, sentTo: options.send ? recipients : [] },
+      });
       return mintCalendarToken(tx, siteId);
     });
     const url = calendarFeedUrl(this.ctx.config.PUBLIC_URL, siteId, token);

@@ -53,7 +53,14 @@ function invitationState(site: SiteDelivery): InvitationState {
 
 export async function meetingCallList(db: Executor, meetingId: string): Promise<CallList> {
   const [meeting] = await db
-    .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt, status: meetings.status, hostSiteId: meetings.hostSiteId })
+    .select({
+      id: meetings.id,
+      title: meetings.title,
+      startsAt: meetings.startsAt,
+      endsAt: meetings.endsAt,
+      status: meetings.status,
+      hostSiteId: meetings.hostSiteId,
+    })
     .from(meetings)
     .where(eq(meetings.id, meetingId))
     .limit(1);
@@ -66,7 +73,12 @@ export async function meetingCallList(db: Executor, meetingId: string): Promise<
     const rows = await db
       .select({ id: sites.id, responsiblePerson: sites.responsiblePerson, contactPhone: sites.contactPhone, contactEmails: sites.contactEmails })
       .from(sites)
-      .where(inArray(sites.id, silent.slice(i, i + 5000).map((s) => s.siteId)));
+      .where(
+        inArray(
+          sites.id,
+          silent.slice(i, i + 5000).map((s) => s.siteId),
+        ),
+      );
     for (const row of rows) contacts.set(row.id, row);
   }
   return {
@@ -74,7 +86,15 @@ export async function meetingCallList(db: Executor, meetingId: string): Promise<
     invited: status.summary.sites,
     sites: silent.map((s) => {
       const c = contacts.get(s.siteId) ?? { responsiblePerson: null, contactPhone: null, contactEmails: [] };
-      return { siteId: s.siteId, siteName: s.siteName, unitCode: s.unitCode, unitName: s.unitName, ...c, hasRealAddress: hasRealAddress(c.contactEmails), invitation: invitationState(s) };
+      return {
+        siteId: s.siteId,
+        siteName: s.siteName,
+        unitCode: s.unitCode,
+        unitName: s.unitName,
+        ...c,
+        hasRealAddress: hasRealAddress(c.contactEmails),
+        invitation: invitationState(s),
+      };
     }),
   };
 }
@@ -92,7 +112,16 @@ export function callListCsv(list: CallList, delimiter: ',' | ';' = ','): string 
   return writeCsv(
     [
       [...CALL_LIST_HEADERS],
-      ...list.sites.map((s, i) => [String(i + 1), s.siteName, s.unitCode, s.unitName, s.responsiblePerson ?? '', s.contactPhone ?? '', s.contactEmails.join('; '), invitationStateLabels[s.invitation]]),
+      ...list.sites.map((s, i) => [
+        String(i + 1),
+        s.siteName,
+        s.unitCode,
+        s.unitName,
+        s.responsiblePerson ?? '',
+        s.contactPhone ?? '',
+        s.contactEmails.join('; '),
+        invitationStateLabels[s.invitation],
+      ]),
     ],
     delimiter,
   );

@@ -13,13 +13,16 @@ export const MAX_ADDRESSES = 10;
  * stored as LF, as Excel writes them inside a cell and an .xlsx reader returns them.
  */
 function optionalText(maxLength: number) {
-  return z.string().nullable().transform((value, ctx) => {
-    if (value === null || value.trim() === '') return null;
-    const parsed = humanText(maxLength).safeParse(value.replace(/\r\n?/g, '\n'));
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
-    return z.NEVER;
-  });
+  return z
+    .string()
+    .nullable()
+    .transform((value, ctx) => {
+      if (value === null || value.trim() === '') return null;
+      const parsed = humanText(maxLength).safeParse(value.replace(/\r\n?/g, '\n'));
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+      return z.NEVER;
+    });
 }
 
 const PHONE = /^[0-9+()./\s,;-]+$/;

@@ -317,15 +317,13 @@ export class DirectoryImports {
       await auditSiteChanges(tx, actor, changed, { source: 'import', importId });
       await tx.update(directoryImports).set({ status: 'applied', appliedAt: now }).where(eq(directoryImports.id, importId));
       const counts = { id: importId, changed: changed.length, unchanged: lines.length - changed.length, skipped: problems.length };
-      await tx
-        .insert(auditLog)
-        .values({
-          actorUserId: actor.id,
-          action: 'directory.import',
-          entity: 'admin_unit',
-          entityId: stored.unitCode,
-          details: { ...counts, fileName: stored.fileName, acceptValid: input.acceptValid },
-        });
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'directory.import',
+        entity: 'admin_unit',
+        entityId: stored.unitCode,
+        details: { ...counts, fileName: stored.fileName, acceptValid: input.acceptValid },
+      });
       return counts;
     });
     this.ctx.logger.info({ importId, actorUserId: actor.id, changed: result.changed, skipped: result.skipped }, 'directory import applied');

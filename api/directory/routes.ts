@@ -34,8 +34,20 @@ export const directoryImportQuery = z.object({ fileName: z.string().max(200).opt
 
 const count = z.number().int().min(0);
 /** What the directory routes answer (the fuzz tests hold every success to these). */
-export const directoryEntryBody = z.looseObject({ id: z.uuid(), unitCode: z.string(), name: z.string(), contactEmails: z.array(z.string()), hasRealAddress: z.boolean(), active: z.boolean() });
-export const directoryUnitBody = z.looseObject({ unit: z.looseObject({ code: z.string() }), total: count, withoutAddress: count, sites: z.array(directoryEntryBody) });
+export const directoryEntryBody = z.looseObject({
+  id: z.uuid(),
+  unitCode: z.string(),
+  name: z.string(),
+  contactEmails: z.array(z.string()),
+  hasRealAddress: z.boolean(),
+  active: z.boolean(),
+});
+export const directoryUnitBody = z.looseObject({
+  unit: z.looseObject({ code: z.string() }),
+  total: count,
+  withoutAddress: count,
+  sites: z.array(directoryEntryBody),
+});
 export const directoryImportPreviewBody = z.looseObject({
   id: z.uuid(),
   lineCount: count,
@@ -103,18 +115,32 @@ export function directoryRoutes(db: Executor, directory: DirectoryService, impor
         return c.json({ id, status: 'discarded' });
       })
       .get('/meetings/:id/call-list', async (c) => {
-      const id = idParam(c, 'meeting id');
-      if (!c.get('user')) throw new UnauthorizedError();
-      const query = parseQuery(c, callListQuery);
-      const list = await meetingCallList(db, id);
-      // The organiser's unit: the call list is its secretariat's work.
-      assertDirectoryAccess(c.get('user'), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
-      if (query.format === 'csv') {
-        return sendExport(c, { fileName: `Danh sách gọi điện - ${list.meeting.title.slice(0, 80)}.csv`, contentType: 'text/csv; charset=utf-8', body: callListCsv(list, query.sep === 'semicolon' ? ';' : ',') });
-      }
-      return c.json({ meeting: { id: list.meeting.id, title: list.meeting.title, startsAt: toVietnamIso(list.meeting.startsAt), endsAt: toVietnamIso(list.meeting.endsAt), status: list.meeting.status }, invited: list.invited, sites: list.sites });
-    })
-    .get('/directory/sites/:id', async (c) => {
+        const id = idParam(c, 'meeting id');
+        if (!c.get('user')) throw new UnauthorizedError();
+        const query = parseQuery(c, callListQuery);
+        const list = await meetingCallList(db, id);
+        // The organiser's unit: the call list is its secretariat's work.
+        assertDirectoryAccess(c.get('user'), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
+        if (query.format === 'csv') {
+          return sendExport(c, {
+            fileName: `Danh sách gọi điện - ${list.meeting.title.slice(0, 80)}.csv`,
+            contentType: 'text/csv; charset=utf-8',
+            body: callListCsv(list, query.sep === 'semicolon' ? ';' : ','),
+          });
+        }
+        return c.json({
+          meeting: {
+            id: list.meeting.id,
+            title: list.meeting.title,
+            startsAt: toVietnamIso(list.meeting.startsAt),
+            endsAt: toVietnamIso(list.meeting.endsAt),
+            status: list.meeting.status,
+          },
+          invited: list.invited,
+          sites: list.sites,
+        });
+      })
+      .get('/directory/sites/:id', async (c) => {
         const id = idParam(c, 'site id');
         assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
         return c.json(await directory.getSite(id));

@@ -42,7 +42,17 @@ export interface SiteDelivery {
 export interface MeetingDeliveryStatus {
   meetingId: string;
   sequence: number;
-  summary: { sites: number; queued: number; sending: number; sent: number; failed: number; unsendable: number; attending: number; declined: number; unanswered: number };
+  summary: {
+    sites: number;
+    queued: number;
+    sending: number;
+    sent: number;
+    failed: number;
+    unsendable: number;
+    attending: number;
+    declined: number;
+    unanswered: number;
+  };
   sites: SiteDelivery[];
 }
 
@@ -53,7 +63,10 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
   if (!meeting) throw new NotFoundError('Meeting', meetingId);
   const [rows, participants, answers] = await Promise.all([
     db.select().from(invites).where(eq(invites.meetingId, meetingId)),
-    db.select({ siteId: meetingParticipants.siteId, role: meetingParticipants.role }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, meetingId)),
+    db
+      .select({ siteId: meetingParticipants.siteId, role: meetingParticipants.role })
+      .from(meetingParticipants)
+      .where(eq(meetingParticipants.meetingId, meetingId)),
     db.select().from(rsvps).where(eq(rsvps.meetingId, meetingId)),
   ]);
   const roles = new Map(participants.map((p) => [p.siteId, p.role]));

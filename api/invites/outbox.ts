@@ -105,7 +105,10 @@ async function insertInviteRows(tx: Executor, rows: InviteInsert[]): Promise<voi
 async function contactsOf(db: Executor, siteIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (let i = 0; i < siteIds.length; i += 5000) {
-    const rows = await db.select({ id: sites.id, contactEmails: sites.contactEmails }).from(sites).where(inArray(sites.id, siteIds.slice(i, i + 5000)));
+    const rows = await db
+      .select({ id: sites.id, contactEmails: sites.contactEmails })
+      .from(sites)
+      .where(inArray(sites.id, siteIds.slice(i, i + 5000)));
     for (const row of rows) out.set(row.id, recipientsOf(row.contactEmails));
   }
   return out;
@@ -200,7 +203,10 @@ export class InviteOutbox {
       const counts: ResendResult = { requeued: 0, resent: 0, alreadyPending: 0, withoutAddress: 0 };
       const targets = [...latest.values()].filter((row) => row.status === 'failed' || (row.status === 'sent' && !input.failedOnly));
       counts.alreadyPending = [...latest.values()].filter((row) => row.status === 'queued' || row.status === 'sending').length;
-      const contacts = await contactsOf(tx, targets.map((row) => row.siteId));
+      const contacts = await contactsOf(
+        tx,
+        targets.map((row) => row.siteId),
+      );
       const copies: InviteInsert[] = [];
       for (const row of targets) {
         const recipients = contacts.get(row.siteId) ?? [];
@@ -214,7 +220,16 @@ export class InviteOutbox {
           await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
         } else {
           counts.resent++;
-          copies.push({ meetingId, siteId: row.siteId, sequence: row.sequence, method: row.method, kind: row.kind, recipients, resend: row.resend + 1, nextAttemptAt: now });
+          copies.push({
+            meetingId,
+            siteId: row.siteId,
+            sequence: row.sequence,
+            method: row.method,
+            kind: row.kind,
+            recipients,
+            resend: row.resend + 1,
+            nextAttemptAt: now,
+          });
         }
       }
       for (let i = 0; i < copies.length; i += INSERT_CHUNK) await tx.insert(invites).values(copies.slice(i, i + INSERT_CHUNK));

@@ -37,7 +37,8 @@ describe.each(DRIVERS)('reminder timing on %s', (driver) => {
 
   const at = (hours: number) => new Date(TEST_NOW.getTime() + hours * HOUR);
   const dispatcher = () => testDispatcher(t, createMailFolderTransport({ dir }), { concurrency: 1, reminderHoursBefore: 24 });
-  const remindersOf = async (meetingId: string) => (await t.database.db.select().from(invites).where(eq(invites.meetingId, meetingId))).filter((r) => r.kind === 'reminder');
+  const remindersOf = async (meetingId: string) =>
+    (await t.database.db.select().from(invites).where(eq(invites.meetingId, meetingId))).filter((r) => r.kind === 'reminder');
 
   it('waits after a late invitation, reminds only sites without an answer, and starts again after an update', async () => {
     t.clock.now = TEST_NOW;
@@ -80,7 +81,12 @@ describe.each(DRIVERS)('reminder timing on %s', (driver) => {
     expect((await remindersOf(meetingId)).filter((r) => r.sequence === 1)).toEqual([]);
     t.clock.now = at(2.3);
     await d.queueReminders();
-    expect((await remindersOf(meetingId)).filter((r) => r.sequence === 1).map((r) => r.siteId).sort()).toEqual([hall, b].sort());
+    expect(
+      (await remindersOf(meetingId))
+        .filter((r) => r.sequence === 1)
+        .map((r) => r.siteId)
+        .sort(),
+    ).toEqual([hall, b].sort());
     t.clock.now = TEST_NOW;
   });
 

@@ -21,7 +21,19 @@ export const deliveryStatusBody = z
   .object({
     meetingId: z.uuid(),
     sequence: count,
-    summary: z.object({ sites: count, queued: count, sending: count, sent: count, failed: count, unsendable: count, attending: count, declined: count, unanswered: count }).strict(),
+    summary: z
+      .object({
+        sites: count,
+        queued: count,
+        sending: count,
+        sent: count,
+        failed: count,
+        unsendable: count,
+        attending: count,
+        declined: count,
+        unanswered: count,
+      })
+      .strict(),
     // Each site's messages and answer are checked by the delivery tests; here only who it is.
     sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),
   })

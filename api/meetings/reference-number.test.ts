@@ -28,7 +28,14 @@ describe.each(DRIVERS)('reference number on %s', (driver) => {
     const startsAt = new Date(TEST_NOW.getTime() + 3 * 86_400_000);
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Hội nghị tổng kết', referenceNumber: '125/GM-UBND', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(), siteIds: [commune.id] },
+      body: {
+        title: 'Hội nghị tổng kết',
+        referenceNumber: '125/GM-UBND',
+        hostSiteId: hall.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(),
+        siteIds: [commune.id],
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.referenceNumber).toBe('125/GM-UBND');

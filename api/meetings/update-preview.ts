@@ -53,7 +53,11 @@ export async function previewMeetingUpdate(db: Executor, meetingId: string, inpu
   const hostChanged = next.hostSiteId !== current.hostSiteId;
   if (hostChanged) changedFields.push('host');
 
-  const currentIds = new Set((await db.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, meetingId))).map((r) => r.siteId));
+  const currentIds = new Set(
+    (await db.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, meetingId))).map(
+      (r) => r.siteId,
+    ),
+  );
   const requested = new Set<string>();
   for (let i = 0; i < (input.addSiteIds ?? []).length; i += 5000) {
     const chunk = input.addSiteIds!.slice(i, i + 5000);
@@ -79,7 +83,11 @@ export async function previewMeetingUpdate(db: Executor, meetingId: string, inpu
   const updated = contentChanged ? [...finalIds].filter((id) => currentIds.has(id)) : [];
 
   const described = await describeSites(db, [...new Set([...added, ...gone, ...updated])]);
-  const pick = (ids: string[]) => ids.map((id) => described.get(id)).filter((s): s is PreviewSite => s !== undefined).sort((a, b) => a.unitCode.localeCompare(b.unitCode) || a.name.localeCompare(b.name, 'vi'));
+  const pick = (ids: string[]) =>
+    ids
+      .map((id) => described.get(id))
+      .filter((s): s is PreviewSite => s !== undefined)
+      .sort((a, b) => a.unitCode.localeCompare(b.unitCode) || a.name.localeCompare(b.name, 'vi'));
   return { contentChanged, changedFields, updates: pick(updated), invitations: pick(added), cancellations: pick(gone) };
 }
 

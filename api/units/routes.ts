@@ -35,7 +35,14 @@ export const sitesQuery = z.object({
 
 const count = z.number().int().min(0);
 const unitBody = z
-  .object({ code: z.string(), name: z.string(), placeType: z.string().nullable(), level: z.enum(['national', 'province', 'commune']), parentCode: z.string().nullable(), childCount: count })
+  .object({
+    code: z.string(),
+    name: z.string(),
+    placeType: z.string().nullable(),
+    level: z.enum(['national', 'province', 'commune']),
+    parentCode: z.string().nullable(),
+    childCount: count,
+  })
   .strict();
 const siteBody = z
   .object({

@@ -23,7 +23,11 @@ export interface TestApp {
   clock: { now: Date };
   /** Session cookie header values by role. */
   cookies: Record<Role, string>;
-  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; cookie?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; cookie?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 

@@ -155,7 +155,10 @@ describe('directory pages', () => {
 
   it('sends the calendar link to the site’s real addresses (real SMTP server, parsed)', async () => {
     const site = communes[4]!;
-    await t.request('PATCH', `/api/directory/sites/${site.id}`, { cookie: t.cookies.secretariat, body: { contactEmails: ['lich@xa4.quangtri.gov.vn', 'vanthu@xa4.quangtri.gov.vn'] } });
+    await t.request('PATCH', `/api/directory/sites/${site.id}`, {
+      cookie: t.cookies.secretariat,
+      body: { contactEmails: ['lich@xa4.quangtri.gov.vn', 'vanthu@xa4.quangtri.gov.vn'] },
+    });
     const sitePage = await page(`/directory/sites/${site.id}`);
     expect(sitePage.body).toContain('id="send-feed-link"');
     const before = smtp.received.length;
@@ -187,22 +190,40 @@ describe('directory pages', () => {
 
   it('prints and exports the call list: sites that have not answered, with person and phone', async () => {
     const [a, b, c] = [communes[20]!, communes[21]!, communes[22]!];
-    await t.request('PATCH', `/api/directory/sites/${b.id}`, { cookie: t.cookies.secretariat, body: { responsiblePerson: 'Đặng Văn Bình', contactPhone: '0912 345 678' } });
-    const hall = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites.find((h: { unitCode: string }) => h.unitCode === '44');
+    await t.request('PATCH', `/api/directory/sites/${b.id}`, {
+      cookie: t.cookies.secretariat,
+      body: { responsiblePerson: 'Đặng Văn Bình', contactPhone: '0912 345 678' },
+    });
+    const hall = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites.find(
+      (h: { unitCode: string }) => h.unitCode === '44',
+    );
     const startsAt = new Date(TEST_NOW.getTime() + 5 * 86_400_000);
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Giao ban quý', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(), siteIds: [a.id, b.id, c.id] },
+      body: {
+        title: 'Giao ban quý',
+        hostSiteId: hall.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(),
+        siteIds: [a.id, b.id, c.id],
+      },
     });
     const meetingId = created.body.id as string;
     const { readiness } = await mintMeetingTokens(t.database.db, { meetingId, siteId: a.id, expiresAt: startsAt, purposes: ['readiness'] });
-    await t.request('POST', `/ready/${readiness}`, { rawBody: new URLSearchParams({ answer: 'attending' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' } });
+    await t.request('POST', `/ready/${readiness}`, {
+      rawBody: new URLSearchParams({ answer: 'attending' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+    });
 
     const json = await t.request('GET', `/api/meetings/${meetingId}/call-list`, { cookie: t.cookies.secretariat });
     expect(json.status).toBe(200);
     expect(json.body.invited).toBe(4);
     expect(json.body.sites.map((s: { siteId: string }) => s.siteId).sort()).toEqual([b.id, c.id].sort());
-    expect(json.body.sites.find((s: { siteId: string }) => s.siteId === b.id)).toMatchObject({ responsiblePerson: 'Đặng Văn Bình', contactPhone: '0912 345 678', invitation: 'pending' });
+    expect(json.body.sites.find((s: { siteId: string }) => s.siteId === b.id)).toMatchObject({
+      responsiblePerson: 'Đặng Văn Bình',
+      contactPhone: '0912 345 678',
+      invitation: 'pending',
+    });
 
     const csv = await t.app.request(`/api/meetings/${meetingId}/call-list?format=csv`, { headers: { cookie: t.cookies.secretariat } });
     const text = Buffer.from(await csv.arrayBuffer()).toString('utf8');

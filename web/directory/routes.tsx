@@ -164,7 +164,10 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
   ) => {
     const site = await directory.getSite(siteId);
     const { values, status, ...rest } = extra;
-    return c.html(<DirectorySitePage lang={c.get('lang')} user={user} site={site} values={values ?? siteFormValues(site)} canSendLink={calendarLinks.canSend} {...rest} />, (status ?? 200) as 200);
+    return c.html(
+      <DirectorySitePage lang={c.get('lang')} user={user} site={site} values={values ?? siteFormValues(site)} canSendLink={calendarLinks.canSend} {...rest} />,
+      (status ?? 200) as 200,
+    );
   };
 
   app.get('/directory/sites/:id', guard, async (c) => {

@@ -65,7 +65,10 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         {canResend && (
           <>
             {' '}
-            · <a href={`/meetings/${meeting.id}/call-list`} id="call-list-link">{t('callListLink')}</a>
+            ·{' '}
+            <a href={`/meetings/${meeting.id}/call-list`} id="call-list-link">
+              {t('callListLink')}
+            </a>
           </>
         )}
       </p>

@@ -57,8 +57,14 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
       const parsed = readinessAnswerInput.safeParse(raw);
       if (!parsed.success) {
         const view = await readinessView(ctx, token);
-        const values = { ...(raw.delegateName === undefined ? {} : { delegateName: raw.delegateName }), ...(raw.reason === undefined ? {} : { reason: raw.reason }) };
-        return c.html(<ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} error={ValidationError.fromZod(parsed.error).message} values={values} />, 422);
+        const values = {
+          ...(raw.delegateName === undefined ? {} : { delegateName: raw.delegateName }),
+          ...(raw.reason === undefined ? {} : { reason: raw.reason }),
+        };
+        return c.html(
+          <ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} error={ValidationError.fromZod(parsed.error).message} values={values} />,
+          422,
+        );
       }
       await recordReadiness(ctx, token, parsed.data);
       return c.redirect(`/ready/${token}?saved=1`, 303);
@@ -73,7 +79,15 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     const [meeting, status] = await Promise.all([getMeeting(ctx.db, id.data), meetingDeliveryStatus(ctx.db, id.data)]);
     const resent = c.req.query('resent');
-    return c.html(<InvitesPage lang={c.get('lang')} user={user} meeting={meeting} status={status} {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})} />);
+    return c.html(
+      <InvitesPage
+        lang={c.get('lang')}
+        user={user}
+        meeting={meeting}
+        status={status}
+        {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})}
+      />,
+    );
   });
 
   app.post('/meetings/:id/invites/resend', pageAuth('secretariat'), async (c) => {
@@ -84,7 +98,11 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     const siteId = z.uuid().optional().safeParse(formText(form.siteId));
     if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
     try {
-      const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' }, user);
+      const result = await outbox.resend(
+        id.data,
+        { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' },
+        user,
+      );
       return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
@@ -109,13 +127,19 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
 
   app.get('/mail/:id/message.eml', pageAuth('secretariat'), async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
-    return c.body(new Uint8Array(message.raw), 200, { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${message.entry.id}.eml"` });
+    return c.body(new Uint8Array(message.raw), 200, {
+      'Content-Type': 'message/rfc822',
+      'Content-Disposition': `attachment; filename="${message.entry.id}.eml"`,
+    });
   });
 
   app.get('/mail/:id/invite.ics', pageAuth('secretariat'), async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
-    return c.body(message.ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Disposition': `attachment; filename="${message.entry.id}.ics"` });
+    return c.body(message.ics, 200, {
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${message.entry.id}.ics"`,
+    });
   });
 
   return app;

@@ -19,7 +19,15 @@ describe('copying a meeting', () => {
     const startsAt = new Date(TEST_NOW.getTime() + 86_400_000);
     const source = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Giao ban tháng 12', agenda: 'Báo cáo tháng', referenceNumber: '99/GM-UBND', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 5400_000).toISOString(), siteIds: communes.map((c) => c.id) },
+      body: {
+        title: 'Giao ban tháng 12',
+        agenda: 'Báo cáo tháng',
+        referenceNumber: '99/GM-UBND',
+        hostSiteId: hall.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 5400_000).toISOString(),
+        siteIds: communes.map((c) => c.id),
+      },
     });
     expect(source.status).toBe(201);
 

@@ -58,13 +58,24 @@ describe('editing and cancelling meetings in Chromium', () => {
   }
 
   it('moves a meeting and removes two sites: the preview lists who gets what, and exactly that arrives', async () => {
-    const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites as { id: string; kind: string; name: string; contactEmails: string[] }[];
+    const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites as {
+      id: string;
+      kind: string;
+      name: string;
+      contactEmails: string[];
+    }[];
     const hall = sites.find((s) => s.kind === 'hall')!;
     const communes = sites.filter((s) => s.kind === 'commune').slice(0, 5);
     const startsAt = new Date(TEST_NOW.getTime() + 2 * 86_400_000);
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Giao ban tuần', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(), siteIds: communes.map((c) => c.id) },
+      body: {
+        title: 'Giao ban tuần',
+        hostSiteId: hall.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(),
+        siteIds: communes.map((c) => c.id),
+      },
     });
     expect(created.status).toBe(201);
     const meetingId = created.body.id as string;
@@ -89,7 +100,8 @@ describe('editing and cancelling meetings in Chromium', () => {
     await page.waitForSelector('#change-preview');
 
     const staying = [hall, communes[0]!, communes[2]!, communes[4]!];
-    const listed = async (group: string) => (await page.locator(`#${group} li[data-site-id]`).evaluateAll((items) => items.map((li) => li.getAttribute('data-site-id')))).sort();
+    const listed = async (group: string) =>
+      (await page.locator(`#${group} li[data-site-id]`).evaluateAll((items) => items.map((li) => li.getAttribute('data-site-id')))).sort();
     expect(await page.textContent('#preview-updates .count')).toBe('4');
     expect(await listed('preview-updates')).toEqual(staying.map((s) => s.id).sort());
     expect(await page.textContent('#preview-cancellations .count')).toBe('2');
@@ -122,13 +134,23 @@ describe('editing and cancelling meetings in Chromium', () => {
   });
 
   it('does not cancel without the confirmation; with it, the reason goes out with the cancellation', async () => {
-    const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites as { id: string; kind: string; contactEmails: string[] }[];
+    const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites as {
+      id: string;
+      kind: string;
+      contactEmails: string[];
+    }[];
     const hall = sites.find((s) => s.kind === 'hall')!;
     const communes = sites.filter((s) => s.kind === 'commune').slice(10, 12);
     const startsAt = new Date(TEST_NOW.getTime() + 4 * 86_400_000);
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Họp sẽ bị hủy', hostSiteId: hall.id, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(), siteIds: communes.map((c) => c.id) },
+      body: {
+        title: 'Họp sẽ bị hủy',
+        hostSiteId: hall.id,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 3600_000).toISOString(),
+        siteIds: communes.map((c) => c.id),
+      },
     });
     const meetingId = created.body.id as string;
     await waitFor(() => smtp.received.filter((m) => communes.some((c) => m.rcptTo.includes(c.contactEmails[0]!))).length >= 2, 'invitations');

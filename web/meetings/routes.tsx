@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
+import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
 import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
 import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
@@ -47,7 +47,11 @@ async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
   const raw = await parseFormBody(c, { all: true });
   const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
   return scheduleForm.parse({
-    ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => typeof v === 'string')),
+    ...Object.fromEntries(
+      Object.entries(raw)
+        .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
+        .filter(([, v]) => typeof v === 'string'),
+    ),
     unitCodes: asList(raw.unitCodes),
     siteIds: asList(raw.siteIds),
     keepSiteIds: asList(raw.keepSiteIds),
@@ -63,7 +67,9 @@ function formTimes(form: ScheduleForm, lang: 'vi' | 'en'): { startsAt: string; e
 
 /** Binds a preview to the exact change it showed: saving anything else shows the preview again. */
 function previewToken(meetingId: string, sequence: number, input: UpdateMeetingInput): string {
-  return createHash('sha256').update(JSON.stringify([meetingId, sequence, input])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([meetingId, sequence, input]))
+    .digest('base64url');
 }
 
 /** The form's values for a meeting as it stands (the edit page) or as a template (a copy). */
@@ -209,7 +215,13 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
-      return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) }, { edit: editMode(meeting) });
+      return renderForm(
+        c,
+        user,
+        values,
+        { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) },
+        { edit: editMode(meeting) },
+      );
     }
   });
 
@@ -220,13 +232,17 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const form = await parseFormBody(c);
     try {
       // Cancelling sends a CANCEL to every site: one click is not enough.
-      if (form.confirm !== 'yes') throw new ValidationError(translator(meetingTexts, c.get('lang'))('cancelNeedsConfirmation'), { reason: 'confirmation_required' }, 400);
+      if (form.confirm !== 'yes')
+        throw new ValidationError(translator(meetingTexts, c.get('lang'))('cancelNeedsConfirmation'), { reason: 'confirmation_required' }, 400);
       const parsed = cancelMeetingInput.safeParse(typeof form.reason === 'string' && form.reason.trim() ? { reason: form.reason } : {});
       if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
       await meetings.cancel(id.data, parsed.data.reason, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(
+        <MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />,
+        error.status as 409,
+      );
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

@@ -161,7 +161,14 @@ export function ScheduleFormPage(props: {
             {props.provinces.map((p) => (
               <li class="province" data-code={p.code} data-name={p.name} data-count={p.communeCount}>
                 <label>
-                  <input type="checkbox" name="unitCodes" value={p.code} checked={checkedUnits.has(p.code)} data-count={p.communeCount} data-missing={p.withoutAddress} />
+                  <input
+                    type="checkbox"
+                    name="unitCodes"
+                    value={p.code}
+                    checked={checkedUnits.has(p.code)}
+                    data-count={p.communeCount}
+                    data-missing={p.withoutAddress}
+                  />
                   <span class="name">{p.name}</span>{' '}
                   <span class="muted">
                     — {t('allCommunesOf')} ({p.communeCount})
@@ -178,7 +185,14 @@ export function ScheduleFormPage(props: {
             <input type="hidden" name="siteIds" value={id} />
           ))}
           {/* Filled in by the picker script as the selection changes (see browser/schedule-form.ts). */}
-          <p id="address-notice" class="warning" role="status" hidden data-template={t('sitesWithoutAddress', { n: '{n}' })} data-link-text={t('fixAddresses')}></p>
+          <p
+            id="address-notice"
+            class="warning"
+            role="status"
+            hidden
+            data-template={t('sitesWithoutAddress', { n: '{n}' })}
+            data-link-text={t('fixAddresses')}
+          ></p>
         </fieldset>
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}

@@ -29,8 +29,18 @@ afterAll(async () => {
 });
 
 it('signs in and schedules a meeting for all 78 communes of Quảng Trị', async () => {
-  const communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune') as { id: string }[];
-  await t.database.db.update(sites).set({ contactEmails: ['vanthu@xa.quangtri.gov.vn'] }).where(inArray(sites.id, communes.slice(0, 12).map((s) => s.id)));
+  const communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+    (s: { kind: string }) => s.kind === 'commune',
+  ) as { id: string }[];
+  await t.database.db
+    .update(sites)
+    .set({ contactEmails: ['vanthu@xa.quangtri.gov.vn'] })
+    .where(
+      inArray(
+        sites.id,
+        communes.slice(0, 12).map((s) => s.id),
+      ),
+    );
   const page = await browser.newPage();
   await page.goto(`${server.url}/meetings/new`);
   // Not signed in: sent to the login page, then back.
@@ -82,7 +92,10 @@ it('signs in and schedules a meeting for all 78 communes of Quảng Trị', asyn
   await page.fill('input[name=startTime]', '09:00');
   await page.fill('input[name=endTime]', '10:00');
   await page.check('input[name=unitCodes][value="44"]');
-  const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/meetings/new') && r.request().method() === 'POST'), page.click('#schedule-form button[type=submit]')]);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/meetings/new') && r.request().method() === 'POST'),
+    page.click('#schedule-form button[type=submit]'),
+  ]);
   expect(response.status()).toBe(409);
   const error = await page.textContent('.error');
   expect(error).toContain('79 điểm cầu đã có cuộc họp khác trùng giờ');

@@ -26,7 +26,10 @@ export const meetingTexts = defineTexts({
   referenceNumberHint: { vi: 'Ví dụ: 125/GM-UBND; in trong thư mời gửi các điểm cầu', en: 'e.g. 125/GM-UBND; printed in the invitation' },
   editMeeting: { vi: `Sửa ${term.meeting.vi}`, en: 'Edit meeting' },
   currentSites: { vi: `${capitalize(term.site.vi)} đang tham dự`, en: 'Sites in the meeting' },
-  untickToRemove: { vi: `Bỏ chọn để rút ${term.site.vi} khỏi ${term.meeting.vi} (${term.site.vi} đó sẽ nhận thư hủy).`, en: 'Untick to remove a site (it will receive a cancellation).' },
+  untickToRemove: {
+    vi: `Bỏ chọn để rút ${term.site.vi} khỏi ${term.meeting.vi} (${term.site.vi} đó sẽ nhận thư hủy).`,
+    en: 'Untick to remove a site (it will receive a cancellation).',
+  },
   addSites: { vi: `Thêm ${term.site.vi}`, en: 'Add sites' },
   previewChanges: { vi: 'Xem trước thông báo sẽ gửi', en: 'Preview what will be sent' },
   saveAndNotify: { vi: 'Lưu và gửi thông báo', en: 'Save and notify' },
@@ -35,7 +38,10 @@ export const meetingTexts = defineTexts({
   willGetInvitation: { vi: `${capitalize(term.invitation.vi)} mới`, en: 'New invitation' },
   willGetCancellation: { vi: 'Thư hủy', en: 'Cancellation' },
   nothingToSend: { vi: 'Không có thay đổi nào cần gửi.', en: 'Nothing to send.' },
-  previewOutdated: { vi: 'Nội dung đã thay đổi sau khi xem trước: hãy xem lại trước khi lưu.', en: 'The form changed after the preview: check it again before saving.' },
+  previewOutdated: {
+    vi: 'Nội dung đã thay đổi sau khi xem trước: hãy xem lại trước khi lưu.',
+    en: 'The form changed after the preview: check it again before saving.',
+  },
   meetingUpdated: { vi: 'Đã lưu thay đổi; thông báo đang được gửi.', en: 'Saved; notifications are being sent.' },
   editMeetingLink: { vi: `Sửa ${term.meeting.vi}`, en: 'Edit' },
   copyMeeting: { vi: `Sao chép thành ${term.meeting.vi} mới`, en: 'Copy as a new meeting' },

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { attendanceRoutes } from './attendance/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
+import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
@@ -24,5 +25,6 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx, services.attendance));
+    .route('/', attendanceRoutes(ctx, services.attendance))
+    .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports));
 }

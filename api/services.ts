@@ -4,6 +4,9 @@
  */
 import type { LiveAttendance } from './attendance/live-attendance.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
+import type { CalendarLinks } from './directory/calendar-link.ts';
+import type { DirectoryImports } from './directory/import.ts';
+import type { DirectoryService } from './directory/service.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingReplyCache } from './meetings/reply-cache.ts';
 import type { MeetingService } from './meetings/service.ts';
@@ -13,6 +16,11 @@ export interface AppServices {
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
+  /** The directory of sites (contacts) and its spreadsheet imports. */
+  directory: DirectoryService;
+  directoryImports: DirectoryImports;
+  /** Sites' calendar subscription links, made (and sent) from the directory. */
+  calendarLinks: CalendarLinks;
   /** Live ledgers of running meetings and the pushed live boards. */
   attendance: LiveAttendance;
   /** Meeting reads kept for a moment per account; cleared by every meeting change. */

@@ -45,6 +45,10 @@ export const sites = pgTable(
     kind: siteKind('kind').notNull(),
     contactEmails: text('contact_emails').array().notNull().default(sql`'{}'::text[]`),
     contactPhone: text('contact_phone'),
+    /** The directory (api/directory): who answers for the hall, where it is, anything the secretariat must know. */
+    responsiblePerson: text('responsible_person'),
+    hallAddress: text('hall_address'),
+    note: text('note'),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -90,6 +94,8 @@ export const meetings = pgTable(
     uid: text('uid').notNull(),
     title: text('title').notNull(),
     agenda: text('agenda'),
+    /** The office's reference number of the invitation letter (số hiệu văn bản), e.g. "125/GM-UBND". */
+    referenceNumber: text('reference_number'),
     hostSiteId: uuid('host_site_id')
       .notNull()
       .references(() => sites.id),
@@ -104,6 +110,8 @@ export const meetings = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /** The secretariat's reason, sent with the cancellation. */
+    cancelReason: text('cancel_reason'),
     /** When the host actually opened and closed the live session (null until it happens). */
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -129,6 +137,36 @@ export const meetingParticipants = pgTable(
     addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.meetingId, t.siteId] }), index('meeting_participants_site_idx').on(t.siteId)],
+);
+
+/**
+ * A directory import as previewed: the file's lines already validated against the tree, kept
+ * until the secretariat applies them (all, or only the valid ones), so the confirmation step
+ * needs no second upload and the import itself is on record.
+ */
+export const directoryImportStatus = pgEnum('directory_import_status', ['previewed', 'applied', 'discarded']);
+export const directoryImports = pgTable(
+  'directory_imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => adminUnits.code),
+    fileName: text('file_name'),
+    format: text('format').notNull(),
+    status: directoryImportStatus('status').notNull().default('previewed'),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+    lineCount: integer('line_count').notNull(),
+    /** Valid lines: the site and the values to write (see api/directory/import.ts). */
+    lines: jsonb('lines').$type<unknown[]>().notNull(),
+    /** Refused lines: line number, code, problem. */
+    problems: jsonb('problems').$type<unknown[]>().notNull(),
+  },
+  (t) => [index('directory_imports_unit_idx').on(t.unitCode, t.createdAt)],
 );
 
 /** Who changed what, when. Written in the same transaction as the change it describes. */

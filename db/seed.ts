@@ -11,7 +11,8 @@ import { adminUnits, sites } from './schema.ts';
 
 export const NATIONAL_UNIT_CODE = 'VN';
 export const NATIONAL_HALL_NAME = 'Chính phủ';
-const SEED_MAIL_DOMAIN = 'diemcau.hoinghi.local';
+/** Placeholder mailboxes nobody reads; api/directory counts them as no address. */
+export const SEED_MAIL_DOMAIN = 'diemcau.hoinghi.local';
 
 // The package ships its data as a JSON array of tables; validate the parts we rely on so a
 // changed upstream format fails loudly here instead of seeding garbage.

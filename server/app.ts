@@ -22,6 +22,7 @@ import { attendancePages } from '../web/attendance/routes.tsx';
 import { authPages } from '../web/auth/routes.tsx';
 import { chooseLang } from '../web/common/texts.ts';
 import { conferencePageLookups, conferencePages } from '../web/conference/routes.tsx';
+import { directoryPages } from '../web/directory/routes.tsx';
 import { invitePages } from '../web/invites/routes.tsx';
 import { meetingPages } from '../web/meetings/routes.tsx';
 import { createServices } from './services.ts';
@@ -84,6 +85,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.attendance));
   app.route('/', meetingPages(ctx, services.meetings));
+  app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
 
   app.notFound((c) => {
     const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);

@@ -52,9 +52,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  First admin account: ${admin.email}\n  Password (shown only now): ${admin.generatedPassword}\n\n`);
   }
 
-  const services = createServices(ctx);
-  const app = createApp(ctx, services);
   const transport = createMailTransport(config, logger);
+  const services = createServices(ctx, { transport });
+  const app = createApp(ctx, services);
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);

@@ -12,6 +12,10 @@
 import type { AppContext } from '../api/context.ts';
 import { LiveAttendance } from '../api/attendance/live-attendance.ts';
 import { LoginLimiter } from '../api/auth/login-limiter.ts';
+import { CalendarLinks } from '../api/directory/calendar-link.ts';
+import { DirectoryImports } from '../api/directory/import.ts';
+import type { MailTransport } from '../api/invites/mail-transport.ts';
+import { DirectoryService } from '../api/directory/service.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
 import { MeetingReplyCache } from '../api/meetings/reply-cache.ts';
 import { MeetingService } from '../api/meetings/service.ts';
@@ -20,7 +24,8 @@ import type { Sfu } from '../sfu/index.ts';
 
 export type { AppServices } from '../api/services.ts';
 
-export function createServices(ctx: AppContext): AppServices {
+/** `transport`: the mail transport the dispatcher uses, for mail sent at once (calendar links); without it those cannot be sent. */
+export function createServices(ctx: AppContext, options: { transport?: MailTransport } = {}): AppServices {
   const meetings = new MeetingService(ctx);
   const invites = new InviteOutbox(ctx);
   // Invitation rows are written inside the meeting's own transaction: a change and its
@@ -38,6 +43,9 @@ export function createServices(ctx: AppContext): AppServices {
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
     attendance,
     meetingReads,
+    directory: new DirectoryService(ctx),
+    directoryImports: new DirectoryImports(ctx),
+    calendarLinks: new CalendarLinks(ctx, options.transport ?? null),
   };
 }
 

@@ -32,6 +32,7 @@ export const scriptEntries = {
 export const styleEntries = {
   app: 'common/app.css',
   attendance: 'attendance/attendance.css',
+  directory: 'directory/directory.css',
 } as const;
 export type ScriptEntry = keyof typeof scriptEntries;
 export type StyleEntry = keyof typeof styleEntries;

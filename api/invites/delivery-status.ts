@@ -2,14 +2,16 @@
  * What the secretariat sees of a meeting's invitations: per site, how its latest message is
  * doing (queued, sending, sent, failed with the reason), the last SEQUENCE it has been sent,
  * the reminder, and its readiness answer. Sites removed from the meeting stay listed (their
- * withdrawal must arrive too), marked as removed.
+ * withdrawal must arrive too), marked as removed. A message that could not be sent because the
+ * site has no address is counted as unsendable, not failed: nothing went wrong in delivery, the
+ * directory lacks an entry (the page links to it).
  */
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { adminUnits, invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { toVietnamIso } from '../time.ts';
-import type { InviteRow } from './outbox.ts';
+import { NO_CONTACT_EMAIL, type InviteRow } from './outbox.ts';
 
 export interface SiteDelivery {
   siteId: string;
@@ -18,6 +20,8 @@ export interface SiteDelivery {
   unitName: string;
   /** Null when the site has been removed from the meeting. */
   role: 'host' | 'participant' | null;
+  /** The latest message could not be sent for want of an address (its row is failed with NO_CONTACT_EMAIL). */
+  unsendable: boolean;
   latest: {
     status: InviteRow['status'];
     kind: InviteRow['kind'];
@@ -38,7 +42,17 @@ export interface SiteDelivery {
 export interface MeetingDeliveryStatus {
   meetingId: string;
   sequence: number;
-  summary: { sites: number; queued: number; sending: number; sent: number; failed: number; attending: number; declined: number; unanswered: number };
+  summary: {
+    sites: number;
+    queued: number;
+    sending: number;
+    sent: number;
+    failed: number;
+    unsendable: number;
+    attending: number;
+    declined: number;
+    unanswered: number;
+  };
   sites: SiteDelivery[];
 }
 
@@ -95,6 +109,7 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
       unitCode: site.unitCode,
       unitName: site.unitName,
       role: roles.get(site.id) ?? null,
+      unsendable: row?.status === 'failed' && row.lastError === NO_CONTACT_EMAIL,
       latest: row
         ? {
             status: row.status,
@@ -118,7 +133,7 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
   out.sort((a, b) => rank(a) - rank(b));
 
   const current = out.filter((s) => s.role !== null);
-  const count = (status: InviteRow['status']) => out.filter((s) => s.latest?.status === status).length;
+  const count = (status: InviteRow['status']) => out.filter((s) => s.latest?.status === status && !s.unsendable).length;
   return {
     meetingId,
     sequence: meeting.sequence,
@@ -128,6 +143,7 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
       sending: count('sending'),
       sent: count('sent'),
       failed: count('failed'),
+      unsendable: out.filter((s) => s.unsendable).length,
       attending: current.filter((s) => s.rsvp?.answer === 'attending').length,
       declined: current.filter((s) => s.rsvp?.answer === 'declined').length,
       unanswered: current.filter((s) => !s.rsvp).length,

@@ -98,6 +98,7 @@ function stableMessageId(parts: Array<string | number>, organizerEmail: string):
 }
 
 interface MeetingFacts {
+  referenceNumber: string | null;
   title: string;
   time: string;
   hostSiteName: string;
@@ -107,6 +108,7 @@ interface MeetingFacts {
 function meetingFacts(meeting: z.output<typeof inviteMeetingSchema>): MeetingFacts {
   const agenda = meeting.agenda?.trim();
   return {
+    referenceNumber: meeting.referenceNumber?.trim() || null,
     title: meeting.title,
     time: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
     hostSiteName: meeting.hostSiteName,
@@ -117,6 +119,8 @@ function meetingFacts(meeting: z.output<typeof inviteMeetingSchema>): MeetingFac
 interface BodyParts {
   siteName: string;
   lead: string;
+  /** A cancelled meeting's reason, when the secretariat gave one. */
+  reason: string | null;
   facts: MeetingFacts;
   /** Omitted for cancellations: a dead link only invites confusion. */
   links: z.output<typeof siteLinksSchema> | null;
@@ -125,7 +129,11 @@ interface BodyParts {
 }
 
 function textBody(parts: BodyParts): string {
-  const lines = [`${t('dear')}: ${parts.siteName}`, '', parts.lead, '', `${t('meeting')}: ${parts.facts.title}`];
+  const lines = [`${t('dear')}: ${parts.siteName}`, '', parts.lead];
+  if (parts.reason) lines.push(`${t('cancelReason')}: ${parts.reason}`);
+  lines.push('');
+  if (parts.facts.referenceNumber) lines.push(`${t('referenceNumber')}: ${parts.facts.referenceNumber}`);
+  lines.push(`${t('meeting')}: ${parts.facts.title}`);
   lines.push(`${t('time')}: ${parts.facts.time}`, `${t('hostSite')}: ${parts.facts.hostSiteName}`);
   if (parts.facts.agenda) lines.push('', `${t('agenda')}:`, parts.facts.agenda);
   if (parts.links) {
@@ -163,6 +171,8 @@ function htmlBody(parts: BodyParts): string {
     '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#222;line-height:1.5">',
     `<p>${escapeHtml(t('dear'))}: <strong>${escapeHtml(parts.siteName)}</strong></p>`,
     `<p>${escapeHtml(parts.lead)}</p>`,
+    parts.reason ? row(t('cancelReason'), parts.reason) : '',
+    parts.facts.referenceNumber ? row(t('referenceNumber'), parts.facts.referenceNumber) : '',
     `<h2 style="font-size:18px;margin:16px 0 8px">${multiline(parts.facts.title)}</h2>`,
     row(t('time'), parts.facts.time),
     row(t('hostSite'), parts.facts.hostSiteName),
@@ -192,6 +202,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
   const parts: BodyParts = {
     siteName: attendee.siteName,
     lead: LEAD_SENTENCE[kind](attendee.siteName),
+    reason: kind === 'cancellation' && meeting.cancelReason?.trim() ? meeting.cancelReason.trim() : null,
     facts: meetingFacts(meeting),
     links: cancelled ? null : links,
     closing: cancelled ? t('closingCancelled') : t('closingInvitation'),
@@ -252,6 +263,7 @@ export function composeReminderEmail(rawInput: ReminderEmailInput): ComposedRemi
   const parts: BodyParts = {
     siteName: attendee.siteName,
     lead: t('leadReminder', { site: attendee.siteName }),
+    reason: null,
     facts: meetingFacts(meeting),
     links,
     closing: t('closingReminder'),

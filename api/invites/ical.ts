@@ -64,6 +64,10 @@ export const inviteMeetingSchema = z
     /** The hall that hosts the meeting; the LOCATION every site sees. */
     hostSiteName: z.string().trim().min(1),
     updatedAt: z.date(),
+    /** The office's reference number (số hiệu văn bản), shown in the e-mail. */
+    referenceNumber: z.string().nullish(),
+    /** Why it was cancelled, told in the cancellation e-mail. */
+    cancelReason: z.string().nullish(),
   })
   .refine((m) => m.endsAt.getTime() > m.startsAt.getTime(), {
     message: 'endsAt must be after startsAt',

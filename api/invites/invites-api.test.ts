@@ -120,7 +120,7 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     ]);
   });
 
-  it('shows a site without an address as failed with the reason, and resends once it is fixed', async () => {
+  it('shows a site without an address as unsendable (not failed) with a link to fix it, and resends once it is fixed', async () => {
     const [a, b] = [communes[10]!, communes[11]!];
     await t.database.db.update(sites).set({ contactEmails: [] }).where(eq(sites.id, b.id));
     const meeting = await schedule([a.id, b.id]);
@@ -132,12 +132,15 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect(siteView(b.id).latest).toMatchObject({ status: 'failed', lastError: NO_CONTACT_EMAIL, attempts: 0 });
     expect(siteView(a.id).latest).toMatchObject({ status: 'sent', attempts: 1, sequence: 0 });
     expect(siteView(a.id).lastSentSequence).toBe(0);
-    expect(view.body.summary).toMatchObject({ sites: 3, sent: 2, failed: 1, unanswered: 3 });
+    expect(siteView(b.id).unsendable).toBe(true);
+    expect(siteView(a.id).unsendable).toBe(false);
+    expect(view.body.summary).toMatchObject({ sites: 3, sent: 2, failed: 0, unsendable: 1, unanswered: 3 });
 
     const page = await t.request('GET', `/meetings/${meeting.id}/invites`, { cookie: t.cookies.secretariat });
     expect(page.status).toBe(200);
-    expect(page.body).toContain('Điểm cầu chưa có địa chỉ thư điện tử');
-    expect(page.body).toContain('Gửi lại tất cả thư lỗi');
+    expect(page.body).toContain('Không gửi được: điểm cầu chưa có địa chỉ thư điện tử');
+    expect(page.body).toContain(`href="/directory/sites/${b.id}"`);
+    expect(page.body).not.toContain('Gửi lại tất cả thư lỗi');
 
     // Leaders read, only the secretariat resends.
     expect((await t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: t.cookies.leader, body: {} })).status).toBe(403);
@@ -301,13 +304,21 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
 
     // A 24-hour window from TEST_NOW also holds meetings of earlier tests; count this one's.
     const dispatcherWithReminders = testDispatcher(t, createMailFolderTransport({ dir: outboxDir }), { concurrency: 1, reminderHoursBefore: 24 });
+    // Not before the invitations have gone out (api/invites/reminders.test.ts has the timing).
     await dispatcherWithReminders.queueReminders();
-    await dispatcherWithReminders.queueReminders();
-    const reminders = (await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder');
-    expect(reminders.map((r) => r.siteId).sort()).toEqual([hall, b.id].sort());
-    await dispatcherWithReminders.drain();
-    expect((await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder').every((r) => r.status === 'sent')).toBe(true);
+    expect((await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder')).toEqual([]);
     await dispatcher.drain();
+    t.clock.now = new Date(TEST_NOW.getTime() + 10 * 3600_000);
+    try {
+      await dispatcherWithReminders.queueReminders();
+      await dispatcherWithReminders.queueReminders();
+      const reminders = (await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder');
+      expect(reminders.map((r) => r.siteId).sort()).toEqual([hall, b.id].sort());
+      await dispatcherWithReminders.drain();
+      expect((await rowsOf(meeting.id)).filter((r) => r.kind === 'reminder').every((r) => r.status === 'sent')).toBe(true);
+    } finally {
+      t.clock.now = TEST_NOW;
+    }
 
     const list = await t.request('GET', '/mail', { cookie: t.cookies.secretariat });
     expect(list.status).toBe(200);

@@ -33,7 +33,12 @@ export class ReminderScheduler {
   /**
    * Queues one reminder per (meeting, site, SEQUENCE) for sites without a readiness answer in
    * meetings starting within the window; the number queued. The unique key makes a repeated scan
-   * a no-op. Sites without an address are left out: their invitation already shows as failed.
+   * a no-op. Sites without an address are left out: their invitation already shows as unsendable.
+   *
+   * A reminder follows the site's invitation, never races it: it waits until the site's latest
+   * calendar REQUEST has been delivered and at least half the time from that delivery to the
+   * start has passed. A meeting booked 3 hours ahead (inside a 24-hour window) reminds after
+   * 1.5 hours, not seconds after the invitation; an update re-starts the wait.
    */
   async scan(): Promise<number> {
     const hours = this.hoursBefore;
@@ -42,7 +47,16 @@ export class ReminderScheduler {
     const now = this.ctx.now();
     const windowEnd = new Date(now.getTime() + hours * 3600_000);
     const due = await db
-      .select({ meetingId: meetings.id, sequence: meetings.sequence, siteId: meetingParticipants.siteId, contactEmails: sites.contactEmails })
+      .select({
+        meetingId: meetings.id,
+        sequence: meetings.sequence,
+        startsAt: meetings.startsAt,
+        siteId: meetingParticipants.siteId,
+        contactEmails: sites.contactEmails,
+        invitedAt:
+          sql`(select max(${invites.sentAt}) from ${invites} where ${invites.meetingId} = ${meetings.id} and ${invites.siteId} = ${meetingParticipants.siteId}
+          and ${invites.method} = 'REQUEST' and ${invites.kind} <> 'reminder' and ${invites.status} = 'sent')`.mapWith(invites.sentAt),
+      })
       .from(meetings)
       .innerJoin(meetingParticipants, eq(meetingParticipants.meetingId, meetings.id))
       .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
@@ -69,6 +83,7 @@ export class ReminderScheduler {
         ),
       );
     const rows = due
+      .filter((r) => r.invitedAt !== null && now.getTime() - r.invitedAt.getTime() >= r.startsAt.getTime() - now.getTime())
       .map((r) => ({ ...r, recipients: recipientsOf(r.contactEmails) }))
       .filter((r) => r.recipients.length > 0)
       // method is required by the table; a reminder carries no calendar, so it is never read.

@@ -171,6 +171,8 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
     status: meeting.row.status,
     hostSiteName: meeting.hostSiteName,
     updatedAt: meeting.row.updatedAt,
+    cancelReason: meeting.row.cancelReason,
+    referenceNumber: meeting.row.referenceNumber,
   };
   let message: OutgoingMail;
   if (row.kind === 'reminder') {

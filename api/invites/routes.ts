@@ -22,7 +22,17 @@ export const deliveryStatusBody = z
     meetingId: z.uuid(),
     sequence: count,
     summary: z
-      .object({ sites: count, queued: count, sending: count, sent: count, failed: count, attending: count, declined: count, unanswered: count })
+      .object({
+        sites: count,
+        queued: count,
+        sending: count,
+        sent: count,
+        failed: count,
+        unsendable: count,
+        attending: count,
+        declined: count,
+        unanswered: count,
+      })
       .strict(),
     // Each site's messages and answer are checked by the delivery tests; here only who it is.
     sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),

@@ -39,6 +39,8 @@ export const inviteTexts = defineTexts({
   },
   closingReminder: { vi: `Nếu ${term.unit.vi} đã xác nhận, xin bỏ qua thư này.`, en: 'If you have already confirmed, please ignore this message.' },
   dear: { vi: 'Kính gửi', en: 'To' },
+  cancelReason: { vi: 'Lý do', en: 'Reason' },
+  referenceNumber: { vi: 'Số hiệu văn bản', en: 'Reference' },
   meeting: { vi: capitalize(term.meeting.vi), en: capitalize(term.meeting.en) },
   onlineMeeting: { vi: capitalize(term.onlineMeeting.vi), en: capitalize(term.onlineMeeting.en) },
   time: { vi: 'Thời gian', en: 'Time' },

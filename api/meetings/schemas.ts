@@ -16,6 +16,8 @@ export const createMeetingInput = z
   .object({
     title: humanText(300),
     agenda: humanText(20_000).optional(),
+    /** The office's reference number (số hiệu văn bản) printed on the invitation. */
+    referenceNumber: humanText(100).optional(),
     hostSiteId: z.uuid(),
     startsAt: instant,
     endsAt: instant,
@@ -31,6 +33,7 @@ export const updateMeetingInput = z
   .object({
     title: humanText(300).optional(),
     agenda: humanText(20_000).nullable().optional(),
+    referenceNumber: humanText(100).nullable().optional(),
     hostSiteId: z.uuid().optional(),
     startsAt: instant.optional(),
     endsAt: instant.optional(),

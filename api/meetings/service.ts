@@ -97,6 +97,7 @@ export class MeetingService {
           uid: `${id}@${new URL(this.ctx.config.PUBLIC_URL).hostname}`,
           title: input.title,
           agenda: input.agenda ?? null,
+          referenceNumber: input.referenceNumber ?? null,
           hostSiteId: input.hostSiteId,
           startsAt: input.startsAt,
           endsAt: input.endsAt,
@@ -134,13 +135,15 @@ export class MeetingService {
       const next = {
         title: input.title ?? current.title,
         agenda: input.agenda === undefined ? current.agenda : input.agenda,
+        referenceNumber: input.referenceNumber === undefined ? current.referenceNumber : input.referenceNumber,
         hostSiteId: input.hostSiteId ?? current.hostSiteId,
         startsAt: input.startsAt ?? current.startsAt,
         endsAt: input.endsAt ?? current.endsAt,
       };
       const timeChanged = next.startsAt.getTime() !== current.startsAt.getTime() || next.endsAt.getTime() !== current.endsAt.getTime();
       const hostChanged = next.hostSiteId !== current.hostSiteId;
-      const contentChanged = timeChanged || hostChanged || next.title !== current.title || next.agenda !== current.agenda;
+      const contentChanged =
+        timeChanged || hostChanged || next.title !== current.title || next.agenda !== current.agenda || next.referenceNumber !== current.referenceNumber;
       if (timeChanged) {
         assertSchedule(scheduleProblems(next, now, { startChanged: next.startsAt.getTime() !== current.startsAt.getTime() }));
       }
@@ -215,7 +218,7 @@ export class MeetingService {
       await loadMeetingForChange(tx, id, now);
       const [meeting] = await tx
         .update(meetings)
-        .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, updatedAt: now })
+        .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, cancelReason: reason ?? null, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
       const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(

@@ -10,9 +10,13 @@ import { requireRole } from '../auth/middleware.ts';
 import type { AppContext, AppEnv } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
+import { hasRealAddress } from '../directory/addresses.ts';
 import { matchesEtag } from '../etag.ts';
 import { UnitDirectory } from './directory.ts';
 import { getUnit, listSites, listSitesUnder } from './service.ts';
+
+/** The picker warns about sites nobody can write to (api/directory/addresses.ts). */
+const withAddressFlag = <S extends { contactEmails: string[] }>(sites: S[]) => sites.map((s) => ({ ...s, hasRealAddress: hasRealAddress(s.contactEmails) }));
 
 export const unitCode = z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code');
 
@@ -51,6 +55,7 @@ const siteBody = z
     contactEmails: z.array(z.string()),
     contactPhone: z.string().nullable(),
     active: z.boolean(),
+    hasRealAddress: z.boolean(),
   })
   .strict();
 
@@ -75,7 +80,7 @@ export function unitRoutes(ctx: AppContext) {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
-      return c.json({ unit, sites: await listSitesUnder(ctx.db, code, { activeOnly: false }) } satisfies z.input<typeof unitSitesBody>);
+      return c.json({ unit, sites: withAddressFlag(await listSitesUnder(ctx.db, code, { activeOnly: false })) } satisfies z.input<typeof unitSitesBody>);
     })
-    .get('/sites', async (c) => c.json({ sites: await listSites(ctx.db, parseQuery(c, sitesQuery)) } satisfies z.input<typeof siteListBody>));
+    .get('/sites', async (c) => c.json({ sites: withAddressFlag(await listSites(ctx.db, parseQuery(c, sitesQuery))) } satisfies z.input<typeof siteListBody>));
 }

@@ -12,6 +12,9 @@ import { credentialsInput } from '../../api/auth/routes.ts';
 import { newUserInput } from '../../api/auth/users.ts';
 import { dashboardQuery, meetingAttendanceQuery } from '../../api/attendance/schemas.ts';
 import type { Role } from '../../api/context.ts';
+import { directoryUpdateInput } from '../../api/directory/fields.ts';
+import { applyImportInput } from '../../api/directory/import.ts';
+import { callListQuery, directoryExportQuery, directoryListQuery } from '../../api/directory/routes.ts';
 import { calendarTokenInput } from '../../api/invites/calendar-feed.ts';
 import { readinessAnswerInput } from '../../api/invites/readiness.ts';
 import { resendInput } from '../../api/invites/routes.ts';
@@ -22,7 +25,7 @@ import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
-import { encodeSegment, formBody, jsonBody, pathParam, queryString, runFuzz, type FuzzTarget } from './fuzz-harness.ts';
+import { encodeSegment, formBody, jsonBody, pathParam, queryString, runFuzz, type Body, type FuzzTarget } from './fuzz-harness.ts';
 import * as shapes from './response-schemas.ts';
 import { hostileString, type Hints } from './zod-arbitrary.ts';
 
@@ -183,6 +186,30 @@ const linkToken = (real: string) =>
       { arbitrary: fc.base64String({ minLength: 40, maxLength: 48 }), weight: 1 },
     ),
   );
+/** Sites the directory routes may change (apart from the ones meetings and links use). */
+const directorySite = (fx: FuzzFixture) =>
+  pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.communes.slice(30, 40)), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
+/** A directory file: the export's header and lines of real, unknown and hostile codes and values, or garbage. */
+const directoryFile = (fx: FuzzFixture): fc.Arbitrary<Body> => {
+  const cell = fc.oneof(fc.constantFrom('', 'có', 'không', 'a@b.vn', '0233 3852 000', '=1+2', '"'), hostileString);
+  const line = fc
+    .tuple(fc.oneof(fc.constantFrom(...fx.unitCodes, '99999', '4', ''), hostileString), fc.array(cell, { maxLength: 9 }))
+    .map(([code, cells]) => [code, ...cells].map((c) => `"${c.replaceAll('"', '""')}"`).join(','));
+  const csv = fc
+    .array(line, { maxLength: 20 })
+    .map((lines) => `\uFEFFMã đơn vị,Đơn vị,Điểm cầu,Thư điện tử,Điện thoại,Người phụ trách,Địa chỉ hội trường,Ghi chú,Hoạt động\r\n${lines.join('\r\n')}`);
+  return fc.oneof(
+    { arbitrary: csv.map((body) => ({ contentType: 'text/csv', body })), weight: 6 },
+    { arbitrary: hostileString.map((body) => ({ contentType: 'text/csv', body })), weight: 1 },
+    {
+      arbitrary: fc
+        .constantFrom('PK\u0003\u0004', 'PK\u0003\u0004garbage', 'PK\u0005\u0006' + '\u0000'.repeat(18))
+        .map((body) => ({ contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', body })),
+      weight: 1,
+    },
+    { arbitrary: fc.constant({ contentType: 'application/json', body: '{}' }), weight: 1 },
+  );
+};
 const mailId = (fx: FuzzFixture) =>
   pathParam(fc.oneof({ arbitrary: fc.constant(fx.mailId), weight: 3 }, { arbitrary: fc.stringMatching(/^[\w.-]{1,40}$/), weight: 1 }));
 const nextParam = hostileString.map((s) => `?next=${encodeSegment(s)}`);
@@ -292,6 +319,47 @@ export const API_ROUTES = table({
     ),
     okContentType: /text\/calendar/,
   })),
+  'GET /api/directory/units/:code': api('secretariat', (fx) => ({
+    minAccepted: 0.08,
+    path: at('/api/directory/units/:p', pathParam(fc.constantFrom(...fx.unitCodes))),
+    query: queryString(directoryListQuery, fx.hints),
+    ok: shapes.directoryUnit,
+  })),
+  'GET /api/directory/units/:code/export': api('secretariat', (fx) => ({
+    minAccepted: 0.08,
+    path: at('/api/directory/units/:p/export', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))),
+    query: queryString(directoryExportQuery, fx.hints),
+    okContentType: /text\/csv|spreadsheetml/,
+  })),
+  'POST /api/directory/units/:code/imports': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/api/directory/units/:p/imports', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))),
+    body: directoryFile(fx),
+    ok: shapes.directoryImportPreview,
+  })),
+  // Random import ids only: applying real previews is api/directory/directory.test.ts's job.
+  'POST /api/directory/imports/:id/apply': api('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/directory/imports/:p/apply', pathParam(fc.uuid())),
+    body: json(applyImportInput, fx.hints),
+  })),
+  'GET /api/directory/sites/:id': api('secretariat', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/api/directory/sites/:p', directorySite(fx)),
+    ok: shapes.directoryEntry,
+  })),
+  'PATCH /api/directory/sites/:id': api('secretariat', (fx) => ({
+    minAccepted: 0.005,
+    path: at('/api/directory/sites/:p', directorySite(fx)),
+    body: json(directoryUpdateInput, fx.hints),
+    ok: z.looseObject({ site: shapes.directoryEntry }),
+  })),
+  'GET /api/meetings/:id/call-list': api('secretariat', (fx) => ({
+    minAccepted: 0.08,
+    path: at('/api/meetings/:p/call-list', meetingId(fx)),
+    query: queryString(callListQuery, fx.hints),
+    okContentType: /application\/json|text\/csv/,
+  })),
   'GET (unknown route)': api('leader', () => ({
     minAccepted: 0 /* every path is unknown by construction: a 404 is the only right answer */,
     path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`),
@@ -331,7 +399,68 @@ export const PAGE_ROUTES = table({
     };
   }),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
-  'POST /meetings/:id/cancel': page('secretariat', (fx) => ({ minAccepted: 0.005, path: at('/meetings/:p/cancel', cancelId(fx)), body: formBody({}) })),
+  'POST /meetings/:id/cancel': page('secretariat', (fx) => ({
+    minAccepted: 0.005,
+    path: at('/meetings/:p/cancel', cancelId(fx)),
+    body: formBody({ confirm: fc.constantFrom('yes', 'no'), reason: fc.string() }),
+  })),
+  'GET /meetings/:id/edit': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/edit', meetingId(fx)) })),
+  'POST /meetings/:id/edit': page('secretariat', (fx) => {
+    return {
+      // Eleven fields, each now and then hostile, and times that must fit: few bodies are whole.
+      minAccepted: 0.002,
+      path: at('/meetings/:p/edit', meetingId(fx)),
+      body: formBody({
+        title: fc.constantFrom('Giao ban', 'Hội nghị'),
+        agenda: fc.string(),
+        hostSiteId: fc.constantFrom(...fx.halls),
+        date: fc.constantFrom('2026-12-10', '2026-12-11', '2026-11-01'),
+        startTime: fc.constantFrom('08:00', '09:00', ''),
+        endTime: fc.constantFrom('10:00', '11:30', '25:00'),
+        keepSiteIds: fc.constantFrom(...fx.communes),
+        siteIds: fc.constantFrom(...fx.communes),
+        unitCodes: fc.constantFrom(...fx.unitCodes),
+        step: fc.constantFrom('preview', 'save'),
+        previewToken: fc.string(),
+      }),
+    };
+  }),
+  'GET /meetings/:id/call-list': page('secretariat', (fx) => ({ minAccepted: 0.1, path: at('/meetings/:p/call-list', meetingId(fx)) })),
+  'GET /directory': page('secretariat', () => ({ minAccepted: 0.5, path: fixed('/directory') })),
+  'GET /directory/units/:code': page('secretariat', (fx) => ({
+    minAccepted: 0.3,
+    path: at('/directory/units/:p', pathParam(fc.constantFrom(...fx.unitCodes))),
+    query: fc.constantFrom('', '?missing=true', '?applied=3', '?applied=%3Cb%3E'),
+  })),
+  // A form without a file part can only be refused; uploads are web/directory/directory-pages.test.ts's.
+  'POST /directory/units/:code/import': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/directory/units/:p/import', pathParam(fc.constantFrom(...fx.unitCodes))),
+    body: formBody({ file: fc.string() }),
+  })),
+  'GET /directory/imports/:id': page('secretariat', () => ({ minAccepted: 0, path: at('/directory/imports/:p', pathParam(fc.uuid())) })),
+  'GET /directory/sites/:id': page('secretariat', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/directory/sites/:p', directorySite(fx)),
+    query: fc.constantFrom('', '?saved=1'),
+  })),
+  'POST /directory/sites/:id': page('secretariat', (fx) => ({
+    minAccepted: 0.005,
+    path: at('/directory/sites/:p', directorySite(fx)),
+    body: formBody({
+      contactEmails: fc.constantFrom('a@b.vn', 'a@b.vn\nc@d.vn', 'sai'),
+      contactPhone: fc.constantFrom('0233 3852 000', 'x'),
+      responsiblePerson: fc.string(),
+      hallAddress: fc.string(),
+      note: fc.string(),
+      active: fc.constantFrom('true', 'false'),
+    }),
+  })),
+  'POST /directory/sites/:id/calendar-link': page('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/directory/sites/:p/calendar-link', directorySite(fx)),
+    body: formBody({ rotate: fc.constantFrom('true', 'false') }),
+  })),
   'GET /meetings/:id/invites': page('leader', (fx) => ({
     minAccepted: 0.2,
     path: at('/meetings/:p/invites', meetingId(fx)),

@@ -11,6 +11,11 @@ export {
   liveBoardBody as liveBoard,
 } from '../../api/attendance/routes.ts';
 export { userBody } from '../../api/auth/routes.ts';
+export {
+  directoryEntryBody as directoryEntry,
+  directoryImportPreviewBody as directoryImportPreview,
+  directoryUnitBody as directoryUnit,
+} from '../../api/directory/routes.ts';
 export { calendarTokenBody as calendarToken } from '../../api/invites/calendar-feed.ts';
 export { deliveryStatusBody as deliveryStatus, resendResultBody as resendResult } from '../../api/invites/routes.ts';
 export { meetingDetailBody as meetingDetail, meetingListBody as meetingList } from '../../api/meetings/json.ts';

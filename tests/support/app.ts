@@ -3,6 +3,7 @@
  * Requests go through `app.request()`, the same code path as real HTTP.
  */
 import type { DestinationStream } from 'pino';
+import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { createApp } from '../../server/app.ts';
 import { createServices, type AppServices } from '../../server/services.ts';
 import { createUser } from '../../api/auth/users.ts';
@@ -44,6 +45,8 @@ export interface TestAppOptions {
   realClock?: boolean;
   /** Where log lines go (with config LOG_LEVEL); tests that read the logs pass a stream. */
   logDestination?: DestinationStream;
+  /** Mail sent at once (calendar links from the directory); invitations go through a test dispatcher. */
+  mailTransport?: MailTransport;
 }
 
 export async function createTestApp(driver: Driver, options: TestAppOptions = {}): Promise<TestApp> {
@@ -52,7 +55,7 @@ export async function createTestApp(driver: Driver, options: TestAppOptions = {}
   if (options.realClock) Object.defineProperty(clock, 'now', { get: () => new Date() });
   const config = testConfig(options.config);
   const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL, options.logDestination), now: () => clock.now };
-  const services = createServices(ctx);
+  const services = createServices(ctx, options.mailTransport ? { transport: options.mailTransport } : {});
   const app = createApp(ctx, services);
   await seedAdministrativeTree(database.db, options.provinces ? { provinceCodes: options.provinces } : {});
 

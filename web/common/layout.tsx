@@ -1,7 +1,9 @@
 /** The frame around every page: header with navigation, language switch and the signed-in user. */
 import type { Child } from 'hono/jsx';
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { mayUseDirectory } from '../../api/directory/access.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
+import { directoryTranslator } from '../directory/texts.ts';
 import { type ScriptEntry, scriptUrls, type StyleEntry, styleHref } from '../assets.ts';
 import { otherLang } from '../../api/i18n/translator.ts';
 import { commonTranslator } from './texts.ts';
@@ -47,6 +49,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/mail">{t('mailFolderNav')}</a>}
+            {mayUseDirectory(props.user) && <a href="/directory">{directoryTranslator(props.lang)('directory')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
           </nav>
           <div class="account">

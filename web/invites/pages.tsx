@@ -17,6 +17,17 @@ function DeliveryCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelive
   const { t, site } = props;
   const latest = site.latest;
   if (!latest) return <span class="muted">—</span>;
+  if (site.unsendable) {
+    return (
+      <>
+        <span class="status-unsendable">{t('unsendable')}</span>
+        {latest.method === 'CANCEL' && <span class="small muted"> (CANCEL)</span>}
+        <div class="small">
+          <a href={`/directory/sites/${site.siteId}`}>{t('fixAddress')}</a>
+        </div>
+      </>
+    );
+  }
   const reason = latest.lastError === NO_CONTACT_EMAIL ? t('noContactEmail') : latest.lastError;
   return (
     <>
@@ -51,6 +62,15 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
       <h1>{t('invitations')}</h1>
       <p>
         <a href={`/meetings/${meeting.id}`}>{meeting.title}</a> · {t('sequence')} {status.sequence}
+        {canResend && (
+          <>
+            {' '}
+            ·{' '}
+            <a href={`/meetings/${meeting.id}/call-list`} id="call-list-link">
+              {t('callListLink')}
+            </a>
+          </>
+        )}
       </p>
       {props.resent !== undefined && (
         <p class="notice" role="status">
@@ -58,14 +78,14 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         </p>
       )}
       <p id="invite-summary">
-        {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('attending')}: {s.attending} ·{' '}
-        {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
+        {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('unsendableCount')}:{' '}
+        {s.unsendable} · {t('attending')}: {s.attending} · {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
       </p>
-      {canResend && s.failed > 0 && (
+      {canResend && (s.failed > 0 || s.unsendable > 0) && (
         <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="inline">
           <input type="hidden" name="failedOnly" value="true" />
           <button type="submit" class="primary">
-            {t('resendAllFailed')}
+            {s.failed > 0 ? t('resendAllFailed') : t('sendToFixed')}
           </button>
         </form>
       )}

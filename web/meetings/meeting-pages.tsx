@@ -54,7 +54,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
   );
 }
 
-export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string }) {
+export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string; notice?: string }) {
   const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
@@ -62,11 +62,22 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
     <Layout title={m.title} lang={props.lang} user={props.user}>
       <h1>{m.title}</h1>
       {props.error && <ErrorBox lang={props.lang} message={props.error} />}
+      {props.notice && (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      )}
       <dl class="facts">
         <dt>{t('time')}</dt>
         <dd>
           {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
         </dd>
+        {m.referenceNumber && (
+          <>
+            <dt>{t('referenceNumber')}</dt>
+            <dd id="reference-number">{m.referenceNumber}</dd>
+          </>
+        )}
         <dt>{t('hostSite')}</dt>
         <dd>{m.hostSite.name}</dd>
         <dt>{t('status')}</dt>
@@ -96,12 +107,36 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> ·{' '}
         <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
       </p>
+      {props.user.role !== 'leader' && (
+        <p class="links">
+          {canChange && (
+            <>
+              <a href={`/meetings/${m.id}/edit`} id="edit-link" class="button">
+                {t('editMeetingLink')}
+              </a>{' '}
+            </>
+          )}
+          <a href={`/meetings/new?copy=${m.id}`} id="copy-link">
+            {t('copyMeeting')}
+          </a>
+        </p>
+      )}
       {canChange && (
-        <form method="post" action={`/meetings/${m.id}/cancel`} class="inline">
-          <button type="submit" class="danger">
-            {t('cancelMeeting')}
-          </button>
-        </form>
+        <details class="card" id="cancel-meeting">
+          <summary>{t('cancelMeeting')}</summary>
+          <form method="post" action={`/meetings/${m.id}/cancel`}>
+            <label>
+              {t('cancelReason')}
+              <textarea name="reason" rows={2} maxlength={1000}></textarea>
+            </label>
+            <label class="check">
+              <input type="checkbox" name="confirm" value="yes" required /> {t('confirmCancel')}
+            </label>
+            <button type="submit" class="danger">
+              {t('cancelMeeting')}
+            </button>
+          </form>
+        </details>
       )}
       <h2>
         {t('participants')} ({m.participantCount})

@@ -1,28 +1,33 @@
 /**
- * The meetings pages: the list, one meeting, the scheduling form and cancelling. They use the
- * same service as the JSON API, so a rule is enforced once; a refused form is shown again with
- * the person's input and a readable reason.
+ * The meetings pages: the list, one meeting, the scheduling form, editing (with a preview of
+ * what each site will receive), copying and cancelling. They use the same service as the JSON
+ * API, so a rule is enforced once; a refused form is shown again with the person's input and a
+ * readable reason.
  */
+import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
-import { createMeetingInput } from '../../api/meetings/schemas.ts';
-import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
+import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
+import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
+import { getMeeting, listMeetings, type ConflictingMeeting, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
-import { parseVietnamLocal, toVietnamIso } from '../../api/time.ts';
+import { previewMeetingUpdate } from '../../api/meetings/update-preview.ts';
+import { parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from '../../api/time.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
-import { ScheduleFormPage, type ScheduleFormValues } from './schedule-form-page.tsx';
+import { ScheduleFormPage, type EditMode, type ScheduleFormValues } from './schedule-form-page.tsx';
 import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
   title: z.string().default(''),
   agenda: z.string().default(''),
+  referenceNumber: z.string().default(''),
   hostSiteId: z.string().default(''),
   date: z.string().default(''),
   startTime: z.string().default(''),
@@ -30,7 +35,56 @@ const scheduleForm = z.object({
   unitCodes: z.array(z.string()).default([]),
   siteIds: z.array(z.string()).default([]),
   allowConflicts: z.string().optional(),
+  keepSiteIds: z.array(z.string()).default([]),
+  step: z.string().optional(),
+  previewToken: z.string().optional(),
 });
+
+type ScheduleForm = z.output<typeof scheduleForm>;
+
+/** A posted schedule or edit form: repeated fields as lists, anything else its first value. */
+async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
+  const raw = await parseFormBody(c, { all: true });
+  const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+  return scheduleForm.parse({
+    ...Object.fromEntries(
+      Object.entries(raw)
+        .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
+        .filter(([, v]) => typeof v === 'string'),
+    ),
+    unitCodes: asList(raw.unitCodes),
+    siteIds: asList(raw.siteIds),
+    keepSiteIds: asList(raw.keepSiteIds),
+  });
+}
+
+function formTimes(form: ScheduleForm, lang: 'vi' | 'en'): { startsAt: string; endsAt: string } {
+  const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
+  const endsAt = parseVietnamLocal(`${form.date}T${form.endTime}`);
+  if (!startsAt || !endsAt) throw new ValidationError(translator(meetingTexts, lang)('invalidDateTime'));
+  return { startsAt: toVietnamIso(startsAt), endsAt: toVietnamIso(endsAt) };
+}
+
+/** Binds a preview to the exact change it showed: saving anything else shows the preview again. */
+function previewToken(meetingId: string, sequence: number, input: UpdateMeetingInput): string {
+  return createHash('sha256')
+    .update(JSON.stringify([meetingId, sequence, input]))
+    .digest('base64url');
+}
+
+/** The form's values for a meeting as it stands (the edit page) or as a template (a copy). */
+function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
+  const start = toVietnamLocalInput(meeting.startsAt);
+  return {
+    title: meeting.title,
+    agenda: meeting.agenda ?? '',
+    referenceNumber: meeting.referenceNumber ?? '',
+    hostSiteId: meeting.hostSite.id,
+    date: start.slice(0, 10),
+    startTime: start.slice(11, 16),
+    endTime: toVietnamLocalInput(meeting.endsAt).slice(11, 16),
+  };
+}
 
 export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   const app = new Hono<AppEnv>();
@@ -46,16 +100,22 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     user: AuthenticatedUser,
     values: ScheduleFormValues,
     failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] },
+    extra: { edit?: EditMode; notice?: string } = {},
   ) => {
-    const [halls, provinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
+    const [halls, provinces, withoutAddress] = await Promise.all([
+      listSites(ctx.db, { kind: 'hall', limit: 5000 }),
+      listUnits(ctx.db, { level: 'province', limit: 5000 }),
+      communesWithoutAddressByProvince(ctx.db),
+    ]);
     const page = (
       <ScheduleFormPage
         lang={c.get('lang')}
         user={user}
         halls={halls}
-        provinces={provinces.map((p) => ({ code: p.code, name: p.name, communeCount: p.childCount }))}
+        provinces={provinces.map((p) => ({ code: p.code, name: p.name, communeCount: p.childCount, withoutAddress: withoutAddress.get(p.code) ?? 0 }))}
         values={values}
         {...(failure ? { error: failure.message, conflicts: failure.conflicts ?? [] } : {})}
+        {...extra}
       />
     );
     return c.html(page, (failure?.status ?? 200) as 200);
@@ -63,33 +123,26 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
 
   app.get('/meetings/new', pageAuth('secretariat'), async (c) => {
     const user = signedInUser(c);
-    return renderForm(c, user, {});
+    const copy = uuidParam.safeParse(c.req.query('copy'));
+    if (!copy.success) return renderForm(c, user, {});
+    // A copy keeps what, who and the hours; the day is chosen anew.
+    const source = await getMeeting(ctx.db, copy.data);
+    const values = { ...valuesOf(source), date: '', siteIds: source.participants.filter((p) => p.role !== 'host').map((p) => p.siteId) };
+    const notice = translator(meetingTexts, c.get('lang'))('copiedFrom', { title: source.title, count: source.participantCount - 1 });
+    return renderForm(c, user, values, undefined, { notice });
   });
 
   app.post('/meetings/new', pageAuth('secretariat'), async (c) => {
     const user = signedInUser(c);
-    const raw = await parseFormBody(c, { all: true });
-    const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-    const form = scheduleForm.parse({
-      ...Object.fromEntries(
-        Object.entries(raw)
-          .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
-          .filter(([, v]) => typeof v === 'string'),
-      ),
-      unitCodes: asList(raw.unitCodes),
-      siteIds: asList(raw.siteIds),
-    });
+    const form = await readScheduleForm(c);
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
     try {
-      const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
-      const endsAt = parseVietnamLocal(`${form.date}T${form.endTime}`);
-      if (!startsAt || !endsAt) throw new ValidationError(translator(meetingTexts, c.get('lang'))('invalidDateTime'));
       const parsed = createMeetingInput.safeParse({
         title: form.title,
         ...(form.agenda.trim() ? { agenda: form.agenda } : {}),
+        ...(form.referenceNumber.trim() ? { referenceNumber: form.referenceNumber } : {}),
         hostSiteId: form.hostSiteId,
-        startsAt: toVietnamIso(startsAt),
-        endsAt: toVietnamIso(endsAt),
+        ...formTimes(form, c.get('lang')),
         siteIds: form.siteIds,
         unitCodes: form.unitCodes,
         allowConflicts: values.allowConflicts,
@@ -108,15 +161,82 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} />);
+    const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
+  });
+
+  const editMode = (meeting: MeetingDetail, preview?: EditMode['preview']): EditMode => ({
+    meetingId: meeting.id,
+    meetingTitle: meeting.title,
+    participants: meeting.participants.map((p) => ({ siteId: p.siteId, name: p.name, unitCode: p.unitCode, unitName: p.unitName, role: p.role })),
+    ...(preview ? { preview } : {}),
+  });
+
+  app.get('/meetings/:id/edit', pageAuth('secretariat'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const meeting = await getMeeting(ctx.db, id.data);
+    if (meeting.status === 'cancelled') return c.redirect(`/meetings/${meeting.id}`, 303);
+    return renderForm(c, user, valuesOf(meeting), undefined, { edit: editMode(meeting) });
+  });
+
+  // Two steps on one form: "preview" shows what each site will receive, "save" applies exactly
+  // the previewed change (a token binds them) through the same service as PATCH /api/meetings/:id.
+  app.post('/meetings/:id/edit', pageAuth('secretariat'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const meeting = await getMeeting(ctx.db, id.data);
+    const form = await readScheduleForm(c);
+    const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
+    try {
+      const keep = new Set(form.keepSiteIds);
+      const parsed = updateMeetingInput.safeParse({
+        title: form.title,
+        agenda: form.agenda.trim() ? form.agenda : null,
+        referenceNumber: form.referenceNumber.trim() ? form.referenceNumber : null,
+        hostSiteId: form.hostSiteId,
+        ...formTimes(form, c.get('lang')),
+        addSiteIds: form.siteIds,
+        addUnitCodes: form.unitCodes,
+        removeSiteIds: meeting.participants.filter((p) => !keep.has(p.siteId)).map((p) => p.siteId),
+        allowConflicts: values.allowConflicts,
+      });
+      if (!parsed.success) throw ValidationError.fromZod(parsed.error);
+      const token = previewToken(meeting.id, meeting.sequence, parsed.data);
+      if (form.step === 'save' && form.previewToken === token) {
+        await meetings.update(meeting.id, parsed.data, user);
+        return c.redirect(`/meetings/${meeting.id}?updated=1`, 303);
+      }
+      const plan = await previewMeetingUpdate(ctx.db, meeting.id, parsed.data);
+      const notice = form.step === 'save' ? { notice: translator(meetingTexts, c.get('lang'))('previewOutdated') } : {};
+      return renderForm(c, user, values, undefined, { edit: editMode(meeting, { plan, token }), ...notice });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
+      return renderForm(
+        c,
+        user,
+        values,
+        { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) },
+        { edit: editMode(meeting) },
+      );
+    }
   });
 
   app.post('/meetings/:id/cancel', pageAuth('secretariat'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const form = await parseFormBody(c);
     try {
-      await meetings.cancel(id.data, undefined, user);
+      // Cancelling sends a CANCEL to every site: one click is not enough.
+      if (form.confirm !== 'yes')
+        throw new ValidationError(translator(meetingTexts, c.get('lang'))('cancelNeedsConfirmation'), { reason: 'confirmation_required' }, 400);
+      const parsed = cancelMeetingInput.safeParse(typeof form.reason === 'string' && form.reason.trim() ? { reason: form.reason } : {});
+      if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
+      await meetings.cancel(id.data, parsed.data.reason, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
       return c.html(

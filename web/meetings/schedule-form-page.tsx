@@ -1,9 +1,14 @@
 /**
- * The scheduling form. Works without JavaScript for the common case (host, time, whole
- * provinces); the tree picker script adds search, single communes and a live count.
+ * The scheduling form, also the edit form of a meeting and the start of a copy. Works without
+ * JavaScript for the common case (host, time, whole provinces); the tree picker script adds
+ * search, single communes and a live count. Editing lists the current sites (untick to remove),
+ * the picker adds sites, and "Xem trước" shows what each site will receive before anything is
+ * saved (api/meetings/update-preview.ts).
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
+import type { PreviewSite, UpdatePreview } from '../../api/meetings/update-preview.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { pageTranslator } from '../common/texts.ts';
 import { meetingTexts } from './texts.ts';
@@ -12,6 +17,7 @@ import { ErrorBox, Layout } from '../common/layout.tsx';
 export interface ScheduleFormValues {
   title?: string;
   agenda?: string;
+  referenceNumber?: string;
   hostSiteId?: string;
   date?: string;
   startTime?: string;
@@ -19,12 +25,23 @@ export interface ScheduleFormValues {
   unitCodes?: string[];
   siteIds?: string[];
   allowConflicts?: boolean;
+  /** Editing: the current participants to keep (the others are removed). */
+  keepSiteIds?: string[];
+}
+
+export interface EditMode {
+  meetingId: string;
+  meetingTitle: string;
+  participants: { siteId: string; name: string; unitCode: string; unitName: string; role: 'host' | 'participant' }[];
+  preview?: { plan: UpdatePreview; token: string };
 }
 
 export interface ProvinceChoice {
   code: string;
   name: string;
   communeCount: number;
+  /** Active communes without a real e-mail address (the directory's rule). */
+  withoutAddress: number;
 }
 
 export function ScheduleFormPage(props: {
@@ -34,14 +51,24 @@ export function ScheduleFormPage(props: {
   provinces: ProvinceChoice[];
   values: ScheduleFormValues;
   error?: string;
+  notice?: string;
   conflicts?: ConflictingMeeting[];
+  edit?: EditMode;
 }) {
   const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
   const checkedUnits = new Set(v.unitCodes ?? []);
+  const edit = props.edit;
+  const keep = new Set(v.keepSiteIds ?? edit?.participants.map((p) => p.siteId) ?? []);
+  const heading = edit ? `${t('editMeeting')}: ${edit.meetingTitle}` : t('newMeeting');
   return (
-    <Layout title={t('newMeeting')} lang={props.lang} user={props.user} scripts={['scheduling-form']}>
-      <h1>{t('newMeeting')}</h1>
+    <Layout title={heading} lang={props.lang} user={props.user} scripts={['scheduling-form']}>
+      <h1>{heading}</h1>
+      {props.notice && (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      )}
       {props.error && (
         <ErrorBox lang={props.lang} message={props.error}>
           {props.conflicts && props.conflicts.length > 0 && (
@@ -61,10 +88,14 @@ export function ScheduleFormPage(props: {
           )}
         </ErrorBox>
       )}
-      <form method="post" action="/meetings/new" id="schedule-form" class="card">
+      <form method="post" action={edit ? `/meetings/${edit.meetingId}/edit` : '/meetings/new'} id="schedule-form" class="card">
         <label>
           {t('title')}
           <input name="title" required maxlength={300} value={v.title ?? ''} />
+        </label>
+        <label>
+          {t('referenceNumber')}
+          <input name="referenceNumber" maxlength={100} value={v.referenceNumber ?? ''} placeholder={t('referenceNumberHint')} />
         </label>
         <label>
           {t('agenda')}
@@ -97,8 +128,28 @@ export function ScheduleFormPage(props: {
           </label>
           <span class="muted">{t('timeZoneNote')}</span>
         </div>
+        {edit && (
+          <fieldset id="current-sites">
+            <legend>
+              {t('currentSites')} ({edit.participants.length})
+            </legend>
+            <p class="muted small">{t('untickToRemove')}</p>
+            <ul class="tree">
+              {edit.participants.map((p) => (
+                <li>
+                  <label>
+                    <input type="checkbox" name="keepSiteIds" value={p.siteId} checked={keep.has(p.siteId)} /> {p.name}{' '}
+                    <span class="muted small">
+                      {p.unitName} ({p.unitCode}){p.role === 'host' ? ` · ${siteRoleLabel('host', props.lang)}` : ''}
+                    </span>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+        )}
         <fieldset id="site-picker">
-          <legend>{t('participants')}</legend>
+          <legend>{edit ? t('addSites') : t('participants')}</legend>
           <div class="picker-bar">
             <input type="search" id="unit-search" placeholder={t('searchUnits')} autocomplete="off" />
             <span id="selected-count" aria-live="polite">
@@ -110,7 +161,14 @@ export function ScheduleFormPage(props: {
             {props.provinces.map((p) => (
               <li class="province" data-code={p.code} data-name={p.name} data-count={p.communeCount}>
                 <label>
-                  <input type="checkbox" name="unitCodes" value={p.code} checked={checkedUnits.has(p.code)} data-count={p.communeCount} />
+                  <input
+                    type="checkbox"
+                    name="unitCodes"
+                    value={p.code}
+                    checked={checkedUnits.has(p.code)}
+                    data-count={p.communeCount}
+                    data-missing={p.withoutAddress}
+                  />
                   <span class="name">{p.name}</span>{' '}
                   <span class="muted">
                     — {t('allCommunesOf')} ({p.communeCount})
@@ -126,14 +184,79 @@ export function ScheduleFormPage(props: {
           {(v.siteIds ?? []).map((id) => (
             <input type="hidden" name="siteIds" value={id} />
           ))}
+          {/* Filled in by the picker script as the selection changes (see browser/schedule-form.ts). */}
+          <p
+            id="address-notice"
+            class="warning"
+            role="status"
+            hidden
+            data-template={t('sitesWithoutAddress', { n: '{n}' })}
+            data-link-text={t('fixAddresses')}
+          ></p>
         </fieldset>
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}
         </label>
-        <button type="submit" class="primary">
-          {t('submitSchedule')}
-        </button>
+        {edit ? (
+          <>
+            {edit.preview && <ChangePreview lang={props.lang} plan={edit.preview.plan} />}
+            {edit.preview && <input type="hidden" name="previewToken" value={edit.preview.token} />}
+            <button type="submit" name="step" value="preview" class={edit.preview ? '' : 'primary'}>
+              {t('previewChanges')}
+            </button>{' '}
+            {edit.preview && (
+              <button type="submit" name="step" value="save" class="primary" id="save-changes">
+                {t('saveAndNotify')}
+              </button>
+            )}
+          </>
+        ) : (
+          <button type="submit" class="primary">
+            {t('submitSchedule')}
+          </button>
+        )}
       </form>
     </Layout>
+  );
+}
+
+function SiteGroup(props: { id: string; title: string; sites: PreviewSite[] }) {
+  return (
+    <div id={props.id}>
+      <h3>
+        {props.title}: <span class="count">{props.sites.length}</span>
+      </h3>
+      {props.sites.length > 0 && (
+        <ul class="small">
+          {props.sites.slice(0, 200).map((s) => (
+            <li data-site-id={s.id}>
+              {s.name} <span class="muted">({s.unitCode})</span>
+            </li>
+          ))}
+          {props.sites.length > 200 && <li class="muted">… {props.sites.length - 200}</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** What each site will receive if this form is saved. */
+function ChangePreview(props: { lang: Lang; plan: UpdatePreview }) {
+  const t = pageTranslator(meetingTexts, props.lang);
+  const { plan } = props;
+  const nothing = plan.updates.length + plan.invitations.length + plan.cancellations.length === 0;
+  return (
+    <section class="warning" id="change-preview">
+      <h2>{t('whatSitesReceive')}</h2>
+      {nothing ? (
+        <p>{t('nothingToSend')}</p>
+      ) : (
+        <>
+          <SiteGroup id="preview-updates" title={t('willGetUpdate')} sites={plan.updates} />
+          <SiteGroup id="preview-invitations" title={t('willGetInvitation')} sites={plan.invitations} />
+          <SiteGroup id="preview-cancellations" title={t('willGetCancellation')} sites={plan.cancellations} />
+        </>
+      )}
+    </section>
   );
 }

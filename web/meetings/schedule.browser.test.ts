@@ -2,7 +2,9 @@
  * A secretariat signs in and schedules a meeting for all communes of Quảng Trị through the
  * form, in Debian's Chromium, against the real app on PostgreSQL.
  */
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { sites } from '../../db/schema.ts';
 import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { launchBrowser, serveApp, type RunningServer } from '../../tests/support/browser.ts';
@@ -27,6 +29,18 @@ afterAll(async () => {
 });
 
 it('signs in and schedules a meeting for all 78 communes of Quảng Trị', async () => {
+  const communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+    (s: { kind: string }) => s.kind === 'commune',
+  ) as { id: string }[];
+  await t.database.db
+    .update(sites)
+    .set({ contactEmails: ['vanthu@xa.quangtri.gov.vn'] })
+    .where(
+      inArray(
+        sites.id,
+        communes.slice(0, 12).map((s) => s.id),
+      ),
+    );
   const page = await browser.newPage();
   await page.goto(`${server.url}/meetings/new`);
   // Not signed in: sent to the login page, then back.
@@ -50,6 +64,9 @@ it('signs in and schedules a meeting for all 78 communes of Quảng Trị', asyn
   await expect.poll(() => page.locator('#province-tree > li.province:not([hidden])').count()).toBe(1);
   await page.check('input[name=unitCodes][value="44"]');
   await expect.poll(() => page.textContent('#selected-count b')).toBe('78');
+  // Before sending, the form says how many of them nobody can write to (12 have real addresses).
+  await expect.poll(() => page.textContent('#address-notice')).toContain('66 điểm cầu chưa có địa chỉ e-mail');
+  expect(await page.getAttribute('#address-notice a', 'href')).toBe('/directory/units/44?missing=true');
 
   // Opening the province lists its communes for single picks.
   await page.fill('#unit-search', '');
@@ -57,6 +74,8 @@ it('signs in and schedules a meeting for all 78 communes of Quảng Trị', asyn
   await expect.poll(() => page.locator('li.province[data-code="01"] ul.communes input[name=siteIds]').count()).toBeGreaterThan(100);
   await page.locator('li.province[data-code="01"] ul.communes input[name=siteIds]').first().check();
   await expect.poll(() => page.textContent('#selected-count b')).toBe('79');
+  await expect.poll(() => page.textContent('#address-notice')).toContain('67 điểm cầu chưa có địa chỉ e-mail');
+  expect(await page.getAttribute('#address-notice a', 'href')).toBe('/directory');
   await page.locator('li.province[data-code="01"] ul.communes input[name=siteIds]').first().uncheck();
   await expect.poll(() => page.textContent('#selected-count b')).toBe('78');
 

@@ -3,7 +3,7 @@
  * single communes, and show how many sites are selected. Talks to the server only through
  * /api/units and /api/sites.
  */
-type SiteRow = { id: string; name: string; kind: string; unitCode: string; unitName: string; parentCode: string | null };
+type SiteRow = { id: string; name: string; kind: string; unitCode: string; unitName: string; parentCode: string | null; hasRealAddress: boolean };
 
 const form = document.querySelector<HTMLFormElement>('#schedule-form');
 if (form) setUpPicker(form);
@@ -13,19 +13,37 @@ function setUpPicker(form: HTMLFormElement): void {
   const search = form.querySelector<HTMLInputElement>('#unit-search')!;
   const results = form.querySelector<HTMLUListElement>('#search-results')!;
   const provinces = [...form.querySelectorAll<HTMLLIElement>('#province-tree > li.province')];
+  const addressNotice = form.querySelector<HTMLElement>('#address-notice');
 
   function updateCount(): void {
     let total = 0;
+    let missing = 0;
     const wholeProvinces = new Set<string>();
     for (const box of form.querySelectorAll<HTMLInputElement>('input[name="unitCodes"]:checked')) {
       total += Number(box.dataset.count ?? 0);
+      missing += Number(box.dataset.missing ?? 0);
       wholeProvinces.add(box.value);
     }
-    const single = new Set<string>();
+    const single = new Map<string, HTMLInputElement>();
     for (const box of form.querySelectorAll<HTMLInputElement>('input[name="siteIds"][type="checkbox"]:checked')) {
-      if (!wholeProvinces.has(box.dataset.province ?? '')) single.add(box.value);
+      if (!wholeProvinces.has(box.dataset.province ?? '')) single.set(box.value, box);
     }
+    for (const box of single.values()) if (box.dataset.missing === '1') missing++;
     counter.textContent = String(total + single.size);
+    showAddressNotice(missing, [...wholeProvinces, ...[...single.values()].map((b) => b.dataset.province ?? '')].filter(Boolean));
+  }
+
+  /** "12 điểm cầu chưa có địa chỉ e-mail", linking to the directory of the province concerned. */
+  function showAddressNotice(missing: number, provinceCodes: string[]): void {
+    if (!addressNotice) return;
+    addressNotice.hidden = missing === 0;
+    if (missing === 0) return;
+    const distinct = [...new Set(provinceCodes)];
+    const link = document.createElement('a');
+    link.href = distinct.length === 1 ? `/directory/units/${distinct[0]}?missing=true` : '/directory';
+    link.target = '_blank';
+    link.textContent = addressNotice.dataset.linkText ?? '';
+    addressNotice.replaceChildren(`${(addressNotice.dataset.template ?? '{n}').replace('{n}', String(missing))} `, link);
   }
 
   function siteCheckbox(site: SiteRow, province: string): HTMLLIElement {
@@ -36,6 +54,7 @@ function setUpPicker(form: HTMLFormElement): void {
     box.name = 'siteIds';
     box.value = site.id;
     box.dataset.province = province;
+    box.dataset.missing = site.hasRealAddress ? '0' : '1';
     // The same commune may show in a search result and under its province: keep them in step.
     box.checked = [...form.querySelectorAll<HTMLInputElement>(`input[name="siteIds"][value="${site.id}"]`)].some((b) => b.checked);
     box.addEventListener('change', () => {

@@ -26,6 +26,8 @@ export const appConfigSchema = z
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     SIGN_IN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    /** A sign-in without a request for this long ends, before its absolute expiry. */
+    SIGN_IN_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
     /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */
     TRUST_PROXY: booleanFromEnv.default(false),
     /** Seed the administrative tree at start-up when it is missing (idempotent). */

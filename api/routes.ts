@@ -13,10 +13,10 @@ import { unitRoutes } from './units/routes.ts';
 
 export function apiRoutes(ctx: AppContext, services: AppServices) {
   return new Hono<AppEnv>()
-    .route('/', authRoutes(ctx, services.loginLimiter))
+    .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
     .route('/', unitRoutes(ctx))
-    .route('/', meetingRoutes(services.meetings))
+    .route('/', meetingRoutes(ctx, services.meetings))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx));
+    .route('/', attendanceRoutes(ctx, services.dashboardGate));
 }

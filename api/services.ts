@@ -2,7 +2,10 @@
  * The services the JSON API and the pages share. They are built and connected to each other in
  * the composition root (server/services.ts); api/ only names what it needs.
  */
+import type { ComputationGate } from './attendance/dashboard-gate.ts';
+import type { AccountService } from './auth/accounts.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
+import type { MailTransport } from './invites/mail-transport.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingService } from './meetings/service.ts';
 
@@ -11,4 +14,10 @@ export interface AppServices {
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
+  /** Listing, deactivating, passwords, forgotten-password links. */
+  accounts: AccountService;
+  /** The one way mail leaves the process (SMTP or the local mail folder). */
+  mail: MailTransport;
+  /** At most a few attendance dashboards computed at once (pages and API together). */
+  dashboardGate: ComputationGate;
 }

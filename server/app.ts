@@ -3,7 +3,8 @@
  * and the single place where errors become responses. Built from an AppContext so tests run it
  * in-process with `app.request()` against PGlite or PostgreSQL.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
@@ -19,6 +20,8 @@ import type { AppServices } from '../api/services.ts';
 import { assetRoutes } from '../web/assets.ts';
 import { attendancePages } from '../web/attendance/routes.tsx';
 import { authPages } from '../web/auth/routes.tsx';
+import { describeError } from '../web/common/error-messages.ts';
+import { ErrorPage } from '../web/common/error-page.tsx';
 import { chooseLang } from '../web/common/texts.ts';
 import { conferencePageLookups, conferencePages } from '../web/conference/routes.tsx';
 import { invitePages } from '../web/invites/routes.tsx';
@@ -78,10 +81,22 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', authPages(ctx, services.loginLimiter));
   app.route('/', invitePages(ctx, services.meetings, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
-  app.route('/', attendancePages(ctx));
+  app.route('/', attendancePages(ctx, services.dashboardGate));
   app.route('/', meetingPages(ctx, services.meetings));
 
+  // Pages get a page in the reader's language; the API, the calendar feed and assets keep JSON.
+  const wantsPage = (c: Context<AppEnv>) => {
+    const path = c.req.path;
+    if (path === '/api' || path.startsWith('/api/') || path.startsWith('/calendar/') || path.startsWith('/static/') || path === '/healthz') return false;
+    const accept = c.req.header('accept') ?? '';
+    return !(accept.includes('application/json') && !accept.includes('text/html'));
+  };
+  const errorPage = (c: Context<AppEnv>, status: ContentfulStatusCode, detail?: string) =>
+    // Called as a function: this module stays plain TypeScript.
+    c.html(ErrorPage({ lang: c.get('lang') ?? 'vi', user: c.get('user') ?? null, status, ...(detail === undefined ? {} : { detail }), requestId: c.get('requestId') ?? 'unknown' }), status);
+
   app.notFound((c) => {
+    if (wantsPage(c)) return errorPage(c, 404);
     const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);
     return c.json({ error: { code: error.code, message: error.message } }, 404);
   });
@@ -89,15 +104,18 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.onError((error, c) => {
     if (error instanceof DomainError) {
       if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
+      if (wantsPage(c)) return errorPage(c, error.status, describeError(error, c.get('lang') ?? 'vi'));
       return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
     }
     if (error instanceof HTTPException) {
       // Hono's own middleware (csrf) throws these with a status and no secrets.
       const forbidden = error.status === 403;
       const message = error.message || (forbidden ? 'Cross-site request refused: post from this site, or send JSON' : 'Request refused');
+      if (wantsPage(c)) return errorPage(c, error.status as ContentfulStatusCode);
       return c.json({ error: { code: forbidden ? 'forbidden' : 'http_error', message } }, error.status);
     }
     (c.get('log') ?? ctx.logger).error({ err: error, path: redactLinkTokens(c.req.path), method: c.req.method }, 'unhandled error');
+    if (wantsPage(c)) return errorPage(c, 500);
     return c.json({ error: { code: 'internal', message: `Internal error (request ${c.get('requestId') ?? 'unknown'})` } }, 500);
   });
 

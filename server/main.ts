@@ -11,10 +11,9 @@ import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp } from './app.ts';
-import { createServices, disconnectRemovedSites } from './services.ts';
+import { closeConsolesOfEndedSignIns, createServices, disconnectRemovedSites } from './services.ts';
 import { DeliveryJournal } from '../api/invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatcher.ts';
-import { createMailTransport } from './mail-transport.ts';
 import { startConferenceService } from '../api/conference/service.ts';
 import { scheduleAttendanceRetention } from '../api/attendance/retention.ts';
 import { ensureFirstAdmin } from '../api/auth/users.ts';
@@ -53,7 +52,8 @@ async function main(): Promise<void> {
 
   const services = createServices(ctx);
   const app = createApp(ctx, services);
-  const transport = createMailTransport(config, logger);
+  // Invitations and password-reset links leave by the same transport.
+  const transport = services.mail;
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   });
   const conference = await startConferenceService(ctx, server as Server);
   disconnectRemovedSites(services.meetings, conference.sfu);
+  closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
   logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'conference service ready');
 
   let stopping = false;

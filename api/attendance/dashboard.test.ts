@@ -42,7 +42,7 @@ describe.each(DRIVERS)('attendance dashboard on %s', (driver) => {
 
     // Not counted: cancelled, outside the range, and not over yet when the dashboard is read.
     const cancelled = await scheduleMeeting(t, { title: 'Hủy', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-07 09:00'), endsAt: vn('2026-12-07 10:00') });
-    await t.services.meetings.cancel(cancelled.id, undefined, { id: cancelled.createdBy, email: 'secretariat@test.hoinghi', displayName: 'Test secretariat', role: 'secretariat' });
+    await t.services.meetings.cancel(cancelled.id, undefined, { id: cancelled.createdBy, email: 'secretariat@test.hoinghi', displayName: 'Test secretariat', role: 'secretariat', unitCode: 'VN' });
     await scheduleMeeting(t, { title: 'Sau', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-20 09:00'), endsAt: vn('2026-12-20 10:00') });
     await scheduleMeeting(t, { title: 'Đang họp', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-09 09:00'), endsAt: vn('2026-12-09 17:00') });
   });

@@ -1,20 +1,23 @@
 /**
  * /api/meetings/:id/attendance (the report as JSON or CSV), /api/meetings/:id/attendance/live
- * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders and
- * secretariats read all three; admins may do everything.
+ * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders,
+ * secretariats and admins read them within their unit's subtree (api/auth/policy.ts).
  */
 import { ledgerThresholds } from './config.ts';
 import { TZDate } from '@date-fns/tz';
-import { format, subDays } from 'date-fns';
+import { differenceInCalendarDays, format, subDays } from 'date-fns';
 import { Hono } from 'hono';
-import type { AppContext, AppEnv } from '../context.ts';
-import { requireRole } from '../auth/middleware.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
+import { ValidationError } from '../errors.ts';
+import type { ComputationGate } from './dashboard-gate.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { dashboardProvinceFor, meetingView } from '../auth/policy.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
 import { parseParam, parseQuery, uuidParam } from '../validation.ts';
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
 import { attachmentDisposition } from './download.ts';
 import { liveBoardJson } from './live-board.ts';
-import { buildMeetingReport, meetingReportCsv, meetingReportJson, type MeetingReport } from './report.ts';
+import { buildMeetingReport, meetingReportCsv, meetingReportJson, type MeetingReport, type ReportOptions } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
 
 /** "Điểm danh - Giao ban tháng 12 - 2026-12-01.csv": the title says which meeting, the date which day. */
@@ -23,22 +26,37 @@ export function reportFileName(report: MeetingReport): string {
   return `Điểm danh - ${report.meeting.title.slice(0, 80)} - ${day}.csv`;
 }
 
+/** The longest range one dashboard covers: a year, so one request cannot read a decade of events. */
+export const MAX_DASHBOARD_DAYS = 366;
+
 /** The dashboard's default range is the last 30 days, today included (Vietnam days). */
 export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): DashboardQuery {
   const today = new TZDate(now, VIETNAM_TIME_ZONE);
   const to = input.to ?? format(today, 'yyyy-MM-dd');
   const from = input.from ?? format(subDays(input.to ? new TZDate(vietnamDayStart(input.to), VIETNAM_TIME_ZONE) : today, 29), 'yyyy-MM-dd');
+  const days = differenceInCalendarDays(vietnamDayStart(to), vietnamDayStart(from)) + 1;
+  if (days < 1) throw new ValidationError('from must not be after to', { from, to }, 400);
+  if (days > MAX_DASHBOARD_DAYS) throw new ValidationError(`A dashboard covers at most ${MAX_DASHBOARD_DAYS} days; this range has ${days}`, { from, to, maxDays: MAX_DASHBOARD_DAYS }, 400);
   return { from, to, province: input.province };
 }
 
-export function attendanceRoutes(ctx: AppContext) {
-  const canRead = requireRole('secretariat', 'leader');
+/**
+ * The report an actor may read (api/auth/policy.ts): the whole meeting when it belongs to the
+ * actor's subtree, otherwise (a national meeting read by a province) the actor's own sites only.
+ */
+export async function scopedMeetingReport(ctx: AppContext, actor: AuthenticatedUser, meetingId: string, options: ReportOptions = {}): Promise<MeetingReport> {
+  const view = await meetingView(ctx.db, actor, meetingId, 'report.read');
+  return buildMeetingReport(ctx.db, meetingId, ctx.now(), { ...options, thresholds: ledgerThresholds(ctx.config), ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}) });
+}
+
+export function attendanceRoutes(ctx: AppContext, dashboards: ComputationGate) {
+  const canRead = requireAction('report.read');
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now, { qualityTimeline: query.format === 'json' && query.timeline, thresholds: ledgerThresholds(ctx.config) });
+      const report = await scopedMeetingReport(ctx, c.get('user')!, id, { qualityTimeline: query.format === 'json' && query.timeline });
       if (query.format === 'csv') {
         const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {
@@ -52,12 +70,13 @@ export function attendanceRoutes(ctx: AppContext) {
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const now = ctx.now();
-      const report = await buildMeetingReport(ctx.db, id, now, { thresholds: ledgerThresholds(ctx.config) });
+      const report = await scopedMeetingReport(ctx, c.get('user')!, id);
       return c.json(liveBoardJson(report, now), 200, { 'Cache-Control': 'no-store' });
     })
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();
-      const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
-      return c.json(await buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)));
+      const input = parseQuery(c, dashboardQuery);
+      const query = resolveDashboardQuery({ ...input, province: await dashboardProvinceFor(ctx.db, c.get('user')!, input.province) }, now);
+      return c.json(await dashboards.run(() => buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config))));
     });
 }

@@ -313,7 +313,9 @@ export class InviteDispatcher {
     } catch (error) {
       return [...out, ...toRender.map(({ row }) => ({ row, step: 'error' as const, error }))];
     }
-    const linksOf = new Map(needLinks.map(({ row }, i) => [row.id, siteLinks(this.deps.ctx.config.PUBLIC_URL, minted[i]!)]));
+    const linksOf = new Map(
+      needLinks.map(({ row, meeting }, i) => [row.id, siteLinks(this.deps.ctx.config.PUBLIC_URL, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined)]),
+    );
     const noLinks = { join: `${this.deps.ctx.config.PUBLIC_URL}/`, readiness: `${this.deps.ctx.config.PUBLIC_URL}/` };
     for (const { row, meeting } of toRender) {
       try {

@@ -16,6 +16,7 @@ import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor, Transaction } from '../../db/client.ts';
 import { auditLog, invites, meetings, sites } from '../../db/schema.ts';
+import { assertMayManageMeeting } from '../auth/policy.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { MeetingChange } from '../meetings/service.ts';
@@ -181,6 +182,7 @@ export class InviteOutbox {
    */
   async resend(meetingId: string, input: ResendInput, actor: AuthenticatedUser): Promise<ResendResult> {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, meetingId);
     const result = await this.ctx.db.transaction(async (tx) => {
       const [meeting] = await tx.select({ id: meetings.id }).from(meetings).where(eq(meetings.id, meetingId)).limit(1);
       if (!meeting) throw new NotFoundError('Meeting', meetingId);

@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, AppContext } from '../context.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { assertMayReadDelivery } from '../auth/policy.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { meetingDeliveryStatus } from './delivery-status.ts';
 import type { InviteOutbox } from './outbox.ts';
@@ -16,10 +17,12 @@ export const resendInput = z.object({
 
 export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
   return new Hono<AppEnv>()
-    .get('/meetings/:id/invites', requireRole('secretariat', 'leader'), async (c) =>
-      c.json(await meetingDeliveryStatus(ctx.db, parseParam(c.req.param('id'), uuidParam, 'meeting id'))),
-    )
-    .post('/meetings/:id/invites/resend', requireRole('secretariat'), async (c) => {
+    .get('/meetings/:id/invites', requireAction('meeting.delivery'), async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      await assertMayReadDelivery(ctx.db, c.get('user')!, id);
+      return c.json(await meetingDeliveryStatus(ctx.db, id));
+    })
+    .post('/meetings/:id/invites/resend', requireAction('meeting.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const input = await parseJsonBody(c, resendInput);
       return c.json(await outbox.resend(id, input, c.get('user')!));

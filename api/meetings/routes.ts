@@ -1,26 +1,29 @@
-/** /api/meetings: schedule, list, read, change and cancel meetings. */
+/** /api/meetings: schedule, list, read, change and cancel meetings. Who may: api/auth/policy.ts. */
 import { Hono } from 'hono';
-import { requireRole } from '../auth/middleware.ts';
-import type { AppEnv } from '../context.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { meetingView } from '../auth/policy.ts';
+import type { AppContext, AppEnv } from '../context.ts';
 import { parseJsonBody, parseParam, parseQuery, uuidParam } from '../validation.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from './schemas.ts';
 import type { MeetingService } from './service.ts';
 
-export function meetingRoutes(meetings: MeetingService) {
-  const canRead = requireRole('secretariat', 'leader');
-  const canChange = requireRole('secretariat');
+export function meetingRoutes(ctx: AppContext, meetings: MeetingService) {
   return new Hono<AppEnv>()
-    .get('/meetings', canRead, async (c) => c.json({ meetings: await meetings.list(parseQuery(c, listMeetingsQuery)) }))
-    .post('/meetings', canChange, async (c) => {
+    .get('/meetings', requireAction('meeting.read'), async (c) => c.json(await meetings.list(parseQuery(c, listMeetingsQuery), c.get('user')!)))
+    .post('/meetings', requireAction('meeting.schedule'), async (c) => {
       const meeting = await meetings.create(await parseJsonBody(c, createMeetingInput), c.get('user')!);
       return c.json(meeting, 201, { Location: `/api/meetings/${meeting.id}` });
     })
-    .get('/meetings/:id', canRead, async (c) => c.json(await meetings.get(parseParam(c.req.param('id'), uuidParam, 'meeting id'))))
-    .patch('/meetings/:id', canChange, async (c) => {
+    .get('/meetings/:id', requireAction('meeting.read'), async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      await meetingView(ctx.db, c.get('user')!, id);
+      return c.json(await meetings.get(id));
+    })
+    .patch('/meetings/:id', requireAction('meeting.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       return c.json(await meetings.update(id, await parseJsonBody(c, updateMeetingInput), c.get('user')!));
     })
-    .post('/meetings/:id/cancel', canChange, async (c) => {
+    .post('/meetings/:id/cancel', requireAction('meeting.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const body = await parseJsonBody(c, cancelMeetingInput);
       return c.json(await meetings.cancel(id, body.reason, c.get('user')!));

@@ -11,6 +11,7 @@ import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../.
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { toVietnamIso } from '../time.ts';
+import { assertMayManageMeeting, assertMaySchedule, assertRoleMay, meetingInvolves, type Actor } from '../auth/policy.ts';
 import { subtreeCodes } from '../units/service.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
@@ -67,6 +68,7 @@ export class MeetingService {
 
   async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
     const now = this.ctx.now();
+    await assertMaySchedule(this.ctx.db, actor, input);
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
 
     const id = randomUUID();
@@ -103,6 +105,10 @@ export class MeetingService {
 
   async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser) {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
+    if (input.hostSiteId || input.addSiteIds || input.addUnitCodes) {
+      await assertMaySchedule(this.ctx.db, actor, { hostSiteId: input.hostSiteId, siteIds: input.addSiteIds, unitCodes: input.addUnitCodes });
+    }
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       const current = await loadMeetingForChange(tx, id, now);
@@ -174,6 +180,7 @@ export class MeetingService {
 
   async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser) {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       await loadMeetingForChange(tx, id, now);
@@ -197,8 +204,15 @@ export class MeetingService {
     return detail;
   }
 
-  async list(filter: { from?: Date; to?: Date; siteId?: string; status?: 'scheduled' | 'cancelled'; limit: number }) {
-    const conditions: SQL[] = [];
+  /**
+   * The meetings the actor may read (api/auth/policy.ts), a page at a time in start order; pass
+   * the previous page's `nextCursor` as `after` for the next one.
+   */
+  async list(filter: { from?: Date; to?: Date; siteId?: string; status?: 'scheduled' | 'cancelled'; limit: number; after?: string | undefined }, actor: Actor) {
+    assertRoleMay(actor, 'meeting.read');
+    const conditions: SQL[] = [meetingInvolves(actor.unitCode)];
+    const after = filter.after === undefined ? null : decodeCursor(filter.after);
+    if (after) conditions.push(sql`(${meetings.startsAt}, ${meetings.id}) > (${after.startsAt}::timestamptz, ${after.id}::uuid)`);
     if (filter.from) conditions.push(gt(meetings.endsAt, filter.from));
     if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
     if (filter.status) conditions.push(eq(meetings.status, filter.status));
@@ -215,10 +229,15 @@ export class MeetingService {
       .from(meetings)
       .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
       .leftJoin(participantCount, eq(participantCount.meetingId, meetings.id))
-      .where(conditions.length ? and(...conditions) : undefined)
+      .where(and(...conditions))
       .orderBy(asc(meetings.startsAt), asc(meetings.id))
-      .limit(filter.limit);
-    return rows.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) }));
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      meetings: page.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) })),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.meeting) : null,
+    };
   }
 
   private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
@@ -235,6 +254,19 @@ export class MeetingService {
       }
     }
   }
+}
+
+/** A page boundary: the last meeting's start and id, opaque to clients. */
+function encodeCursor(m: { startsAt: Date; id: string }): string {
+  return Buffer.from(`${m.startsAt.toISOString()}|${m.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startsAt: string; id: string } {
+  const [startsAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length || !startsAt || !id || Number.isNaN(Date.parse(startsAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new ValidationError('Invalid page cursor: pass nextCursor from the previous page', undefined, 400);
+  }
+  return { startsAt: new Date(startsAt).toISOString(), id };
 }
 
 export function meetingJson(m: MeetingRow) {

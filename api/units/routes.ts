@@ -1,8 +1,9 @@
 /** GET /api/units, /api/units/:code/sites, /api/sites?kind=hall: the administrative tree picker's data. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireRole } from '../auth/middleware.ts';
-import type { AppContext, AppEnv } from '../context.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { contactsVisible } from '../auth/policy.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
 import { getUnit, listSites, listSitesUnder, listUnits } from './service.ts';
@@ -24,13 +25,22 @@ export const sitesQuery = z.object({
 
 export function unitRoutes(ctx: AppContext) {
   return new Hono<AppEnv>()
-    .use(requireRole('secretariat', 'leader'))
+    .use(requireAction('units.read'))
     .get('/units', async (c) => c.json({ units: await listUnits(ctx.db, parseQuery(c, unitsQuery)) }))
     .get('/units/:code/sites', async (c) => {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
-      return c.json({ unit, sites: await listSitesUnder(ctx.db, code, { activeOnly: false }) });
+      const actor = c.get('user')!;
+      return c.json({ unit, sites: (await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)) });
     })
-    .get('/sites', async (c) => c.json({ sites: await listSites(ctx.db, parseQuery(c, sitesQuery)) }));
+    .get('/sites', async (c) => {
+      const actor = c.get('user')!;
+      return c.json({ sites: (await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)) });
+    });
+}
+
+/** The tree is public to every account; a site's contacts only within the account's subtree. */
+function withVisibleContacts<S extends { unitCode: string; parentCode: string | null; contactEmails: string[]; contactPhone: string | null }>(actor: AuthenticatedUser, site: S): S {
+  return contactsVisible(actor, site) ? site : { ...site, contactEmails: [], contactPhone: null };
 }

@@ -84,7 +84,7 @@ async function benchDriver(label: string, database: DatabaseHandle, floor: numbe
   started = performance.now();
   const meeting = await meetings.create(
     { title: 'Hội nghị trực tuyến toàn quốc', hostSiteId: hall!.id, startsAt: new Date('2026-12-03T08:00:00+07:00'), endsAt: new Date('2026-12-03T11:30:00+07:00'), unitCodes: [NATIONAL_UNIT_CODE], siteIds: [], allowConflicts: true },
-    { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat' },
+    { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat', unitCode: 'VN' },
   );
   const scheduleMs = performance.now() - started;
   const [queued] = await database.db.select({ n: count() }).from(invites).where(eq(invites.meetingId, meeting.id));

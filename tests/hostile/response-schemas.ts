@@ -25,7 +25,7 @@ export const errorBody = z
   })
   .strict();
 
-const user = z.object({ id: z.uuid(), email: z.string().min(3), displayName: z.string().min(1), role: z.enum(['secretariat', 'leader', 'admin']) }).strict();
+const user = z.object({ id: z.uuid(), email: z.string().min(3), displayName: z.string().min(1), role: z.enum(['secretariat', 'leader', 'admin']), unitCode: z.string().regex(/^(VN|\d{2}|\d{5})$/) }).strict();
 export const userBody = z.object({ user }).strict();
 
 const meetingFields = {
@@ -52,7 +52,7 @@ export const meetingDetail = z
   .strict()
   .refine((m) => m.participantCount === m.participants.length && m.participants.filter((p) => p.role === 'host').length === 1, 'one host, counted participants')
   .refine((m) => Date.parse(m.endsAt) > Date.parse(m.startsAt), 'ends after it starts');
-export const meetingList = z.object({ meetings: z.array(z.object(meetingFields).strict()) }).strict();
+export const meetingList = z.object({ meetings: z.array(z.object(meetingFields).strict()).max(100), nextCursor: z.string().nullable() }).strict();
 
 const unit = z.object({ code: z.string(), name: z.string(), placeType: z.string().nullable(), level: z.enum(['national', 'province', 'commune']), parentCode: z.string().nullable(), childCount: count }).strict();
 export const unitList = z.object({ units: z.array(unit) }).strict();

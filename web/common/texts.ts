@@ -91,6 +91,18 @@ const texts = {
   subject: { vi: 'Tiêu đề', en: 'Subject' },
   createdAt: { vi: 'Thời điểm tạo', en: 'Created' },
   download: { vi: 'Tải về', en: 'Download' },
+  // Error pages (server/app.ts answers refused and missing pages with these)
+  errorBadRequestTitle: { vi: 'Yêu cầu không hợp lệ', en: 'Invalid request' },
+  errorForbiddenTitle: { vi: 'Không có quyền truy cập', en: 'Not allowed' },
+  errorForbidden: { vi: 'Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu cần, vui lòng liên hệ quản trị viên của đơn vị.', en: 'Your account may not open this page or do this. Ask your unit’s administrator if you need to.' },
+  errorNotFoundTitle: { vi: 'Không tìm thấy trang', en: 'Page not found' },
+  errorNotFound: { vi: 'Trang hoặc cuộc họp bạn tìm không tồn tại, hoặc đường dẫn bị sai.', en: 'The page or meeting you asked for does not exist, or the address is wrong.' },
+  errorTooManyTitle: { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' },
+  errorTooMany: { vi: 'Vui lòng đợi một lát rồi thử lại.', en: 'Please wait a moment and try again.' },
+  errorInternalTitle: { vi: 'Hệ thống gặp lỗi', en: 'Something went wrong' },
+  errorInternal: { vi: 'Đã xảy ra lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho bộ phận kỹ thuật kèm mã yêu cầu', en: 'The system ran into an error. Please try again; if it persists, tell the technical team this request id' },
+  errorGenericTitle: { vi: 'Không thực hiện được', en: 'Could not do that' },
+  backHome: { vi: 'Về trang chủ', en: 'Back to the start page' },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 export type TextKey = keyof typeof texts;

@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { assertMayReadDelivery, assertMayReadMailFolder } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import type { InviteOutbox } from '../../api/invites/outbox.ts';
@@ -67,16 +68,17 @@ export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: I
     }
   });
 
-  app.get('/meetings/:id/invites', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/meetings/:id/invites', pageAuth('meeting.delivery'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await assertMayReadDelivery(ctx.db, user, id.data);
     const [meeting, status] = await Promise.all([meetings.get(id.data), meetingDeliveryStatus(ctx.db, id.data)]);
     const resent = c.req.query('resent');
     return c.html(<InvitesPage lang={c.get('lang')} user={user} meeting={meeting} status={status} {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})} />);
   });
 
-  app.post('/meetings/:id/invites/resend', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/:id/invites/resend', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
@@ -87,7 +89,7 @@ export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: I
       const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' }, user);
       return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
       return c.redirect(`/meetings/${id.data}/invites?resent=0`, 303);
     }
   });
@@ -96,23 +98,33 @@ export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: I
   app.get('/outbox/*', (c) => c.redirect(c.req.path.replace(/^\/outbox/, '/mail'), 301));
   app.get('/outbox', (c) => c.redirect('/mail', 301));
 
-  app.get('/mail', pageAuth('secretariat'), async (c) => {
+  // The mail folder holds every message to every site: national staff only.
+  app.use('/mail', pageAuth('mail.read'), async (c, next) => {
+    assertMayReadMailFolder(signedInUser(c));
+    await next();
+  });
+  app.use('/mail/*', pageAuth('mail.read'), async (c, next) => {
+    assertMayReadMailFolder(signedInUser(c));
+    await next();
+  });
+
+  app.get('/mail', async (c) => {
     const user = signedInUser(c);
     const entries = await listMailFolder(ctx.config.MAIL_FOLDER_DIR, { limit: 500, logger: c.get('log') });
     return c.html(<MailFolderPage lang={c.get('lang')} user={user} entries={entries} smtpConfigured={ctx.config.SMTP_URL !== undefined} />);
   });
 
-  app.get('/mail/:id', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id', async (c) => {
     const user = signedInUser(c);
     return c.html(<MailFolderMessagePage lang={c.get('lang')} user={user} message={await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'))} />);
   });
 
-  app.get('/mail/:id/message.eml', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id/message.eml', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     return c.body(new Uint8Array(message.raw), 200, { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${message.entry.id}.eml"` });
   });
 
-  app.get('/mail/:id/invite.ics', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id/invite.ics', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
     return c.body(message.ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Disposition': `attachment; filename="${message.entry.id}.ics"` });

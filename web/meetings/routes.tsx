@@ -5,7 +5,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppContext, AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
+import { meetingView, unitInSubtree } from '../../api/auth/policy.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
 import type { ConflictingMeeting, MeetingService } from '../../api/meetings/service.ts';
@@ -32,14 +33,17 @@ const scheduleForm = z.object({
 export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   const app = new Hono<AppEnv>();
 
-  app.get('/', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
-    const upcoming = await meetings.list({ from: ctx.now(), limit: 200 });
-    return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming} />);
+    const upcoming = await meetings.list({ from: ctx.now(), limit: 100 }, user);
+    return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming.meetings} />);
   });
 
   const renderForm = async (c: Context<AppEnv>, user: AuthenticatedUser, values: ScheduleFormValues, failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] }) => {
-    const [halls, provinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
+    const [allHalls, allProvinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
+    // Offer only what the account may host from and invite (api/auth/policy.ts).
+    const halls = allHalls.filter((h) => unitInSubtree(user.unitCode, { code: h.unitCode, parentCode: h.parentCode }));
+    const provinces = allProvinces.filter((p) => unitInSubtree(user.unitCode, p));
     const page = (
       <ScheduleFormPage
         lang={c.get('lang')}
@@ -53,12 +57,12 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     return c.html(page, (failure?.status ?? 200) as 200);
   };
 
-  app.get('/meetings/new', pageAuth('secretariat'), async (c) => {
+  app.get('/meetings/new', pageAuth('meeting.schedule'), async (c) => {
     const user = signedInUser(c);
     return renderForm(c, user, {});
   });
 
-  app.post('/meetings/new', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/new', pageAuth('meeting.schedule'), async (c) => {
     const user = signedInUser(c);
     const raw = await parseFormBody(c, { all: true });
     const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
@@ -88,21 +92,22 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     }
   });
 
-  app.get('/meetings/:id', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/meetings/:id', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await meetingView(ctx.db, user, id.data);
     return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} />);
   });
 
-  app.post('/meetings/:id/cancel', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/:id/cancel', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     try {
       await meetings.cancel(id.data, undefined, user);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
       return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
     }
     return c.redirect(`/meetings/${id.data}`, 303);

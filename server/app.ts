@@ -78,7 +78,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   // Public links held by calendars and e-mail: the calendar feed, /join/:token, /ready/:token.
   app.route('/', calendarFeedRoutes(ctx));
   app.route('/', assetRoutes());
-  app.route('/', authPages(ctx, services.loginLimiter));
+  app.route('/', authPages(ctx, services.loginLimiter, services.accounts));
   app.route('/', invitePages(ctx, services.meetings, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.dashboardGate));

@@ -146,6 +146,50 @@ describe.each(DRIVERS)('accounts on %s', (driver) => {
     expect((await t.request('POST', '/api/auth/reset-password', { body: { token: 'x'.repeat(43), password: 'guessing password' } })).status).toBe(404);
   });
 
+  it('does the same through the pages: a reset link page, one’s own account, the admins’ list', async () => {
+    const formPost = (path: string, cookie: string | null, fields: Record<string, string>) =>
+      t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', accept: 'text/html', ...(cookie ? { cookie } : {}) }, body: new URLSearchParams(fields).toString() });
+    // Forgotten password: the form, then the same "sent" page for any address.
+    expect((await t.app.request('/forgot-password')).status).toBe(200);
+    const sent = await formPost('/forgot-password', null, { email: 'trang@quangtri.gov.vn' });
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get('location')).toBe('/forgot-password?sent=1');
+    await create(qtAdmin, 'trang@quangtri.gov.vn', 'leader', '44');
+    const before = smtp.received.length;
+    expect((await formPost('/forgot-password', null, { email: 'trang@quangtri.gov.vn' })).headers.get('location')).toBe('/forgot-password?sent=1');
+    await waitFor(() => smtp.received.length > before, 'the reset mail');
+    const link = /http:\/\/hoinghi\.test(\/reset-password\/[A-Za-z0-9_-]{43})/.exec((await readArrival(smtp.received.at(-1)!)).text)![1]!;
+    const page = await t.app.request(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const done = await formPost(link, null, { password: 'from the page 2026' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Đã đặt mật khẩu mới');
+    expect((await formPost(link, null, { password: 'from the page again' })).status).toBe(410);
+    const signedIn = await login('trang@quangtri.gov.vn', 'from the page 2026');
+    expect(signedIn.status).toBe(200);
+
+    // One's own account: change the password from the page.
+    const account = await t.app.request('/account', { headers: { cookie: signedIn.cookie } });
+    expect(await account.text()).toContain('Phiên này');
+    expect((await formPost('/account/password', signedIn.cookie, { currentPassword: 'wrong one', newPassword: 'whatever it is now' })).status).toBe(422);
+    expect((await formPost('/account/password', signedIn.cookie, { currentPassword: 'from the page 2026', newPassword: 'changed on the page' })).headers.get('location')).toBe('/account?done=1');
+    expect((await login('trang@quangtri.gov.vn', 'changed on the page')).status).toBe(200);
+
+    // The admins' list: Quảng Trị's admin sees Quảng Trị's accounts and can deactivate one.
+    const list = await (await t.app.request('/admin/users', { headers: { cookie: qtAdmin } })).text();
+    expect(list).toContain('trang@quangtri.gov.vn');
+    expect(list).not.toContain('leader-01@test.hoinghi');
+    const trangId = ((await t.request('GET', '/api/users', { cookie: qtAdmin })).body.users as { id: string; email: string }[]).find((u) => u.email === 'trang@quangtri.gov.vn')!.id;
+    expect((await formPost(`/admin/users/${trangId}/deactivate`, qtAdmin, {})).status).toBe(303);
+    expect((await t.request('GET', '/api/auth/me', { cookie: signedIn.cookie })).status).toBe(401);
+    const hanoiId = ((await t.request('GET', '/api/users', { cookie: t.cookies.admin })).body.users as { id: string; unitCode: string }[]).find((u) => u.unitCode === '01')!.id;
+    const refused = await formPost(`/admin/users/${hanoiId}/deactivate`, qtAdmin, {});
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/text\/html/);
+    expect((await formPost('/admin/users', qtAdmin, { email: 'x@hanoi.gov.vn', displayName: 'X', role: 'leader', unitCode: '01', password: 'long enough password' })).status).toBe(403);
+  });
+
   it('names the cookie __Host- over https and accepts only that name there', async () => {
     const proxied = await createTestApp(driver, { provinces: [], config: { TRUST_PROXY: 'true' } });
     try {

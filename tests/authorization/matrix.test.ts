@@ -132,6 +132,8 @@ const ACTIONS: Action[] = [
     expected: [401, 403, 403, 201, 403, 403, 403],
   },
   { label: '`GET /api/auth/me`', run: api('GET', () => '/api/auth/me'), expected: [401, 200, 200, 200, 200, 200, 200] },
+  { label: '`GET /api/users` (the accounts of the subtree)', run: api('GET', () => '/api/users'), expected: [401, 403, 403, 200, 403, 200, 403] },
+  { label: '`GET /api/auth/sign-ins` (one\'s own)', run: api('GET', () => '/api/auth/sign-ins'), expected: [401, 200, 200, 200, 200, 200, 200] },
   // ------------------------------------------------------------------ pages
   { label: 'page `/`', run: page('GET', () => '/'), expected: [303, 200, 200, 200, 200, 200, 200] },
   { label: 'page `/meetings/new`', run: page('GET', () => '/meetings/new'), expected: [303, 200, 403, 200, 200, 200, 403] },
@@ -142,6 +144,9 @@ const ACTIONS: Action[] = [
   { label: 'page `/reports`', run: page('GET', () => '/reports'), expected: [303, 200, 200, 200, 200, 200, 200] },
   { label: 'page `/reports?province=01`', run: page('GET', () => '/reports?province=01'), expected: [303, 200, 200, 200, 403, 403, 200] },
   { label: 'page `/mail` (the local mail folder)', run: page('GET', () => '/mail'), expected: [303, 200, 403, 200, 403, 403, 403] },
+  { label: 'page `/admin/users`', run: page('GET', () => '/admin/users'), expected: [303, 403, 403, 200, 403, 200, 403] },
+  { label: 'page `/account`', run: page('GET', () => '/account'), expected: [303, 200, 200, 200, 200, 200, 200] },
+  { label: 'page `/forgot-password`', run: page('GET', () => '/forgot-password'), expected: [200, 200, 200, 200, 200, 200, 200] },
   { label: 'page `/meetings/:id/console` of a Quảng Trị meeting', run: page('GET', (f) => `/meetings/${f.meetings.qt}/console`), expected: [303, 200, 403, 200, 200, 200, 403] },
   { label: 'page `/meetings/:id/console` of a Hà Nội meeting', run: page('GET', (f) => `/meetings/${f.meetings.hn}/console`), expected: [303, 200, 403, 200, 403, 403, 403] },
   { label: 'form `POST /meetings/:id/cancel` of a Quảng Trị meeting', fresh: 'qt', run: page('POST', (_, id) => `/meetings/${id}/cancel`), expected: [303, 303, 403, 303, 303, 303, 403] },

@@ -1,6 +1,7 @@
 import type { Lang } from '../../api/context.ts';
 import { translator } from '../common/texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
+import { accountTranslator } from './texts.ts';
 
 export function LoginPage(props: { lang: Lang; next: string; email?: string; error?: string }) {
   const t = translator(props.lang);
@@ -22,6 +23,9 @@ export function LoginPage(props: { lang: Lang; next: string; email?: string; err
             {t('signIn')}
           </button>
         </form>
+        <p>
+          <a href="/forgot-password">{accountTranslator(props.lang)('forgotLink')}</a>
+        </p>
       </section>
     </Layout>
   );

@@ -28,8 +28,10 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
           <nav>
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
-            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('outboxNav')}</a>}
+            {props.user && props.user.role !== 'leader' && props.user.unitCode === 'VN' && <a href="/mail">{t('outboxNav')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
+            {props.user?.role === 'admin' && <a href="/admin/users">{t('accountsNav')}</a>}
+            {props.user && <a href="/account">{t('myAccountNav')}</a>}
           </nav>
           <div class="account">
             <a href={`?lang=${props.lang === 'vi' ? 'en' : 'vi'}`} class="lang">

@@ -103,6 +103,8 @@ const texts = {
   errorInternal: { vi: 'Đã xảy ra lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho bộ phận kỹ thuật kèm mã yêu cầu', en: 'The system ran into an error. Please try again; if it persists, tell the technical team this request id' },
   errorGenericTitle: { vi: 'Không thực hiện được', en: 'Could not do that' },
   backHome: { vi: 'Về trang chủ', en: 'Back to the start page' },
+  accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
+  myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 export type TextKey = keyof typeof texts;

@@ -37,6 +37,15 @@ export const appConfigSchema = z
     /** Login attempts allowed per e-mail and client address in LOGIN_WINDOW_SECONDS. */
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    /**
+     * HTTP deadlines (server/main.ts): a client gets this long to send its headers, its whole
+     * request, and to start its next request on a kept-alive socket; a socket silent for
+     * HTTP_IDLE_TIMEOUT_MS is closed. WebSockets leave these behind once upgraded (sfu/ has its own).
+     */
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   })
   .extend(databaseConfigSchema.shape)
   .extend(mailConfigSchema.shape)
@@ -54,6 +63,9 @@ export function parseConfig(env: Record<string, string | undefined>): { ok: true
   const problems = [...(parsed.success ? [] : parsed.error.issues), ...(sfu.success ? [] : sfu.error.issues)].map(
     (i) => `${i.path.join('.') || '(env)'}: ${i.message}`,
   );
+  if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (parsed.success && (parsed.data.ADMIN_EMAIL === undefined) !== (parsed.data.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }

@@ -4,6 +4,7 @@
  */
 import type { Database } from '../db/client.ts';
 import type { AppConfig } from './config.ts';
+import type { Lang } from './i18n/translator.ts';
 import type { Logger } from './logger.ts';
 
 export interface AppContext {
@@ -24,7 +25,7 @@ export interface AuthenticatedUser {
   unitCode: string;
 }
 
-export type Lang = 'vi' | 'en';
+export type { Lang } from './i18n/translator.ts';
 
 export type AppEnv = {
   Variables: {

@@ -89,3 +89,6 @@ export function humanText(maxLength: number) {
 }
 
 export const uuidParam = z.uuid();
+
+/** How the API answers an instant: ISO 8601 in Vietnam time, "2026-12-01T08:00:00+07:00" (response schemas). */
+export const vietnamIsoString = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+07:00$/, 'must be ISO 8601 in Vietnam time (+07:00)');

@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -56,6 +57,9 @@ export function createApp(ctx: AppContext, services: AppServices = createService
       overwrite: false,
     }),
   );
+  // Pages go gzipped to a commune's weak line (scripts and styles are compressed once by the build,
+  // web/build-assets.ts); only HTML, so API replies and streams are never buffered by it.
+  app.use(compress({ encoding: 'gzip', contentTypeFilter: /^text\/html/ }));
   // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted
   // cross-site without a CORS preflight, which this server never grants.
   app.use(csrf());
@@ -79,7 +83,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', calendarFeedRoutes(ctx));
   app.route('/', assetRoutes());
   app.route('/', authPages(ctx, services.loginLimiter, services.accounts));
-  app.route('/', invitePages(ctx, services.meetings, services.invites));
+  app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.dashboardGate));
   app.route('/', meetingPages(ctx, services.meetings));

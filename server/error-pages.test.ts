@@ -60,6 +60,6 @@ describe('error pages', () => {
     expect(body).toContain(page.headers.get('x-request-id')!);
     const api = await broken.app.request('/api/meetings', { headers: { cookie } });
     expect(api.status).toBe(500);
-    expect((await api.json()).error.code).toBe('internal');
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('internal');
   });
 });

@@ -1,11 +1,12 @@
 /**
  * `npm start`: parse the configuration, open (and migrate) the database, seed the administrative
  * tree if it is missing, make sure an admin exists, serve http://localhost:3000, and run the
- * invitation dispatcher (SMTP when SMTP_URL is set, else the local outbox folder).
+ * invitation dispatcher (SMTP when SMTP_URL is set, else the local mail folder).
  */
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
@@ -17,9 +18,10 @@ import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatch
 import { startConferenceService } from '../api/conference/service.ts';
 import { scheduleAttendanceRetention } from '../api/attendance/retention.ts';
 import { ensureFirstAdmin } from '../api/auth/users.ts';
-import { parseConfig } from '../api/config.ts';
+import { parseConfig, type AppConfig } from '../api/config.ts';
 import type { AppContext } from '../api/context.ts';
 import { createLogger } from '../api/logger.ts';
+import { requestPath } from '../sfu/signaling.ts';
 
 const COMMUNES_IN_VIETNAM = 3321;
 
@@ -57,11 +59,15 @@ async function main(): Promise<void> {
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'local-outbox' }, 'hoinghi is listening');
+  const server = createGuardedServer(httpServerOptions(config), getRequestListener(app.fetch, { hostname: config.HOST }));
+  server.listen(config.PORT, config.HOST, () => {
+    const info = server.address() as AddressInfo;
+    logger.info({ url: config.PUBLIC_URL, address: info.address, port: info.port, mail: config.SMTP_URL ? 'smtp' : 'mail-folder' }, 'hoinghi is listening');
     dispatcher.start();
   });
-  const conference = await startConferenceService(ctx, server as Server);
+  // Sockets that go quiet mid-response (a reader that stopped) are closed too.
+  server.setTimeout(config.HTTP_IDLE_TIMEOUT_MS);
+  const conference = await startConferenceService(ctx, server);
   disconnectRemovedSites(services.meetings, conference.sfu);
   closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
   logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'conference service ready');
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
     await conference.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      (server as Server).closeAllConnections();
+      server.closeAllConnections();
     });
     // In-flight sends finish and are recorded before the pool and the database go away.
     await dispatcher.close();
@@ -87,6 +93,42 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Deadlines for every HTTP socket, so no client can hold one open by sending slowly. Node checks
+ * them only every connectionsCheckingInterval (30 s by default), so that follows the shortest.
+ */
+function httpServerOptions(config: AppConfig): ServerOptions {
+  return {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4))),
+  };
+}
+
+/**
+ * The HTTP server, refusing request targets no browser sends before they reach Hono: `//…`
+ * (which URL parsers read as a host), `*`, and anything unparseable get 400. Absolute-form
+ * (`http://host/path`) stays allowed, as HTTP/1.1 requires of servers.
+ */
+function createGuardedServer(options: ServerOptions, listener: RequestListener): Server {
+  return createServer(options, (req: IncomingMessage, res: ServerResponse) => {
+    if (requestPath(req.url) || isAbsoluteTarget(req.url)) return listener(req, res);
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end('Yêu cầu không hợp lệ: địa chỉ trang sai. (Bad request target.)\n');
+  });
+}
+
+function isAbsoluteTarget(target: string | undefined): boolean {
+  if (!target || !/^https?:\/\//i.test(target)) return false;
+  try {
+    new URL(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -17,6 +17,18 @@ const ip = z.union([z.ipv4(), z.ipv6()]);
 /** An IP, or a DNS name the browsers can resolve (mediasoup puts it in the ICE candidates). */
 const address = z.union([ip, z.hostname()]);
 
+/**
+ * Socket buffers for a 170-site room. The worker holding such a room reads every site's upload
+ * on one WebRtcServer socket: 170 × (a ~1.2 Mbit/s simulcast camera + a microphone) is about
+ * 30,000 packets and 25 MB/s, which the kernel charges at roughly twice the payload (skb
+ * overhead). Linux doubles the requested size for that overhead, so 4 MiB gives 8 MiB of
+ * buffer: about 120 ms during which a busy or descheduled worker loses nothing. The sending
+ * side carries the host's picture to the same 170 sites, so it gets the same. The kernel caps
+ * both at net.core.rmem_max / wmem_max; sfu/socket-buffers.ts warns at start-up when it does.
+ */
+const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+const bufferBytes = z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024);
+
 export const SfuEnv = z.object({
   /** mediasoup workers (one process, one core each). */
   SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(() => os.availableParallelism()),
@@ -26,9 +38,12 @@ export const SfuEnv = z.object({
   SFU_ANNOUNCED_ADDRESS: address.optional(),
   /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
   SFU_WEBRTC_PORT_BASE: port.default(40000),
-  /** Ports for PlainTransports and the pipe transports between workers. */
+  /** Ports for PlainTransports and the pipe transports between workers (their listen infos' portRange). */
   SFU_RTC_MIN_PORT: port.default(41000),
   SFU_RTC_MAX_PORT: port.default(41999),
+  /** SO_RCVBUF / SO_SNDBUF of the WebRtcServer, PlainTransport and PipeTransport sockets. */
+  SFU_RECV_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
+  SFU_SEND_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
   /** Above this many consumers on a worker, a meeting spreads new sites to another worker. */
   SFU_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
   SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,6 +51,30 @@ export const SfuEnv = z.object({
   SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
   /** WebSocket heartbeat: a socket silent for two intervals is dropped. */
   SFU_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Limits on the signaling endpoint: nothing a stranger sends may exhaust the process. The
+   * per-address default is in the hundreds because a province's communes may all sit behind
+   * one provincial NAT; tests and benches raise or lower them here.
+   */
+  SFU_WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(6000),
+  SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+  /** Frames a connection may send per second on average, and in one burst. */
+  SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(50),
+  SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(200),
+  /**
+   * Frames waiting for their turn on one connection; one more and it is closed. (A host paging
+   * its grid resumes up to 100 consumers at once; the queue also holds at most 512 KiB.)
+   */
+  SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(300),
+  /** Bytes queued towards a browser that does not read; above this it is closed. */
+  SFU_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  /** A socket that has not joined by then is closed. */
+  SFU_WS_JOIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * Hand raises and lowers per site and minute (burst: a quarter of it, at least 2): each one
+   * is broadcast to every site, so one site must not make the server send to N sites per frame.
+   */
+  SFU_HAND_CHANGES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** A prepared worker binary (see `npm run setup`). */
   MEDIASOUP_WORKER_BIN: z.string().min(1).optional(),
   HOINGHI_CACHE_DIR: z.string().min(1).optional(),
@@ -62,13 +101,43 @@ export interface SfuConfig {
   webRtcPortBase: number;
   rtcMinPort: number;
   rtcMaxPort: number;
+  recvBufferBytes: number;
+  sendBufferBytes: number;
   maxConsumersPerWorker: number;
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
+  limits: SignalingLimits;
   workerBin: string | undefined;
   /** Where `npm run setup` caches the worker binary. */
   cacheDir: string;
+}
+
+/** See SfuEnv for what each limit means. */
+export interface SignalingLimits {
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  queueLimit: number;
+  maxBufferedBytes: number;
+  joinTimeoutMs: number;
+  handChangesPerMinute: number;
+}
+
+/**
+ * How a transport that is not on the WebRtcServer listens (PlainTransports, the PipeTransports
+ * between workers): UDP on the listen IP, a port from SFU_RTC_MIN_PORT..MAX, the configured
+ * socket buffers. mediasoup's TransportListenInfo, spelled out so config.ts needs no mediasoup.
+ */
+export function rtcListenInfo(config: SfuConfig) {
+  return {
+    protocol: 'udp' as const,
+    ip: config.listenIp,
+    portRange: { min: config.rtcMinPort, max: config.rtcMaxPort },
+    recvBufferSize: config.recvBufferBytes,
+    sendBufferSize: config.sendBufferBytes,
+  };
 }
 
 export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
@@ -79,10 +148,22 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     webRtcPortBase: env.SFU_WEBRTC_PORT_BASE,
     rtcMinPort: env.SFU_RTC_MIN_PORT,
     rtcMaxPort: env.SFU_RTC_MAX_PORT,
+    recvBufferBytes: env.SFU_RECV_BUFFER_BYTES,
+    sendBufferBytes: env.SFU_SEND_BUFFER_BYTES,
     maxConsumersPerWorker: env.SFU_MAX_CONSUMERS_PER_WORKER,
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,
+    limits: {
+      maxConnections: env.SFU_WS_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: env.SFU_WS_MAX_CONNECTIONS_PER_ADDRESS,
+      messagesPerSecond: env.SFU_WS_MESSAGES_PER_SECOND,
+      messageBurst: env.SFU_WS_MESSAGE_BURST,
+      queueLimit: env.SFU_WS_QUEUE_LIMIT,
+      maxBufferedBytes: env.SFU_WS_MAX_BUFFERED_BYTES,
+      joinTimeoutMs: env.SFU_WS_JOIN_TIMEOUT_MS,
+      handChangesPerMinute: env.SFU_HAND_CHANGES_PER_MINUTE,
+    },
     workerBin: env.MEDIASOUP_WORKER_BIN,
     cacheDir: env.HOINGHI_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hoinghi'),
   };

@@ -26,6 +26,8 @@ export interface SfuOptions {
   logger?: Logger;
   /** Refuse WebSocket upgrades from other origins (recommended: the app's own origin). */
   allowedOrigins?: readonly string[];
+  /** Behind one reverse proxy: cap WebSockets per X-Forwarded-For client, not per proxy. */
+  trustProxy?: boolean;
 }
 
 export interface Sfu {
@@ -46,6 +48,7 @@ export async function createSfu(opts: SfuOptions): Promise<Sfu> {
     attendanceSink: opts.attendanceSink,
     log,
     ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
   });
   let closing: Promise<void> | undefined;
   return {

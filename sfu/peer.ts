@@ -166,7 +166,8 @@ export class Peer {
 
   async connectTransport(transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
     try {
-      await this.#transport(transportId).connect({ dtlsParameters });
+      // The protocol checks the shape; mediasoup checks the values (a wrong algorithm is refused).
+      await this.#transport(transportId).connect({ dtlsParameters: dtlsParameters as ms.DtlsParameters });
     } catch (err) {
       if (isParameterError(err)) throw badRequest('dtlsParameters rejected');
       throw err;

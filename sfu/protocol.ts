@@ -21,6 +21,7 @@ export const errorCodes = [
   'forbidden', // authenticated, but not allowed (wrong meeting, host-only action)
   'not-found', // the transport/producer/consumer/site named does not exist
   'invalid-state', // the request does not fit the current state (not joined yet, already joined)
+  'rate-limited', // too many frames (the socket is then closed) or too many hand changes (it is not)
   'internal', // the server failed; the message leaks nothing
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -248,6 +249,10 @@ export const CloseCode = {
   kicked: 4403,
   meetingEnded: 4410,
   heartbeatTimeout: 4408,
+  /** More frames than the connection's rate and queue allow. */
+  rateLimited: 4429,
+  /** The browser does not read what the server sends; it may reconnect. */
+  tooSlow: 4413,
 } as const;
 
 /** For switches over protocol unions: a compile error when a case is missing. */

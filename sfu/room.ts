@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
 import type { LeaveCause } from '../db/attendance-event.ts';
-import type { SfuConfig } from './config.ts';
+import { rtcListenInfo, type SfuConfig } from './config.ts';
 import { forbidden, invalidState, notFound } from './errors.ts';
 import { Peer, type PeerIdentity } from './peer.ts';
 import type { MediaSource, ServerNotification, SiteInfo } from './protocol.ts';
@@ -38,7 +38,7 @@ export interface RoomEvents {
   closed(room: Room): void;
 }
 
-const mediaCodecs: ms.RtpCodecCapability[] = [
+const mediaCodecs: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
   {
@@ -303,7 +303,7 @@ export class Room {
     let piping = this.#pipes.get(key);
     if (!piping) {
       piping = source
-        .pipeToRouter({ producerId, router: target, listenIp: this.config.listenIp })
+        .pipeToRouter({ producerId, router: target, listenInfo: rtcListenInfo(this.config) })
         .then(({ pipeProducer }) => {
           // The pipe producer closes with the original (mediasoup chains them); forget it then.
           pipeProducer?.observer.once('close', () => this.#pipes.delete(key));

@@ -4,25 +4,28 @@
 // Our installs run with ignore-scripts, so mediasoup's postinstall (which downloads or builds
 // the worker) never runs. This script does that job, in the cheapest order that works:
 //   1. $MEDIASOUP_WORKER_BIN, if it runs
-//   2. the cached binary  <cache>/mediasoup-worker-<version>/mediasoup-worker
+//   2. the cached binary  <cache>/mediasoup-worker-<version>-<patch level>/mediasoup-worker
 //   3. the package's own  node_modules/mediasoup/worker/out/Release/mediasoup-worker
-//   4. mediasoup's prebuilt release download, extracted into the cache
-//   5. a local build with sfu/build-worker-offline.sh, copied into the cache
-// <cache> is $HOINGHI_CACHE_DIR, else $XDG_CACHE_HOME/hoinghi, else ~/.cache/hoinghi.
+//   4. mediasoup's prebuilt release download, extracted into the cache (it links mediasoup's
+//      own OpenSSL, which has no kTLS, so it runs unpatched)
+//   5. a local build with sfu/build-worker-offline.sh (the libsrtp shim and our patches, see
+//      sfu/worker-build/), copied into the cache
+// <cache> is $HOINGHI_CACHE_DIR, else $XDG_CACHE_HOME/hoinghi, else ~/.cache/hoinghi; the
+// folder name carries the patch level (sf./worker-build/worker-location.mjs), so a change to the
+// patches never reuses a worker built without it.
 // "Runs" is mediasoup's own check: started with an empty environment the worker exits with 41
 // because MEDIASOUP_VERSION is missing.
 //
 // Plain Node with builtins only: it must work before anything else is set up.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { cacheRoot, mediasoupPackage, mediasoupPackageDir, workerCacheDir } from './worker-build/worker-location.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
 const DOWNLOAD_TIMEOUT_MS = Number(process.env.HOINGHI_WORKER_DOWNLOAD_TIMEOUT_MS ?? 20_000);
 
 function log(msg) {
@@ -34,12 +37,6 @@ function runs(bin) {
   if (!bin || !fs.existsSync(bin)) return false;
   const r = spawnSync(bin, [], { env: {}, stdio: 'ignore', timeout: 10_000 });
   return r.status === 41;
-}
-
-function cacheRoot() {
-  if (process.env.HOINGHI_CACHE_DIR) return process.env.HOINGHI_CACHE_DIR;
-  const xdg = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'hoinghi');
 }
 
 /**
@@ -77,7 +74,9 @@ async function download(pkg, target) {
     log(`no usable repository url in mediasoup's package.json; skipping the prebuilt download`);
     return false;
   }
-  const url = `${base}/${pkg.version}/mediasoup-worker-${pkg.version}-${os.platform()}-${os.arch()}.tgz`;
+  // mediasoup's own naming (npm-scripts.mjs): Linux builds are per kernel major version.
+  const kernel = os.platform() === 'linux' ? `-kernel${os.release().split('.')[0]}` : '';
+  const url = `${base}/${pkg.version}/mediasoup-worker-${pkg.version}-${os.platform()}-${os.arch()}${kernel}.tgz`;
   log(`trying the prebuilt worker ${url} (timeout ${DOWNLOAD_TIMEOUT_MS} ms)`);
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
@@ -108,7 +107,7 @@ async function download(pkg, target) {
 function build(version, cacheDir, target) {
   const script = path.join(here, 'build-worker-offline.sh');
   const outDir = path.join(cacheDir, 'build');
-  log(`building the worker from source into ${outDir} (5-10 minutes on 2 cores)`);
+  log(`building the worker from source into ${outDir} (about 8 minutes on 2 cores)`);
   const r = spawnSync('bash', [script, version, outDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -130,10 +129,9 @@ function build(version, cacheDir, target) {
   return true;
 }
 
-const pkgJsonPath = require.resolve('mediasoup/package.json', { paths: [path.join(here, '..')] });
-const pkgDir = path.dirname(pkgJsonPath);
-const pkg = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8'));
-const cacheDir = path.join(cacheRoot(), `mediasoup-worker-${pkg.version}`);
+const pkgDir = mediasoupPackageDir();
+const pkg = mediasoupPackage();
+const cacheDir = workerCacheDir(cacheRoot(), pkg.version);
 const cached = path.join(cacheDir, 'mediasoup-worker');
 
 async function main() {
@@ -156,8 +154,8 @@ const bin = await main();
 if (!bin) {
   log(`could not obtain a mediasoup-worker ${pkg.version} for ${os.platform()}-${os.arch()}.`);
   log('To build it locally install (Debian/Ubuntu, as root):');
-  log('  apt-get install -y build-essential pkg-config python3-pip libssl-dev libuv1-dev libsrtp2-dev \\');
-  log('    libusrsctp-dev libabsl-dev nlohmann-json3-dev');
+  log('  apt-get install -y build-essential patch pkg-config python3-pip libssl-dev libuv1-dev libsrtp2-dev \\');
+  log('    libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev');
   log('then run `npm run setup` again, or set MEDIASOUP_WORKER_BIN to a working binary.');
   process.exit(1);
 }

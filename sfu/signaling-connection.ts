@@ -3,6 +3,12 @@
  * malformed ones with a typed error (never throwing), authenticates on `join`, and dispatches
  * requests, one at a time and in order, to its room and peer.
  *
+ * It also keeps one browser from costing the server more than its share: frames are admitted
+ * at a steady rate into a bounded queue (one too many: a `rate-limited` error, then the socket
+ * is closed with CloseCode.rateLimited), nothing but `join` and `ping` is served before join,
+ * hand raises and lowers (each broadcast to every site) have their own budget, and a browser
+ * that stops reading is closed instead of buffering without end.
+ *
  * Sessions do not know the server that owns them: it passes in `join` (authenticate and enter
  * a room) and learns of the socket's end through `onClosed`.
  */
@@ -11,6 +17,7 @@ import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { LeaveCause } from '../db/attendance-event.ts';
+import type { SignalingLimits } from './config.ts';
 import { SignalingError, forbidden, invalidState, unauthorized } from './errors.ts';
 import type { Peer } from './peer.ts';
 import {
@@ -52,12 +59,49 @@ export interface SignalingConnectionDeps {
   authenticate(req: AuthRequest): Promise<SiteIdentity>;
   join(identity: SiteIdentity, connection: SignalingConnection): Promise<{ room: Room; peer: Peer }>;
   onClosed(connection: SignalingConnection): void;
+  limits: SignalingLimits;
   log: Logger;
 }
 
 const MAX_FAILED_JOINS = 5;
 /** setTimeout's limit; a longer validity is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** After the server sends its close frame, how long the browser has to answer before the socket is cut. */
+const CLOSE_GRACE_MS = 3000;
+/** Bytes of frames waiting on one connection (frames may be up to 256 KiB each). */
+const MAX_QUEUED_BYTES = 512 * 1024;
+
+/**
+ * A token bucket. Hand-written rather than rate-limiter-flexible: admission is checked on every
+ * frame of a flood, so it must be synchronous and allocate nothing.
+ */
+class TokenBucket {
+  #tokens: number;
+  #at = performance.now();
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
+    this.#tokens = burst;
+  }
+  /** Takes one token if there is one. */
+  take(): boolean {
+    this.#refill();
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+  /** Milliseconds until a token is there (0: now). */
+  waitMs(): number {
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.perSecond) * 1000);
+  }
+  #refill(): void {
+    const now = performance.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.perSecond);
+    this.#at = now;
+  }
+}
 
 const closeCodeFor: Record<LeaveCause, number> = {
   left: CloseCode.normal,
@@ -67,6 +111,10 @@ const closeCodeFor: Record<LeaveCause, number> = {
   'server-failure': CloseCode.serviceRestart,
   shutdown: CloseCode.serviceRestart,
 };
+
+function rawLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
 
 export class SignalingConnection {
   readonly connectionId = randomUUID();
@@ -78,6 +126,11 @@ export class SignalingConnection {
   #state: 'new' | 'joining' | 'joined' | 'closed' = 'new';
   #failedJoins = 0;
   #queue: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled. */
+  #pending = 0;
+  #pendingBytes = 0;
+  readonly #frames: TokenBucket;
+  readonly #handChanges: TokenBucket;
   #expiry: NodeJS.Timeout | undefined;
   #heartbeatLost = false;
   readonly log: Logger;
@@ -88,11 +141,32 @@ export class SignalingConnection {
     private readonly deps: SignalingConnectionDeps,
   ) {
     this.log = deps.log.child({ connectionId: this.connectionId });
+    const { limits } = deps;
+    this.#frames = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    const handsPerMinute = limits.handChangesPerMinute;
+    this.#handChanges = new TokenBucket(handsPerMinute / 60, Math.max(2, Math.floor(handsPerMinute / 4)));
     ws.on('message', (data, isBinary) => {
       this.alive = true;
+      if (this.#state === 'closed') return;
+      const bytes = rawLength(data);
+      if (this.#pending >= limits.queueLimit || this.#pendingBytes + bytes > MAX_QUEUED_BYTES) return this.#flooded();
+      this.#pending++;
+      this.#pendingBytes += bytes;
       this.#queue = this.#queue
+        .then(() => this.#admitted())
         .then(() => this.#onFrame(data, isBinary))
-        .catch((err: unknown) => this.log.error({ err }, 'frame handling failed'));
+        .catch((err: unknown) => this.log.error({ err }, 'frame handling failed'))
+        .finally(() => {
+          this.#pending--;
+          this.#pendingBytes -= bytes;
+        });
+    });
+    // ws answers ping frames itself (autoPong is off in signaling.ts): only within the budget.
+    ws.on('ping', (data) => {
+      this.alive = true;
+      if (this.#state === 'closed') return;
+      if (!this.#frames.take()) return this.#flooded();
+      if (ws.readyState === WebSocket.OPEN) ws.pong(data);
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('close', (code) => this.#onSocketClosed(code));
@@ -144,7 +218,29 @@ export class SignalingConnection {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     clearTimeout(this.#expiry);
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+      // ws waits 30 s for the browser's close frame; a client that floods or stops reading gets less.
+      setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  /** Waits for the frame budget; frames queue behind each other, so one waits at a time. */
+  #admitted(): Promise<void> | void {
+    const ms = this.#frames.waitMs();
+    if (ms === 0) {
+      this.#frames.take();
+      return;
+    }
+    return new Promise<void>((resolve) => setTimeout(resolve, ms).unref()).then(() => this.#admitted());
+  }
+
+  /** More frames than the rate and the queue allow: say so once, then close. */
+  #flooded(): void {
+    if (this.#state === 'closed') return;
+    this.log.warn({ pending: this.#pending, meetingId: this.#identity?.meetingId, siteId: this.#identity?.siteId }, 'closing a flooding socket');
+    this.#replyError(null, 'rate-limited', 'too many messages');
+    this.close(CloseCode.rateLimited, 'too many messages');
   }
 
   #onSocketClosed(code: number): void {
@@ -161,7 +257,13 @@ export class SignalingConnection {
   }
 
   #send(msg: ServerMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // A browser that stops reading would make us buffer every notification of the meeting.
+    if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+      this.log.warn({ bufferedAmount: this.ws.bufferedAmount }, 'closing a socket that does not read');
+      return this.close(CloseCode.tooSlow, 'not reading');
+    }
+    this.ws.send(JSON.stringify(msg));
   }
 
   #replyError(id: RequestId | null, code: ErrorCode, message: string): void {
@@ -203,6 +305,7 @@ export class SignalingConnection {
   }
 
   async #handle(req: ClientRequest): Promise<unknown> {
+    if (this.#state !== 'joined' && req.type !== 'join' && req.type !== 'ping') throw unauthorized('join first');
     if (hostOnlyRequests.has(req.type) && this.#joinedPeer().peer.role !== 'host') {
       throw forbidden('only the host can do this');
     }
@@ -257,10 +360,12 @@ export class SignalingConnection {
       }
       case 'raiseHand': {
         const { room, peer } = this.#joinedPeer();
+        this.#takeHandChange();
         return { position: room.raiseHand(peer) } satisfies ResponseDataOf<'raiseHand'>;
       }
       case 'lowerHand': {
         const { room, peer } = this.#joinedPeer();
+        this.#takeHandChange();
         room.lowerHand(peer);
         return {};
       }
@@ -307,6 +412,11 @@ export class SignalingConnection {
       default:
         return assertNever(req);
     }
+  }
+
+  /** Each hand change is broadcast to every site of the meeting: one site gets a small budget. */
+  #takeHandChange(): void {
+    if (!this.#handChanges.take()) throw new SignalingError('rate-limited', 'too many hand changes; try again shortly');
   }
 
   async #join(data: { meetingId?: string | undefined; joinToken?: string | undefined }): Promise<ResponseDataOf<'join'>> {

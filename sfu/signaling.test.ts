@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttendanceReporter } from './attendance-reporter.ts';
 import { createSfu, type Sfu } from './index.ts';
@@ -268,6 +270,246 @@ describe('shutdown', () => {
     await c.note('shutdown');
     expect((await c.closed).code).toBe(CloseCode.serviceRestart);
     expect(own.pool.closed).toBe(true);
+    await new Promise((r) => srv.close(r));
+  });
+});
+
+describe('signaling: limits', () => {
+  // Small limits so the tests reach them quickly; the defaults are in sfu/config.ts.
+  const limited = {
+    SFU_WORKERS: '1',
+    SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: '3',
+    SFU_WS_MESSAGES_PER_SECOND: '20',
+    SFU_WS_MESSAGE_BURST: '20',
+    SFU_WS_QUEUE_LIMIT: '20',
+    SFU_WS_JOIN_TIMEOUT_MS: '1500',
+    SFU_HAND_CHANGES_PER_MINUTE: '20',
+  };
+  let own: Sfu;
+  let srv: http.Server;
+  let u: string;
+  const mine: TestClient[] = [];
+  beforeAll(async () => {
+    own = await createSfu({ config: testConfig(20350, limited), authenticator: auth, attendanceSink: new MemoryAttendanceSink(), logger: silentLog });
+    srv = http.createServer((_req, res) => res.writeHead(404).end());
+    own.attach(srv);
+    u = await listen(srv);
+  });
+  afterAll(async () => {
+    for (const c of mine) c.ws.terminate();
+    await own.close();
+    await new Promise((r) => srv.close(r));
+  });
+  const open = async () => {
+    const c = await TestClient.connect(u);
+    mine.push(c);
+    return c;
+  };
+  /** The HTTP status of a refused upgrade (or 101). */
+  const upgradeStatus = (url: string) =>
+    new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('open', () => {
+        resolve(101);
+        ws.terminate();
+      });
+      ws.on('error', (err) => (err.message.includes('Unexpected server response') ? undefined : reject(err)));
+    });
+  /** Raw bytes to the HTTP server: the answer's status and whether the server closed the socket. */
+  const rawUpgrade = (target: string) =>
+    new Promise<{ status: number; closed: boolean }>((resolve) => {
+      const { port } = srv.address() as AddressInfo;
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`),
+      );
+      let text = '';
+      const timer = setTimeout(() => finish(false), 3000);
+      const finish = (closed: boolean) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), closed });
+      };
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('end', () => finish(true));
+      socket.on('error', () => finish(true));
+    });
+
+  // First: no other socket of this server may hold a place yet.
+  it('caps WebSockets per client address, and frees a place when one closes', async () => {
+    const held = [await open(), await open(), await open()];
+    expect(await upgradeStatus(u)).toBe(503);
+    held[0]!.close();
+    await held[0]!.closed;
+    await eventually(async () => (await upgradeStatus(u)) === 101);
+    for (const c of held) c.close();
+  });
+
+  it('answers upgrades to other paths with 404 and malformed targets with 400, closing both, and keeps serving', async () => {
+    expect(await rawUpgrade('/api/meetings')).toEqual({ status: 404, closed: true });
+    for (const target of ['//', '//[', '//:99999', '//host/ws']) expect(await rawUpgrade(target)).toEqual({ status: 400, closed: true });
+    const c = await open();
+    expect(await c.request('ping', {})).toMatchObject({ ok: true });
+    c.close();
+  });
+
+  it('serves nothing but join and ping before join', async () => {
+    const c = await open();
+    for (const [type, data] of [['raiseHand', {}], ['setRtpCapabilities', { rtpCapabilities: {} }], ['kick', { siteId: randomUUID() }]] as const) {
+      expect(await c.request(type as 'raiseHand', data as never)).toMatchObject({ ok: false, error: { code: 'unauthorized', message: 'join first' } });
+    }
+    expect(await c.request('ping', {})).toMatchObject({ ok: true });
+    c.close();
+  });
+
+  it('closes a socket that has not joined by the configured deadline', async () => {
+    const c = await open();
+    expect((await c.closed).code).toBe(CloseCode.unauthorized);
+  });
+
+  it('closes a socket that floods frames (pings included) with a rate-limited error and its close code', async () => {
+    const c = await open();
+    for (let i = 0; i < 5000; i++) c.ws.send(JSON.stringify({ id: i, type: 'ping', data: {} }));
+    expect((await c.closed).code).toBe(CloseCode.rateLimited);
+    expect(c.responses.filter((r) => r.ok).length).toBeLessThan(100);
+    expect(c.responses.find((r) => !r.ok)).toMatchObject({ id: null, error: { code: 'rate-limited' } });
+  });
+
+  it('bounds the bytes waiting on a socket, not only the number of frames', async () => {
+    const c = await open();
+    // Use up the burst so that what follows has to wait in the queue (6 frames: far below its count limit).
+    for (let i = 0; i < 20; i++) c.ws.send(JSON.stringify({ id: i, type: 'ping', data: {} }));
+    await eventually(() => c.responses.length === 20);
+    for (let i = 0; i < 6; i++) c.ws.send(JSON.stringify({ id: 100 + i, type: 'ping', data: {}, pad: 'x'.repeat(250_000) }));
+    expect((await c.closed).code).toBe(CloseCode.rateLimited);
+  });
+
+  it('closes a socket that floods ping control frames', async () => {
+    const c = await open();
+    for (let i = 0; i < 5000; i++) c.ws.ping();
+    expect((await c.closed).code).toBe(CloseCode.rateLimited);
+  });
+
+  it('queues a burst within the queue limit and answers all of it, in order', async () => {
+    const c = await open();
+    for (let i = 1; i <= 30; i++) c.ws.send(JSON.stringify({ id: i, type: 'ping', data: {} }));
+    await eventually(() => c.responses.length === 30, 10_000);
+    expect(c.responses.map((r) => [r.id, r.ok])).toEqual(Array.from({ length: 30 }, (_, i) => [i + 1, true]));
+    c.close();
+  });
+
+  it('limits one site\'s hand raises and lowers, which every site receives, without closing it', async () => {
+    const meetingId = randomUUID();
+    const { token } = auth.issueJoinToken(meetingId, 'Xã Giơ Tay');
+    const c = await open();
+    await c.ok('join', { joinToken: token });
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await c.request(i % 2 ? 'lowerHand' : 'raiseHand', {}));
+    const refused = answers.filter((a) => !a.ok);
+    expect(answers.slice(0, 5).every((a) => a.ok)).toBe(true); // the burst: a quarter of 20 a minute
+    expect(refused.length).toBeGreaterThanOrEqual(6);
+    expect(refused[0]).toMatchObject({ error: { code: 'rate-limited' } });
+    expect(await c.request('ping', {})).toMatchObject({ ok: true });
+    c.close();
+  });
+});
+
+describe('signaling: the total cap', () => {
+  it('refuses WebSockets beyond SFU_WS_MAX_CONNECTIONS with 503', async () => {
+    const own = await createSfu({
+      config: testConfig(20400, { SFU_WORKERS: '1', SFU_WS_MAX_CONNECTIONS: '2' }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const held = [await TestClient.connect(u), await TestClient.connect(u)];
+    const third = new WebSocket(u);
+    const status = await new Promise<number>((resolve) => {
+      third.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      third.on('open', () => resolve(101));
+      third.on('error', () => undefined);
+    });
+    third.terminate();
+    expect(status).toBe(503);
+    for (const c of held) c.ws.terminate();
+    await own.close();
+    await new Promise((r) => srv.close(r));
+  });
+});
+
+describe('signaling: behind a reverse proxy', () => {
+  it('caps per X-Forwarded-For client (its last entry), not per proxy address', async () => {
+    const own = await createSfu({
+      config: testConfig(20450, { SFU_WORKERS: '1', SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: '1' }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+      trustProxy: true,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const status = (forwardedFor: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(u, { headers: { 'x-forwarded-for': forwardedFor } });
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('open', () => resolve(101)); // kept open: it holds its place
+        ws.on('error', () => undefined);
+        opened.push(ws);
+      });
+    const opened: WebSocket[] = [];
+    expect(await status('203.0.113.1')).toBe(101);
+    expect(await status('203.0.113.2')).toBe(101);
+    // A client's own claim in front of the proxy's entry changes nothing.
+    expect(await status('198.51.100.7, 203.0.113.1')).toBe(503);
+    for (const ws of opened) ws.terminate();
+    await own.close();
+    await new Promise((r) => srv.close(r));
+  });
+});
+
+describe('signaling: a browser that does not read', () => {
+  it('is closed once what waits for it exceeds SFU_WS_MAX_BUFFERED_BYTES, instead of being buffered without end', async () => {
+    const own = await createSfu({
+      // Frame limits out of the way: only the buffered amount may end this socket.
+      config: testConfig(20500, {
+        SFU_WORKERS: '1',
+        SFU_WS_MESSAGES_PER_SECOND: '100000',
+        SFU_WS_MESSAGE_BURST: '100000',
+        SFU_WS_QUEUE_LIMIT: '100000',
+        SFU_WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+      }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const { token } = auth.issueJoinToken(randomUUID(), 'Xã Không Đọc');
+    const c = await TestClient.connect(u);
+    await c.ok('join', { joinToken: token });
+    // Stop reading, then ask for several megabytes of answers (each bad frame gets a long error).
+    const socket = (c.ws as unknown as { _socket: net.Socket })._socket;
+    socket.pause();
+    const bad = JSON.stringify({ id: 1, type: 'produce', data: { kind: 'x', source: 'y', rtpParameters: { codecs: 'z' } } });
+    for (let i = 0; i < 20_000; i++) c.ws.send(bad);
+    await new Promise((r) => setTimeout(r, 2000));
+    socket.resume();
+    const closed = await Promise.race([c.closed, new Promise<{ code: string }>((r) => setTimeout(() => r({ code: 'still open' }), 15_000))]);
+    // The close frame may be cut off with the rest of the unread data when the socket is ended.
+    expect([CloseCode.tooSlow, 1006]).toContain(closed.code);
+    c.ws.terminate();
+    await own.close();
     await new Promise((r) => srv.close(r));
   });
 });

@@ -7,8 +7,12 @@
  * quality samples, and the translation of room events into attendance events and socket ends.
  * The app injects who may join (SignalingAuthenticator) and where attendance goes
  * (AttendanceSink); it can revoke a site and shut everything down.
+ *
+ * It is the first code that sees a stranger's upgrade request, so nothing there may throw or
+ * leave a socket behind: every upgrade is answered (101, or 400/403/404/503 and closed), and
+ * WebSockets are capped per client address and in all (config.limits).
  */
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -41,11 +45,46 @@ export interface SignalingOptions {
   path?: string;
   /** If set, upgrades whose Origin header is not listed are refused (cookie-authenticated hosts). */
   allowedOrigins?: readonly string[];
+  /**
+   * Behind one reverse proxy (the app's TRUST_PROXY): the per-address cap counts the last
+   * X-Forwarded-For entry, the one the proxy appended, not the proxy's own address.
+   */
+  trustProxy?: boolean;
 }
 
-/** A socket that has not joined by then is closed. */
-const JOIN_TIMEOUT_MS = 15_000;
 const MAX_FRAME_BYTES = 256 * 1024;
+/** A refused upgrade's socket is cut this long after the answer, whether or not the client closes. */
+const REFUSE_LINGER_MS = 1000;
+
+/**
+ * The path of an origin-form request target (`/ws?meetingId=…`), or undefined for anything a
+ * browser would not send: `//host/…` (which URL would read as a host), absolute-form, `*`,
+ * or a target URL cannot parse.
+ */
+export function requestPath(target: string | undefined): { pathname: string; searchParams: URLSearchParams } | undefined {
+  if (!target || target[0] !== '/' || target[1] === '/' || target[1] === '\\') return undefined;
+  try {
+    const url = new URL(target, 'http://localhost');
+    return { pathname: url.pathname, searchParams: url.searchParams };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers an upgrade request that will not be served, and makes sure its socket ends. */
+function refuseUpgrade(socket: Duplex, status: 400 | 403 | 404 | 503, headers: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'Connection: close', 'Content-Length: 0'];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+  // end() only half-closes, and the HTTP server allows half-open sockets: drain what the client
+  // still sends and cut the socket if it does not close its side.
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
+}
+
+/** The upgrade socket has lost the HTTP server's error listener: a reset must not become an uncaught error. */
+function ignoreSocketError(): void {}
 
 interface RoomEntry {
   opening: Promise<Room>;
@@ -53,9 +92,13 @@ interface RoomEntry {
 }
 
 export class SignalingServer {
-  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // autoPong off: the connection answers ping frames itself, within its frame budget.
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, autoPong: false });
   readonly #connections = new Map<string, SignalingConnection>();
   readonly #rooms = new Map<string, RoomEntry>();
+  /** Upgraded (or upgrading) sockets, in all and per client address, for the caps. */
+  #sockets = 0;
+  readonly #socketsByAddress = new Map<string, number>();
   readonly #attendance: AttendanceReporter;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: () => void;
@@ -77,27 +120,49 @@ export class SignalingServer {
     for (const t of this.#timers) t.unref();
   }
 
-  /** Serves the endpoint on `server`'s upgrade requests for our path; others are left alone. */
+  /**
+   * Takes every upgrade request of `server`: our path is served, any other path gets 404 and a
+   * malformed target 400 (the app has no other WebSocket endpoint; an upgrade nobody answers
+   * would hold its socket forever, since Node drops the HTTP timeouts once it hands it over).
+   */
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== this.#path) return;
+      socket.on('error', ignoreSocketError);
+      const target = requestPath(req.url);
+      if (!target) return refuseUpgrade(socket, 400);
+      if (target.pathname !== this.#path) return refuseUpgrade(socket, 404);
       this.handleUpgrade(req, socket, head);
     });
   }
 
-  /** For apps that route upgrades themselves. */
+  /** For apps that route upgrades themselves. Never throws; every request is answered. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const refuse = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (this.#closed) return refuse('503 Service Unavailable');
+    socket.on('error', ignoreSocketError);
+    if (this.#closed) return refuseUpgrade(socket, 503);
+    const target = requestPath(req.url);
+    if (!target) return refuseUpgrade(socket, 400);
     const origin = req.headers.origin;
     if (this.opts.allowedOrigins && (!origin || !this.opts.allowedOrigins.includes(origin))) {
-      return refuse('403 Forbidden');
+      return refuseUpgrade(socket, 403);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const meetingId = url.searchParams.get('meetingId') ?? undefined;
+    const address = this.#clientAddress(req);
+    if (!address) return refuseUpgrade(socket, 400);
+    const { maxConnections, maxConnectionsPerAddress, joinTimeoutMs } = this.opts.config.limits;
+    const fromAddress = this.#socketsByAddress.get(address) ?? 0;
+    if (this.#sockets >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
+      this.#log.warn({ address, fromAddress, sockets: this.#sockets }, 'websocket refused: connection cap reached');
+      return refuseUpgrade(socket, 503, { 'Retry-After': '30' });
+    }
+    // Counted from here until the socket closes, whether or not the handshake succeeds.
+    this.#sockets++;
+    this.#socketsByAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.#sockets--;
+      const left = (this.#socketsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#socketsByAddress.set(address, left);
+      else this.#socketsByAddress.delete(address);
+    });
+    const meetingId = target.searchParams.get('meetingId') ?? undefined;
     const cookieHeader = req.headers.cookie;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new SignalingConnection(
@@ -106,15 +171,28 @@ export class SignalingServer {
         {
           authenticate: (r) => this.opts.authenticator.authenticate(r),
           join: (identity, s) => this.#join(identity, s),
-          onClosed: (s) => this.#connections.delete(s.connectionId),
+          onClosed: (s) => {
+            this.#connections.delete(s.connectionId);
+            clearTimeout(joinTimer);
+          },
+          limits: this.opts.config.limits,
           log: this.#log,
         },
       );
       this.#connections.set(connection.connectionId, connection);
-      setTimeout(() => {
+      const joinTimer = setTimeout(() => {
         if (!connection.joined) connection.close(CloseCode.unauthorized, 'join timeout');
-      }, JOIN_TIMEOUT_MS).unref();
+      }, joinTimeoutMs).unref();
     });
+  }
+
+  #clientAddress(req: IncomingMessage): string | undefined {
+    if (this.opts.trustProxy) {
+      const header = req.headers['x-forwarded-for'];
+      const forwarded = (Array.isArray(header) ? header.at(-1) : header)?.split(',').at(-1)?.trim();
+      if (forwarded) return forwarded;
+    }
+    return req.socket.remoteAddress;
   }
 
   /**

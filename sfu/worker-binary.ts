@@ -8,23 +8,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-const require = createRequire(import.meta.url);
+import { mediasoupPackage, mediasoupPackageDir, workerCacheDir } from './worker-build/worker-location.mjs';
 
 export type Mediasoup = typeof import('mediasoup');
 
 export interface WorkerBinaryOptions {
   /** MEDIASOUP_WORKER_BIN from the parsed config. */
   workerBin: string | undefined;
-  /** The cache folder `npm run setup` used. */
+  /** The cache root `npm run setup` used (the worker sits in a folder keyed by version and patch level). */
   cacheDir: string;
 }
 
 export function mediasoupVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(require.resolve('mediasoup/package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  return mediasoupPackage().version;
 }
 
 /** mediasoup's own check: with an empty environment a healthy worker exits with 41. */
@@ -36,10 +33,10 @@ function runs(bin: string): boolean {
 /** The candidates in order: configured, cached by setup, the package's default build output. */
 export function resolveWorkerBinary(opts: WorkerBinaryOptions): string {
   const version = mediasoupVersion();
-  const pkgDir = path.dirname(require.resolve('mediasoup/package.json'));
+  const pkgDir = mediasoupPackageDir();
   const candidates = [
     opts.workerBin,
-    path.join(opts.cacheDir, `mediasoup-worker-${version}`, 'mediasoup-worker'),
+    path.join(workerCacheDir(opts.cacheDir, version), 'mediasoup-worker'),
     path.join(pkgDir, 'worker', 'out', 'Release', 'mediasoup-worker'),
   ].filter((c): c is string => c !== undefined);
   for (const candidate of candidates) {

@@ -6,10 +6,14 @@
  * observers (so rooms need not report load), hands out the least-loaded worker, and when a
  * worker dies it handles that exactly once: tells its listeners (rooms on it must send their
  * sites to rejoin) and starts a replacement in the same slot, on the same port.
+ *
+ * It also owns what is process-wide about mediasoup: its log lines go to our pino logger, and
+ * the kernel's socket buffer limits are checked once at start-up (sfu/socket-buffers.ts).
  */
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
 import type { SfuConfig } from './config.ts';
+import { warnIfKernelCapsBuffers } from './socket-buffers.ts';
 import { loadMediasoup, type Mediasoup } from './worker-binary.ts';
 
 export interface WorkerSlot {
@@ -55,7 +59,15 @@ export class WorkerPool {
 
   static async create(config: SfuConfig, log: Logger): Promise<WorkerPool> {
     const mediasoup = await loadMediasoup(config);
-    const pool = new WorkerPool(mediasoup, config, log.child({ component: 'worker-pool' }));
+    const msLog = log.child({ component: 'mediasoup' });
+    // Without listeners mediasoup logs through `debug`, which is silent unless DEBUG is set.
+    mediasoup.setLogEventListeners({
+      onwarn: (namespace, msg) => msLog.warn({ namespace }, msg),
+      onerror: (namespace, msg, err) => msLog.error({ namespace, err }, msg),
+    });
+    const poolLog = log.child({ component: 'worker-pool' });
+    warnIfKernelCapsBuffers(config, poolLog);
+    const pool = new WorkerPool(mediasoup, config, poolLog);
     try {
       for (let i = 0; i < config.numWorkers; i++) await pool.#start(i);
     } catch (err) {
@@ -106,12 +118,8 @@ export class WorkerPool {
 
   async #start(index: number): Promise<void> {
     const { config } = this;
-    const worker = await this.mediasoup.createWorker({
-      logLevel: 'warn',
-      rtcMinPort: config.rtcMinPort,
-      rtcMaxPort: config.rtcMaxPort,
-      appData: { slot: index },
-    });
+    // Ports are per transport now (listen infos' port / portRange), not per worker.
+    const worker = await this.mediasoup.createWorker({ logLevel: 'warn', appData: { slot: index } });
     if (this.#closed) {
       worker.close();
       return;
@@ -119,7 +127,13 @@ export class WorkerPool {
     let webRtcServer: ms.WebRtcServer;
     try {
       const port = config.webRtcPortBase + index;
-      const listen = { ip: config.listenIp, port, ...(config.announcedAddress ? { announcedIp: config.announcedAddress } : {}) };
+      const listen = {
+        ip: config.listenIp,
+        port,
+        ...(config.announcedAddress ? { announcedAddress: config.announcedAddress } : {}),
+        recvBufferSize: config.recvBufferBytes,
+        sendBufferSize: config.sendBufferBytes,
+      };
       webRtcServer = await worker.createWebRtcServer({
         listenInfos: [
           { protocol: 'udp', ...listen },

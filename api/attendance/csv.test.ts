@@ -1,9 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attendanceStatusLabels, ledgerCsvHeaders, renderLedgerCsv } from './csv.ts';
-import { computeLedger, type InvitedSite } from './ledger.ts';
+import { ledgerCsvHeaders, renderLedgerCsv } from './csv.ts';
+import { attendanceStatuses, computeLedger, type InvitedSite } from './ledger.ts';
 import { goodLine, hanoi, invited, meeting, siteEvents } from './ledger-fixtures.ts';
+import { statusLabel } from './texts.ts';
 
 const s1 = siteEvents(1);
 const s2 = siteEvents(2);
@@ -56,7 +57,7 @@ describe('ledger CSV', () => {
         STT: '1',
         'Điểm cầu': 'Hội trường UBND tỉnh',
         'Đơn vị': 'Văn phòng UBND tỉnh',
-        'Vai trò': 'Điểm cầu chính',
+        'Vai trò': 'Điểm cầu chủ trì',
         'Trạng thái': 'Có mặt đúng giờ',
         'Đến muộn / về sớm': '',
         'Giờ vào đầu tiên': '02/03/2026 07:30:00',
@@ -123,7 +124,7 @@ describe('ledger CSV', () => {
   });
 
   it('uses every status label', () => {
-    expect(Object.values(attendanceStatusLabels)).toEqual([
+    expect(attendanceStatuses.map((status) => statusLabel(status, 'vi'))).toEqual([
       'Có mặt đúng giờ',
       'Đến muộn',
       'Về sớm',

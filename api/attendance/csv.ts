@@ -13,32 +13,32 @@
 import { tz } from '@date-fns/tz';
 import { stringify } from 'csv-stringify/sync';
 import { format } from 'date-fns';
-import { attendanceFlagLabels, attendanceStatusLabels, siteRoleLabels } from './labels.ts';
+import { translator } from '../i18n/translator.ts';
 import type { AttendanceLedger, SiteAttendance } from './ledger.ts';
+import { attendanceLedgerTexts, flagLabel, siteRoleLabel, statusLabel } from './texts.ts';
 
-export { attendanceFlagLabels, attendanceStatusLabels, leaveCauseLabels, siteRoleLabels } from './labels.ts';
+// Leaders' spreadsheets are Vietnamese.
+const t = translator(attendanceLedgerTexts, 'vi');
 
 export const ledgerCsvHeaders = [
-  'STT',
-  'Điểm cầu',
-  'Đơn vị',
-  'Vai trò',
-  'Trạng thái',
-  'Đến muộn / về sớm',
-  'Giờ vào đầu tiên',
-  'Giờ rời cuối',
-  'Số phút kết nối',
-  'Số lần rớt mạng',
-  'Gián đoạn dài nhất (phút)',
-  'Tỷ lệ mất gói trung vị (%)',
-  'RTT p95 (ms)',
-  'Lý do vắng',
+  t('csv.no'),
+  t('csv.site'),
+  t('csv.unit'),
+  t('csv.role'),
+  t('csv.status'),
+  t('csv.flags'),
+  t('csv.firstJoin'),
+  t('csv.lastLeave'),
+  t('csv.minutes'),
+  t('csv.drops'),
+  t('csv.longestGap'),
+  t('csv.medianLoss'),
+  t('csv.rttP95'),
+  t('csv.absenceReason'),
 ] as const;
 
 export const ledgerCsvTimeZone = 'Asia/Ho_Chi_Minh';
 export const ledgerCsvTimeFormat = 'dd/MM/yyyy HH:mm:ss';
-/** Shown as the last leave of a site that is still connected (live export). */
-export const stillConnectedLabel = 'Đang kết nối';
 
 export interface LedgerCsvOptions {
   delimiter?: ',' | ';';
@@ -51,8 +51,15 @@ export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOpti
   const { delimiter = ',', decimalSeparator = '.', timeZone = ledgerCsvTimeZone } = options;
   const inZone = tz(timeZone);
   const time = (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
-  const decimal = (value: number | null | undefined, digits: number) =>
-    value == null ? '' : value.toFixed(digits).replace('.', decimalSeparator);
+  // No grouping: "1234,5" rather than "1.234,5", which Excel would read as text or as 1.2345.
+  const numbers = (digits: number) =>
+    new Intl.NumberFormat(decimalSeparator === ',' ? 'vi-VN' : 'en-US', {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      useGrouping: false,
+    });
+  const byDigits = [numbers(0), numbers(1), numbers(2)];
+  const decimal = (value: number | null | undefined, digits: 0 | 1 | 2) => (value == null ? '' : byDigits[digits]!.format(value));
 
   const row = (site: SiteAttendance, index: number): string[] => {
     const absent = site.status === 'absent' || site.status === 'absent-with-reason';
@@ -60,11 +67,11 @@ export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOpti
       String(index + 1),
       site.siteName,
       site.unitName ?? '',
-      siteRoleLabels[site.role],
-      attendanceStatusLabels[site.status],
-      site.flags.map((flag) => attendanceFlagLabels[flag]).join(', '),
+      siteRoleLabel(site.role, 'vi'),
+      statusLabel(site.status, 'vi'),
+      site.flags.map((flag) => flagLabel(flag, 'vi')).join(', '),
       time(site.firstJoinAt),
-      site.connectedNow ? stillConnectedLabel : time(site.lastLeaveAt),
+      site.connectedNow ? t('stillConnected') : time(site.lastLeaveAt),
       absent ? '' : decimal(site.minutesConnected, 1),
       absent ? '' : String(site.drops),
       absent ? '' : decimal(site.longestGapMinutes, 1),

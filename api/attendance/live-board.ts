@@ -10,7 +10,7 @@
  * Lateness, drops and the headline status are the ledger's.
  */
 import type { AttendanceEvent, LeaveCause } from '../../db/attendance-event.ts';
-import { fastVietnamIso as toVietnamIso } from './vietnam-iso.ts';
+import { fastVietnamIso as toVietnamIso } from '../time.ts';
 import { replaySiteEvents } from './connections.ts';
 import { canonicalEventSequence } from './event-order.ts';
 import type { MeetingReport } from './report.ts';

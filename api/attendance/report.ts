@@ -5,7 +5,7 @@
  */
 import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import type { Executor } from '../../db/client.ts';
-import { fastVietnamIso as toVietnamIso } from './vietnam-iso.ts';
+import { fastVietnamIso as toVietnamIso } from '../time.ts';
 import { renderLedgerCsv, type LedgerCsvOptions } from './csv.ts';
 import { computeLedger, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
 import { requireMeetingAttendanceInput, type AttendanceMeeting, type InvitedSiteDetails, type LoadOptions } from './store.ts';

@@ -19,6 +19,16 @@ import { createUser, newUserInput } from './users.ts';
 export const credentialsInput = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(200) }).strict();
 const empty = z.object({}).strict();
 
+/** The signed-in user: the answer to signing in, to "who am I" and to creating an account. */
+export const userBody = z
+  .object({
+    user: z
+      .object({ id: z.uuid(), email: z.string().min(3), displayName: z.string().min(1), role: z.enum(['secretariat', 'leader', 'admin']), unitCode: z.string().regex(/^(VN|\d{2}|\d{5})$/) })
+      .strict(),
+  })
+  .strict();
+type UserBody = z.input<typeof userBody>;
+
 export function authRoutes(ctx: AppContext, limiter: LoginLimiter, accounts: AccountService) {
   const signedIn = (c: { get(key: 'user'): AppEnv['Variables']['user'] }) => {
     const user = c.get('user');
@@ -28,13 +38,13 @@ export function authRoutes(ctx: AppContext, limiter: LoginLimiter, accounts: Acc
   return new Hono<AppEnv>()
     .post('/auth/login', async (c) => {
       const user = await signIn(ctx, limiter, c, await parseJsonBody(c, credentialsInput));
-      return c.json({ user });
+      return c.json({ user } satisfies UserBody);
     })
     .post('/auth/logout', async (c) => {
       await signOut(ctx, c);
       return c.body(null, 204);
     })
-    .get('/auth/me', (c) => c.json({ user: signedIn(c) }))
+    .get('/auth/me', (c) => c.json({ user: signedIn(c) } satisfies UserBody))
     .post('/auth/password', async (c) => {
       const user = signedIn(c);
       await accounts.changeOwnPassword(user, currentSignInToken(ctx, c) ?? '', await parseJsonBody(c, changePasswordInput));
@@ -71,7 +81,7 @@ export function authRoutes(ctx: AppContext, limiter: LoginLimiter, accounts: Acc
       const unitCode = input.unitCode ?? actor.unitCode;
       await assertMayManageAccountsOf(ctx.db, actor, unitCode);
       const user = await createUser(ctx.db, { ...input, unitCode }, actor.id);
-      return c.json({ user }, 201);
+      return c.json({ user } satisfies UserBody, 201);
     })
     .post('/users/:id/deactivate', requireAction('accounts.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'account id');

@@ -37,6 +37,7 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
     },
     logger: ctx.logger,
     allowedOrigins: [new URL(ctx.config.PUBLIC_URL).origin],
+    trustProxy: ctx.config.TRUST_PROXY,
   });
   sfu.attach(server);
   let closing: Promise<void> | undefined;

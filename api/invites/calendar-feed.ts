@@ -68,6 +68,9 @@ export function calendarFeedRoutes(ctx: AppContext) {
   });
 }
 
+/** The answer to POST /api/sites/:siteId/calendar-token: the feed's URL, also as webcal:. */
+export const calendarTokenBody = z.object({ siteId: z.uuid(), url: z.url(), webcalUrl: z.string().startsWith('webcal:') }).strict();
+
 /** `POST /api/sites/:siteId/calendar-token` (secretariat): a new subscription URL for the site. */
 export function calendarTokenRoutes(ctx: AppContext) {
   return new Hono<AppEnv>().post('/sites/:siteId/calendar-token', requireAction('site.links'), async (c) => {
@@ -80,6 +83,7 @@ export function calendarTokenRoutes(ctx: AppContext) {
       return mintCalendarToken(tx, siteId);
     });
     c.get('log').info({ siteId, rotate: input.rotate, actorUserId: c.get('user')?.id }, 'calendar subscription link issued');
-    return c.json({ siteId, url: calendarFeedUrl(ctx.config.PUBLIC_URL, siteId, token), webcalUrl: calendarFeedUrl(ctx.config.PUBLIC_URL, siteId, token).replace(/^https?:/, 'webcal:') }, 201);
+    const url = calendarFeedUrl(ctx.config.PUBLIC_URL, siteId, token);
+    return c.json({ siteId, url, webcalUrl: url.replace(/^https?:/, 'webcal:') } satisfies z.input<typeof calendarTokenBody>, 201);
   });
 }

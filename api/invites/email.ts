@@ -26,7 +26,12 @@ import {
   type InviteCalendarInput,
   type InviteMethod,
 } from './ical.ts';
-import { formatVietnamTimeRange, vietnamClock, vietnamDay } from './vietnam-time.ts';
+import { translator } from '../i18n/translator.ts';
+import { formatVietnamDay, formatVietnamTime, formatVietnamTimeRange } from '../time.ts';
+import { inviteTexts } from './texts.ts';
+
+// Invitations go out in Vietnamese.
+const t = translator(inviteTexts, 'vi');
 
 /** A message ready for MailTransport.send. */
 export type OutgoingMail = SendMailOptions;
@@ -68,19 +73,18 @@ function inviteKind(method: InviteMethod, status: 'scheduled' | 'cancelled', fir
   return firstForSite ? 'invitation' : 'update';
 }
 
-const SUBJECT_PREFIX: Record<InviteEmailKind, string> = {
-  invitation: 'Giấy mời họp trực tuyến',
-  update: 'Thay đổi lịch họp',
-  cancellation: 'Hủy cuộc họp',
-  withdrawal: 'Thu hồi giấy mời họp',
+const SUBJECT: Record<InviteEmailKind, (title: string) => string> = {
+  invitation: (title) => t('subjectInvitation', { title }),
+  update: (title) => t('subjectUpdate', { title }),
+  cancellation: (title) => t('subjectCancellation', { title }),
+  withdrawal: (title) => t('subjectWithdrawal', { title }),
 };
 
-const LEAD_SENTENCE: Record<InviteEmailKind, (siteName: string) => string> = {
-  invitation: () => 'Trân trọng kính mời đơn vị tham dự cuộc họp trực tuyến sau:',
-  update: () => 'Lịch cuộc họp trực tuyến dưới đây đã thay đổi. Thông tin mới nhất:',
-  cancellation: () => 'Cuộc họp trực tuyến dưới đây đã bị hủy. Lịch họp trong lịch của đơn vị sẽ được gỡ bỏ.',
-  withdrawal: (siteName) =>
-    `Điểm cầu ${siteName} không còn trong danh sách tham dự cuộc họp trực tuyến dưới đây. Lịch họp trong lịch của đơn vị sẽ được gỡ bỏ.`,
+const LEAD_SENTENCE: Record<InviteEmailKind, (site: string) => string> = {
+  invitation: () => t('leadInvitation'),
+  update: () => t('leadUpdate'),
+  cancellation: () => t('leadCancellation'),
+  withdrawal: (site) => t('leadWithdrawal', { site }),
 };
 
 /**
@@ -121,12 +125,12 @@ interface BodyParts {
 }
 
 function textBody(parts: BodyParts): string {
-  const lines = [`Kính gửi: ${parts.siteName}`, '', parts.lead, '', `Cuộc họp: ${parts.facts.title}`];
-  lines.push(`Thời gian: ${parts.facts.time}`, `Điểm cầu chính: ${parts.facts.hostSiteName}`);
-  if (parts.facts.agenda) lines.push('', 'Nội dung:', parts.facts.agenda);
+  const lines = [`${t('dear')}: ${parts.siteName}`, '', parts.lead, '', `${t('meeting')}: ${parts.facts.title}`];
+  lines.push(`${t('time')}: ${parts.facts.time}`, `${t('hostSite')}: ${parts.facts.hostSiteName}`);
+  if (parts.facts.agenda) lines.push('', `${t('agenda')}:`, parts.facts.agenda);
   if (parts.links) {
-    lines.push('', `Tham gia cuộc họp: ${parts.links.join}`);
-    lines.push(`Kiểm tra thiết bị trước cuộc họp: ${parts.links.readiness}`);
+    lines.push('', `${t('joinMeeting')}: ${parts.links.join}`);
+    lines.push(`${t('checkDevicesBefore')}: ${parts.links.readiness}`);
   }
   lines.push('', parts.closing, '', parts.organizerName);
   return lines.join('\n') + '\n';
@@ -146,23 +150,23 @@ function htmlBody(parts: BodyParts): string {
   const row = (label: string, value: string) =>
     `<p style="margin:4px 0"><strong>${escapeHtml(label)}:</strong> ${multiline(value)}</p>`;
   const agenda = parts.facts.agenda
-    ? `<p style="margin:12px 0 4px"><strong>Nội dung:</strong></p><p style="margin:4px 0">${multiline(parts.facts.agenda)}</p>`
+    ? `<p style="margin:12px 0 4px"><strong>${escapeHtml(t('agenda'))}:</strong></p><p style="margin:4px 0">${multiline(parts.facts.agenda)}</p>`
     : '';
   const buttons = parts.links
-    ? `<p style="margin:16px 0">${htmlButton(parts.links.join, 'Tham gia cuộc họp', '#b71c1c')}` +
-      `${htmlButton(parts.links.readiness, 'Kiểm tra thiết bị', '#455a64')}</p>` +
-      `<p style="margin:4px 0;font-size:13px;color:#555">Nếu nút không mở được, sao chép đường dẫn: ` +
+    ? `<p style="margin:16px 0">${htmlButton(parts.links.join, t('joinMeeting'), '#b71c1c')}` +
+      `${htmlButton(parts.links.readiness, t('checkDevices'), '#455a64')}</p>` +
+      `<p style="margin:4px 0;font-size:13px;color:#555">${escapeHtml(t('copyLink'))} ` +
       `${escapeHtml(parts.links.join)}</p>`
     : '';
   return [
     '<!DOCTYPE html>',
     '<html lang="vi"><head><meta charset="utf-8"><title>' + escapeHtml(parts.facts.title) + '</title></head>',
     '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#222;line-height:1.5">',
-    `<p>Kính gửi: <strong>${escapeHtml(parts.siteName)}</strong></p>`,
+    `<p>${escapeHtml(t('dear'))}: <strong>${escapeHtml(parts.siteName)}</strong></p>`,
     `<p>${escapeHtml(parts.lead)}</p>`,
     `<h2 style="font-size:18px;margin:16px 0 8px">${multiline(parts.facts.title)}</h2>`,
-    row('Thời gian', parts.facts.time),
-    row('Điểm cầu chính', parts.facts.hostSiteName),
+    row(t('time'), parts.facts.time),
+    row(t('hostSite'), parts.facts.hostSiteName),
     agenda,
     buttons,
     `<p>${escapeHtml(parts.closing)}</p>`,
@@ -186,7 +190,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
   const { method, meeting, organizer, attendee, links } = calendarInput;
   const ics = renderInviteCalendar(input);
   const kind = inviteKind(method, meeting.status, input.firstForSite ?? meeting.sequence === 0);
-  const subject = `${SUBJECT_PREFIX[kind]}: ${oneLine(meeting.title)}`;
+  const subject = SUBJECT[kind](oneLine(meeting.title));
   const cancelled = method === 'CANCEL';
   const parts: BodyParts = {
     siteName: attendee.siteName,
@@ -194,8 +198,8 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
     facts: meetingFacts(meeting),
     links: cancelled ? null : links,
     closing: cancelled
-      ? 'Đơn vị không cần trả lời thư này.'
-      : 'Lịch họp được gửi kèm thư này (invite.ics); đơn vị vui lòng chấp nhận để lịch được thêm vào lịch của đơn vị, và kiểm tra thiết bị trước giờ họp.',
+      ? t('closingCancelled')
+      : t('closingInvitation'),
     organizerName: organizer.name,
   };
 
@@ -248,13 +252,17 @@ export interface ComposedReminderEmail {
  */
 export function composeReminderEmail(rawInput: ReminderEmailInput): ComposedReminderEmail {
   const { meeting, organizer, attendee, links, otherContacts, hoursBefore } = reminderEmailInputSchema.parse(rawInput);
-  const subject = `Nhắc lịch họp: ${oneLine(meeting.title)} — ${vietnamClock(meeting.startsAt)} ${vietnamDay(meeting.startsAt)}`;
+  const subject = t('subjectReminder', {
+    title: oneLine(meeting.title),
+    time: formatVietnamTime(meeting.startsAt),
+    day: formatVietnamDay(meeting.startsAt),
+  });
   const parts: BodyParts = {
     siteName: attendee.siteName,
-    lead: `Điểm cầu ${attendee.siteName} chưa xác nhận sẵn sàng cho cuộc họp trực tuyến dưới đây. Đề nghị đơn vị kiểm tra thiết bị và xác nhận trước giờ họp.`,
+    lead: t('leadReminder', { site: attendee.siteName }),
     facts: meetingFacts(meeting),
     links,
-    closing: 'Nếu đơn vị đã xác nhận, xin bỏ qua thư này.',
+    closing: t('closingReminder'),
     organizerName: organizer.name,
   };
   const cc = otherContacts.filter((email) => email.toLowerCase() !== attendee.email.toLowerCase());

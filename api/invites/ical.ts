@@ -28,7 +28,12 @@ import ical, {
 } from 'ical-generator';
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { z } from 'zod';
-import { formatVietnamTimeRange, inVietnam, VIETNAM_TIME_ZONE } from './vietnam-time.ts';
+import { translator } from '../i18n/translator.ts';
+import { formatVietnamTimeRange, inVietnam, VIETNAM_TIME_ZONE } from '../time.ts';
+import { inviteTexts } from './texts.ts';
+
+// Invitations go out in Vietnamese.
+const t = translator(inviteTexts, 'vi');
 
 const PRODUCT_ID = { company: 'hoinghi', product: 'invites', language: 'VI' } as const;
 
@@ -131,16 +136,16 @@ function describeMeeting(
   cancelled: boolean,
 ): string {
   const lines: string[] = [];
-  if (cancelled) lines.push('CUỘC HỌP ĐÃ BỊ HỦY.', '');
-  lines.push(`Cuộc họp trực tuyến: ${meeting.title}`);
-  lines.push(`Thời gian: ${formatVietnamTimeRange(meeting.startsAt, meeting.endsAt)}`);
-  lines.push(`Điểm cầu chính: ${meeting.hostSiteName}`);
-  if (siteName) lines.push(`Điểm cầu của đơn vị: ${siteName}`);
+  if (cancelled) lines.push(t('calendarCancelled'), '');
+  lines.push(`${t('onlineMeeting')}: ${meeting.title}`);
+  lines.push(`${t('time')}: ${formatVietnamTimeRange(meeting.startsAt, meeting.endsAt)}`);
+  lines.push(`${t('hostSite')}: ${meeting.hostSiteName}`);
+  if (siteName) lines.push(`${t('yourSite')}: ${siteName}`);
   const agenda = meeting.agenda?.trim();
-  if (agenda) lines.push('', 'Nội dung:', agenda);
+  if (agenda) lines.push('', `${t('agenda')}:`, agenda);
   if (!cancelled) {
-    lines.push('', `Tham gia cuộc họp: ${links.join}`);
-    lines.push(`Kiểm tra thiết bị trước cuộc họp: ${links.readiness}`);
+    lines.push('', `${t('joinMeeting')}: ${links.join}`);
+    lines.push(`${t('checkDevicesBefore')}: ${links.readiness}`);
   }
   return normalizeCalendarText(lines.join('\n'));
 }
@@ -217,12 +222,12 @@ export function renderInviteCalendar(rawInput: InviteCalendarInput): string {
     event.createAlarm({
       type: ICalAlarmType.display,
       trigger: 24 * 60 * 60,
-      description: `Ngày mai họp trực tuyến: ${title}`,
+      description: t('alarmDayBefore', { title }),
     });
     event.createAlarm({
       type: ICalAlarmType.display,
       trigger: 30 * 60,
-      description: `30 phút nữa họp trực tuyến: ${title}`,
+      description: t('alarmHalfHour', { title }),
     });
   }
   return serialize(calendar);
@@ -246,7 +251,7 @@ export function renderSiteFeed(rawInput: SiteFeedInput): string {
   const input = siteFeedInputSchema.parse(rawInput);
   const calendar = newCalendar(ICalCalendarMethod.PUBLISH);
   const siteName = normalizeCalendarText(input.site.name);
-  calendar.name(`Lịch họp trực tuyến — ${siteName}`);
+  calendar.name(t('feedName', { site: siteName }));
   calendar.ttl(FEED_REFRESH_SECONDS);
   // Google uses X-WR-TIMEZONE as the display zone of a subscribed calendar. Set as an X- property
   // because calendar.timezone(name) would also turn DTSTAMP into local time (see newCalendar).
@@ -260,7 +265,7 @@ export function renderSiteFeed(rawInput: SiteFeedInput): string {
     addMeetingEvent(calendar, meeting, links, input.organizer, {
       siteName: parameterText(input.site.name),
       cancelled,
-      summaryPrefix: cancelled ? '[ĐÃ HỦY] ' : '',
+      summaryPrefix: cancelled ? t('calendarCancelledPrefix') : '',
     });
   }
   return serialize(calendar);

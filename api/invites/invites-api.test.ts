@@ -238,7 +238,7 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect((await t.request('GET', url.pathname + url.search)).status).toBe(410);
   });
 
-  it('queues one reminder per site and sequence for sites that have not answered, and lists the local outbox', async () => {
+  it('queues one reminder per site and sequence for sites that have not answered, and lists the local mail folder', async () => {
     const [a, b] = [communes[50]!, communes[51]!];
     const meeting = await schedule([a.id, b.id], 20); // within REMINDER_HOURS_BEFORE = 24
     const dispatcher = localDispatcher();

@@ -30,7 +30,7 @@ function tickingClock(start = Date.parse('2026-11-20T03:00:00Z')) {
   return () => new Date(start + 1000 * calls++);
 }
 
-describe('local outbox', () => {
+describe('local mail folder', () => {
   it('writes messages the secretariat can list, read back and open in a mail client', async () => {
     const root = await emptyDirectory();
     const dir = path.join(root, 'outbox'); // created on first send

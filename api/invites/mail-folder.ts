@@ -1,6 +1,6 @@
 /**
- * The local outbox: a MailTransport for machines without SMTP (a district office laptop, a demo)
- * that writes each message to a folder, and the readers behind the secretariat's /outbox page,
+ * The local mail folder: a MailTransport for machines without SMTP (a district office laptop, a demo)
+ * that writes each message to a folder, and the readers behind the secretariat's /mail page,
  * where staff download the .eml to forward by hand or the .ics to import.
  *
  * Per message, three files named by its id (sortable by time):
@@ -21,7 +21,7 @@ import type { OutgoingMail } from './email.ts';
 import type { MailTransport } from './mail-transport.ts';
 
 /** "20261127T010203456Z-9f86d081884c7d65": UTC time of writing, then randomness. */
-const OUTBOX_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;
+const MAIL_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;
 
 export class InvalidMailIdError extends Error {
   readonly status = 400;
@@ -40,7 +40,7 @@ export class MailNotFoundError extends Error {
 }
 
 export const mailFolderEntrySchema = z.object({
-  id: z.string().regex(OUTBOX_ID_PATTERN),
+  id: z.string().regex(MAIL_ID_PATTERN),
   /** ISO 8601, UTC. */
   createdAt: z.iso.datetime(),
   messageId: z.string(),
@@ -62,7 +62,7 @@ export interface MailFolderMessage {
   ics: string | null;
 }
 
-function newOutboxId(now: Date): string {
+function newMailId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:.]/g, ''); // 20261127T010203456Z
   return `${stamp}-${randomBytes(8).toString('hex')}`;
 }
@@ -72,7 +72,7 @@ function newOutboxId(now: Date): string {
  * and a pattern that admits only digits, letters and one dash cannot name another directory.
  */
 function outboxFile(dir: string, id: string, extension: 'eml' | 'ics' | 'json'): string {
-  if (!OUTBOX_ID_PATTERN.test(id)) throw new InvalidMailIdError(id);
+  if (!MAIL_ID_PATTERN.test(id)) throw new InvalidMailIdError(id);
   const root = path.resolve(dir);
   const file = path.resolve(root, `${id}.${extension}`);
   if (path.dirname(file) !== root) throw new InvalidMailIdError(id);
@@ -129,12 +129,12 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
 
   return {
     async send(message) {
-      if (closed) throw Object.assign(new Error('local outbox is closed'), { code: 'ECONNECTION' });
+      if (closed) throw Object.assign(new Error('local mail folder is closed'), { code: 'ECONNECTION' });
       await mkdir(options.dir, { recursive: true });
       const info = await builder.sendMail(message);
       const raw = info.message as Buffer;
       const createdAt = now();
-      const id = newOutboxId(createdAt);
+      const id = newMailId(createdAt);
       const calendar = calendarOf(message);
       const entry: MailFolderEntry = {
         id,
@@ -150,7 +150,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
       await writeAtomically(outboxFile(options.dir, id, 'eml'), raw);
       if (calendar) await writeAtomically(outboxFile(options.dir, id, 'ics'), calendar.ics);
       await writeAtomically(outboxFile(options.dir, id, 'json'), JSON.stringify(entry, null, 2) + '\n');
-      logger.info({ outboxId: id, messageId: info.messageId, to: entry.to }, 'mail written to local outbox');
+      logger.info({ mailId: id, messageId: info.messageId, to: entry.to }, 'mail written to the local mail folder');
       return { messageId: info.messageId, accepted: info.envelope.to.map(String), rejected: [] };
     },
     async close() {
@@ -171,7 +171,7 @@ export async function listMailFolder(dir: string, options: { limit?: number; log
   const ids = names
     .filter((name) => name.endsWith('.json'))
     .map((name) => name.slice(0, -'.json'.length))
-    .filter((id) => OUTBOX_ID_PATTERN.test(id))
+    .filter((id) => MAIL_ID_PATTERN.test(id))
     .sort()
     .reverse()
     .slice(0, options.limit ?? Number.POSITIVE_INFINITY);
@@ -181,7 +181,7 @@ export async function listMailFolder(dir: string, options: { limit?: number; log
     try {
       entries.push(mailFolderEntrySchema.parse(JSON.parse(await readFile(outboxFile(dir, id, 'json'), 'utf8'))));
     } catch (err) {
-      options.logger?.warn({ outboxId: id, err }, 'unreadable outbox summary skipped');
+      options.logger?.warn({ mailId: id, err }, 'unreadable outbox summary skipped');
     }
   }
   return entries;

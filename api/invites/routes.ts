@@ -15,16 +15,32 @@ export const resendInput = z.object({
   failedOnly: z.boolean().optional(),
 });
 
+const count = z.number().int().min(0);
+
+/** GET /api/meetings/:id/invites: per site, its messages' delivery and its readiness answer. */
+export const deliveryStatusBody = z
+  .object({
+    meetingId: z.uuid(),
+    sequence: count,
+    summary: z.object({ sites: count, queued: count, sending: count, sent: count, failed: count, attending: count, declined: count, unanswered: count }).strict(),
+    // Each site's messages and answer are checked by the delivery tests; here only who it is.
+    sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),
+  })
+  .strict();
+
+/** POST /api/meetings/:id/invites/resend: how many sites got what (see ResendResult in outbox.ts). */
+export const resendResultBody = z.object({ requeued: count, resent: count, alreadyPending: count, withoutAddress: count }).strict();
+
 export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
   return new Hono<AppEnv>()
     .get('/meetings/:id/invites', requireAction('meeting.delivery'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       await assertMayReadDelivery(ctx.db, c.get('user')!, id);
-      return c.json(await meetingDeliveryStatus(ctx.db, id));
+      return c.json((await meetingDeliveryStatus(ctx.db, id)) satisfies z.input<typeof deliveryStatusBody>);
     })
     .post('/meetings/:id/invites/resend', requireAction('meeting.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const input = await parseJsonBody(c, resendInput);
-      return c.json(await outbox.resend(id, input, c.get('user')!));
+      return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
     });
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
+import { conflictingMeetingBody, meetingDetailBody, meetingListBody } from './json.ts';
 
 const hours = (n: number) => new Date(TEST_NOW.getTime() + n * 3600_000).toISOString();
 
@@ -39,12 +40,13 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const response = await schedule({ title: 'Giao ban tháng 12', hostSiteId: quangTriHall, startsAt: hours(24), endsAt: hours(26), unitCodes: ['44'] });
     expect(response.status).toBe(201);
     expect(quangTriCommunes).toHaveLength(78);
-    const meeting = response.body;
+    // The body is what the route's own schema promises (json.ts), times in Vietnam with +07:00.
+    const meeting = meetingDetailBody.parse(response.body);
     expect(meeting).toMatchObject({ title: 'Giao ban tháng 12', status: 'scheduled', sequence: 0, participantCount: 79 });
     expect(meeting.uid).toBe(`${meeting.id}@hoinghi.test`);
-    expect(meeting.participants.filter((p: { role: string }) => p.role === 'participant')).toHaveLength(78);
-    expect(meeting.participants.filter((p: { role: string }) => p.role === 'host').map((p: { siteId: string }) => p.siteId)).toEqual([quangTriHall]);
-    expect(new Set(meeting.participants.map((p: { siteId: string }) => p.siteId))).toEqual(new Set([quangTriHall, ...quangTriCommunes.map((c) => c.id)]));
+    expect(meeting.participants.filter((p) => p.role === 'participant')).toHaveLength(78);
+    expect(meeting.participants.filter((p) => p.role === 'host').map((p) => p.siteId)).toEqual([quangTriHall]);
+    expect(new Set(meeting.participants.map((p) => p.siteId))).toEqual(new Set([quangTriHall, ...quangTriCommunes.map((c) => c.id)]));
     // Shown in Vietnam time with its offset.
     expect(meeting.startsAt).toMatch(/\+07:00$/);
     expect(new Date(meeting.startsAt).toISOString()).toBe(hours(24));
@@ -52,7 +54,9 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
 
     const read = await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.leader });
     expect(read.status).toBe(200);
-    expect(read.body.participantCount).toBe(79);
+    expect(meetingDetailBody.parse(read.body).participantCount).toBe(79);
+    const list = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(23))}&to=${encodeURIComponent(hours(27))}`, { cookie: t.cookies.leader });
+    expect(meetingListBody.parse(list.body).meetings.map((m) => m.id)).toContain(meeting.id);
   });
 
   it('refuses an overlapping meeting for the same sites with 409 listing the conflicts, and writes nothing', async () => {
@@ -63,9 +67,10 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe('schedule_conflict');
     expect(clash.body.error.message).toContain('Họp A');
-    const conflict = clash.body.error.details.conflicts.find((c: { meetingId: string }) => c.meetingId === first.body.id);
+    const conflict = conflictingMeetingBody.array().parse(clash.body.error.details.conflicts).find((c) => c.meetingId === first.body.id)!;
     expect(conflict.siteCount).toBe(3);
-    expect(conflict.sites.map((s: { id: string }) => s.id).sort()).toEqual(quangTriCommunes.slice(0, 3).map((c) => c.id).sort());
+    expect(conflict.startsAt).toBe(first.body.startsAt);
+    expect(conflict.sites.map((s) => s.id).sort()).toEqual(quangTriCommunes.slice(0, 3).map((c) => c.id).sort());
     expect(await snapshot()).toEqual(before);
 
     // Back-to-back is not an overlap; allowConflicts overrides.

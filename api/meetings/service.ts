@@ -1,22 +1,22 @@
 /**
- * Scheduling: create, change, cancel and read meetings. Every write runs in one transaction
- * under a scheduling lock, so a refused request (bad site, conflict, rule) leaves nothing
- * behind, and two secretariats booking the same commune at once cannot both succeed.
- * Listeners (the invitation outbox) write their rows inside that same transaction.
+ * Scheduling: create, change and cancel meetings (reading them is queries.ts, writing them out
+ * for the API json.ts). Every write runs in one transaction under a scheduling lock, so a
+ * refused request (bad site, conflict, rule) leaves nothing behind, and two secretariats booking
+ * the same commune at once cannot both succeed. Listeners (the invitation outbox) write their
+ * rows inside that same transaction. Each write answers the meeting as queries.ts reads it.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { Executor, Transaction } from '../../db/client.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Transaction } from '../../db/client.ts';
 import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { toVietnamIso } from '../time.ts';
-import { assertMayManageMeeting, assertMaySchedule, assertRoleMay, meetingInvolves, type Actor } from '../auth/policy.ts';
+import { assertMayManageMeeting, assertMaySchedule } from '../auth/policy.ts';
 import { subtreeCodes } from '../units/service.ts';
+import { conflictingMeetingJson } from './json.ts';
+import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
-
-export type MeetingRow = typeof meetings.$inferSelect;
 
 export interface MeetingChange {
   kind: 'created' | 'updated' | 'cancelled';
@@ -40,17 +40,28 @@ export type MeetingChangeListener = (tx: Transaction, change: MeetingChange) => 
  */
 export type MeetingCommittedListener = (change: MeetingChange) => void;
 
-export interface ConflictingMeeting {
-  meetingId: string;
-  title: string;
-  startsAt: string;
-  endsAt: string;
-  siteCount: number;
-  sites: { id: string; name: string }[];
+/**
+ * A 409 schedule_conflict: the clashing meetings as Dates for pages (`conflicts`), and as the
+ * API writes them in `details` — an error's details go out as they are (one onError), so they
+ * are serialized here, with json.ts, rather than by a route.
+ */
+export class ScheduleConflictError extends ConflictError {
+  constructor(
+    readonly conflicts: ConflictingMeeting[],
+    readonly siteCount: number,
+  ) {
+    super(
+      `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
+        .slice(0, 3)
+        .map((c) => `"${c.title}"`)
+        .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
+      { conflicts: conflicts.map(conflictingMeetingJson), siteCount },
+      'schedule_conflict',
+    );
+  }
 }
 
 const SCHEDULING_LOCK = sql`select pg_advisory_xact_lock(hashtext('hoinghi.scheduling'))`;
-const MAX_SITES_LISTED_PER_CONFLICT = 20;
 
 export class MeetingService {
   private readonly listeners: MeetingChangeListener[] = [];
@@ -66,7 +77,7 @@ export class MeetingService {
     this.committedListeners.push(listener);
   }
 
-  async create(input: CreateMeetingInput, actor: AuthenticatedUser) {
+  async create(input: CreateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMaySchedule(this.ctx.db, actor, input);
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
@@ -100,10 +111,10 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
-    return this.get(id);
+    return getMeeting(this.ctx.db, id);
   }
 
-  async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser) {
+  async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, id);
     if (input.hostSiteId || input.addSiteIds || input.addUnitCodes) {
@@ -175,10 +186,10 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
-    return this.get(id);
+    return getMeeting(this.ctx.db, id);
   }
 
-  async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser) {
+  async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, id);
     const change = await this.ctx.db.transaction(async (tx) => {
@@ -195,49 +206,7 @@ export class MeetingService {
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
-    return this.get(id);
-  }
-
-  async get(id: string) {
-    const detail = await getMeetingDetail(this.ctx.db, id);
-    if (!detail) throw new NotFoundError('Meeting', id);
-    return detail;
-  }
-
-  /**
-   * The meetings the actor may read (api/auth/policy.ts), a page at a time in start order; pass
-   * the previous page's `nextCursor` as `after` for the next one.
-   */
-  async list(filter: { from?: Date; to?: Date; siteId?: string; status?: 'scheduled' | 'cancelled'; limit: number; after?: string | undefined }, actor: Actor) {
-    assertRoleMay(actor, 'meeting.read');
-    const conditions: SQL[] = [meetingInvolves(actor.unitCode)];
-    const after = filter.after === undefined ? null : decodeCursor(filter.after);
-    if (after) conditions.push(sql`(${meetings.startsAt}, ${meetings.id}) > (${after.startsAt}::timestamptz, ${after.id}::uuid)`);
-    if (filter.from) conditions.push(gt(meetings.endsAt, filter.from));
-    if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
-    if (filter.status) conditions.push(eq(meetings.status, filter.status));
-    if (filter.siteId) {
-      conditions.push(inArray(meetings.id, this.ctx.db.select({ id: meetingParticipants.meetingId }).from(meetingParticipants).where(eq(meetingParticipants.siteId, filter.siteId))));
-    }
-    const participantCount = this.ctx.db
-      .select({ meetingId: meetingParticipants.meetingId, n: count().as('n') })
-      .from(meetingParticipants)
-      .groupBy(meetingParticipants.meetingId)
-      .as('participant_counts');
-    const rows = await this.ctx.db
-      .select({ meeting: meetings, hostName: sites.name, participantCount: participantCount.n })
-      .from(meetings)
-      .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
-      .leftJoin(participantCount, eq(participantCount.meetingId, meetings.id))
-      .where(and(...conditions))
-      .orderBy(asc(meetings.startsAt), asc(meetings.id))
-      .limit(filter.limit + 1);
-    const page = rows.slice(0, filter.limit);
-    const last = page.at(-1);
-    return {
-      meetings: page.map((r) => ({ ...meetingJson(r.meeting), hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) })),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.meeting) : null,
-    };
+    return getMeeting(this.ctx.db, id);
   }
 
   private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
@@ -255,56 +224,6 @@ export class MeetingService {
     }
   }
 }
-
-/** A page boundary: the last meeting's start and id, opaque to clients. */
-function encodeCursor(m: { startsAt: Date; id: string }): string {
-  return Buffer.from(`${m.startsAt.toISOString()}|${m.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { startsAt: string; id: string } {
-  const [startsAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (rest.length || !startsAt || !id || Number.isNaN(Date.parse(startsAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new ValidationError('Invalid page cursor: pass nextCursor from the previous page', undefined, 400);
-  }
-  return { startsAt: new Date(startsAt).toISOString(), id };
-}
-
-export function meetingJson(m: MeetingRow) {
-  return {
-    id: m.id,
-    uid: m.uid,
-    title: m.title,
-    agenda: m.agenda,
-    startsAt: toVietnamIso(m.startsAt),
-    endsAt: toVietnamIso(m.endsAt),
-    status: m.status,
-    sequence: m.sequence,
-    createdBy: m.createdBy,
-    createdAt: toVietnamIso(m.createdAt),
-    updatedAt: toVietnamIso(m.updatedAt),
-    cancelledAt: m.cancelledAt ? toVietnamIso(m.cancelledAt) : null,
-  };
-}
-
-export async function getMeetingDetail(db: Executor, id: string) {
-  const [meeting] = await db.select().from(meetings).where(eq(meetings.id, id)).limit(1);
-  if (!meeting) return null;
-  const participants = await db
-    .select({ siteId: sites.id, name: sites.name, kind: sites.kind, unitCode: sites.unitCode, unitName: adminUnits.name, role: meetingParticipants.role })
-    .from(meetingParticipants)
-    .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
-    .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
-    .where(eq(meetingParticipants.meetingId, id))
-    .orderBy(asc(meetingParticipants.role), asc(sites.unitCode), asc(sites.name));
-  const host = participants.find((p) => p.role === 'host');
-  return {
-    ...meetingJson(meeting),
-    hostSite: { id: meeting.hostSiteId, name: host?.name ?? '' },
-    participantCount: participants.length,
-    participants,
-  };
-}
-export type MeetingDetail = NonNullable<Awaited<ReturnType<typeof getMeetingDetail>>>;
 
 /** Who changed which meeting and how; written in the change's own transaction. */
 async function auditMeeting(tx: Transaction, actor: AuthenticatedUser, action: string, meetingId: string, details: Record<string, unknown>): Promise<void> {
@@ -363,54 +282,7 @@ async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: strin
 
 async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { startsAt: Date; endsAt: Date }, excludeMeetingId: string | null): Promise<void> {
   const { conflicts, siteCount } = await findConflicts(tx, siteIds, when, excludeMeetingId);
-  if (conflicts.length === 0) return;
-  throw new ConflictError(
-    `${siteCount} site(s) are already in ${conflicts.length} overlapping meeting(s): ${conflicts
-      .slice(0, 3)
-      .map((c) => `"${c.title}"`)
-      .join(', ')}${conflicts.length > 3 ? ', …' : ''}. Send allowConflicts: true to schedule anyway.`,
-    { conflicts, siteCount },
-    'schedule_conflict',
-  );
-}
-
-/** The overlapping meetings (sites listed up to a cap) and how many distinct sites clash in all. */
-export async function findConflicts(
-  tx: Executor,
-  siteIds: string[],
-  when: { startsAt: Date; endsAt: Date },
-  excludeMeetingId: string | null,
-): Promise<{ conflicts: ConflictingMeeting[]; siteCount: number }> {
-  const byMeeting = new Map<string, ConflictingMeeting>();
-  const clashingSites = new Set<string>();
-  for (const chunk of chunks(siteIds, 5000)) {
-    const rows = await tx
-      .select({ meetingId: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt, siteId: sites.id, siteName: sites.name })
-      .from(meetingParticipants)
-      .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))
-      .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
-      .where(
-        and(
-          inArray(meetingParticipants.siteId, chunk),
-          eq(meetings.status, 'scheduled'),
-          lt(meetings.startsAt, when.endsAt),
-          gt(meetings.endsAt, when.startsAt),
-          excludeMeetingId ? ne(meetings.id, excludeMeetingId) : undefined,
-        ),
-      )
-      .orderBy(asc(meetings.startsAt), asc(sites.name));
-    for (const row of rows) {
-      clashingSites.add(row.siteId);
-      let entry = byMeeting.get(row.meetingId);
-      if (!entry) {
-        entry = { meetingId: row.meetingId, title: row.title, startsAt: toVietnamIso(row.startsAt), endsAt: toVietnamIso(row.endsAt), siteCount: 0, sites: [] };
-        byMeeting.set(row.meetingId, entry);
-      }
-      entry.siteCount++;
-      if (entry.sites.length < MAX_SITES_LISTED_PER_CONFLICT) entry.sites.push({ id: row.siteId, name: row.siteName });
-    }
-  }
-  return { conflicts: [...byMeeting.values()], siteCount: clashingSites.size };
+  if (conflicts.length) throw new ScheduleConflictError(conflicts, siteCount);
 }
 
 async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
@@ -418,10 +290,4 @@ async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId
   for (const chunk of chunks(rows, 2000)) {
     await tx.insert(meetingParticipants).values(chunk).onConflictDoNothing();
   }
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

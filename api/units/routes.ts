@@ -23,20 +23,45 @@ export const sitesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(200),
 });
 
+const count = z.number().int().min(0);
+const unitBody = z
+  .object({ code: z.string(), name: z.string(), placeType: z.string().nullable(), level: z.enum(['national', 'province', 'commune']), parentCode: z.string().nullable(), childCount: count })
+  .strict();
+const siteBody = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(['hall', 'commune', 'department']),
+    unitCode: z.string(),
+    unitName: z.string(),
+    parentCode: z.string().nullable(),
+    contactEmails: z.array(z.string()),
+    contactPhone: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .strict();
+
+/** GET /api/units */
+export const unitListBody = z.object({ units: z.array(unitBody) }).strict();
+/** GET /api/sites */
+export const siteListBody = z.object({ sites: z.array(siteBody) }).strict();
+/** GET /api/units/:code/sites: the unit as stored, and every site below it. */
+export const unitSitesBody = z.object({ unit: z.looseObject({ code: z.string(), name: z.string() }), sites: z.array(siteBody) }).strict();
+
 export function unitRoutes(ctx: AppContext) {
   return new Hono<AppEnv>()
     .use(requireAction('units.read'))
-    .get('/units', async (c) => c.json({ units: await listUnits(ctx.db, parseQuery(c, unitsQuery)) }))
+    .get('/units', async (c) => c.json({ units: await listUnits(ctx.db, parseQuery(c, unitsQuery)) } satisfies z.input<typeof unitListBody>))
     .get('/units/:code/sites', async (c) => {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
       const actor = c.get('user')!;
-      return c.json({ unit, sites: (await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)) });
+      return c.json({ unit, sites: (await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)) } satisfies z.input<typeof unitSitesBody>);
     })
     .get('/sites', async (c) => {
       const actor = c.get('user')!;
-      return c.json({ sites: (await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)) });
+      return c.json({ sites: (await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)) } satisfies z.input<typeof siteListBody>);
     });
 }
 

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
-import type { SfuConfig } from '../../sfu/config.ts';
+import { rtcListenInfo, type SfuConfig } from '../../sfu/config.ts';
 import type { Peer } from '../../sfu/peer.ts';
 import { Room, type RoomEvents } from '../../sfu/room.ts';
 import type { WorkerPool } from '../../sfu/worker-pool.ts';
@@ -83,7 +83,7 @@ export class SfuMeeting {
       () => {},
     );
     const open = async (remotePort: number) => {
-      const t = await peer.router.createPlainTransport({ listenIp: this.config.listenIp, rtcpMux: true, comedia: false });
+      const t = await peer.router.createPlainTransport({ listenInfo: rtcListenInfo(this.config), rtcpMux: true, comedia: false });
       await t.connect({ ip: LOOPBACK, port: remotePort });
       return t;
     };
@@ -121,7 +121,7 @@ export class SfuMeeting {
     const key = `${target.id}:${pub.producer.id}`;
     let piping = this.#pipes.get(key);
     if (!piping) {
-      piping = pub.router.pipeToRouter({ producerId: pub.producer.id, router: target, listenIp: this.config.listenIp });
+      piping = pub.router.pipeToRouter({ producerId: pub.producer.id, router: target, listenInfo: rtcListenInfo(this.config) });
       this.#pipes.set(key, piping);
     }
     await piping;

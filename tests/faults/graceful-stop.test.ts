@@ -148,7 +148,7 @@ describe('SIGTERM during a meeting', () => {
   });
 });
 
-/** Waits for the invitation to `recipient` in the local outbox and returns its join token. */
+/** Waits for the invitation to `recipient` in the local mail folder and returns its join token. */
 async function findJoinToken(outbox: string, recipient: string): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {

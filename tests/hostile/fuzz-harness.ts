@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { errorBody, } from './response-schemas.ts';
+import { errorBody } from './response-schemas.ts';
 import { fromZod, hostileString, hostileValue, HTML_MARKER, pollutionKey, type Hints } from './zod-arbitrary.ts';
 
 export interface FuzzRequest {
@@ -174,4 +174,71 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, expectation: R
     if (!shape.success) fail(`success does not match its schema: ${shape.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   if (expectation.okContentType && !expectation.okContentType.test(answer.contentType)) fail(`success has content type ${answer.contentType}`);
+}
+
+/** The request generators of one route and what its answers must satisfy. */
+export interface FuzzTarget extends RouteExpectation {
+  method: string;
+  path: fc.Arbitrary<string>;
+  query?: fc.Arbitrary<string>;
+  body?: fc.Arbitrary<Body>;
+}
+
+/** Anything that answers a Request (a Hono app's `request`). */
+export type Requester = (path: string, init: RequestInit) => Response | Promise<Response>;
+
+/**
+ * Sends `runs` generated requests to one route, checks every answer (checkAnswer) and returns
+ * how many answers fell in each status class ("2xx", "4xx", …).
+ */
+export async function runFuzz(request: Requester, target: FuzzTarget, options: { runs: number; seed: number; cookie?: string }): Promise<Record<string, number>> {
+  const classes: Record<string, number> = {};
+  const input = fc.record({
+    path: target.path,
+    query: target.query ?? fc.constant(''),
+    body: target.body ? target.body.map((b): Body | undefined => b) : fc.constant<Body | undefined>(undefined),
+    // Forms are posted from our own pages; some requests come without an Origin at all.
+    origin: fc.nat(9).map((n) => (target.method === 'GET' ? n % 2 === 0 : n > 0)),
+  });
+  await fc.assert(
+    fc.asyncProperty(input, async ({ path, query, body, origin }) => {
+      const headers: Record<string, string> = {};
+      if (options.cookie) headers.cookie = options.cookie;
+      if (body?.contentType) headers['content-type'] = body.contentType;
+      if (origin) headers.origin = 'http://localhost';
+      const sent: FuzzRequest = { method: target.method, path: `${path}${query}`, headers, ...(body?.body === undefined ? {} : { body: body.body }) };
+      const response = await request(sent.path, { method: sent.method, headers, ...(sent.body === undefined ? {} : { body: sent.body }) });
+      checkAnswer(sent, { status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text() }, target);
+      const statusClass = `${String(response.status)[0]}xx`;
+      classes[statusClass] = (classes[statusClass] ?? 0) + 1;
+    }),
+    { numRuns: options.runs, seed: options.seed },
+  );
+  return classes;
+}
+
+/**
+ * Answers that got past validation: 2xx, and 3xx for pages, whose forms answer success with a
+ * redirect (303 See Other). Every route is signed in with a role that may use it, so a 3xx is
+ * never the redirect to the sign-in page.
+ */
+export function acceptedCount(classes: Record<string, number>): number {
+  return (classes['2xx'] ?? 0) + (classes['3xx'] ?? 0);
+}
+
+/**
+ * The least number of accepted answers out of `runs` for a route whose generators should reach
+ * past validation `share` of the time: at least one whenever the share is above zero, so a
+ * route (or a generator) that refuses everything fails even in a short run.
+ */
+export function minimumAccepted(share: number, runs: number): number {
+  return share > 0 ? Math.max(1, Math.floor(share * runs)) : 0;
+}
+
+/** Throws unless at least `minimum` generated requests were accepted. */
+export function assertEnoughAccepted(route: string, classes: Record<string, number>, minimum: number): void {
+  const accepted = acceptedCount(classes);
+  if (accepted < minimum) {
+    throw new Error(`${route}: only ${accepted} generated request(s) got past validation, expected at least ${minimum} (${JSON.stringify(classes)}); the generators no longer reach the service, or the route refuses what it should accept`);
+  }
 }

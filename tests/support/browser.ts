@@ -1,12 +1,15 @@
 /**
- * Real browser tests: Debian's Chromium driven by playwright-core (never a downloaded browser),
- * with a fake camera and microphone, against the app served on 127.0.0.1 at a free port.
+ * Real browser tests: Debian's Chromium driven by playwright-core and Debian's Firefox ESR
+ * driven by puppeteer-core over WebDriver BiDi (never a downloaded browser), each with a fake
+ * camera and microphone, against the app served on 127.0.0.1 at a free port.
  */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
+import puppeteer, { type Browser as BidiBrowser } from 'puppeteer-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -22,6 +25,31 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
     ],
+  });
+}
+
+/**
+ * Firefox ESR over WebDriver BiDi. The preferences give it what Chromium's flags give Chromium:
+ * fake devices without a permission prompt, autoplay, and ICE candidates on loopback (the SFU
+ * listens on 127.0.0.1 in tests, and Firefox leaves loopback out by default).
+ */
+export async function launchFirefox(): Promise<BidiBrowser> {
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+      'media.autoplay.default': 0,
+      'media.autoplay.blocking_policy': 0,
+      'media.peerconnection.ice.loopback': true,
+      'media.peerconnection.ice.obfuscate_host_addresses': false,
+      'browser.shell.checkDefaultBrowser': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+      'toolkit.telemetry.enabled': false,
+      'app.update.enabled': false,
+    },
   });
 }
 

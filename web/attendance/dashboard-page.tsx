@@ -7,7 +7,8 @@
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { AttendanceDashboard } from '../../api/attendance/dashboard.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { attendanceTranslator, formatNumber, formatPercent } from './texts.ts';
+import { formatNumber, formatPercent } from '../../api/i18n/format.ts';
+import { attendanceTranslator } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 /** Rows of the all-communes table shown without a province filter (3,321 rows help nobody). */
@@ -25,7 +26,7 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
   const query = new URLSearchParams({ from: d.range.from, to: d.range.to, ...(d.province ? { province: d.province.code } : {}) }).toString();
   const showCommune = (c: CommuneRow) => (d.province ? c.siteName : `${c.siteName}, ${c.provinceName ?? ''}`);
   return (
-    <Layout title={t('dashboard')} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-dashboard.js']}>
+    <Layout title={t('dashboard')} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-dashboard']}>
       <h1>
         {t('dashboard')}
         {d.province ? ` · ${d.province.name}` : ` · ${t('allProvinces')}`}

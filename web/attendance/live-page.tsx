@@ -8,7 +8,8 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { attendanceStatuses } from '../../api/attendance/ledger.ts';
 import { liveGroups, type LiveBoardJson } from '../../api/attendance/live-board.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { attendanceTranslator, leaveCauseLabel, liveGroupLabel, statusLabel } from './texts.ts';
+import { leaveCauseLabel, statusLabel } from '../../api/attendance/texts.ts';
+import { attendanceTranslator, liveGroupLabel } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 /** The words the browser script needs, in the page's language. */
@@ -33,7 +34,7 @@ export function AttendanceLivePage(props: { lang: Lang; user: AuthenticatedUser;
   const t = attendanceTranslator(lang);
   const labels = liveLabels(lang);
   return (
-    <Layout title={`${t('liveBoard')}: ${board.meeting.title}`} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-live.js']}>
+    <Layout title={`${t('liveBoard')}: ${board.meeting.title}`} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-live']}>
       <div class="heading">
         <h1>
           {t('liveBoard')}: {board.meeting.title}

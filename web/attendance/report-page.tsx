@@ -7,7 +7,9 @@ import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingReport } from '../../api/attendance/report.ts';
 import type { SiteAttendance } from '../../api/attendance/ledger.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { attendanceTranslator, formatFigure, formatNumber, formatPercent, leaveCauseLabel, statusLabel } from './texts.ts';
+import { leaveCauseLabel, statusLabel } from '../../api/attendance/texts.ts';
+import { formatFigure, formatNumber, formatPercent } from '../../api/i18n/format.ts';
+import { attendanceTranslator } from './texts.ts';
 import { Layout } from '../common/layout.tsx';
 
 export function StatusBadge(props: { site: Pick<SiteAttendance, 'status' | 'flags'>; lang: Lang }) {
@@ -36,7 +38,7 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
   const phase = ledger.phase === 'not-started' ? t('phase_notStarted') : ledger.phase === 'running' ? t('phase_running') : t('phase_ended');
   const csvHref = `/api/meetings/${meeting.id}/attendance?format=csv`;
   return (
-    <Layout title={`${t('attendanceReport')}: ${meeting.title}`} lang={lang} user={props.user} styles={['/static/attendance.css']} scripts={['/static/attendance-report.js']}>
+    <Layout title={`${t('attendanceReport')}: ${meeting.title}`} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-report']}>
       <article class="attendance-record" id="attendance-report" data-meeting-id={meeting.id}>
         <div class="toolbar no-print">
           <a class="button" href={`/meetings/${meeting.id}`}>

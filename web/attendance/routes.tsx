@@ -17,16 +17,10 @@ import { resolveDashboardQuery, scopedMeetingReport } from '../../api/attendance
 import { dashboardProvinceFor, NATIONAL_UNIT, unitInSubtree } from '../../api/auth/policy.ts';
 import { dashboardQuery } from '../../api/attendance/schemas.ts';
 import { parseQuery, uuidParam } from '../../api/validation.ts';
-import { registerEntryPoint, registerStaticFile } from '../assets.ts';
 import { AttendanceDashboardPage } from './dashboard-page.tsx';
 import { AttendanceLivePage } from './live-page.tsx';
 import { AttendanceReportPage } from './report-page.tsx';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
-
-registerEntryPoint('attendance-report.js', 'attendance/browser/report.ts');
-registerEntryPoint('attendance-live.js', 'attendance/browser/live.ts');
-registerEntryPoint('attendance-dashboard.js', 'attendance/browser/dashboard.ts');
-registerStaticFile('attendance.css', 'attendance/attendance.css', 'text/css; charset=utf-8');
 
 function meetingId(raw: string | undefined): string {
   const parsed = uuidParam.safeParse(raw);

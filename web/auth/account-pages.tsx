@@ -2,12 +2,12 @@
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
-import { translator } from '../common/texts.ts';
-import { accountTranslator } from './texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { accountTranslator, authTexts } from './texts.ts';
 
 export function ForgotPasswordPage(props: { lang: Lang; sent?: boolean; error?: string }) {
   const a = accountTranslator(props.lang);
-  const t = translator(props.lang);
+  const t = pageTranslator(authTexts, props.lang);
   return (
     <Layout title={a('forgotTitle')} lang={props.lang} user={null}>
       <section class="card narrow">
@@ -37,7 +37,7 @@ export function ForgotPasswordPage(props: { lang: Lang; sent?: boolean; error?: 
 
 export function ResetPasswordPage(props: { lang: Lang; action: string; done?: boolean; error?: string }) {
   const a = accountTranslator(props.lang);
-  const t = translator(props.lang);
+  const t = pageTranslator(authTexts, props.lang);
   return (
     <Layout title={a('resetTitle')} lang={props.lang} user={null}>
       <section class="card narrow">
@@ -141,7 +141,7 @@ export interface AccountRow {
 
 export function UsersPage(props: { lang: Lang; user: AuthenticatedUser; users: AccountRow[]; notice?: string; error?: string }) {
   const a = accountTranslator(props.lang);
-  const t = translator(props.lang);
+  const t = pageTranslator(authTexts, props.lang);
   return (
     <Layout title={a('usersTitle')} lang={props.lang} user={props.user}>
       <section class="card">

@@ -1,10 +1,11 @@
 import type { Lang } from '../../api/context.ts';
-import { translator } from '../common/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { authTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 import { accountTranslator } from './texts.ts';
 
 export function LoginPage(props: { lang: Lang; next: string; email?: string; error?: string }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(authTexts, props.lang);
   return (
     <Layout title={t('signIn')} lang={props.lang} user={null}>
       <section class="card narrow">

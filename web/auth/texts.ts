@@ -1,7 +1,13 @@
-/** Texts of the account pages: forgotten password, one's own account, and the admins' account list. */
-import type { Lang } from '../../api/context.ts';
+/** Texts of the sign-in page and the account pages (forgotten password, one's own account, the admins' list). */
+import { defineTexts, translator, type Lang, type Translate } from '../../api/i18n/translator.ts';
 
-const texts = {
+export const authTexts = defineTexts({
+  signIn: { vi: 'Đăng nhập', en: 'Sign in' },
+  email: { vi: 'Thư điện tử', en: 'E-mail' },
+  password: { vi: 'Mật khẩu', en: 'Password' },
+});
+
+export const accountTexts = defineTexts({
   forgotTitle: { vi: 'Quên mật khẩu', en: 'Forgotten password' },
   forgotLink: { vi: 'Quên mật khẩu?', en: 'Forgot your password?' },
   forgotIntro: { vi: 'Nhập thư điện tử của tài khoản; hệ thống sẽ gửi đường dẫn đặt lại mật khẩu (dùng một lần, trong 30 phút).', en: 'Enter your account’s e-mail; we will send a link to set a new password (single use, 30 minutes).' },
@@ -36,10 +42,8 @@ const texts = {
   reactivate: { vi: 'Mở khóa', en: 'Reactivate' },
   resetPassword: { vi: 'Đặt lại mật khẩu', en: 'Reset password' },
   done: { vi: 'Đã thực hiện.', en: 'Done.' },
-} as const satisfies Record<string, Record<Lang, string>>;
+});
 
-export type AccountTextKey = keyof typeof texts;
-
-export function accountTranslator(lang: Lang): (key: AccountTextKey) => string {
-  return (key) => texts[key][lang];
+export function accountTranslator(lang: Lang): Translate<typeof accountTexts> {
+  return translator(accountTexts, lang);
 }

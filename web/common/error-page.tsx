@@ -4,26 +4,26 @@
  * for every request outside /api.
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { translator } from '../../api/i18n/translator.ts';
 import { Layout } from './layout.tsx';
-import { translator, type TextKey } from './texts.ts';
-
-const byStatus: Record<number, { title: TextKey; message?: TextKey }> = {
-  400: { title: 'errorBadRequestTitle' },
-  403: { title: 'errorForbiddenTitle', message: 'errorForbidden' },
-  404: { title: 'errorNotFoundTitle', message: 'errorNotFound' },
-  429: { title: 'errorTooManyTitle', message: 'errorTooMany' },
-  500: { title: 'errorInternalTitle', message: 'errorInternal' },
-};
+import { errorPageTexts } from './texts.ts';
 
 export function ErrorPage(props: { lang: Lang; user: AuthenticatedUser | null; status: number; detail?: string; requestId?: string }) {
-  const t = translator(props.lang);
-  const known = byStatus[props.status] ?? { title: 'errorGenericTitle' as const };
-  const message = known.message ? t(known.message) : props.detail;
+  const t = translator(errorPageTexts, props.lang);
+  const known: Record<number, { title: string; message?: string }> = {
+    400: { title: t('badRequestTitle') },
+    403: { title: t('forbiddenTitle'), message: t('forbidden') },
+    404: { title: t('notFoundTitle'), message: t('notFound') },
+    429: { title: t('tooManyTitle'), message: t('tooMany') },
+    500: { title: t('internalTitle'), message: t('internal', { requestId: props.requestId ?? '' }) },
+  };
+  const page = known[props.status] ?? { title: t('genericTitle') };
+  const message = page.message ?? props.detail;
   return (
-    <Layout title={t(known.title)} lang={props.lang} user={props.user}>
+    <Layout title={page.title} lang={props.lang} user={props.user}>
       <section class="card narrow error-page">
-        <h1>{t(known.title)}</h1>
-        {message && <p>{props.status === 500 && props.requestId ? `${message}: ${props.requestId}.` : message}</p>}
+        <h1>{page.title}</h1>
+        {message && <p>{message}</p>}
         <p>
           <a href="/">{t('backHome')}</a>
         </p>

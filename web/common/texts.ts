@@ -1,124 +1,101 @@
 /**
- * Page texts in Vietnamese (the default) and English. The language comes from ?lang=, then the
- * `lang` cookie, then Vietnamese; switching is a link that sets the cookie.
+ * The texts every page shares (header, navigation, field labels several features show) and the
+ * language choice. Vietnamese is the default; ?lang= sets the `lang` cookie, then the cookie
+ * decides. A feature's own texts live in web/<feature>/texts.ts and are read together with these
+ * through `pageTranslator`.
  */
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { Lang } from '../../api/context.ts';
+import { capitalize, term } from '../../api/i18n/glossary.ts';
+import { defineTexts, isLang, parseLang, translator, type Lang, type Namespace, type Translate } from '../../api/i18n/translator.ts';
 
-const texts = {
-  appName: { vi: 'Hội nghị trực tuyến', en: 'Online conferences' },
-  signIn: { vi: 'Đăng nhập', en: 'Sign in' },
+export const commonTexts = defineTexts({
+  appName: { vi: `${capitalize(term.conference.vi)} trực tuyến`, en: 'Online conferences' },
   signOut: { vi: 'Đăng xuất', en: 'Sign out' },
-  email: { vi: 'Thư điện tử', en: 'E-mail' },
-  password: { vi: 'Mật khẩu', en: 'Password' },
-  upcomingMeetings: { vi: 'Cuộc họp sắp tới', en: 'Upcoming meetings' },
-  noMeetings: { vi: 'Chưa có cuộc họp nào.', en: 'No meetings yet.' },
-  newMeeting: { vi: 'Lên lịch cuộc họp', en: 'Schedule a meeting' },
-  title: { vi: 'Tên cuộc họp', en: 'Title' },
+  otherLanguage: { vi: 'English', en: 'Tiếng Việt' },
+  upcomingMeetings: { vi: `${capitalize(term.meeting.vi)} sắp tới`, en: 'Upcoming meetings' },
+  newMeeting: { vi: `Lên lịch ${term.meeting.vi}`, en: `Schedule a ${term.meeting.en}` },
+  mailFolderNav: { vi: 'Thư cục bộ', en: 'Mail folder' },
+  invitations: { vi: `${capitalize(term.invitation.vi)} và xác nhận`, en: 'Invitations and answers' },
+  title: { vi: `Tên ${term.meeting.vi}`, en: 'Title' },
   agenda: { vi: 'Nội dung / chương trình', en: 'Agenda' },
-  hostSite: { vi: 'Điểm cầu chủ trì', en: 'Host site' },
-  date: { vi: 'Ngày họp', en: 'Date' },
-  startTime: { vi: 'Giờ bắt đầu', en: 'Start time' },
-  endTime: { vi: 'Giờ kết thúc', en: 'End time' },
-  timeZoneNote: { vi: 'Giờ Việt Nam (UTC+7)', en: 'Vietnam time (UTC+7)' },
-  participants: { vi: 'Điểm cầu tham dự', en: 'Participating sites' },
-  searchUnits: { vi: 'Tìm tỉnh, xã, phường…', en: 'Search provinces, communes, wards…' },
-  allCommunesOf: { vi: 'Tất cả xã/phường', en: 'All communes' },
-  pickCommunes: { vi: 'Chọn từng xã', en: 'Pick communes' },
-  selectedCount: { vi: 'Đã chọn', en: 'Selected' },
-  sites: { vi: 'điểm cầu', en: 'sites' },
-  allowConflicts: { vi: 'Vẫn lên lịch dù trùng giờ với cuộc họp khác', en: 'Schedule even if it overlaps other meetings' },
-  submitSchedule: { vi: 'Lên lịch và gửi giấy mời', en: 'Schedule and send invitations' },
-  status: { vi: 'Trạng thái', en: 'Status' },
-  scheduled: { vi: 'Đã lên lịch', en: 'Scheduled' },
-  cancelled: { vi: 'Đã hủy', en: 'Cancelled' },
+  hostSite: { vi: capitalize(term.hostSite.vi), en: capitalize(term.hostSite.en) },
+  site: { vi: capitalize(term.site.vi), en: capitalize(term.site.en) },
+  sites: { vi: term.site.vi, en: 'sites' },
+  unit: { vi: capitalize(term.unit.vi), en: capitalize(term.unit.en) },
   time: { vi: 'Thời gian', en: 'Time' },
+  timeZoneNote: { vi: `${capitalize(term.vietnamTime.vi)} (UTC+7)`, en: `${term.vietnamTime.en} (UTC+7)` },
+  status: { vi: 'Trạng thái', en: 'Status' },
   sequence: { vi: 'Lần cập nhật', en: 'Revision' },
-  role: { vi: 'Vai trò', en: 'Role' },
-  host: { vi: 'Chủ trì', en: 'Host' },
-  participant: { vi: 'Tham dự', en: 'Participant' },
-  unit: { vi: 'Đơn vị', en: 'Unit' },
-  site: { vi: 'Điểm cầu', en: 'Site' },
-  cancelMeeting: { vi: 'Hủy cuộc họp', en: 'Cancel meeting' },
-  conflictsTitle: { vi: 'Trùng lịch với các cuộc họp sau', en: 'Overlaps these meetings' },
   error: { vi: 'Không thực hiện được', en: 'Could not do that' },
   back: { vi: 'Quay lại', en: 'Back' },
   notAllowed: { vi: 'Tài khoản của bạn không có quyền này.', en: 'Your account may not do this.' },
-  // Readiness page (no account: the commune opens it from its invitation)
-  readinessTitle: { vi: 'Xác nhận tham dự', en: 'Confirm attendance' },
-  readinessIntro: { vi: 'Đơn vị vui lòng xác nhận có tham dự cuộc họp trực tuyến dưới đây hay không.', en: 'Please confirm whether your site will attend the online meeting below.' },
-  yourSite: { vi: 'Điểm cầu của đơn vị', en: 'Your site' },
-  willAttend: { vi: 'Sẽ tham dự', en: 'Will attend' },
-  cannotAttend: { vi: 'Không tham dự được', en: 'Cannot attend' },
-  delegateName: { vi: 'Người dự họp (họ tên, chức vụ)', en: 'Who will attend (name, position)' },
-  declineReason: { vi: 'Lý do (nếu không tham dự được)', en: 'Reason (if not attending)' },
-  answerSaved: { vi: 'Đã ghi nhận câu trả lời của đơn vị. Có thể thay đổi câu trả lời bất cứ lúc nào trước giờ họp.', en: 'Your answer has been recorded. You can change it any time before the meeting.' },
-  currentAnswer: { vi: 'Câu trả lời hiện tại', en: 'Current answer' },
-  answeredAt: { vi: 'lúc', en: 'at' },
-  attending: { vi: 'Sẽ tham dự', en: 'Attending' },
-  declined: { vi: 'Không tham dự', en: 'Not attending' },
-  linkUnknown: { vi: 'Đường dẫn không hợp lệ. Vui lòng mở đúng đường dẫn trong thư mời, hoặc liên hệ văn phòng.', en: 'This link is not valid. Open the link from your invitation, or contact the secretariat.' },
-  linkExpired: { vi: 'Cuộc họp đã kết thúc, đường dẫn này không còn hiệu lực.', en: 'The meeting is over; this link is no longer valid.' },
-  linkRevoked: { vi: 'Đường dẫn này đã bị thu hồi: cuộc họp đã bị hủy hoặc điểm cầu không còn trong danh sách tham dự.', en: 'This link has been withdrawn: the meeting was cancelled or your site is no longer invited.' },
-  joinComingTitle: { vi: 'Tham gia cuộc họp', en: 'Join the meeting' },
-  joinComing: { vi: 'Đường dẫn hợp lệ. Trang họp trực tuyến sẽ mở tại đây khi hệ thống truyền hình sẵn sàng.', en: 'This link is valid. The live meeting page will open here once the video system is ready.' },
-  // Secretariat: invitations
-  invitations: { vi: 'Giấy mời và xác nhận', en: 'Invitations and answers' },
-  delivery: { vi: 'Gửi thư', en: 'Delivery' },
-  attempts: { vi: 'Số lần gửi', en: 'Attempts' },
-  lastSentSequence: { vi: 'Lần cập nhật đã gửi', en: 'Last revision sent' },
-  answer: { vi: 'Trả lời', en: 'Answer' },
-  noAnswer: { vi: 'Chưa trả lời', en: 'No answer' },
-  resend: { vi: 'Gửi lại', en: 'Resend' },
-  resendAllFailed: { vi: 'Gửi lại tất cả thư lỗi', en: 'Resend all failed' },
-  resendDone: { vi: 'Đã đưa vào hàng đợi gửi lại', en: 'Queued again' },
-  removedSite: { vi: 'Đã rút khỏi cuộc họp', en: 'Removed from the meeting' },
-  queued: { vi: 'Chờ gửi', en: 'Queued' },
-  sending: { vi: 'Đang gửi', en: 'Sending' },
-  sent: { vi: 'Đã gửi', en: 'Sent' },
-  failed: { vi: 'Lỗi', en: 'Failed' },
-  superseded: { vi: 'Không cần gửi', en: 'Not needed' },
-  noContactEmail: { vi: 'Điểm cầu chưa có địa chỉ thư điện tử', en: 'The site has no e-mail address' },
-  reminder: { vi: 'Thư nhắc', en: 'Reminder' },
-  // Local outbox
-  outboxNav: { vi: 'Hộp thư đi', en: 'Outbox' },
-  outbox: { vi: 'Thư đã tạo (chưa cấu hình SMTP)', en: 'Generated mail (no SMTP configured)' },
-  outboxSmtpNote: { vi: 'Hệ thống đang gửi thư qua máy chủ SMTP; thư mục thư cục bộ không được dùng.', en: 'Mail goes through the SMTP server; the local outbox is not used.' },
-  outboxEmpty: { vi: 'Chưa có thư nào.', en: 'No messages yet.' },
-  outboxHint: { vi: 'Chưa cấu hình SMTP: thư được lưu tại đây. Tải tệp .eml để chuyển tiếp, hoặc tệp .ics để nhập lịch.', en: 'No SMTP configured: messages are kept here. Download the .eml to forward it, or the .ics to import it.' },
-  to: { vi: 'Người nhận', en: 'To' },
-  subject: { vi: 'Tiêu đề', en: 'Subject' },
-  createdAt: { vi: 'Thời điểm tạo', en: 'Created' },
-  download: { vi: 'Tải về', en: 'Download' },
-  // Error pages (server/app.ts answers refused and missing pages with these)
-  errorBadRequestTitle: { vi: 'Yêu cầu không hợp lệ', en: 'Invalid request' },
-  errorForbiddenTitle: { vi: 'Không có quyền truy cập', en: 'Not allowed' },
-  errorForbidden: { vi: 'Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu cần, vui lòng liên hệ quản trị viên của đơn vị.', en: 'Your account may not open this page or do this. Ask your unit’s administrator if you need to.' },
-  errorNotFoundTitle: { vi: 'Không tìm thấy trang', en: 'Page not found' },
-  errorNotFound: { vi: 'Trang hoặc cuộc họp bạn tìm không tồn tại, hoặc đường dẫn bị sai.', en: 'The page or meeting you asked for does not exist, or the address is wrong.' },
-  errorTooManyTitle: { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' },
-  errorTooMany: { vi: 'Vui lòng đợi một lát rồi thử lại.', en: 'Please wait a moment and try again.' },
-  errorInternalTitle: { vi: 'Hệ thống gặp lỗi', en: 'Something went wrong' },
-  errorInternal: { vi: 'Đã xảy ra lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho bộ phận kỹ thuật kèm mã yêu cầu', en: 'The system ran into an error. Please try again; if it persists, tell the technical team this request id' },
-  errorGenericTitle: { vi: 'Không thực hiện được', en: 'Could not do that' },
-  backHome: { vi: 'Về trang chủ', en: 'Back to the start page' },
   accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
   myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
-} as const satisfies Record<string, Record<Lang, string>>;
+});
 
-export type TextKey = keyof typeof texts;
-export type Translate = (key: TextKey) => string;
+/** The page a refused, missing or failed page request gets (web/common/error-page.tsx). */
+export const errorPageTexts = defineTexts({
+  badRequestTitle: { vi: 'Yêu cầu không hợp lệ', en: 'Invalid request' },
+  forbiddenTitle: { vi: 'Không có quyền truy cập', en: 'Not allowed' },
+  forbidden: {
+    vi: `Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu cần, vui lòng liên hệ quản trị viên của ${term.unit.vi}.`,
+    en: `Your account may not open this page or do this. Ask your ${term.unit.en}’s administrator if you need to.`,
+  },
+  notFoundTitle: { vi: 'Không tìm thấy trang', en: 'Page not found' },
+  notFound: { vi: `Trang hoặc ${term.meeting.vi} bạn tìm không tồn tại, hoặc đường dẫn bị sai.`, en: `The page or ${term.meeting.en} you asked for does not exist, or the address is wrong.` },
+  tooManyTitle: { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' },
+  tooMany: { vi: 'Vui lòng đợi một lát rồi thử lại.', en: 'Please wait a moment and try again.' },
+  internalTitle: { vi: 'Hệ thống gặp lỗi', en: 'Something went wrong' },
+  internal: {
+    vi: 'Đã xảy ra lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho bộ phận kỹ thuật mã yêu cầu {requestId}.',
+    en: 'The system ran into an error. Please try again; if it persists, tell the technical team the request id {requestId}.',
+  },
+  genericTitle: { vi: 'Không thực hiện được', en: 'Could not do that' },
+  backHome: { vi: 'Về trang chủ', en: 'Back to the start page' },
+});
 
-export function translator(lang: Lang): Translate {
-  return (key) => texts[key][lang];
+/** What a refused form says (web/common/error-messages.ts). */
+export const errorTexts = defineTexts({
+  scheduleConflict: {
+    vi: `{count} ${term.site.vi} đã có ${term.meeting.vi} khác trùng giờ. Đánh dấu «Vẫn lên lịch dù trùng giờ» nếu vẫn muốn lên lịch.`,
+    en: `{count} ${term.site.en}s already have another ${term.meeting.en} at that time. Tick “Schedule even if it overlaps” to schedule it anyway.`,
+  },
+  'problem.end_before_start': { vi: 'Giờ kết thúc phải sau giờ bắt đầu', en: 'The end must be after the start' },
+  'problem.too_long': { vi: `Một ${term.meeting.vi} kéo dài tối đa {hours} giờ`, en: `A ${term.meeting.en} lasts at most {hours} hours` },
+  'problem.start_in_past': { vi: 'Giờ bắt đầu đã qua', en: 'The start is in the past' },
+  'problem.end_in_past': { vi: 'Giờ kết thúc đã qua', en: 'The end is in the past' },
+  'reason.no_participants': {
+    vi: `Cần chọn ít nhất một ${term.site.vi} tham dự ngoài ${term.hostSite.vi}`,
+    en: `Choose at least one ${term.site.en} besides the ${term.hostSite.en}`,
+  },
+  'reason.unknown_host': { vi: `${capitalize(term.hostSite.vi)} không tồn tại`, en: `The ${term.hostSite.en} does not exist` },
+  'reason.inactive_host': { vi: `${capitalize(term.hostSite.vi)} đang ngừng hoạt động`, en: `The ${term.hostSite.en} is inactive` },
+  'reason.unknown_sites': { vi: `Có ${term.site.vi} không tồn tại`, en: `Some ${term.site.en}s do not exist` },
+  'reason.inactive_sites': { vi: `Có ${term.site.vi} đang ngừng hoạt động`, en: `Some ${term.site.en}s are inactive` },
+  'reason.unknown_units': { vi: 'Có đơn vị hành chính không tồn tại', en: 'Some administrative units do not exist' },
+  unauthorized: { vi: 'Sai thư điện tử hoặc mật khẩu', en: 'Wrong e-mail or password' },
+  tooManyRequests: { vi: 'Đăng nhập sai quá nhiều lần; vui lòng thử lại sau', en: 'Too many failed sign-ins; please try again later' },
+  meetingCancelled: { vi: `${capitalize(term.meeting.vi)} đã bị hủy, không thể thay đổi`, en: `The ${term.meeting.en} was cancelled and cannot be changed` },
+  meetingOver: { vi: `${capitalize(term.meeting.vi)} đã kết thúc, không thể thay đổi`, en: `The ${term.meeting.en} is over and cannot be changed` },
+});
+
+export type CommonTranslate = Translate<typeof commonTexts>;
+
+/** A page's t(): the shared texts plus its feature's namespace. */
+export function pageTranslator<N extends Namespace>(featureTexts: N, lang: Lang): Translate<typeof commonTexts & N> {
+  return translator({ ...commonTexts, ...featureTexts }, lang);
+}
+
+export function commonTranslator(lang: Lang): CommonTranslate {
+  return translator(commonTexts, lang);
 }
 
 export function chooseLang(c: Context): Lang {
   const asked = c.req.query('lang');
-  if (asked === 'vi' || asked === 'en') {
+  if (isLang(asked)) {
     setCookie(c, 'lang', asked, { path: '/', sameSite: 'Lax', maxAge: 365 * 24 * 3600 });
     return asked;
   }
-  return getCookie(c, 'lang') === 'en' ? 'en' : 'vi';
+  return parseLang(getCookie(c, 'lang'));
 }

@@ -11,6 +11,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { getMeeting } from '../../api/meetings/queries.ts';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { attendanceEvents } from '../../db/schema.ts';
 import { meetingFacts, type MeetingFacts } from './routes.tsx';
@@ -44,7 +45,7 @@ async function scheduleMeeting(title: string, communeCount: number): Promise<{ m
     body: { title, hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: communes.map((c) => c.id), allowConflicts: true },
   });
   expect(created.status).toBe(201);
-  const meeting = meetingFacts(await t.services.meetings.get(created.body.id));
+  const meeting = meetingFacts(await getMeeting(t.database.db, created.body.id));
   const invites: Invite[] = [];
   for (const c of communes) {
     const link = await live.joinLink(meeting.meetingId, c.id, endsAt);

@@ -6,6 +6,8 @@
 import type { Child } from 'hono/jsx';
 import type { Lang } from '../../api/context.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
+import type { ScriptEntry } from '../assets.ts';
+import { AssetTags } from '../common/layout.tsx';
 import { conferenceTranslator } from './texts.ts';
 
 export interface MeetingFacts {
@@ -22,7 +24,7 @@ export interface MeetingFacts {
   sites: Array<{ siteId: string; name: string }>;
 }
 
-function ConferenceShell(props: { title: string; lang: Lang; heading: string; subheading: string; script: string; bodyData: Record<string, string>; sites: MeetingFacts['sites']; children: Child }) {
+function ConferenceShell(props: { title: string; lang: Lang; heading: string; subheading: string; script: ScriptEntry; bodyData: Record<string, string>; sites: MeetingFacts['sites']; children: Child }) {
   const t = conferenceTranslator(props.lang);
   const data = Object.fromEntries(Object.entries(props.bodyData).map(([k, v]) => [`data-${k}`, v]));
   return (
@@ -33,8 +35,7 @@ function ConferenceShell(props: { title: string; lang: Lang; heading: string; su
         <meta name="referrer" content="no-referrer" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        <script type="module" src={`/static/${props.script}`} defer></script>
+        <AssetTags scripts={[props.script]} />
       </head>
       <body class="conference" {...data}>
         <header class="top conf-top">
@@ -127,7 +128,7 @@ export function JoinPage(props: { lang: Lang; meeting: MeetingFacts; siteName: s
       lang={props.lang}
       heading={m.meetingTitle}
       subheading={`${props.siteName} · ${when(m, props.lang)}`}
-      script="conference-join.js"
+      script="conference-join"
       bodyData={{ 'meeting-id': m.meetingId, 'host-site-id': m.hostSiteId, 'host-site-name': m.hostSiteName, quality: props.quality }}
       sites={m.sites}
     >
@@ -181,7 +182,7 @@ export function ConsolePage(props: { lang: Lang; meeting: MeetingFacts; invitedC
       lang={props.lang}
       heading={m.meetingTitle}
       subheading={`${t('consoleTitle')} · ${m.hostSiteName} · ${when(m, props.lang)}`}
-      script="conference-console.js"
+      script="conference-console"
       bodyData={{ 'meeting-id': m.meetingId, 'host-site-id': m.hostSiteId, quality: props.quality }}
       sites={m.sites}
     >
@@ -263,7 +264,7 @@ export function ConferenceMessagePage(props: { lang: Lang; title: string; messag
         <meta name="referrer" content="no-referrer" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
-        <link rel="stylesheet" href="/static/app.css" />
+        <AssetTags />
       </head>
       <body class="conference">
         <main>

@@ -18,16 +18,12 @@ import { assertMayManageMeeting, roleMay } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { ForbiddenError, InvalidLinkError } from '../../api/errors.ts';
 import { verifySiteToken } from '../../api/invites/site-tokens.ts';
-import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/service.ts';
+import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { uuidParam } from '../../api/validation.ts';
-import { registerEntryPoint } from '../assets.ts';
 import { conferenceTranslator } from './texts.ts';
 import { ConferenceMessagePage, ConsolePage, JoinPage, type MeetingFacts } from './pages.tsx';
 
 export type { MeetingFacts } from './pages.tsx';
-
-registerEntryPoint('conference-join.js', 'conference/browser/join-page.ts');
-registerEntryPoint('conference-console.js', 'conference/browser/console-page.ts');
 
 export interface JoinPageFacts {
   meeting: MeetingFacts;
@@ -60,8 +56,8 @@ export function meetingFacts(detail: MeetingDetail): MeetingFacts {
     meetingTitle: detail.title,
     hostSiteId: detail.hostSite.id,
     hostSiteName: detail.hostSite.name,
-    startsAt: new Date(detail.startsAt),
-    endsAt: new Date(detail.endsAt),
+    startsAt: detail.startsAt,
+    endsAt: detail.endsAt,
     sites: detail.participants.map((p) => ({ siteId: p.siteId, name: p.name })),
   };
 }

@@ -1,11 +1,12 @@
 /**
  * Texts of the live meeting pages (the commune's join page and the host console), Vietnamese
- * first. Shared by the server-rendered shells and the browser scripts, so it imports nothing
- * at run time.
+ * first. Shared by the server-rendered shells and the browser scripts, so it imports only the
+ * run-time-free translator and glossary: the join page's bundle carries this namespace alone.
  */
-import type { Lang } from '../../api/context.ts';
+import { capitalize, term } from '../../api/i18n/glossary.ts';
+import { defineTexts, translator, type Lang, type Translate } from '../../api/i18n/translator.ts';
 
-const texts = {
+export const conferenceTexts = defineTexts({
   // status line
   statusIdle: { vi: 'Chưa kết nối', en: 'Not connected' },
   statusConnecting: { vi: 'Đang kết nối…', en: 'Connecting…' },
@@ -41,11 +42,11 @@ const texts = {
   startHosting: { vi: 'Bắt đầu chủ trì', en: 'Start hosting' },
 
   // commune in the meeting
-  hostLabel: { vi: 'Điểm cầu chủ trì', en: 'Host' },
+  hostLabel: { vi: capitalize(term.hostSite.vi), en: capitalize(term.hostSite.en) },
   speakingLabel: { vi: 'Đang phát biểu', en: 'Speaking' },
   spotlightLabel: { vi: 'Đang được chiếu', en: 'On screen' },
   selfLabel: { vi: 'Hình của điểm cầu', en: 'Your picture' },
-  waitingForHost: { vi: 'Đang chờ tín hiệu từ điểm cầu chủ trì…', en: 'Waiting for the host…' },
+  waitingForHost: { vi: `Đang chờ tín hiệu từ ${term.hostSite.vi}…`, en: `Waiting for the ${term.hostSite.en}…` },
   micMutedWaiting: { vi: 'Đang tắt tiếng — chờ chủ trì cho phát biểu', en: 'Muted — wait for the host to give you the floor' },
   micOpen: { vi: 'Micrô đang mở — mời phát biểu', en: 'Microphone open — you have the floor' },
   micMutedSelf: { vi: 'Đã tắt micrô', en: 'Microphone off' },
@@ -109,10 +110,10 @@ const texts = {
     en: 'This link was withdrawn (the meeting was cancelled or the site removed). Ask the secretariat if needed.',
   },
   unavailable: { vi: 'Hệ thống đang bận, vui lòng thử lại sau ít phút.', en: 'The system is busy; please try again in a few minutes.' },
-} as const satisfies Record<string, Record<Lang, string>>;
+});
 
-export type ConferenceTextKey = keyof typeof texts;
+export type ConferenceTextKey = keyof typeof conferenceTexts;
 
-export function conferenceTranslator(lang: Lang): (key: ConferenceTextKey) => string {
-  return (key) => texts[key][lang];
+export function conferenceTranslator(lang: Lang): Translate<typeof conferenceTexts> {
+  return translator(conferenceTexts, lang);
 }

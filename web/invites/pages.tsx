@@ -1,14 +1,19 @@
-/** The secretariat's view of a meeting's invitations, and the local outbox pages. */
+/** The secretariat's view of a meeting's invitations, and the local mail folder pages. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDeliveryStatus, SiteDelivery } from '../../api/invites/delivery-status.ts';
 import type { MailFolderEntry, MailFolderMessage } from '../../api/invites/mail-folder.ts';
 import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
-import type { MeetingDetail } from '../../api/meetings/service.ts';
+import type { MeetingDetail } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { translator, type Translate } from '../common/texts.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
+import type { Translate } from '../../api/i18n/translator.ts';
+import { pageTranslator, type commonTexts } from '../common/texts.ts';
+import { invitePageTexts } from './texts.ts';
+
+type InvitesTranslate = Translate<typeof commonTexts & typeof invitePageTexts>;
 import { Layout } from '../common/layout.tsx';
 
-function DeliveryCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
+function DeliveryCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelivery }) {
   const { t, site } = props;
   const latest = site.latest;
   if (!latest) return <span class="muted">—</span>;
@@ -23,7 +28,7 @@ function DeliveryCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
   );
 }
 
-function AnswerCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
+function AnswerCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelivery }) {
   const { t, site } = props;
   if (!site.rsvp) return <span class="muted">{t('noAnswer')}</span>;
   return (
@@ -37,7 +42,7 @@ function AnswerCell(props: { t: Translate; lang: Lang; site: SiteDelivery }) {
 }
 
 export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; status: MeetingDeliveryStatus; resent?: number }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(invitePageTexts, props.lang);
   const { meeting, status } = props;
   const canResend = props.user.role !== 'leader';
   const s = status.summary;
@@ -81,7 +86,7 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
               <td>
                 {site.siteName}
                 <div class="small muted">
-                  {site.role === null ? t('removedSite') : t(site.role)} · {site.unitName}
+                  {site.role === null ? t('removedSite') : siteRoleLabel(site.role, props.lang)} · {site.unitName}
                 </div>
               </td>
               <td>
@@ -113,15 +118,15 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
 }
 
 export function MailFolderPage(props: { lang: Lang; user: AuthenticatedUser; entries: MailFolderEntry[]; smtpConfigured: boolean }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(invitePageTexts, props.lang);
   return (
-    <Layout title={t('outbox')} lang={props.lang} user={props.user}>
-      <h1>{t('outbox')}</h1>
-      <p class="muted">{props.smtpConfigured ? t('outboxSmtpNote') : t('outboxHint')}</p>
+    <Layout title={t('mailFolder')} lang={props.lang} user={props.user}>
+      <h1>{t('mailFolder')}</h1>
+      <p class="muted">{props.smtpConfigured ? t('mailFolderSmtpNote') : t('mailFolderHint')}</p>
       {props.entries.length === 0 ? (
-        <p class="muted">{t('outboxEmpty')}</p>
+        <p class="muted">{t('mailFolderEmpty')}</p>
       ) : (
-        <table class="list" id="outbox-list">
+        <table class="list" id="mail-list">
           <thead>
             <tr>
               <th>{t('createdAt')}</th>
@@ -157,7 +162,7 @@ export function MailFolderPage(props: { lang: Lang; user: AuthenticatedUser; ent
 }
 
 export function MailFolderMessagePage(props: { lang: Lang; user: AuthenticatedUser; message: MailFolderMessage }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(invitePageTexts, props.lang);
   const e = props.message.entry;
   return (
     <Layout title={e.subject} lang={props.lang} user={props.user}>

@@ -3,11 +3,12 @@ import type { Lang } from '../../api/context.ts';
 import type { LinkProblem } from '../../api/errors.ts';
 import type { ReadinessView } from '../../api/invites/readiness.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
-import { translator } from '../common/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { invitePageTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 export function ReadinessPage(props: { lang: Lang; view: ReadinessView; action: string; saved?: boolean; error?: string; values?: { delegateName?: string; reason?: string } }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(invitePageTexts, props.lang);
   const { meeting, answer } = props.view;
   const delegateName = props.values?.delegateName ?? answer?.delegateName ?? '';
   const reason = props.values?.reason ?? answer?.reason ?? '';
@@ -76,7 +77,7 @@ export function ReadinessPage(props: { lang: Lang; view: ReadinessView; action: 
 const PROBLEM_TEXT = { unknown: 'linkUnknown', expired: 'linkExpired', revoked: 'linkRevoked' } as const;
 
 export function LinkProblemPage(props: { lang: Lang; problem: LinkProblem }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(invitePageTexts, props.lang);
   return (
     <Layout title={t('readinessTitle')} lang={props.lang} user={null}>
       <section class="card narrow">

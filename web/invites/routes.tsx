@@ -8,7 +8,7 @@ import { assertMayReadDelivery, assertMayReadMailFolder } from '../../api/auth/p
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import type { InviteOutbox } from '../../api/invites/outbox.ts';
-import type { MeetingService } from '../../api/meetings/service.ts';
+import { getMeeting } from '../../api/meetings/queries.ts';
 import { meetingDeliveryStatus } from '../../api/invites/delivery-status.ts';
 import { InvalidMailIdError, listMailFolder, MailNotFoundError, readMailFolderMessage } from '../../api/invites/mail-folder.ts';
 import { readinessAnswerInput, readinessView, recordReadiness } from '../../api/invites/readiness.ts';
@@ -33,7 +33,7 @@ async function mailFolderMessage(dir: string, id: string) {
   }
 }
 
-export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: InviteOutbox) {
+export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
   const app = new Hono<AppEnv>();
 
   app.get('/ready/:token', async (c) => {
@@ -73,7 +73,7 @@ export function invitePages(ctx: AppContext, meetings: MeetingService, outbox: I
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     await assertMayReadDelivery(ctx.db, user, id.data);
-    const [meeting, status] = await Promise.all([meetings.get(id.data), meetingDeliveryStatus(ctx.db, id.data)]);
+    const [meeting, status] = await Promise.all([getMeeting(ctx.db, id.data), meetingDeliveryStatus(ctx.db, id.data)]);
     const resent = c.req.query('resent');
     return c.html(<InvitesPage lang={c.get('lang')} user={user} meeting={meeting} status={status} {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})} />);
   });

@@ -1,15 +1,15 @@
 /** The list of upcoming meetings and one meeting's page. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
-import type { MeetingDetail } from '../../api/meetings/service.ts';
+import type { MeetingDetail, MeetingSummary } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
-import { translator } from '../common/texts.ts';
+import { siteRoleLabel } from '../../api/attendance/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
-type MeetingSummary = { id: string; title: string; startsAt: string; endsAt: string; status: 'scheduled' | 'cancelled'; hostSite: { name: string }; participantCount: number };
-
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   return (
     <Layout title={t('upcomingMeetings')} lang={props.lang} user={props.user}>
       <div class="heading">
@@ -37,7 +37,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
             {props.meetings.map((m) => (
               <tr class={m.status}>
                 <td>
-                  {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))}
+                  {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)}
                 </td>
                 <td>
                   <a href={`/meetings/${m.id}`}>{m.title}</a>
@@ -55,7 +55,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
 }
 
 export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
   return (
@@ -65,7 +65,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
       <dl class="facts">
         <dt>{t('time')}</dt>
         <dd>
-          {formatVietnamDateTime(new Date(m.startsAt), props.lang)}–{formatVietnamTime(new Date(m.endsAt))} ({t('timeZoneNote')})
+          {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
         </dd>
         <dt>{t('hostSite')}</dt>
         <dd>{m.hostSite.name}</dd>
@@ -86,7 +86,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         {canChange && (
           <>
             <a href={`/meetings/${m.id}/console`} id="console-link" class="button primary">
-              {props.lang === 'vi' ? 'Mở bàn điều khiển điểm cầu chủ trì' : 'Open the host console'}
+              {t('openConsole')}
             </a>{' '}
           </>
         )}
@@ -117,7 +117,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
               <td>
                 {p.unitName} ({p.unitCode})
               </td>
-              <td>{t(p.role)}</td>
+              <td>{siteRoleLabel(p.role, props.lang)}</td>
             </tr>
           ))}
         </tbody>

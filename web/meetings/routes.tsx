@@ -8,8 +8,10 @@ import { z } from 'zod';
 import { meetingView, unitInSubtree } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import { translator } from '../../api/i18n/translator.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
-import type { ConflictingMeeting, MeetingService } from '../../api/meetings/service.ts';
+import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
+import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
 import { parseVietnamLocal, toVietnamIso } from '../../api/time.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
@@ -17,6 +19,7 @@ import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
 import { ScheduleFormPage, type ScheduleFormValues } from './schedule-form-page.tsx';
+import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
   title: z.string().default(''),
@@ -35,7 +38,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
 
   app.get('/', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
-    const upcoming = await meetings.list({ from: ctx.now(), limit: 100 }, user);
+    const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 100 }, user);
     return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming.meetings} />);
   });
 
@@ -71,7 +74,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     try {
       const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
       const endsAt = parseVietnamLocal(`${form.date}T${form.endTime}`);
-      if (!startsAt || !endsAt) throw new ValidationError(c.get('lang') === 'vi' ? 'Ngày hoặc giờ không hợp lệ' : 'Invalid date or time');
+      if (!startsAt || !endsAt) throw new ValidationError(translator(meetingTexts, c.get('lang'))('invalidDateTime'));
       const parsed = createMeetingInput.safeParse({
         title: form.title,
         ...(form.agenda.trim() ? { agenda: form.agenda } : {}),
@@ -87,7 +90,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       return c.redirect(`/meetings/${meeting.id}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const conflicts = (error.details as { conflicts?: ConflictingMeeting[] } | undefined)?.conflicts;
+      const conflicts = error instanceof ScheduleConflictError ? error.conflicts : undefined;
       return renderForm(c, user, values, { status: error.status, message: describeError(error, c.get('lang')), ...(conflicts ? { conflicts } : {}) });
     }
   });
@@ -97,7 +100,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     await meetingView(ctx.db, user, id.data);
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} />);
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} />);
   });
 
   app.post('/meetings/:id/cancel', pageAuth('meeting.manage'), async (c) => {
@@ -108,7 +111,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       await meetings.cancel(id.data, undefined, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await meetings.get(id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

@@ -3,9 +3,10 @@
  * provinces); the tree picker script adds search, single communes and a live count.
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
-import type { ConflictingMeeting } from '../../api/meetings/service.ts';
+import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
-import { translator } from '../common/texts.ts';
+import { pageTranslator } from '../common/texts.ts';
+import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
 export interface ScheduleFormValues {
@@ -35,11 +36,11 @@ export function ScheduleFormPage(props: {
   error?: string;
   conflicts?: ConflictingMeeting[];
 }) {
-  const t = translator(props.lang);
+  const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
   const checkedUnits = new Set(v.unitCodes ?? []);
   return (
-    <Layout title={t('newMeeting')} lang={props.lang} user={props.user} scripts={['/static/scheduling-form.js']}>
+    <Layout title={t('newMeeting')} lang={props.lang} user={props.user} scripts={['scheduling-form']}>
       <h1>{t('newMeeting')}</h1>
       {props.error && (
         <ErrorBox lang={props.lang} message={props.error}>
@@ -49,7 +50,7 @@ export function ScheduleFormPage(props: {
               <ul>
                 {props.conflicts.map((c) => (
                   <li>
-                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(new Date(c.startsAt), props.lang)} — {c.siteCount} {t('sites')}
+                    <a href={`/meetings/${c.meetingId}`}>{c.title}</a> — {formatVietnamDateTime(c.startsAt, props.lang)} — {c.siteCount} {t('sites')}
                     {': '}
                     {c.sites.map((s) => s.name).join(', ')}
                     {c.siteCount > c.sites.length ? ', …' : ''}

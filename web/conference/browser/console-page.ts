@@ -5,6 +5,7 @@
  * arrival order, and the controls: floor, mute, spotlight, remove, end for everyone. The stage
  * shows whoever has the floor, else the spotlighted site, else the active speaker.
  */
+// first: configures zod before any schema exists (see the module)
 import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { openScreen } from './media.ts';
 import { runPreJoin } from './prejoin.ts';

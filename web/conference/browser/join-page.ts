@@ -3,6 +3,7 @@
  * it — the host big, whoever has the floor (or is spotlighted) beside it, its own picture
  * small — with the hand to raise, the microphone's state, and the way out.
  */
+// first: configures zod before any schema exists (see the module)
 import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { runPreJoin } from './prejoin.ts';
 import { MeetingClient, type RemoteTrack } from './meeting-client.ts';

@@ -1,12 +1,12 @@
 /** DOM pieces both live pages share: the status line, video and audio plumbing, the end panel. */
-import type { Lang } from '../../../api/context.ts';
+import { parseLang, type Lang } from '../../../api/i18n/translator.ts';
 import { conferenceTranslator, type ConferenceTextKey } from '../texts.ts';
 import type { MeetingClient, EndReason, RemoteTrack, MeetingClientStatus } from './meeting-client.ts';
 
 export type Translate = (key: ConferenceTextKey) => string;
 
 export function pageLang(): Lang {
-  return document.documentElement.lang === 'en' ? 'en' : 'vi';
+  return parseLang(document.documentElement.lang);
 }
 
 export function pageTranslator(): Translate {

@@ -1,0 +1,196 @@
+/**
+ * Turning a claimed batch of outbox rows into messages: load what the batch needs once (its
+ * meetings, sites, participants, answers and sibling rows), drop the rows that should no longer
+ * be sent (superseded), mint the sites' links in one INSERT, and compose each e-mail. All of it
+ * happens before the first send (see dispatcher.ts: it keeps the at-risk window small).
+ */
+import { and, eq, inArray, ne } from 'drizzle-orm';
+import { invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import type { AppContext } from '../context.ts';
+import { parseMailbox } from './config.ts';
+import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.ts';
+import type { InviteMeeting } from './ical.ts';
+import type { InviteRow } from './outbox.ts';
+import { mintMessageLinkTokens, siteLinks } from './site-tokens.ts';
+
+/** A claimed row after the batch was prepared: what to do with it. */
+export type Prepared =
+  | { row: InviteRow; step: 'send'; message: OutgoingMail }
+  | { row: InviteRow; step: 'superseded'; reason: string }
+  | { row: InviteRow; step: 'error'; error: unknown };
+
+interface MeetingFacts {
+  row: typeof meetings.$inferSelect;
+  hostSiteName: string;
+}
+
+/** What the rows of one claimed batch need to be rendered, loaded once per batch. */
+interface BatchContext {
+  meetings: Map<string, MeetingFacts>;
+  siteNames: Map<string, string>;
+  /** "meetingId siteId" of current participants. */
+  participants: Set<string>;
+  answered: Set<string>;
+  /** Non-reminder rows of the batch's (meeting, site) pairs, to spot superseded and first messages. */
+  siblings: Map<string, Sibling[]>;
+}
+type Sibling = Pick<InviteRow, 'sequence' | 'method' | 'kind' | 'status'>;
+
+type Links = { join: string; readiness: string };
+
+const pairKey = (meetingId: string, siteId: string) => `${meetingId} ${siteId}`;
+
+/**
+ * Prepares every row of a batch; a failure (database, bad data) marks the rows it concerns as
+ * errors instead of throwing, so each row still gets an outcome. `reminderHoursBefore` is what a
+ * reminder says ("in N hours").
+ */
+export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderHoursBefore: number): Promise<Prepared[]> {
+  let context: BatchContext;
+  try {
+    context = await loadBatchContext(ctx, rows);
+  } catch (error) {
+    return rows.map((row) => ({ row, step: 'error', error }));
+  }
+  const out: Prepared[] = [];
+  const toRender: Array<{ row: InviteRow; meeting: MeetingFacts }> = [];
+  for (const row of rows) {
+    const meeting = context.meetings.get(row.meetingId);
+    if (!meeting) {
+      out.push({ row, step: 'error', error: new Error('meeting not found') });
+      continue;
+    }
+    const reason = supersededBecause(row, context, meeting, () => ctx.now());
+    if (reason) out.push({ row, step: 'superseded', reason });
+    else toRender.push({ row, meeting });
+  }
+  // A withdrawal or cancellation carries no working link: the site's links are revoked.
+  const needLinks = toRender.filter(({ row }) => row.method === 'REQUEST');
+  let minted: Links[];
+  try {
+    minted = await mintMessageLinkTokens(
+      ctx.db,
+      needLinks.map(({ row, meeting }) => ({ meetingId: row.meetingId, siteId: row.siteId, expiresAt: meeting.row.endsAt })),
+    );
+  } catch (error) {
+    return [...out, ...toRender.map(({ row }) => ({ row, step: 'error' as const, error }))];
+  }
+  const publicUrl = ctx.config.PUBLIC_URL;
+  // The host hall's "join" link is its console (site-tokens.ts): no link carries host powers.
+  const linksOf = new Map(
+    needLinks.map(({ row, meeting }, i) => [row.id, siteLinks(publicUrl, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined)]),
+  );
+  const noLinks = { join: `${publicUrl}/`, readiness: `${publicUrl}/` };
+  for (const { row, meeting } of toRender) {
+    try {
+      out.push({ row, step: 'send', message: renderMessage(ctx, row, context, meeting, linksOf.get(row.id) ?? noLinks, reminderHoursBefore) });
+    } catch (error) {
+      out.push({ row, step: 'error', error });
+    }
+  }
+  return out;
+}
+
+async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<BatchContext> {
+  const { db } = ctx;
+  const meetingIds = [...new Set(rows.map((r) => r.meetingId))];
+  const siteIds = [...new Set(rows.map((r) => r.siteId))];
+  const meetingRows = await db.select({ meeting: meetings, hostSiteName: sites.name }).from(meetings).innerJoin(sites, eq(sites.id, meetings.hostSiteId)).where(inArray(meetings.id, meetingIds));
+  const siteRows = await db.select({ id: sites.id, name: sites.name }).from(sites).where(inArray(sites.id, siteIds));
+  const participantRows = await db
+    .select({ meetingId: meetingParticipants.meetingId, siteId: meetingParticipants.siteId })
+    .from(meetingParticipants)
+    .where(and(inArray(meetingParticipants.meetingId, meetingIds), inArray(meetingParticipants.siteId, siteIds)));
+  const answeredRows = await db
+    .select({ meetingId: rsvps.meetingId, siteId: rsvps.siteId })
+    .from(rsvps)
+    .where(and(inArray(rsvps.meetingId, meetingIds), inArray(rsvps.siteId, siteIds)));
+  const siblingRows = await db
+    .select({ meetingId: invites.meetingId, siteId: invites.siteId, sequence: invites.sequence, method: invites.method, kind: invites.kind, status: invites.status })
+    .from(invites)
+    .where(and(inArray(invites.meetingId, meetingIds), inArray(invites.siteId, siteIds), ne(invites.kind, 'reminder')));
+  const siblings = new Map<string, Sibling[]>();
+  for (const s of siblingRows) {
+    const key = pairKey(s.meetingId, s.siteId);
+    const list = siblings.get(key) ?? [];
+    list.push(s);
+    siblings.set(key, list);
+  }
+  return {
+    meetings: new Map(meetingRows.map((r) => [r.meeting.id, { row: r.meeting, hostSiteName: r.hostSiteName }])),
+    siteNames: new Map(siteRows.map((r) => [r.id, r.name])),
+    participants: new Set(participantRows.map((r) => pairKey(r.meetingId, r.siteId))),
+    answered: new Set(answeredRows.map((r) => pairKey(r.meetingId, r.siteId))),
+    siblings,
+  };
+}
+
+/** Why this row should not be sent at all, or null to send it. */
+function supersededBecause(row: InviteRow, context: BatchContext, meeting: MeetingFacts, now: () => Date): string | null {
+  const key = pairKey(row.meetingId, row.siteId);
+  if (row.kind === 'reminder') {
+    if (meeting.row.status !== 'scheduled') return 'meeting cancelled';
+    if (!context.participants.has(key)) return 'site no longer in the meeting';
+    if (context.answered.has(key)) return 'site already answered';
+    if (meeting.row.startsAt.getTime() <= now().getTime()) return 'meeting already started';
+    return null;
+  }
+  if (row.method === 'CANCEL') return null;
+  // A REQUEST overtaken by a later message to the same site (an update, a withdrawal, the
+  // cancellation): the calendar only needs the newest, and its content is what we have now.
+  const newer = (context.siblings.get(key) ?? []).find((s) => s.sequence > row.sequence);
+  if (newer) return `superseded by sequence ${newer.sequence} (${newer.kind})`;
+  if (meeting.row.status !== 'scheduled') return 'meeting cancelled';
+  // Queued while mail was down and the meeting has passed: an invitation now only confuses.
+  if (meeting.row.endsAt.getTime() <= now().getTime()) return 'meeting already over';
+  return null;
+}
+
+function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, meeting: MeetingFacts, links: Links, reminderHoursBefore: number): OutgoingMail {
+  const siteName = context.siteNames.get(row.siteId) ?? 'Điểm cầu';
+  const [attendee, ...otherContacts] = row.recipients;
+  if (!attendee) throw Object.assign(new Error('no recipients'), { code: 'EENVELOPE' });
+  const organizer = parseMailbox(ctx.config.MAIL_FROM);
+  // Calendars must see this row's SEQUENCE; the content is the meeting as it is now, which is
+  // what that SEQUENCE announced (any later content change queued a newer row, superseding this).
+  const inviteMeeting: InviteMeeting = {
+    uid: meeting.row.uid,
+    sequence: row.sequence,
+    title: meeting.row.title,
+    agenda: meeting.row.agenda,
+    startsAt: meeting.row.startsAt,
+    endsAt: meeting.row.endsAt,
+    status: meeting.row.status,
+    hostSiteName: meeting.hostSiteName,
+    updatedAt: meeting.row.updatedAt,
+  };
+  let message: OutgoingMail;
+  if (row.kind === 'reminder') {
+    message = composeReminderEmail({
+      meeting: inviteMeeting,
+      organizer,
+      attendee: { siteName, email: attendee },
+      links,
+      otherContacts,
+      hoursBefore: Math.max(1, reminderHoursBefore),
+    }).message;
+  } else {
+    const earlierRequestSent = (context.siblings.get(pairKey(row.meetingId, row.siteId)) ?? []).some(
+      (s) => s.method === 'REQUEST' && s.status === 'sent' && s.sequence < row.sequence,
+    );
+    message = composeInviteEmail({
+      method: row.method,
+      meeting: inviteMeeting,
+      organizer,
+      attendee: { siteName, email: attendee },
+      links,
+      otherContacts,
+      firstForSite: row.kind === 'invite' || (row.method === 'REQUEST' && !earlierRequestSent),
+    }).message;
+  }
+  // A deliberate resend gets its own Message-ID; automatic retries keep the original one.
+  if (row.resend > 0 && typeof message.messageId === 'string') {
+    message.messageId = message.messageId.replace(/^<([^@>]+)@/, `<$1.resend${row.resend}@`);
+  }
+  return message;
+}

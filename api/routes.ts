@@ -3,6 +3,7 @@
  */
 import { Hono } from 'hono';
 import { attendanceRoutes } from './attendance/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
@@ -18,5 +19,6 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     .route('/', meetingRoutes(ctx, services.meetings))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx, services.dashboardGate));
+    .route('/', attendanceRoutes(ctx, services.dashboardGate))
+    .route('/', auditRoutes(ctx));
 }

@@ -13,13 +13,15 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadUser } from '../api/auth/middleware.ts';
 import type { AppContext, AppEnv } from '../api/context.ts';
-import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '../api/errors.ts';
+import { DomainError, ForbiddenError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '../api/errors.ts';
+import { auditLog } from '../db/schema.ts';
 import { calendarFeedRoutes } from '../api/invites/calendar-feed.ts';
 import { redactLinkTokens } from '../api/logger.ts';
 import { apiRoutes } from '../api/routes.ts';
 import type { AppServices } from '../api/services.ts';
 import { assetRoutes } from '../web/assets.ts';
 import { attendancePages } from '../web/attendance/routes.tsx';
+import { auditPages } from '../web/audit/routes.tsx';
 import { authPages } from '../web/auth/routes.tsx';
 import { describeError } from '../web/common/error-messages.ts';
 import { ErrorPage } from '../web/common/error-page.tsx';
@@ -87,6 +89,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.dashboardGate));
   app.route('/', meetingPages(ctx, services.meetings));
+  app.route('/', auditPages(ctx));
 
   // Pages get a page in the reader's language; the API, the calendar feed and assets keep JSON.
   const wantsPage = (c: Context<AppEnv>) => {
@@ -105,7 +108,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
     return c.json({ error: { code: error.code, message: error.message } }, 404);
   });
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
+    if (error instanceof ForbiddenError) await recordRefusal(ctx, c);
     if (error instanceof DomainError) {
       if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
       if (wantsPage(c)) return errorPage(c, error.status, describeError(error, c.get('lang') ?? 'vi'));
@@ -126,3 +130,17 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   return app;
 }
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * A signed-in account refused by the policy is written to the audit log (what it tried, not
+ * with which link or body). Best effort: a failing write must not turn the 403 into a 500.
+ */
+async function recordRefusal(ctx: AppContext, c: Context<AppEnv>): Promise<void> {
+  const user = c.get('user');
+  if (!user) return;
+  try {
+    await ctx.db.insert(auditLog).values({ actorUserId: user.id, action: 'request.refused', entity: 'request', entityId: `${c.req.method} ${redactLinkTokens(c.req.path)}`.slice(0, 300), details: {} });
+  } catch (error) {
+    (c.get('log') ?? ctx.logger).warn({ err: error }, 'refusal not audited');
+  }
+}

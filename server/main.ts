@@ -12,7 +12,7 @@ import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp } from './app.ts';
-import { closeConsolesOfEndedSignIns, createServices, disconnectRemovedSites } from './services.ts';
+import { closeConsolesOfEndedSignIns, createServices, disconnectRemovedSites, disconnectRotatedSites } from './services.ts';
 import { DeliveryJournal } from '../api/invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatcher.ts';
 import { startConferenceService } from '../api/conference/service.ts';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const conference = await startConferenceService(ctx, server);
   disconnectRemovedSites(services.meetings, conference.sfu);
   closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
+  disconnectRotatedSites(services.invites, conference.sfu);
   logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'conference service ready');
 
   let stopping = false;

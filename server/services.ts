@@ -56,6 +56,11 @@ export function closeConsolesOfEndedSignIns(accounts: AppServices['accounts'], c
   });
 }
 
+/** A site whose links were rotated is disconnected if it is connected (with an old link, necessarily). */
+export function disconnectRotatedSites(invites: AppServices['invites'], sfu: Pick<Sfu, 'revokeSite'>): void {
+  invites.onLinksRotated((meetingId, siteId) => sfu.revokeSite(meetingId, siteId));
+}
+
 /** A site removed from a meeting, or every site of a cancelled one, is disconnected once the change commits. */
 export function disconnectRemovedSites(meetings: AppServices['meetings'], sfu: Pick<Sfu, 'revokeSite'>): void {
   meetings.onCommitted((change) => {

@@ -1,6 +1,7 @@
 /** Sign-in and sign-out, shared by the JSON API and the login page. */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { auditLog } from '../../db/schema.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { LoginLimiter } from './login-limiter.ts';
@@ -38,6 +39,7 @@ export async function signIn(
     path: '/',
     expires: signInRow.expiresAt,
   });
+  await ctx.db.insert(auditLog).values({ actorUserId: user.id, action: 'user.sign_in', entity: 'user', entityId: user.id, details: {} });
   c.get('log').info({ event: 'login.ok', userId: user.id }, 'signed in');
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, unitCode: user.unitCode };
 }

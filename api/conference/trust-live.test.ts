@@ -7,9 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../sfu/protocol.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
 import { closedWithin, TestSocket } from '../../tests/support/signaling-client.ts';
+import { readArrival, sitesByEmail, testDispatcher, testTransport } from '../invites/delivery.test-support.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '../invites/smtp-test-server.test-support.ts';
 
 describe('trust in the live meeting', () => {
   let live: LiveTestServer;
+  let smtp: TestSmtpServer;
   let meeting: { id: string; endsAt: string; participants: { siteId: string; role: string }[] };
   const sockets: TestSocket[] = [];
   const open = async (headers?: Record<string, string>) => {
@@ -19,7 +22,8 @@ describe('trust in the live meeting', () => {
   };
 
   beforeAll(async () => {
-    live = await startLiveTestServer('pglite', { provinces: ['44', '01'] });
+    smtp = await startTestSmtpServer();
+    live = await startLiveTestServer('pglite', { provinces: ['44', '01'], mail: testTransport(smtp.url) });
     const sites = (await live.t.request('GET', '/api/units/44/sites', { cookie: live.t.cookies.secretariat })).body.sites as { id: string; kind: string }[];
     const start = new Date(Date.now() + 60_000);
     const created = await live.t.request('POST', '/api/meetings', {
@@ -38,6 +42,7 @@ describe('trust in the live meeting', () => {
   afterAll(async () => {
     for (const s of sockets) s.ws.terminate();
     await live?.close();
+    await smtp?.close();
   });
 
   const hostSite = () => meeting.participants.find((p) => p.role === 'host')!.siteId;
@@ -83,5 +88,45 @@ describe('trust in the live meeting', () => {
     expect((await live.t.request('GET', `/api/meetings/${meeting.id}`, { cookie })).status).toBe(401);
     const again = await open({ cookie });
     expect((await again.request('join', { meetingId: meeting.id })).error!.code).toBe('unauthorized');
+  });
+
+  it('rotating a site’s links disconnects it within 2 s, refuses the old link, and mails a new one that works; a second resend within 10 minutes needs confirming', async () => {
+    const site = meeting.participants.filter((p) => p.role === 'participant')[1]!.siteId;
+    const dispatcher = testDispatcher(live.t, testTransport(smtp.url));
+    try {
+      await dispatcher.drain();
+      const oldLink = await live.joinLink(meeting.id, site, new Date(meeting.endsAt));
+      const connected = await open();
+      expect((await connected.request('join', { joinToken: oldLink.split('/join/')[1] })).ok).toBe(true);
+
+      const before = smtp.received.length;
+      const rotated = await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, { cookie: live.t.cookies.quangTriSecretariat, body: {} });
+      expect(rotated.status).toBe(200);
+      expect(await closedWithin(connected, 2000)).toEqual({ code: CloseCode.kicked });
+      const again = await open();
+      expect((await again.request('join', { joinToken: oldLink.split('/join/')[1] })).error!.code).toBe('unauthorized');
+
+      await dispatcher.drain();
+      const siteOf = await sitesByEmail(live.t, [site]);
+      const arrivals = await Promise.all(smtp.received.slice(before).map(readArrival));
+      const fresh = arrivals.find((a) => siteOf.get(a.to) === site);
+      expect(fresh).toBeDefined();
+      const newToken = /\/join\/([A-Za-z0-9_-]{43})/.exec(fresh!.text)![1]!;
+      expect(newToken).not.toBe(oldLink.split('/join/')[1]);
+      const rejoined = await open();
+      expect((await rejoined.request('join', { joinToken: newToken })).ok).toBe(true);
+
+      // The rotation sent the invitation again: another resend within 10 minutes must be confirmed.
+      const resend = (confirm?: boolean) =>
+        live.t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: live.t.cookies.quangTriSecretariat, body: { siteIds: [site], ...(confirm ? { confirm } : {}) } });
+      const refused = await resend();
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('resend_too_soon');
+      expect((await resend(true)).status).toBe(200);
+      // Another unit cannot rotate this meeting's links.
+      expect((await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, { cookie: live.t.cookies.hanoiLeader, body: {} })).status).toBe(403);
+    } finally {
+      await dispatcher.close();
+    }
   });
 });

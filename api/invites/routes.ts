@@ -13,6 +13,8 @@ export const resendInput = z.object({
   siteIds: z.array(z.uuid()).min(1).max(10_000).optional(),
   /** Only messages that failed; otherwise sent ones are sent once more too. */
   failedOnly: z.boolean().optional(),
+  /** Send again even to sites resent to in the last 10 minutes (otherwise 409 resend_too_soon). */
+  confirm: z.boolean().optional(),
 });
 
 const count = z.number().int().min(0);
@@ -42,5 +44,12 @@ export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const input = await parseJsonBody(c, resendInput);
       return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
+    })
+    // New links for one site: the old ones stop working (and disconnect it), a new invitation goes out.
+    .post('/meetings/:id/sites/:siteId/rotate-links', requireAction('meeting.manage'), async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      const siteId = parseParam(c.req.param('siteId'), uuidParam, 'site id');
+      await parseJsonBody(c, z.object({}).strict());
+      return c.json(await outbox.rotateLinks(id, siteId, c.get('user')!));
     });
 }

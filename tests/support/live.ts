@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { startConferenceService, type ConferenceService } from '../../api/conference/service.ts';
-import { closeConsolesOfEndedSignIns, disconnectRemovedSites } from '../../server/services.ts';
+import { closeConsolesOfEndedSignIns, disconnectRemovedSites, disconnectRotatedSites } from '../../server/services.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { serveApp, type RunningServer } from './browser.ts';
 import type { Driver } from './database.ts';
@@ -43,6 +43,7 @@ export async function startLiveTestServer(driver: Driver, options: TestAppOption
   const live = await startConferenceService(t.ctx, server.server as Server);
   disconnectRemovedSites(t.services.meetings, live.sfu);
   closeConsolesOfEndedSignIns(t.services.accounts, live.consoles, live.sfu);
+  disconnectRotatedSites(t.services.invites, live.sfu);
   let closed: Promise<void> | undefined;
   return {
     t,

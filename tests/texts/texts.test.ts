@@ -16,6 +16,7 @@ import { inviteTexts } from '../../api/invites/texts.ts';
 import { timeTexts } from '../../api/time.ts';
 import { attendanceTexts } from '../../web/attendance/texts.ts';
 import { accountTexts, authTexts } from '../../web/auth/texts.ts';
+import { auditTexts } from '../../web/audit/texts.ts';
 import { commonTexts, errorPageTexts, errorTexts } from '../../web/common/texts.ts';
 import { conferenceTexts } from '../../web/conference/texts.ts';
 import { invitePageTexts } from '../../web/invites/texts.ts';
@@ -33,6 +34,7 @@ const namespaces: Record<string, Namespace> = {
   'web/auth': authTexts,
   'web/auth accounts': accountTexts,
   'web/common error pages': errorPageTexts,
+  'web/audit': auditTexts,
   'web/meetings': meetingTexts,
   'web/invites': invitePageTexts,
   'web/attendance': attendanceTexts,

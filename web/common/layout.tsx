@@ -49,6 +49,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {props.user && props.user.role !== 'leader' && props.user.unitCode === 'VN' && <a href="/mail">{t('mailFolderNav')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
             {props.user?.role === 'admin' && <a href="/admin/users">{t('accountsNav')}</a>}
+            {props.user && props.user.role !== 'leader' && <a href="/audit">{t('auditNav')}</a>}
             {props.user && <a href="/account">{t('myAccountNav')}</a>}
           </nav>
           <div class="account">

@@ -32,6 +32,7 @@ export const commonTexts = defineTexts({
   notAllowed: { vi: 'Tài khoản của bạn không có quyền này.', en: 'Your account may not do this.' },
   accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
   myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
+  auditNav: { vi: 'Nhật ký', en: 'Audit log' },
 });
 
 /** The page a refused, missing or failed page request gets (web/common/error-page.tsx). */

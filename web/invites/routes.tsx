@@ -75,7 +75,19 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     await assertMayReadDelivery(ctx.db, user, id.data);
     const [meeting, status] = await Promise.all([getMeeting(ctx.db, id.data), meetingDeliveryStatus(ctx.db, id.data)]);
     const resent = c.req.query('resent');
-    return c.html(<InvitesPage lang={c.get('lang')} user={user} meeting={meeting} status={status} {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})} />);
+    const tooSoon = uuidParam.safeParse(c.req.query('tooSoon')).data;
+    const rotated = uuidParam.safeParse(c.req.query('rotated')).data;
+    return c.html(
+      <InvitesPage
+        lang={c.get('lang')}
+        user={user}
+        meeting={meeting}
+        status={status}
+        {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})}
+        {...(tooSoon ? { tooSoon } : {})}
+        {...(rotated ? { rotated } : {})}
+      />,
+    );
   });
 
   app.post('/meetings/:id/invites/resend', pageAuth('meeting.manage'), async (c) => {
@@ -86,12 +98,23 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     const siteId = z.uuid().optional().safeParse(formText(form.siteId));
     if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
     try {
-      const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' }, user);
+      const confirm = formText(form.confirm) === 'true';
+      const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true', confirm }, user);
       return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
+      // Sent again less than 10 minutes ago: the page asks before sending once more.
+      if (error.code === 'resend_too_soon' && siteId.data) return c.redirect(`/meetings/${id.data}/invites?tooSoon=${siteId.data}`, 303);
       return c.redirect(`/meetings/${id.data}/invites?resent=0`, 303);
     }
+  });
+
+  app.post('/meetings/:id/invites/:siteId/rotate', pageAuth('meeting.manage'), async (c) => {
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const siteId = uuidParam.safeParse(c.req.param('siteId'));
+    if (!id.success || !siteId.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await outbox.rotateLinks(id.data, siteId.data, signedInUser(c));
+    return c.redirect(`/meetings/${id.data}/invites?rotated=${siteId.data}`, 303);
   });
 
   // The mail folder was called the outbox before; keep old bookmarks working.

@@ -1,5 +1,6 @@
 /**
- * The JSON API, mounted under /api by the composition root: one router per feature.
+ * The JSON API, mounted under /api by the composition root: one router per feature. Every reply
+ * is `Cache-Control: private, no-cache` unless its route sets its own.
  */
 import { Hono } from 'hono';
 import { attendanceRoutes } from './attendance/routes.ts';
@@ -14,11 +15,16 @@ import { unitRoutes } from './units/routes.ts';
 
 export function apiRoutes(ctx: AppContext, services: AppServices) {
   return new Hono<AppEnv>()
+    .use(async (c, next) => {
+      await next();
+      // Replies depend on who asks unless a route says otherwise (the administrative tree).
+      if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
+    })
     .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
     .route('/', unitRoutes(ctx))
-    .route('/', meetingRoutes(ctx, services.meetings))
+    .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx, services.dashboardGate))
+    .route('/', attendanceRoutes(ctx, services.attendance, services.dashboardGate))
     .route('/', auditRoutes(ctx));
 }

@@ -4,9 +4,11 @@
  */
 import type { ComputationGate } from './attendance/dashboard-gate.ts';
 import type { AccountService } from './auth/accounts.ts';
+import type { LiveAttendance } from './attendance/live-attendance.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 import type { MailTransport } from './invites/mail-transport.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
+import type { MeetingReplyCache } from './meetings/reply-cache.ts';
 import type { MeetingService } from './meetings/service.ts';
 
 export interface AppServices {
@@ -20,4 +22,8 @@ export interface AppServices {
   mail: MailTransport;
   /** At most a few attendance dashboards computed at once (pages and API together). */
   dashboardGate: ComputationGate;
+  /** Live ledgers of running meetings and the pushed live boards. */
+  attendance: LiveAttendance;
+  /** Meeting reads kept for a moment per account; cleared by every meeting change. */
+  meetingReads: MeetingReplyCache;
 }

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instant } from './meetings/schemas.ts';
-import { fastVietnamIso, formatVietnamDateTime, formatVietnamTime, formatVietnamTimeRange, parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from './time.ts';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { fastVietnamIso, toVietnamDayTime, VIETNAM_TIME_ZONE, formatVietnamDateTime, formatVietnamTime, formatVietnamTimeRange, parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from './time.ts';
 
 // Instants since 1976 (Vietnam has kept UTC+7 since the 1975 reunification) to 2100, whole seconds.
 const modernInstant = fc.integer({ min: Date.UTC(1976, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 }).map((s) => new Date(s * 1000));
@@ -57,6 +59,7 @@ describe('fastVietnamIso', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('1920-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
         expect(fastVietnamIso(date)).toBe(toVietnamIso(date));
+        expect(toVietnamDayTime(date)).toBe(format(new TZDate(date, VIETNAM_TIME_ZONE), 'dd/MM/yyyy HH:mm:ss'));
       }),
       { numRuns: 3000 },
     );

@@ -59,6 +59,12 @@ export function fastVietnamIso(instant: Date): string {
   return `${local.slice(0, 19)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
 
+/** "27/11/2026 08:00:00", Vietnam time, by fastVietnamIso's shortcut (the attendance CSV writes thousands). */
+export function toVietnamDayTime(instant: Date): string {
+  const iso = fastVietnamIso(instant);
+  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} ${iso.slice(11, 19)}`;
+}
+
 /** "08:00" */
 export function formatVietnamTime(instant: Date): string {
   const d = inVietnam(instant);

@@ -314,3 +314,25 @@ export const attendanceEvents = pgTable(
   },
   (t) => [index('attendance_events_meeting_idx').on(t.meetingId, t.siteId, t.at)],
 );
+
+/**
+ * The computed attendance ledger of an ended meeting (api/attendance/stored-ledger.ts), so a
+ * report reads one row instead of replaying ~67k events. `inputsHash` covers everything besides
+ * the events the ledger depends on (window, thresholds, invited sites, names, readiness
+ * answers); a late event deletes the row in its own transaction. Derived data: deleting every
+ * row loses nothing.
+ */
+export const attendanceLedgers = pgTable('attendance_ledgers', {
+  meetingId: uuid('meeting_id')
+    .primaryKey()
+    .references(() => meetings.id, { onDelete: 'cascade' }),
+  inputsHash: text('inputs_hash').notNull(),
+  /** Distinct events the ledger was computed from. */
+  eventCount: integer('event_count').notNull(),
+  /** The ledger as JSON (stored-ledger.ts encodes and decodes it). */
+  ledger: text('ledger').notNull(),
+  /** The report's JSON parts as sent (api/attendance/report.ts): head (phase, window, totals…) and the sites array. */
+  reportHead: text('report_head').notNull(),
+  reportSites: text('report_sites').notNull(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+});

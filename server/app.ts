@@ -87,7 +87,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', authPages(ctx, services.loginLimiter, services.accounts));
   app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
-  app.route('/', attendancePages(ctx, services.dashboardGate));
+  app.route('/', attendancePages(ctx, services.attendance, services.dashboardGate));
   app.route('/', meetingPages(ctx, services.meetings));
   app.route('/', auditPages(ctx));
 

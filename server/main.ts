@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // The conference first: open attendance intervals close with cause "shutdown" and are stored.
     await conference.close();
+    services.attendance.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

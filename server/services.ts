@@ -5,14 +5,19 @@
  *   MeetingService ──onChange (same transaction)──▶ InviteOutbox.enqueueForChange
  *                  ──onCommitted─────────────────▶ InviteOutbox.wake ──▶ InviteDispatcher
  *                  ──onCommitted─────────────────▶ Sfu.revokeSite (removed sites, cancelled meetings)
+ *                  ──onCommitted─────────────────▶ LiveAttendance.meetingChanged (live boards re-read it)
+ *                  ──onCommitted─────────────────▶ MeetingReplyCache.clear (meeting reads kept a moment)
+ *   attendance events stored (any writer) ──────────▶ LiveAttendance (live ledgers, pushed boards)
  */
 import type { AppContext } from '../api/context.ts';
 import { ComputationGate } from '../api/attendance/dashboard-gate.ts';
 import { AccountService } from '../api/auth/accounts.ts';
+import { LiveAttendance } from '../api/attendance/live-attendance.ts';
 import { LoginLimiter } from '../api/auth/login-limiter.ts';
 import type { MailTransport } from '../api/invites/mail-transport.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
+import { MeetingReplyCache } from '../api/meetings/reply-cache.ts';
 import { MeetingService } from '../api/meetings/service.ts';
 import type { AppServices } from '../api/services.ts';
 import type { ConsoleRegistry } from '../api/conference/consoles.ts';
@@ -36,6 +41,11 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}): A
   // invitations commit together or not at all.
   meetings.onChange((tx, change) => invites.enqueueForChange(tx, change));
   meetings.onCommitted(() => invites.wake());
+  // It listens to stored attendance events itself (store.ts onAttendanceStored).
+  const attendance = new LiveAttendance(ctx);
+  meetings.onCommitted((change) => attendance.meetingChanged(change.meeting.id));
+  const meetingReads = new MeetingReplyCache();
+  meetings.onCommitted(() => meetingReads.clear());
   return {
     meetings,
     invites,
@@ -43,6 +53,8 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}): A
     dashboardGate: new ComputationGate(DASHBOARDS_AT_ONCE),
     accounts: new AccountService(ctx, mail),
     mail,
+    attendance,
+    meetingReads,
   };
 }
 

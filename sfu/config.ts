@@ -11,10 +11,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TurnConfig } from './turn.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
-/** An IP, or a DNS name the browsers can resolve (mediasoup puts it in the ICE candidates). */
+/** An IP, or a DNS name: a name is resolved by the server (sfu/announced-address.ts), never sent to browsers. */
 const address = z.union([ip, z.hostname()]);
 
 /**
@@ -29,6 +30,12 @@ const address = z.union([ip, z.hostname()]);
 const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 const bufferBytes = z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024);
 
+/** turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp, comma-separated. */
+const turnUrls = z
+  .string()
+  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^turns?:[^\s?]+(\?transport=(udp|tcp))?$/, 'a turn: or turns: URL')).min(1).max(10));
+
 export const SfuEnv = z.object({
   /** mediasoup workers (one process, one core each). */
   SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(() => os.availableParallelism()),
@@ -36,6 +43,8 @@ export const SfuEnv = z.object({
   SFU_LISTEN_IP: ip.default('127.0.0.1'),
   /** Address announced to browsers when they reach us through NAT or a public IP. */
   SFU_ANNOUNCED_ADDRESS: address.optional(),
+  /** How often a DNS name in SFU_ANNOUNCED_ADDRESS is resolved again. */
+  SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
   SFU_WEBRTC_PORT_BASE: port.default(40000),
   /** Ports for PlainTransports and the pipe transports between workers (their listen infos' portRange). */
@@ -46,6 +55,19 @@ export const SfuEnv = z.object({
   SFU_SEND_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
   /** Above this many consumers on a worker, a meeting spreads new sites to another worker. */
   SFU_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
+  /** TURN servers offered to every browser in the join reply (coturn beside hoinghi). */
+  TURN_URLS: turnUrls.optional(),
+  /** coturn's static-auth-secret: the server mints time-limited credentials from it. */
+  TURN_SECRET: z.string().min(16).optional(),
+  /** How long a minted TURN credential lasts (a meeting lasts at most 12 hours; a rejoin mints anew). */
+  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(43_200),
+  /**
+   * Sites this node (one process) admits across its meetings; the next one is refused with
+   * `capacity` instead of degrading everyone. A meeting's host hall is always admitted: without
+   * it the meeting is lost for every site already in. The default holds a national meeting
+   * (3,356 sites) on one node; lower it to what the machine's uplink really carries.
+   */
+  SFU_MAX_SITES: z.coerce.number().int().min(1).default(4000),
   SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often each connection's line quality is sampled for attendance. */
   SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
@@ -91,19 +113,27 @@ export const SfuEnv = z.object({
       message: 'the WebRtcServer ports (base .. base+workers-1) must lie outside SFU_RTC_MIN_PORT..SFU_RTC_MAX_PORT',
       path: ['SFU_WEBRTC_PORT_BASE'],
     },
-  );
+  )
+  // one without the other is a mistake worth stopping for
+  .refine((e) => (e.TURN_URLS === undefined) === (e.TURN_SECRET === undefined), {
+    message: 'TURN_URLS and TURN_SECRET must be set together',
+    path: ['TURN_SECRET'],
+  });
 export type SfuEnv = z.infer<typeof SfuEnv>;
 
 export interface SfuConfig {
   numWorkers: number;
   listenIp: string;
   announcedAddress: string | undefined;
+  announcedRefreshMs: number;
+  turn: TurnConfig | undefined;
   webRtcPortBase: number;
   rtcMinPort: number;
   rtcMaxPort: number;
   recvBufferBytes: number;
   sendBufferBytes: number;
   maxConsumersPerWorker: number;
+  maxSites: number;
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
@@ -145,12 +175,15 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     numWorkers: env.SFU_WORKERS,
     listenIp: env.SFU_LISTEN_IP,
     announcedAddress: env.SFU_ANNOUNCED_ADDRESS,
+    announcedRefreshMs: env.SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS * 1000,
+    turn: env.TURN_URLS && env.TURN_SECRET ? { urls: env.TURN_URLS, secret: env.TURN_SECRET, ttlSeconds: env.TURN_CREDENTIAL_TTL_SECONDS } : undefined,
     webRtcPortBase: env.SFU_WEBRTC_PORT_BASE,
     rtcMinPort: env.SFU_RTC_MIN_PORT,
     rtcMaxPort: env.SFU_RTC_MAX_PORT,
     recvBufferBytes: env.SFU_RECV_BUFFER_BYTES,
     sendBufferBytes: env.SFU_SEND_BUFFER_BYTES,
     maxConsumersPerWorker: env.SFU_MAX_CONSUMERS_PER_WORKER,
+    maxSites: env.SFU_MAX_SITES,
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,

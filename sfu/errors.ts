@@ -21,3 +21,4 @@ export const unauthorized = (message: string) => new SignalingError('unauthorize
 export const forbidden = (message: string) => new SignalingError('forbidden', message);
 export const notFound = (message: string) => new SignalingError('not-found', message);
 export const invalidState = (message: string) => new SignalingError('invalid-state', message);
+export const capacity = (message: string) => new SignalingError('capacity', message);

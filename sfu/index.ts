@@ -9,6 +9,7 @@
  */
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
+import { AnnouncedAddress } from './announced-address.ts';
 import type { SfuConfig } from './config.ts';
 import { SignalingServer, type AttendanceSink, type SignalingAuthenticator } from './signaling.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -40,9 +41,18 @@ export interface Sfu {
 
 export async function createSfu(opts: SfuOptions): Promise<Sfu> {
   const log = (opts.logger ?? pino({ level: opts.config.logLevel })).child({ part: 'sfu' });
-  const pool = await WorkerPool.create(opts.config, log);
+  // A name in SFU_ANNOUNCED_ADDRESS becomes an IP before any worker or browser sees it.
+  const announced = await AnnouncedAddress.start(opts.config.announcedAddress, { refreshMs: opts.config.announcedRefreshMs, log });
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.create({ ...opts.config, announcedAddress: announced.current }, log);
+  } catch (err) {
+    announced.close();
+    throw err;
+  }
   const signaling = new SignalingServer({
     pool,
+    announced,
     config: opts.config,
     authenticator: opts.authenticator,
     attendanceSink: opts.attendanceSink,
@@ -60,6 +70,7 @@ export async function createSfu(opts: SfuOptions): Promise<Sfu> {
       (closing ??= (async () => {
         await signaling.close();
         pool.close();
+        announced.close();
       })()),
   };
 }

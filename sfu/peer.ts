@@ -68,6 +68,8 @@ export class Peer {
   #queue: Promise<void> = Promise.resolve();
   /** Host only: which page of the site grid it shows. */
   page = { page: 0, pageSize: 16 };
+  /** Site only: sound only, no video either way (set by the room). */
+  audioOnly = false;
 
   constructor(
     readonly identity: PeerIdentity,
@@ -241,17 +243,22 @@ export class Peer {
     const transport = this.#direction.get('recv');
     const rtpCapabilities = this.#rtpCapabilities;
     if (this.#closed || !transport || !rtpCapabilities || this.#consumers.has(producer.id)) return;
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+    let consumer: ms.Consumer;
+    try {
+      // No router.canConsume() first: consume() clones and checks the capabilities itself and
+      // says UnsupportedError when nothing matches, and a floor change makes thousands of these.
+      consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities,
+        paused: true,
+        ...(preferredLayers ? { preferredLayers } : {}),
+        appData: { source: producer.source, siteId: producer.siteId },
+      });
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'UnsupportedError')) throw err;
       this.log.debug({ producerId: producer.id }, 'device cannot decode this producer');
       return;
     }
-    const consumer = await transport.consume({
-      producerId: producer.id,
-      rtpCapabilities,
-      paused: true,
-      ...(preferredLayers ? { preferredLayers } : {}),
-      appData: { source: producer.source, siteId: producer.siteId },
-    });
     this.#consumers.set(producer.id, consumer);
     consumer.observer.once('close', () => {
       this.#consumers.delete(producer.id);

@@ -30,6 +30,7 @@ const requestExamples: { [T in ClientRequestType]: unknown } = {
   resumeConsumer: { consumerId: 'c1' },
   raiseHand: {},
   lowerHand: {},
+  setAudioOnly: { audioOnly: true },
   leave: {},
   ping: {},
   giveFloor: { siteId: uuid },
@@ -41,7 +42,7 @@ const requestExamples: { [T in ClientRequestType]: unknown } = {
   setPage: { page: 0, pageSize: 16 },
 };
 
-const site = { siteId: uuid, siteName: 'Xã Tân Hòa', role: 'participant', online: true, micMuted: true, handRaised: false, hasFloor: false, spotlighted: false };
+const site = { siteId: uuid, siteName: 'Xã Tân Hòa', role: 'participant', online: true, micMuted: true, handRaised: false, hasFloor: false, spotlighted: false, audioOnly: false };
 const notificationExamples: { [T in ServerNotificationType]: unknown } = {
   newConsumer: { consumerId: 'c', producerId: 'p', kind: 'audio', source: 'microphone', siteId: uuid, rtpParameters: opusParameters(5), producerPaused: true },
   consumerClosed: { consumerId: 'c' },

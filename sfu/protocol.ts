@@ -22,6 +22,7 @@ export const errorCodes = [
   'not-found', // the transport/producer/consumer/site named does not exist
   'invalid-state', // the request does not fit the current state (not joined yet, already joined)
   'rate-limited', // too many frames (the socket is then closed) or too many hand changes (it is not)
+  'capacity', // this node holds as many sites as it may (SFU_MAX_SITES); try again later
   'internal', // the server failed; the message leaks nothing
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -82,6 +83,14 @@ export const IceCandidate = z.looseObject({
   tcpType: z.string().optional(),
 });
 
+/** A TURN server and the time-limited credentials minted for this join (RTCIceServer's shape). */
+export const IceServer = z.object({
+  urls: z.array(z.string().regex(/^turns?:/).max(500)).min(1).max(10),
+  username: z.string().max(300),
+  credential: z.string().max(300),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
 /** What the host's screen shows about one site. */
 export const SiteInfo = z.object({
   siteId: Uuid,
@@ -92,6 +101,8 @@ export const SiteInfo = z.object({
   handRaised: z.boolean(),
   hasFloor: z.boolean(),
   spotlighted: z.boolean(),
+  /** The site asked for sound only (a weak line): it sends and receives no video. */
+  audioOnly: z.boolean(),
 });
 export type SiteInfo = z.infer<typeof SiteInfo>;
 
@@ -119,6 +130,11 @@ export const ClientRequest = z.discriminatedUnion('type', [
   req('resumeConsumer', z.object({ consumerId: Id })),
   req('raiseHand', Empty),
   req('lowerHand', Empty),
+  /**
+   * A site on a weak line stops all video both ways (and back with false): the server closes its
+   * camera, refuses a new one, and sends it no video until it switches back.
+   */
+  req('setAudioOnly', z.object({ audioOnly: z.boolean() })),
   req('leave', Empty),
   req('ping', Empty),
   // host controls
@@ -160,6 +176,8 @@ export const ResponseData = {
     floorHolder: Uuid.nullable(),
     spotlight: Uuid.nullable(),
     handQueue: z.array(Uuid),
+    /** TURN servers for networks that block the SFU's ports; empty when none is configured. */
+    iceServers: z.array(IceServer).max(4),
   }),
   setRtpCapabilities: Ok,
   createTransport: z.object({
@@ -176,6 +194,7 @@ export const ResponseData = {
   resumeConsumer: Ok,
   raiseHand: z.object({ position: z.number().int().min(1) }),
   lowerHand: Ok,
+  setAudioOnly: Ok,
   leave: Ok,
   ping: z.object({ serverTime: z.number() }),
   giveFloor: Ok,

@@ -139,6 +139,91 @@ describe('Room', () => {
     room.close('meeting-ended');
   });
 
+  it('keeps every peer of a 60-site room at exactly the consumers the policy wants, after every kind of change', async () => {
+    const { room } = await openRoom();
+    // The policy, restated from the room's public state (the old whole-room computation).
+    const collator = new Intl.Collator('vi');
+    const grid = () =>
+      [...room.peers()]
+        .filter((p) => p.role === 'participant')
+        .sort((a, b) => collator.compare(a.identity.siteName, b.identity.siteName) || collator.compare(a.siteId, b.siteId));
+    const expected = (peer: Peer): string[] => {
+      const out = new Set<string>();
+      const add = (p: Peer | undefined, source: 'camera' | 'microphone' | 'screen') => {
+        if (p && p !== peer && p.producerOf(source)) out.add(`${p.siteId}:${source}`);
+      };
+      const all = [...room.peers()];
+      const sites = grid();
+      for (const h of all.filter((p) => p.role === 'host')) for (const s of ['camera', 'microphone', 'screen'] as const) add(h, s);
+      const bySite = (id: string | null) => (id ? room.peerBySite(id) : undefined);
+      add(bySite(room.floorHolder), 'camera');
+      add(bySite(room.floorHolder), 'microphone');
+      add(bySite(room.spotlightSite), 'camera');
+      if (peer.role === 'host') {
+        const start = peer.page.page * peer.page.pageSize;
+        for (const p of sites.slice(start, start + peer.page.pageSize)) add(p, 'camera');
+        add(bySite(room.activeSpeakerSite), 'camera'); // the observer may name one even in silence
+      }
+      return [...out].sort();
+    };
+    const check = async (after: string) => {
+      // the observer may name a new speaker while we wait: settle until it holds still
+      let speaker;
+      do {
+        speaker = room.activeSpeakerSite;
+        await room.settled();
+      } while (speaker !== room.activeSpeakerSite);
+      for (const peer of room.peers()) {
+        expect(consumedSources(peer), `${after}: ${peer.identity.siteName}`).toEqual(expected(peer));
+      }
+    };
+
+    const host = await addPeer(room, 'host', 'Tỉnh', true);
+    // Names out of order, with Vietnamese letters, so the grid's order matters.
+    const names = Array.from({ length: 59 }, (_, i) => `${['Đông', 'An', 'Ân', 'Bình', 'Ea'][i % 5]} ${String(59 - i).padStart(2, '0')}`);
+    const sites = [];
+    for (const name of names) sites.push(await addPeer(room, 'participant', `Xã ${name}`, true));
+    await check('joins');
+
+    expect(room.setPage(host.peer, 0, 16)).toEqual({ siteIds: grid().slice(0, 16).map((p) => p.siteId), total: 59 });
+    const onPage = () => grid().slice(0, 16);
+    const first = onPage()[0]!;
+    room.leave(first);
+    await check('a site on the page left');
+    await addPeer(room, 'participant', 'Xã A Lưới', true); // sorts onto page 0
+    await check('a site joined onto the page');
+
+    const camera = onPage()[3]!.producerOf('camera')!;
+    room.closeProducer(onPage()[3]!, camera.id);
+    await check('a camera on the page closed');
+
+    const [a, b, c] = [sites[10]!.peer, sites[20]!.peer, sites[30]!.peer];
+    await room.giveFloor(host.peer, a.siteId);
+    await check('floor given');
+    await room.giveFloor(host.peer, b.siteId);
+    await check('floor moved');
+    room.spotlight(host.peer, c.siteId);
+    await check('spotlight');
+    room.setPage(host.peer, 2, 16);
+    await check('page 3');
+    room.spotlight(host.peer, null);
+    await check('spotlight off');
+    room.leave(b);
+    await check('the floor holder left');
+    expect(room.floorHolder).toBe(null);
+
+    // A second hall joins and publishes: everyone receives it; then the first host leaves.
+    const second = await addPeer(room, 'host', 'Bộ', true);
+    await check('a second host published');
+    room.leave(host.peer);
+    await check('the first host left');
+    await room.giveFloor(second.peer, c.siteId);
+    await check('floor given by the second host');
+    room.revokeFloor(second.peer);
+    await check('floor revoked');
+    room.close('meeting-ended');
+  });
+
   it('spreads consumers to another worker with pipeToRouter when a worker is over the limit', async () => {
     // Each site consumes the host's camera and microphone: two consumers per site.
     const { room } = await openRoom(4);

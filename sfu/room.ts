@@ -7,13 +7,22 @@
  * floor holder's, a spotlighted site's) are piped there with pipeToRouter; site producers the
  * host needs are piped to the primary the same way.
  *
- * Policy (who receives what), recomputed after every change by `#reconcile`:
+ * Policy (who receives what), recomputed for the peers a change concerns by `#reconcile`:
  *  - every site receives the host's camera, microphone and screen, plus the floor holder's
  *    camera and microphone and a spotlighted site's camera;
  *  - a site's microphone is paused server-side until the host gives it the floor;
  *  - the host receives the sites on its current page at the lowest simulcast layer, the active
- *    speaker, floor holder and spotlight at a high layer, and the floor holder's microphone.
+ *    speaker, floor holder and spotlight at a high layer, and the floor holder's microphone;
+ *  - a site in audio-only mode (a weak line) publishes no camera and receives no video.
  * Host controls: hand queue (first come, first served), floor, mute, spotlight, kick, end.
+ *
+ * Cost: a national meeting holds thousands of sites on one room, so no change may walk them
+ * all unless every site's consumers change with it. The hosts are kept in their own set, the
+ * participants in a roster sorted by name (binary insertion with one collator) from which a
+ * host's page is a slice, and each producer remembers who consumes it. A join, leave or
+ * produce reconciles only the peers whose desired consumers it changes: the joining peer and
+ * the hosts (their page moved), or everyone when a host's or the floor holder's or the
+ * spotlighted site's media changes. A peer's desired set is O(hosts + page size).
  *
  * The room reports to its owner (sfu/signaling.ts) through RoomEvents; it never touches sockets.
  */
@@ -53,6 +62,11 @@ const mediaCodecs: ms.RouterRtpCodecCapability[] = [
 const LOW_LAYER = 0;
 const HIGH_LAYER = 2;
 
+/** One collator for every roster comparison: `localeCompare` builds one per call. */
+const collator = new Intl.Collator('vi');
+const byName = (a: Peer, b: Peer): number =>
+  collator.compare(a.identity.siteName, b.identity.siteName) || collator.compare(a.siteId, b.siteId);
+
 interface RoomRouter {
   router: ms.Router;
   slot: WorkerSlot;
@@ -70,6 +84,12 @@ export class Room {
   readonly #peers = new Map<string, Peer>();
   readonly #bySite = new Map<string, Peer>();
   readonly #owners = new Map<string, ProducerOwner>();
+  readonly #hosts = new Set<Peer>();
+  /** Participants ordered by name (`byName`): the host's grid pages are slices of it. */
+  readonly #roster: Peer[] = [];
+  /** Producer id → the peers consuming it, so a closed producer's consumers go at once. */
+  readonly #audience = new Map<string, Set<Peer>>();
+  readonly #handRaised = new Set<string>();
   readonly #pipes = new Map<string, Promise<void>>();
   readonly #handQueue: string[] = [];
   #floor: string | null = null;
@@ -126,12 +146,19 @@ export class Room {
   get spotlightSite(): string | null {
     return this.#spotlight;
   }
+  get activeSpeakerSite(): string | null {
+    return this.#activeSpeaker;
+  }
   get handQueue(): readonly string[] {
     return this.#handQueue;
   }
   /** The routers in use, primary first (for tests and diagnostics). */
   get routers(): readonly ms.Router[] {
     return this.#routers.map((r) => r.router);
+  }
+  /** Connected peers plus joins under way (the signaling server's admission count). */
+  get size(): number {
+    return this.#peers.size + this.#pendingJoins;
   }
   peers(): IterableIterator<Peer> {
     return this.#peers.values();
@@ -175,9 +202,13 @@ export class Room {
       );
       this.#peers.set(peer.connectionId, peer);
       this.#bySite.set(peer.siteId, peer);
+      if (peer.role === 'host') this.#hosts.add(peer);
+      else this.#roster.splice(this.#rosterIndex(peer), 0, peer);
       this.log.info({ siteId: peer.siteId, role: peer.role, routerId: where.router.id }, 'peer joined');
       this.#broadcastSiteState(peer);
       if (peer.role === 'host') for (const other of this.#peers.values()) if (other !== peer) peer.send(this.#siteStateNote(other));
+      // A new site may shift the hosts' grid pages; it has nothing to send anyone else yet.
+      else this.#reconcileHosts();
       return peer;
     } finally {
       this.#pendingJoins--;
@@ -195,14 +226,16 @@ export class Room {
     if (this.#peers.get(peer.connectionId) !== peer) return;
     this.#peers.delete(peer.connectionId);
     if (this.#bySite.get(peer.siteId) === peer) this.#bySite.delete(peer.siteId);
+    if (peer.role === 'host') this.#hosts.delete(peer);
+    else this.#dropFromRoster(peer);
     if (this.#floor === peer.siteId) this.#endFloor();
     if (this.#spotlight === peer.siteId) this.#setSpotlight(null);
     if (this.#activeSpeaker === peer.siteId) this.#activeSpeaker = null;
-    const inQueue = this.#handQueue.indexOf(peer.siteId);
-    if (inQueue >= 0) {
-      this.#handQueue.splice(inQueue, 1);
+    if (this.#handRaised.has(peer.siteId)) {
+      this.#dropHand(peer.siteId);
       this.#broadcastHandQueue();
     }
+    for (const consumer of peer.consumers()) this.#audience.get(consumer.producerId)?.delete(peer);
     peer.close();
     this.log.info({ siteId: peer.siteId, cause }, 'peer left');
     this.events.peerClosed(peer, cause);
@@ -211,7 +244,32 @@ export class Room {
       this.close('left');
       return;
     }
-    this.#reconcileAll();
+    // Its producers' consumers closed with them (#forget), even where it was the host, floor or
+    // spotlight: nobody gains a consumer from a leave except a host whose page moved.
+    this.#reconcileHosts();
+  }
+
+  #rosterIndex(peer: Peer): number {
+    let lo = 0;
+    let hi = this.#roster.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byName(this.#roster[mid]!, peer) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #dropFromRoster(peer: Peer): void {
+    // Equal keys are possible while a replaced connection is still leaving: find this very peer.
+    for (let i = this.#rosterIndex(peer); i < this.#roster.length; i++) {
+      const at = this.#roster[i]!;
+      if (at === peer) {
+        this.#roster.splice(i, 1);
+        return;
+      }
+      if (byName(at, peer) !== 0) return;
+    }
   }
 
   /** Picks the router for a new site: stay on the room's workers while they are under the limit. */
@@ -260,11 +318,12 @@ export class Room {
     peer: Peer,
     req: Omit<Parameters<Peer['produce']>[0], 'paused'>,
   ): Promise<ms.Producer> {
+    if (peer.audioOnly && req.source !== 'microphone') throw invalidState('this site is in audio-only mode');
     // A site's microphone stays muted at the server until the host gives it the floor.
     const paused = peer.role === 'participant' && req.source === 'microphone' && this.#floor !== peer.siteId;
     const producer = await peer.produce({ ...req, paused });
     this.#owners.set(producer.id, { peer, source: req.source });
-    producer.observer.once('close', () => this.#owners.delete(producer.id));
+    producer.observer.once('close', () => this.#forget(producer.id));
     if (req.source === 'microphone') {
       try {
         await this.#ensureOn(producer.id, this.#primary.router);
@@ -274,13 +333,28 @@ export class Room {
       }
     }
     if (req.source === 'microphone') this.#broadcastSiteState(peer);
-    this.#reconcileAll();
+    this.#reconcileAudienceOf(peer);
     return producer;
   }
 
   closeProducer(peer: Peer, producerId: string): void {
+    // Its consumers close with it (#forget); nobody gains a consumer from a closed producer.
     peer.producer(producerId).producer.close();
-    this.#reconcileAll();
+  }
+
+  /** A closed producer: its consumers close now rather than when the worker reports it. */
+  #forget(producerId: string): void {
+    this.#owners.delete(producerId);
+    const audience = this.#audience.get(producerId);
+    if (!audience) return;
+    this.#audience.delete(producerId);
+    for (const peer of audience) peer.consumerOf(producerId)?.close();
+  }
+
+  /** Reconciles the peers that may want `peer`'s media: everyone for a host, floor or spotlight; else the hosts. */
+  #reconcileAudienceOf(peer: Peer): void {
+    if (peer.role === 'host' || this.#floor === peer.siteId || this.#spotlight === peer.siteId) this.#reconcileAll();
+    else this.#reconcileHosts();
   }
 
   async setProducerPaused(peer: Peer, producerId: string, paused: boolean): Promise<void> {
@@ -291,6 +365,20 @@ export class Room {
     if (paused) await producer.pause();
     else await producer.resume();
     if (source === 'microphone') this.#broadcastSiteState(peer);
+  }
+
+  /**
+   * A site switches to sound only (or back). Its camera is closed here rather than trusted to
+   * the browser, so the line is relieved even if the page misbehaves; the reconcile then drops
+   * the video it receives (or brings it back).
+   */
+  setAudioOnly(peer: Peer, audioOnly: boolean): void {
+    if (peer.role !== 'participant') throw invalidState('only sites switch to audio only');
+    if (peer.audioOnly === audioOnly) return;
+    peer.audioOnly = audioOnly;
+    if (audioOnly) peer.producerOf('camera')?.close();
+    this.#broadcastSiteState(peer);
+    this.#reconcileAll();
   }
 
   /** Makes `producerId` consumable on `target` (a no-op on its own router). */
@@ -320,13 +408,12 @@ export class Room {
     const add = (owner: Peer | undefined, source: MediaSource, layer?: number) => {
       if (!owner || owner === peer) return;
       const producer = owner.producerOf(source);
-      if (!producer) return;
+      if (!producer || (peer.audioOnly && producer.kind === 'video')) return;
       const prior = out.get(producer.id);
       out.set(producer.id, layer === undefined ? prior : Math.max(prior ?? layer, layer));
     };
     const site = (siteId: string | null) => (siteId ? this.#bySite.get(siteId) : undefined);
-    for (const other of this.#peers.values()) {
-      if (other.role !== 'host') continue;
+    for (const other of this.#hosts) {
       add(other, 'camera', HIGH_LAYER);
       add(other, 'microphone');
       add(other, 'screen', HIGH_LAYER);
@@ -335,7 +422,7 @@ export class Room {
     add(site(this.#floor), 'microphone');
     add(site(this.#spotlight), 'camera', HIGH_LAYER);
     if (peer.role === 'host') {
-      for (const p of this.#page(peer).sites) add(p, 'camera', LOW_LAYER);
+      for (const p of this.#page(peer)) add(p, 'camera', LOW_LAYER);
       add(site(this.#activeSpeaker), 'camera', HIGH_LAYER);
     }
     return out;
@@ -347,7 +434,9 @@ export class Room {
       if (!peer.canConsume || this.#closed) return;
       const desired = this.#desired(peer);
       for (const consumer of [...peer.consumers()]) {
-        if (!desired.has(consumer.producerId)) consumer.close();
+        if (desired.has(consumer.producerId)) continue;
+        this.#audience.get(consumer.producerId)?.delete(peer);
+        consumer.close();
       }
       for (const [producerId, layer] of desired) {
         const owner = this.#owners.get(producerId);
@@ -363,6 +452,12 @@ export class Room {
         try {
           await this.#ensureOn(producerId, peer.router);
           await peer.consume({ id: producerId, source: owner.source, siteId: owner.peer.siteId }, layers);
+          const audience = this.#audience.get(producerId);
+          if (!peer.consumerOf(producerId)) continue;
+          if (audience) audience.add(peer);
+          // the producer closed while we consumed: its consumer goes too
+          else if (!this.#owners.has(producerId)) peer.consumerOf(producerId)?.close();
+          else this.#audience.set(producerId, new Set([peer]));
         } catch (err) {
           // The producer or peer may have closed meanwhile; the next reconcile settles it.
           if (this.#owners.has(producerId) && !peer.closed) this.log.warn({ err, producerId }, 'consume failed');
@@ -373,6 +468,10 @@ export class Room {
 
   #reconcileAll(): void {
     for (const peer of this.#peers.values()) void this.#reconcile(peer);
+  }
+
+  #reconcileHosts(): void {
+    for (const host of this.#hosts) void this.#reconcile(host);
   }
 
   /** Resolves once every peer's pending consumer changes are done (tests, diagnostics). */
@@ -386,7 +485,7 @@ export class Room {
     if (siteId === this.#activeSpeaker) return;
     this.#activeSpeaker = siteId;
     this.#notifyHosts({ type: 'activeSpeaker', data: { siteId } });
-    for (const peer of this.#peers.values()) if (peer.role === 'host') void this.#reconcile(peer);
+    this.#reconcileHosts();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -396,7 +495,8 @@ export class Room {
   raiseHand(peer: Peer): number {
     if (peer.role !== 'participant') throw invalidState('only sites raise hands');
     if (this.#floor === peer.siteId) throw invalidState('this site has the floor');
-    if (!this.#handQueue.includes(peer.siteId)) {
+    if (!this.#handRaised.has(peer.siteId)) {
+      this.#handRaised.add(peer.siteId);
       this.#handQueue.push(peer.siteId);
       this.#broadcastHandQueue();
       this.#broadcastSiteState(peer);
@@ -405,11 +505,16 @@ export class Room {
   }
 
   lowerHand(peer: Peer): void {
-    const i = this.#handQueue.indexOf(peer.siteId);
-    if (i < 0) return;
-    this.#handQueue.splice(i, 1);
+    if (!this.#handRaised.has(peer.siteId)) return;
+    this.#dropHand(peer.siteId);
     this.#broadcastHandQueue();
     this.#broadcastSiteState(peer);
+  }
+
+  #dropHand(siteId: string): void {
+    this.#handRaised.delete(siteId);
+    const i = this.#handQueue.indexOf(siteId);
+    if (i >= 0) this.#handQueue.splice(i, 1);
   }
 
   #host(peer: Peer): void {
@@ -429,9 +534,8 @@ export class Room {
     if (this.#floor) this.#endFloor();
     this.#floor = siteId;
     this.events.floorChanged('floor-given', siteId, `fg:${this.instanceId}:${++this.#floorSeq}`);
-    const queued = this.#handQueue.indexOf(siteId);
-    if (queued >= 0) {
-      this.#handQueue.splice(queued, 1);
+    if (this.#handRaised.has(siteId)) {
+      this.#dropHand(siteId);
       this.#broadcastHandQueue();
     }
     await site.producerOf('microphone')?.resume();
@@ -502,17 +606,13 @@ export class Room {
     this.#host(host);
     host.page = { page, pageSize };
     void this.#reconcile(host);
-    const { sites, total } = this.#page(host);
-    return { siteIds: sites.map((s) => s.siteId), total };
+    return { siteIds: this.#page(host).map((s) => s.siteId), total: this.#roster.length };
   }
 
   /** The sites on the host's current grid page, ordered by name. */
-  #page(host: Peer): { sites: Peer[]; total: number } {
-    const sites = [...this.#peers.values()]
-      .filter((p) => p.role === 'participant')
-      .sort((a, b) => a.identity.siteName.localeCompare(b.identity.siteName, 'vi') || a.siteId.localeCompare(b.siteId));
+  #page(host: Peer): Peer[] {
     const start = host.page.page * host.page.pageSize;
-    return { sites: sites.slice(start, start + host.page.pageSize), total: sites.length };
+    return this.#roster.slice(start, start + host.page.pageSize);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -527,9 +627,10 @@ export class Room {
       role: peer.role,
       online: !peer.closed,
       micMuted: !mic || mic.paused,
-      handRaised: this.#handQueue.includes(peer.siteId),
+      handRaised: this.#handRaised.has(peer.siteId),
       hasFloor: this.#floor === peer.siteId,
       spotlighted: this.#spotlight === peer.siteId,
+      audioOnly: peer.audioOnly,
     };
   }
 
@@ -549,7 +650,7 @@ export class Room {
   }
 
   #notifyHosts(note: ServerNotification): void {
-    for (const peer of this.#peers.values()) if (peer.role === 'host') peer.send(note);
+    for (const host of this.#hosts) host.send(note);
   }
 
   #broadcast(note: ServerNotification): void {
@@ -596,6 +697,9 @@ export class Room {
       this.events.peerClosed(peer, cause);
     }
     this.#bySite.clear();
+    this.#hosts.clear();
+    this.#roster.length = 0;
+    this.#audience.clear();
     this.activeSpeakerObserver.close();
     for (const { router } of this.#routers) router.close();
     this.#routers.length = 0;

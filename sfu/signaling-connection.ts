@@ -28,6 +28,7 @@ import {
   assertNever,
   hostOnlyRequests,
   type ErrorCode,
+  type IceServer,
   type ResponseDataOf,
   type RtpCapabilities,
   type ServerMessage,
@@ -60,6 +61,10 @@ export interface SignalingConnectionDeps {
   join(identity: SiteIdentity, connection: SignalingConnection): Promise<{ room: Room; peer: Peer }>;
   onClosed(connection: SignalingConnection): void;
   limits: SignalingLimits;
+  /** TURN servers (with fresh credentials) for a site's join reply. */
+  iceServers(siteId: string): IceServer[];
+  /** The transport's ICE candidates as the browser gets them (the announced address resolved). */
+  announce<C extends { ip: string; address?: string }>(candidates: readonly C[]): C[];
   log: Logger;
 }
 
@@ -325,7 +330,7 @@ export class SignalingConnection {
         return {
           transportId: t.id,
           iceParameters: t.iceParameters,
-          iceCandidates: t.iceCandidates,
+          iceCandidates: this.deps.announce(t.iceCandidates),
           dtlsParameters: t.dtlsParameters,
         } satisfies ResponseDataOf<'createTransport'>;
       }
@@ -367,6 +372,11 @@ export class SignalingConnection {
         const { room, peer } = this.#joinedPeer();
         this.#takeHandChange();
         room.lowerHand(peer);
+        return {};
+      }
+      case 'setAudioOnly': {
+        const { room, peer } = this.#joinedPeer();
+        room.setAudioOnly(peer, req.data.audioOnly);
         return {};
       }
       case 'leave': {
@@ -453,6 +463,7 @@ export class SignalingConnection {
         floorHolder: room.floorHolder,
         spotlight: room.spotlightSite,
         handQueue: [...room.handQueue],
+        iceServers: this.deps.iceServers(identity.siteId),
       };
     } catch (err) {
       if (this.#state === 'joining') this.#state = 'new';

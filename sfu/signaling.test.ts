@@ -74,15 +74,17 @@ async function joinSite(meetingId: string, name: string, publish = true) {
   await c.ok('createTransport', { direction: 'recv' });
   await c.ok('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
   let micId: string | undefined;
+  let sendId: string | undefined;
   if (publish) {
     const send = await c.ok('createTransport', { direction: 'send' });
+    sendId = send.transportId;
     const ssrc = Math.floor(Math.random() * 1e6);
     const mic = await c.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(ssrc) });
     expect(mic.paused).toBe(true); // muted until given the floor
     micId = mic.producerId;
     await c.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(ssrc + 10) });
   }
-  return { c, siteId, token, micId: micId! };
+  return { c, siteId, token, micId: micId!, sendId: sendId! };
 }
 
 describe('signaling: frames', () => {
@@ -171,6 +173,47 @@ describe('signaling: a meeting', () => {
     expect((await b.c.closed).code).toBe(CloseCode.meetingEnded);
     expect((await host.c.closed).code).toBe(CloseCode.meetingEnded);
     await eventually(() => sfu.signaling.room(meetingId) === undefined);
+  });
+
+  it('lets a site on a weak line go audio only and back: no video either way, sound kept, the host told', async () => {
+    const meetingId = randomUUID();
+    const host = await joinHost(meetingId);
+    const a = await joinSite(meetingId, 'Xã Đường Yếu');
+    const b = await joinSite(meetingId, 'Xã Bên Cạnh');
+    const isHostVideo = (n: { data: { siteId: string; kind: string } }) => n.data.siteId === host.siteId && n.data.kind === 'video';
+    const hostVideoAtA = await a.c.note('newConsumer', isHostVideo);
+    const hostMicAtA = await a.c.note('newConsumer', (n) => n.data.siteId === host.siteId && n.data.kind === 'audio');
+    const hostVideoAtB = await b.c.note('newConsumer', isHostVideo);
+    const aCameraAtHost = await host.c.note('newConsumer', (n) => n.data.siteId === a.siteId && n.data.kind === 'video');
+    const lastStateAtHost = () => host.c.notes.filter((n) => n.type === 'siteState' && n.data.siteId === a.siteId).at(-1);
+    expect(lastStateAtHost()).toMatchObject({ data: { online: true, audioOnly: false } });
+
+    // Only sites have a line to spare: the host is refused.
+    expect(await host.c.request('setAudioOnly', { audioOnly: true })).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+
+    await a.c.ok('setAudioOnly', { audioOnly: true });
+    // A receives no video (the host's camera consumer closes), the host no longer gets A's camera.
+    await a.c.note('consumerClosed', (n) => n.data.consumerId === hostVideoAtA.data.consumerId);
+    await host.c.note('consumerClosed', (n) => n.data.consumerId === aCameraAtHost.data.consumerId);
+    await host.c.note('siteState', (n) => n.data.siteId === a.siteId && n.data.audioOnly);
+    await a.c.note('siteState', (n) => n.data.siteId === a.siteId && n.data.audioOnly);
+    await sfu.signaling.room(meetingId)!.settled();
+    // Sound stays; B is untouched; a new camera from A is refused while it is audio only.
+    const closedAt = (c: TestClient) => c.notes.flatMap((n) => (n.type === 'consumerClosed' ? [n.data.consumerId] : []));
+    expect(closedAt(a.c)).not.toContain(hostMicAtA.data.consumerId);
+    expect(closedAt(b.c)).not.toContain(hostVideoAtB.data.consumerId);
+    const camera = { transportId: a.sendId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(7777) } as const;
+    expect(await a.c.request('produce', camera)).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+
+    // And back: the host's camera returns to A, A's new camera reaches the host.
+    await a.c.ok('setAudioOnly', { audioOnly: false });
+    await a.c.note('newConsumer', (n) => isHostVideo(n) && n.data.consumerId !== hostVideoAtA.data.consumerId);
+    await eventually(() => {
+      const last = lastStateAtHost();
+      return last?.type === 'siteState' && !last.data.audioOnly;
+    });
+    const produced = await a.c.ok('produce', camera);
+    await host.c.note('newConsumer', (n) => n.data.producerId === produced.producerId);
   });
 
   it('disconnects a revoked site within 2 seconds', async () => {
@@ -440,6 +483,55 @@ describe('signaling: the total cap', () => {
     for (const c of held) c.ws.terminate();
     await own.close();
     await new Promise((r) => srv.close(r));
+  });
+});
+
+describe('signaling: the node capacity', () => {
+  it('refuses the site beyond SFU_MAX_SITES with `capacity`, admits the host and a reconnecting site, and frees a place on leave', async () => {
+    const own = await createSfu({
+      config: testConfig(20420, { SFU_WORKERS: '1', SFU_MAX_SITES: '2' }),
+      authenticator: auth,
+      attendanceSink: new MemoryAttendanceSink(),
+      logger: silentLog,
+    });
+    const srv = http.createServer();
+    own.attach(srv);
+    const u = await listen(srv);
+    const meetingId = randomUUID();
+    const open: TestClient[] = [];
+    const join = async (token: string) => {
+      const c = await TestClient.connect(u);
+      open.push(c);
+      return { c, res: await c.request('join', { joinToken: token }) };
+    };
+    try {
+      const a = auth.issueJoinToken(meetingId, 'Xã A');
+      const b = auth.issueJoinToken(meetingId, 'Xã B');
+      const c = auth.issueJoinToken(meetingId, 'Xã C');
+      expect((await join(a.token)).res.ok).toBe(true);
+      const second = await join(b.token);
+      expect(second.res.ok).toBe(true);
+      const refused = await join(c.token);
+      expect(refused.res).toMatchObject({ ok: false, error: { code: 'capacity' } });
+      // the refused socket stays open and may try again; the host hall is always admitted
+      const { cookie } = auth.issueHostSession(meetingId);
+      const host = await TestClient.connect(u, { headers: { cookie } });
+      open.push(host);
+      expect((await host.request('join', { meetingId })).ok).toBe(true);
+      expect(own.signaling.siteCount()).toBe(3);
+      // a site replacing its own connection is no new load
+      expect((await join(a.token)).res.ok).toBe(true);
+      expect(own.signaling.siteCount()).toBe(3);
+      // places free up as sites leave; the refused socket may then try again
+      second.c.close();
+      host.close();
+      await eventually(() => own.signaling.siteCount() === 1);
+      expect((await refused.c.request('join', { joinToken: c.token })).ok).toBe(true);
+    } finally {
+      for (const x of open) x.ws.terminate();
+      await own.close();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
 

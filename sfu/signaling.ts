@@ -10,15 +10,19 @@
  *
  * It is the first code that sees a stranger's upgrade request, so nothing there may throw or
  * leave a socket behind: every upgrade is answered (101, or 400/403/404/503 and closed), and
- * WebSockets are capped per client address and in all (config.limits).
+ * WebSockets are capped per client address and in all (config.limits), and sites per node
+ * (config.maxSites: the next site is refused with `capacity`).
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
+import { capacity } from './errors.ts';
 import { Room, type RoomEvents } from './room.ts';
+import { turnIceServers } from './turn.ts';
 import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
 import { CloseCode } from './protocol.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -37,6 +41,8 @@ export interface SignalingAuthenticator {
 
 export interface SignalingOptions {
   pool: WorkerPool;
+  /** Puts the current announced IP into the ICE candidates sent to browsers. */
+  announced?: AnnouncedAddress;
   config: SfuConfig;
   authenticator: SignalingAuthenticator;
   attendanceSink: AttendanceSink;
@@ -176,6 +182,8 @@ export class SignalingServer {
             clearTimeout(joinTimer);
           },
           limits: this.opts.config.limits,
+          iceServers: (siteId) => turnIceServers(this.opts.config.turn, siteId),
+          announce: (candidates) => this.opts.announced?.rewrite(candidates) ?? [...candidates],
           log: this.#log,
         },
       );
@@ -211,6 +219,13 @@ export class SignalingServer {
     return n;
   }
 
+  /** Sites in (or joining) every room of this node, the count SFU_MAX_SITES limits. */
+  siteCount(): number {
+    let n = 0;
+    for (const { room } of this.#rooms.values()) if (room && !room.closed) n += room.size;
+    return n;
+  }
+
   /** The live room of a meeting (diagnostics and tests). */
   room(meetingId: string): Room | undefined {
     return this.#rooms.get(meetingId)?.room;
@@ -240,6 +255,12 @@ export class SignalingServer {
     // A room can close (emptied, failed) between being looked up and being joined: retry once or twice.
     for (let attempt = 0; ; attempt++) {
       const room = await this.#openRoom(identity.meetingId);
+      // Checked and counted in one tick: room.join counts the site as pending before it awaits.
+      // A site replacing its own connection is no new load.
+      if (identity.role !== 'host' && !room.peerBySite(identity.siteId) && this.siteCount() >= this.opts.config.maxSites) {
+        this.#log.warn({ meetingId: identity.meetingId, maxSites: this.opts.config.maxSites }, 'site refused: node at capacity');
+        throw capacity('this conference server is full');
+      }
       try {
         const peer = await room.join(
           { ...identity, connectionId: connection.connectionId },

@@ -19,7 +19,7 @@
  * PipeTransports always use AEAD_AES_256_GCM (mediasoup fixes it), so the other suites are
  * exercised on PlainTransports, which are what carries SRTP between mediasoup and anything
  * else. Browsers' WebRtcTransports negotiate their suite in DTLS and are covered by the
- * browser suite (web/*/*.browser.test.ts).
+ * browser tests under web/.
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the machine has what the test suite drives for real: a PostgreSQL server (its
 // binaries; vitest's global setup starts a throwaway cluster), Debian's Chromium and Firefox ESR,
-// the openssl command (the fault tests' synthetic sites do their DTLS handshakes with it). As root on
+// the openssl command (the fault tests' synthetic sites do their DTLS handshakes with it), coturn's
+// turnserver (the browser suite relays a TLS-only site through it), and the ip command of iproute2
+// (the Firefox test puts its browsers in a network namespace of its own). As root on
 // Debian it installs what is missing with apt-get; elsewhere it says what to install and fails.
 // Plain Node, no dependencies: it runs before anything else in `npm test`.
 import { execFileSync } from 'node:child_process';
@@ -14,12 +16,16 @@ const hasChromium = () => existsSync(chromiumPath);
 const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const hasFirefox = () => existsSync(firefoxPath);
 const hasOpenssl = () => ['/usr/bin/openssl', '/bin/openssl', '/usr/local/bin/openssl'].some(existsSync);
+const hasCoturn = () => ['/usr/bin/turnserver', '/usr/local/bin/turnserver'].some(existsSync);
+const hasIp = () => ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some(existsSync);
 
 const missing = [];
 if (!hasPostgres()) missing.push('postgresql');
 if (!hasChromium()) missing.push('chromium');
 if (!hasFirefox()) missing.push('firefox-esr');
 if (!hasOpenssl()) missing.push('openssl');
+if (!hasCoturn()) missing.push('coturn');
+if (!hasIp()) missing.push('iproute2');
 if (missing.length === 0) process.exit(0);
 
 const isRoot = process.getuid?.() === 0;
@@ -29,7 +35,7 @@ if (isRoot && hasApt) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env });
-  if (hasPostgres() && hasChromium() && hasFirefox() && hasOpenssl()) process.exit(0);
+  if (hasPostgres() && hasChromium() && hasFirefox() && hasOpenssl() && hasCoturn() && hasIp()) process.exit(0);
 }
 process.stderr.write(
   `tests: missing ${missing.join(' and ')}.\n` +

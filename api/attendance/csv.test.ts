@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ledgerCsvHeaders, renderLedgerCsv } from './csv.ts';
+import { ledgerCsvHeaders, renderLedgerCsv, streamLedgerCsv } from './csv.ts';
 import { attendanceStatuses, computeLedger, type InvitedSite } from './ledger.ts';
 import { goodLine, hanoi, invited, meeting, siteEvents } from './ledger-fixtures.ts';
 import { statusLabel } from './texts.ts';
@@ -161,5 +161,17 @@ describe('ledger CSV', () => {
       }),
       { seed: 20260302, numRuns: 300 },
     );
+  });
+
+  it('streams the same bytes as the whole file, in chunks, for 1 200 sites', async () => {
+    const many = Array.from({ length: 1200 }, (_, n) => invited(100 + n, { siteName: n % 7 === 0 ? `=Xã ${n}` : `Xã ${n}` }));
+    const ledger = computeLedger({ meeting, invitedSites: [...invitedSites, ...many], events, now: hanoi('12:00') });
+    for (const options of [{}, { delimiter: ';', decimalSeparator: ',' }] as const) {
+      const chunks: Uint8Array[] = [];
+      const reader = streamLedgerCsv(ledger, options).getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(renderLedgerCsv(ledger, options));
+    }
   });
 });

@@ -14,6 +14,7 @@ import { tz } from '@date-fns/tz';
 import { stringify } from 'csv-stringify/sync';
 import { format } from 'date-fns';
 import { translator } from '../i18n/translator.ts';
+import { toVietnamDayTime } from '../time.ts';
 import type { AttendanceLedger, SiteAttendance } from './ledger.ts';
 import { attendanceLedgerTexts, flagLabel, siteRoleLabel, statusLabel } from './texts.ts';
 
@@ -48,9 +49,51 @@ export interface LedgerCsvOptions {
 
 /** Returns the whole file as a string that starts with the BOM; send it as `text/csv; charset=utf-8`. */
 export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOptions = {}): string {
-  const { delimiter = ',', decimalSeparator = '.', timeZone = ledgerCsvTimeZone } = options;
+  const row = csvRow(options);
+  return stringify([[...ledgerCsvHeaders], ...ledger.sites.map(row)], { ...stringifyOptions(options), bom: true });
+}
+
+/** Rows per chunk of the streamed file: small enough to start sending at once, large enough to be cheap. */
+const STREAM_ROWS = 500;
+
+/**
+ * The same bytes as renderLedgerCsv, produced a chunk of rows at a time as the reader pulls, so
+ * a national meeting's file starts to flow at once and is never held whole as one string.
+ */
+export function streamLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOptions = {}): ReadableStream<Uint8Array> {
+  const row = csvRow(options);
+  const encoder = new TextEncoder();
+  let next = -1;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next === -1) {
+        controller.enqueue(encoder.encode(stringify([[...ledgerCsvHeaders]], { ...stringifyOptions(options), bom: true })));
+        next = 0;
+        return;
+      }
+      if (next >= ledger.sites.length) {
+        controller.close();
+        return;
+      }
+      const rows = ledger.sites.slice(next, next + STREAM_ROWS).map((site, k) => row(site, next + k));
+      next += STREAM_ROWS;
+      controller.enqueue(encoder.encode(stringify(rows, stringifyOptions(options))));
+    },
+  });
+}
+
+function stringifyOptions(options: LedgerCsvOptions) {
+  return { delimiter: options.delimiter ?? ',', record_delimiter: 'windows', escape_formulas: true } as const;
+}
+
+function csvRow(options: LedgerCsvOptions): (site: SiteAttendance, index: number) => string[] {
+  const { decimalSeparator = '.', timeZone = ledgerCsvTimeZone } = options;
   const inZone = tz(timeZone);
-  const time = (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
+  // Vietnam's own zone (the default) by fastVietnamIso's shortcut; any other through date-fns.
+  const time =
+    timeZone === ledgerCsvTimeZone
+      ? (date: Date | null) => (date === null ? '' : toVietnamDayTime(date))
+      : (date: Date | null) => (date === null ? '' : format(date, ledgerCsvTimeFormat, { in: inZone }));
   // No grouping: "1234,5" rather than "1.234,5", which Excel would read as text or as 1.2345.
   const numbers = (digits: number) =>
     new Intl.NumberFormat(decimalSeparator === ',' ? 'vi-VN' : 'en-US', {
@@ -61,7 +104,7 @@ export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOpti
   const byDigits = [numbers(0), numbers(1), numbers(2)];
   const decimal = (value: number | null | undefined, digits: 0 | 1 | 2) => (value == null ? '' : byDigits[digits]!.format(value));
 
-  const row = (site: SiteAttendance, index: number): string[] => {
+  return (site, index) => {
     const absent = site.status === 'absent' || site.status === 'absent-with-reason';
     return [
       String(index + 1),
@@ -80,11 +123,4 @@ export function renderLedgerCsv(ledger: AttendanceLedger, options: LedgerCsvOpti
       site.absenceReason ?? '',
     ];
   };
-
-  return stringify([[...ledgerCsvHeaders], ...ledger.sites.map(row)], {
-    bom: true,
-    delimiter,
-    record_delimiter: 'windows',
-    escape_formulas: true,
-  });
 }

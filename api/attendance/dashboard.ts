@@ -2,12 +2,11 @@
  * The leaders' dashboard: how each commune attended the meetings of a date range, with the
  * communes that keep missing meetings and those whose line is bad meeting after meeting.
  *
- * Every figure is the ledger's (computeLedger per meeting); nothing here re-derives a status
- * from events or in SQL, so a commune's row always agrees with the meeting reports it links to.
- * The price is one ledger per meeting: the cost grows with meetings × invited communes × events.
- * A province over a month (a few dozen meetings, ≤ 170 communes each) is quick; the whole
- * country over a year reads every event of every national meeting (~67k each) and takes
- * seconds. If that becomes a need, store each meeting's ledger rows once it has ended.
+ * Every figure is the ledger's; nothing here re-derives a status from events or in SQL, so a
+ * commune's row always agrees with the meeting reports it links to. Every counted meeting has
+ * ended, so its ledger is the stored one (stored-ledger.ts): the dashboard reads one row per
+ * meeting, never the events (a meeting without a stored ledger gets one computed and stored
+ * the first time). The cost grows with meetings × invited sites, not with events.
  *
  * Which meetings count: those starting inside the range (Vietnam days, both ends included),
  * not cancelled, and over (ended by the host, or past their scheduled end). A running meeting
@@ -29,12 +28,13 @@ import { TZDate } from '@date-fns/tz';
 import { addDays } from 'date-fns';
 import { and, asc, eq, gte, isNotNull, lt, lte, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { adminUnits, meetings, sites } from '../../db/schema.ts';
+import { adminUnits, meetings } from '../../db/schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { toVietnamIso, VIETNAM_TIME_ZONE } from '../time.ts';
-import { computeLedger } from './ledger.ts';
 import { percentile } from './quality.ts';
-import { loadMeetingAttendanceInput } from './store.ts';
+import { endedLedger } from './report.ts';
+import { readInputsDigest } from './stored-ledger.ts';
+import { loadMeetingAttendanceSites } from './store.ts';
 
 export const CHRONIC_MIN_ABSENCES = 3;
 export const CHRONIC_MAX_RATE = 0.5;
@@ -91,18 +91,6 @@ export async function buildAttendanceDashboard(
   const provinceNames = new Map(provinces.map((p) => [p.code, p.name]));
   if (query.province !== undefined && !provinceNames.has(query.province)) throw new NotFoundError('Province', query.province);
 
-  // With a province, each meeting is read for that province's communes only: the ledger's rows
-  // are per site, so a subset of sites gives the same rows for those sites.
-  let scopeSiteIds: string[] | undefined;
-  if (query.province !== undefined) {
-    const rows = await db
-      .select({ id: sites.id })
-      .from(sites)
-      .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
-      .where(and(eq(sites.kind, 'commune'), eq(adminUnits.parentCode, query.province)));
-    scopeSiteIds = rows.map((r) => r.id);
-  }
-
   const counted = await db
     .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, endsAt: meetings.endsAt })
     .from(meetings)
@@ -119,9 +107,10 @@ export async function buildAttendanceDashboard(
   const communes = new Map<string, CommuneAccumulator>();
   const meetingRows: Array<{ id: string; title: string; startsAt: string; endsAt: string; invited: number; attended: number; attendanceRate: number | null; late: number; absent: number }> = [];
   for (const meeting of counted) {
-    const input = await loadMeetingAttendanceInput(db, meeting.id, scopeSiteIds === undefined ? {} : { siteIds: scopeSiteIds });
+    const sitesDigest = await readInputsDigest(db, meeting.id);
+    const input = await loadMeetingAttendanceSites(db, meeting.id);
     if (!input) continue; // Deleted between the two reads; meetings are never deleted today.
-    const ledger = computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events: input.events, now, includeQualityTimeline: false, ...thresholds });
+    const [ledger] = await endedLedger(db, input, sitesDigest, now, thresholds);
     const kindOf = new Map(input.invitedSites.map((s) => [s.siteId, s]));
     let invited = 0;
     let attended = 0;
@@ -129,6 +118,7 @@ export async function buildAttendanceDashboard(
     for (const site of ledger.sites) {
       const details = kindOf.get(site.siteId);
       if (site.role !== 'participant' || details?.kind !== 'commune') continue;
+      if (query.province !== undefined && details.provinceCode !== query.province) continue;
       let acc = communes.get(site.siteId);
       if (!acc) {
         acc = { siteId: site.siteId, siteName: site.siteName, unitCode: details.unitCode, provinceCode: details.provinceCode, invited: 0, attended: 0, late: 0, leftEarly: 0, absentWithReason: 0, absentWithoutReason: 0, lossMedians: [], rttMedians: [], absentMeetingIds: [] };

@@ -184,7 +184,17 @@ export class LedgerInputError extends Error {
 const msPerMinute = 60_000;
 const involuntaryCauses: ReadonlySet<LeaveCause> = new Set<LeaveCause>(['network', 'server-failure', 'shutdown']);
 
-export function computeLedger(input: LedgerInput): AttendanceLedger {
+/** The thresholds of a ledger input, validated, with their defaults. */
+export interface LedgerSettings {
+  lateMinutes: number;
+  earlyLeaveMinutes: number;
+  qualityBucketMinutes: number;
+  includeQualityTimeline: boolean;
+}
+
+export type LedgerOptions = Pick<LedgerInput, 'lateThresholdMinutes' | 'earlyLeaveThresholdMinutes' | 'qualityBucketMinutes' | 'includeQualityTimeline'>;
+
+export function ledgerSettings(input: LedgerOptions): LedgerSettings {
   const lateMinutes = input.lateThresholdMinutes ?? 5;
   const earlyLeaveMinutes = input.earlyLeaveThresholdMinutes ?? 5;
   const qualityBucketMinutes = input.qualityBucketMinutes ?? 1;
@@ -193,20 +203,33 @@ export function computeLedger(input: LedgerInput): AttendanceLedger {
   if (!(qualityBucketMinutes > 0) || !Number.isFinite(qualityBucketMinutes)) {
     throw new LedgerInputError(`qualityBucketMinutes must be positive, got ${qualityBucketMinutes}`);
   }
-  const { meeting } = input;
+  return { lateMinutes, earlyLeaveMinutes, qualityBucketMinutes, includeQualityTimeline: input.includeQualityTimeline ?? true };
+}
+
+export function requireValidDates(meeting: LedgerMeeting, now: Date): void {
   for (const [name, date] of [
     ['meeting.startsAt', meeting.startsAt],
     ['meeting.endsAt', meeting.endsAt],
-    ['now', input.now],
+    ['now', now],
   ] as const) {
     if (Number.isNaN(date.getTime())) throw new LedgerInputError(`${name} is not a valid date`);
   }
+}
 
+export function requireDistinctSites(invitedSites: readonly InvitedSite[]): Set<string> {
   const invitedIds = new Set<string>();
-  for (const site of input.invitedSites) {
+  for (const site of invitedSites) {
     if (invitedIds.has(site.siteId)) throw new LedgerInputError(`site ${site.siteId} is invited twice`);
     invitedIds.add(site.siteId);
   }
+  return invitedIds;
+}
+
+export function computeLedger(input: LedgerInput): AttendanceLedger {
+  const settings = ledgerSettings(input);
+  const { meeting } = input;
+  requireValidDates(meeting, input.now);
+  const invitedIds = requireDistinctSites(input.invitedSites);
 
   const { phase, from, to } = meetingWindow(meeting, input.now.getTime());
 
@@ -228,34 +251,53 @@ export function computeLedger(input: LedgerInput): AttendanceLedger {
     }
   }
 
+  const replays = input.invitedSites.map((site) => replaySiteEvents(eventsBySite.get(site.siteId) ?? [], phase === 'ended' ? to : null));
+  return assembleLedger(meeting, input.invitedSites, replays, { phase, from, to }, settings, {
+    distinctEvents: sequence.length,
+    otherMeetingEvents,
+    uninvitedSiteEvents,
+    uninvitedSiteIds: [...uninvitedSiteIds].sort(),
+  });
+}
+
+export type MeetingWindow = { phase: MeetingPhase; from: number; to: number };
+
+/**
+ * The ledger from each invited site's replay (same order as `invitedSites`). computeLedger and
+ * the incremental ledger (live-ledger.ts) both end here, so they cannot disagree on a figure.
+ */
+export function assembleLedger(
+  meeting: LedgerMeeting,
+  invitedSites: readonly InvitedSite[],
+  replays: readonly SiteReplay[],
+  window: MeetingWindow,
+  settings: LedgerSettings,
+  counts: Pick<LedgerDiagnostics, 'distinctEvents' | 'otherMeetingEvents' | 'uninvitedSiteEvents' | 'uninvitedSiteIds'>,
+): AttendanceLedger {
+  const { phase, from, to } = window;
   const anomalies: ReplayAnomalies = { staleConnectionEvents: 0, unmatchedLeaves: 0, inferredJoins: 0, inferredLeaves: 0 };
-  const sites = input.invitedSites.map((site) => {
-    const replay = replaySiteEvents(eventsBySite.get(site.siteId) ?? [], phase === 'ended' ? to : null);
+  const siteWindow: SiteWindow = {
+    from,
+    to,
+    lateMs: settings.lateMinutes * msPerMinute,
+    earlyLeaveMs: settings.earlyLeaveMinutes * msPerMinute,
+    bucketMs: settings.qualityBucketMinutes * msPerMinute,
+    includeQualityTimeline: settings.includeQualityTimeline,
+  };
+  const sites = invitedSites.map((site, index) => {
+    const replay = replays[index]!;
     for (const key of Object.keys(anomalies) as Array<keyof ReplayAnomalies>) anomalies[key] += replay.anomalies[key];
-    return siteAttendance(site, replay, {
-      from,
-      to,
-      lateMs: lateMinutes * msPerMinute,
-      earlyLeaveMs: earlyLeaveMinutes * msPerMinute,
-      bucketMs: qualityBucketMinutes * msPerMinute,
-      includeQualityTimeline: input.includeQualityTimeline ?? true,
-    });
+    return siteAttendance(site, replay, siteWindow);
   });
 
   return {
     meetingId: meeting.id,
     phase,
     window: { from: new Date(from), to: new Date(to), minutes: (to - from) / msPerMinute },
-    thresholds: { lateMinutes, earlyLeaveMinutes, qualityBucketMinutes },
+    thresholds: { lateMinutes: settings.lateMinutes, earlyLeaveMinutes: settings.earlyLeaveMinutes, qualityBucketMinutes: settings.qualityBucketMinutes },
     sites,
     totals: totalsOf(sites.filter((s) => s.role === 'participant')),
-    diagnostics: {
-      distinctEvents: sequence.length,
-      otherMeetingEvents,
-      uninvitedSiteEvents,
-      uninvitedSiteIds: [...uninvitedSiteIds].sort(),
-      ...anomalies,
-    },
+    diagnostics: { ...counts, ...anomalies },
   };
 }
 
@@ -265,7 +307,7 @@ function requireNonNegative(name: string, value: number): void {
   }
 }
 
-function meetingWindow(meeting: LedgerMeeting, now: number): { phase: MeetingPhase; from: number; to: number } {
+export function meetingWindow(meeting: LedgerMeeting, now: number): MeetingWindow {
   const from = meeting.startsAt.getTime();
   const actualEnd = meeting.actualEndedAt?.getTime();
   const scheduledEnd = meeting.endsAt.getTime();

@@ -8,30 +8,35 @@
  * secretariat needs to see who has connected for the sound check. After the end the replay
  * closes every interval at the window's end, as the ledger does, so nobody shows as connected.
  * Lateness, drops and the headline status are the ledger's.
+ *
+ * The board is built by the live attendance service (live-attendance.ts) from its incremental
+ * ledger, once per change for every viewer: pushed over one event stream per viewer, whole on
+ * (re)connect and as changed rows after.
  */
-import type { AttendanceEvent, LeaveCause } from '../../db/attendance-event.ts';
+import type { LeaveCause } from '../../db/attendance-event.ts';
 import { fastVietnamIso as toVietnamIso } from '../time.ts';
-import { replaySiteEvents } from './connections.ts';
-import { canonicalEventSequence } from './event-order.ts';
-import type { MeetingReport } from './report.ts';
+import type { SiteReplay } from './connections.ts';
+import type { AttendanceLedger } from './ledger.ts';
+import type { AttendanceMeeting, InvitedSiteDetails } from './store.ts';
+
+export interface LiveBoardSource {
+  meeting: AttendanceMeeting;
+  /** Same order as `ledger.sites`. */
+  invitedSites: readonly InvitedSiteDetails[];
+  ledger: AttendanceLedger;
+  /** The site's replay as of now (events stamped later left out), closed as the ledger closes it. */
+  replayOf(siteId: string): SiteReplay;
+}
 
 export const liveGroups = ['connected', 'dropped', 'not-joined'] as const;
 export type LiveGroup = (typeof liveGroups)[number];
 
-export function liveBoardJson(report: MeetingReport, now: Date) {
-  const { ledger } = report;
-  const closeAt = ledger.phase === 'ended' ? ledger.window.to.getTime() : null;
-  const bySite = new Map<string, AttendanceEvent[]>();
-  // As of now: an event stamped later (a clock a little ahead) shows once its time has come.
-  for (const event of canonicalEventSequence(report.events.filter((e) => e.at.getTime() <= now.getTime()))) {
-    const list = bySite.get(event.siteId);
-    if (list) list.push(event);
-    else bySite.set(event.siteId, [event]);
-  }
-  const details = new Map(report.invitedSites.map((s) => [s.siteId, s]));
+export function liveBoardJson(source: LiveBoardSource, now: Date) {
+  const { ledger } = source;
+  const details = new Map(source.invitedSites.map((s) => [s.siteId, s]));
 
   const sites = ledger.sites.map((site) => {
-    const replay = replaySiteEvents(bySite.get(site.siteId) ?? [], closeAt);
+    const replay = source.replayOf(site.siteId);
     const last = replay.intervals.at(-1);
     const group: LiveGroup = last === undefined ? 'not-joined' : last.end === null ? 'connected' : 'dropped';
     const info = details.get(site.siteId);
@@ -59,7 +64,7 @@ export function liveBoardJson(report: MeetingReport, now: Date) {
 
   const counts = Object.fromEntries(liveGroups.map((g) => [g, sites.filter((s) => s.group === g).length])) as Record<LiveGroup, number>;
   return {
-    meeting: { id: report.meeting.id, title: report.meeting.title, status: report.meeting.status, startsAt: toVietnamIso(report.meeting.startsAt), endsAt: toVietnamIso(report.meeting.endsAt) },
+    meeting: { id: source.meeting.id, title: source.meeting.title, status: source.meeting.status, startsAt: toVietnamIso(source.meeting.startsAt), endsAt: toVietnamIso(source.meeting.endsAt) },
     phase: ledger.phase,
     now: toVietnamIso(now),
     counts: { ...counts, sites: sites.length },
@@ -68,3 +73,4 @@ export function liveBoardJson(report: MeetingReport, now: Date) {
   };
 }
 export type LiveBoardJson = ReturnType<typeof liveBoardJson>;
+export type LiveBoardSite = LiveBoardJson['sites'][number];

@@ -10,6 +10,7 @@ import { TZDate } from '@date-fns/tz';
 import { subYears } from 'date-fns';
 import { inArray, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { forgetStoredLedgers } from './stored-ledger.ts';
 import { attendanceEvents } from '../../db/schema.ts';
 import type { AppContext } from '../context.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
@@ -29,7 +30,12 @@ export async function purgeExpiredAttendance(db: Executor, now: Date, years: num
   let deleted = 0;
   for (;;) {
     const expired = db.select({ eventId: attendanceEvents.eventId }).from(attendanceEvents).where(lt(attendanceEvents.at, cutoff)).limit(PURGE_SLICE);
-    const slice = await db.delete(attendanceEvents).where(inArray(attendanceEvents.eventId, expired)).returning({ eventId: attendanceEvents.eventId });
+    const slice = await db.transaction(async (tx) => {
+      const gone = await tx.delete(attendanceEvents).where(inArray(attendanceEvents.eventId, expired)).returning({ meetingId: attendanceEvents.meetingId });
+      // Their meetings' stored ledgers counted these events.
+      await forgetStoredLedgers(tx, [...new Set(gone.map((row) => row.meetingId))]);
+      return gone;
+    });
     deleted += slice.length;
     if (slice.length < PURGE_SLICE) return { deleted, cutoff };
   }

@@ -1,12 +1,14 @@
 /**
- * /api/meetings/:id/attendance (the report as JSON or CSV), /api/meetings/:id/attendance/live
- * (the live board) and /api/reports/attendance (the leaders' dashboard). Leaders,
- * secretariats and admins read them within their unit's subtree (api/auth/policy.ts).
+ * /api/meetings/:id/attendance (the report as JSON or a streamed CSV),
+ * /api/meetings/:id/attendance/live (the live board once) and …/live/events (the live board
+ * pushed as server-sent events: the whole board, then patches), and /api/reports/attendance
+ * (the leaders' dashboard). Leaders, secretariats and admins read them within their unit's subtree (api/auth/policy.ts).
  */
 import { ledgerThresholds } from './config.ts';
 import { TZDate } from '@date-fns/tz';
 import { differenceInCalendarDays, format, subDays } from 'date-fns';
 import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
 import { z } from 'zod';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { ValidationError } from '../errors.ts';
@@ -18,8 +20,9 @@ import { parseParam, parseQuery, uuidParam, vietnamIsoString } from '../validati
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
 import { translator } from '../i18n/translator.ts';
 import { attachmentDisposition } from './download.ts';
-import { liveBoardJson } from './live-board.ts';
-import { buildMeetingReport, meetingReportCsv, meetingReportJson, type MeetingReport, type ReportOptions } from './report.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import type { LiveAttendance } from './live-attendance.ts';
+import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, storedReportBody, type MeetingReport, type ReportOptions } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
 import { attendanceLedgerTexts } from './texts.ts';
 
@@ -85,16 +88,36 @@ export async function scopedMeetingReport(ctx: AppContext, actor: AuthenticatedU
   return buildMeetingReport(ctx.db, meetingId, ctx.now(), { ...options, thresholds: ledgerThresholds(ctx.config), ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}) });
 }
 
-export function attendanceRoutes(ctx: AppContext, dashboards: ComputationGate) {
+/** The live board shows the whole meeting: it is for the meeting's own unit and those above it. */
+export async function assertMayWatchLive(ctx: AppContext, actor: AuthenticatedUser, meetingId: string): Promise<void> {
+  if ((await meetingView(ctx.db, actor, meetingId, 'report.read')).scope !== 'full') throw new ForbiddenError('This meeting belongs to another unit');
+}
+
+/** How soon a browser's EventSource reconnects after the stream breaks. */
+const RECONNECT_MS = 2000;
+const MAX_UNSENT_FRAMES = 64;
+
+export function attendanceRoutes(ctx: AppContext, live: LiveAttendance, dashboards: ComputationGate) {
   const canRead = requireAction('report.read');
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      const report = await scopedMeetingReport(ctx, c.get('user')!, id, { qualityTimeline: query.format === 'json' && query.timeline });
+      const view = await meetingView(ctx.db, c.get('user')!, id, 'report.read');
+      if (view.scope === 'full' && query.format === 'json' && !query.timeline) {
+        // An ended meeting's report as stored: the common case, and the national one.
+        const body = await storedReportBody(ctx.db, id, now, ledgerThresholds(ctx.config));
+        if (body !== null) return c.body(body, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
+      }
+      const report = await buildMeetingReport(ctx.db, id, now, {
+        qualityTimeline: query.format === 'json' && query.timeline,
+        thresholds: ledgerThresholds(ctx.config),
+        live,
+        ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}),
+      });
       if (query.format === 'csv') {
-        const csv = meetingReportCsv(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
+        const csv = meetingReportCsvStream(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
         return c.body(csv, 200, {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': attachmentDisposition(reportFileName(report)),
@@ -105,9 +128,44 @@ export function attendanceRoutes(ctx: AppContext, dashboards: ComputationGate) {
     })
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      const now = ctx.now();
-      const report = await scopedMeetingReport(ctx, c.get('user')!, id);
-      return c.json(liveBoardJson(report, now) satisfies z.input<typeof liveBoardBody>, 200, { 'Cache-Control': 'no-store' });
+      await assertMayWatchLive(ctx, c.get('user')!, id);
+      const board = await live.board(id, ctx.now());
+      if (!board) throw new NotFoundError('Meeting', id);
+      return c.json(board satisfies z.input<typeof liveBoardBody>, 200, { 'Cache-Control': 'no-store' });
+    })
+    .get('/meetings/:id/attendance/live/events', canRead, async (c) => {
+      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      // Refuse an unknown meeting with a plain 404, and another unit's with 403, before the stream starts.
+      await assertMayWatchLive(ctx, c.get('user')!, id);
+      if (!(await live.board(id, ctx.now()))) throw new NotFoundError('Meeting', id);
+      c.header('Content-Type', 'text/event-stream; charset=utf-8');
+      c.header('Cache-Control', 'no-store');
+      // Tells a buffering reverse proxy (nginx) to pass frames through as they come.
+      c.header('X-Accel-Buffering', 'no');
+      return stream(c, async (out) => {
+        const gone = new Promise<void>((resolve) => out.onAbort(resolve));
+        await out.write(`retry: ${RECONNECT_MS}\n\n`);
+        // A screen that stops reading (a laptop asleep) would make frames pile up here: past
+        // MAX_UNSENT_FRAMES its stream is cut, and when it wakes it reconnects to a whole board.
+        let unsent = 0;
+        const stop = await live.watch(id, {
+          write: (frame) => {
+            if (out.aborted || out.closed) return;
+            if (unsent >= MAX_UNSENT_FRAMES) {
+              out.abort();
+              return;
+            }
+            unsent += 1;
+            void out.write(frame).then(
+              () => (unsent -= 1),
+              () => undefined,
+            );
+          },
+        });
+        if (!stop) return;
+        await gone;
+        stop();
+      });
     })
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();

@@ -6,15 +6,20 @@
  * database refuses (unknown meeting or site) writes nothing, and the caller gets a domain error
  * instead of half a batch.
  *
+ * A batch that stores new events for a meeting also deletes that meeting's stored ledger
+ * (stored-ledger.ts) in the same transaction, and after commit tells the listeners registered
+ * with `onAttendanceStored` (the live ledgers of running meetings), whichever code path wrote.
+ *
  * Reads rebuild AttendanceEvents from the stored columns plus the jsonb payload. They are not
  * re-validated with zod: every row went through the schema on the way in, and re-parsing the
  * ~67k events of a national meeting would cost more than the whole ledger.
  */
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { AttendanceEvent, type LeaveCause } from '../../db/attendance-event.ts';
 import { constraintViolationOf } from '../../db/errors.ts';
 import { adminUnits, attendanceEvents, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import { forgetStoredLedgers } from './stored-ledger.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { InvitedSite, LedgerMeeting } from './ledger.ts';
 
@@ -44,20 +49,26 @@ export async function recordAttendanceEvents(db: Executor, events: readonly Atte
     return toRow(parsed.data);
   });
   if (rows.length === 0) return { received: 0, inserted: 0 };
+  let stored: Set<string>;
   try {
-    const inserted = await db.transaction(async (tx) => {
-      let count = 0;
+    stored = await db.transaction(async (tx) => {
+      const ids = new Set<string>();
+      const touched = new Set<string>();
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
         const written = await tx
           .insert(attendanceEvents)
           .values(rows.slice(i, i + INSERT_BATCH))
           .onConflictDoNothing({ target: attendanceEvents.eventId })
-          .returning({ eventId: attendanceEvents.eventId });
-        count += written.length;
+          .returning({ eventId: attendanceEvents.eventId, meetingId: attendanceEvents.meetingId });
+        for (const row of written) {
+          ids.add(row.eventId);
+          touched.add(row.meetingId);
+        }
       }
-      return count;
+      // A late event makes the stored ledger of its meeting wrong; it goes with this commit.
+      await forgetStoredLedgers(tx, [...touched]);
+      return ids;
     });
-    return { received: rows.length, inserted };
   } catch (error) {
     const violation = constraintViolationOf(error);
     if (violation?.kind === 'foreign-key') {
@@ -66,6 +77,29 @@ export async function recordAttendanceEvents(db: Executor, events: readonly Atte
     }
     throw error;
   }
+  if (stored.size > 0) notifyStored(db, events.filter((e) => stored.has(e.eventId)));
+  return { received: rows.length, inserted: stored.size };
+}
+
+export type AttendanceStoredListener = (events: readonly AttendanceEvent[]) => void;
+
+// Keyed by the database object, so every writer of one database reaches the listeners of that
+// database (tests open several databases in one process).
+const storedListeners = new WeakMap<object, Set<AttendanceStoredListener>>();
+
+/** Calls `listener` with the new events of each batch stored through `db`, after commit. Returns the unsubscribe. */
+export function onAttendanceStored(db: Executor, listener: AttendanceStoredListener): () => void {
+  let listeners = storedListeners.get(db);
+  if (!listeners) {
+    listeners = new Set();
+    storedListeners.set(db, listeners);
+  }
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function notifyStored(db: Executor, events: readonly AttendanceEvent[]): void {
+  for (const listener of storedListeners.get(db) ?? []) listener(events);
 }
 
 function toRow(event: AttendanceEvent): typeof attendanceEvents.$inferInsert {
@@ -103,7 +137,8 @@ type PackedEvent = [string, string, AttendanceEvent['kind'], number, string | nu
  * input is linear. The rows travel as one JSON array in one text value: a national meeting has
  * ~67k events, and decoding 67k rows one by one costs more than the query (PGlite most of all).
  */
-async function loadEvents(db: Executor, meetingId: string, siteIds: readonly string[] | undefined): Promise<AttendanceEvent[]> {
+export async function loadEvents(db: Executor, meetingId: string, siteIds?: readonly string[]): Promise<AttendanceEvent[]> {
+  if (siteIds !== undefined && siteIds.length === 0) return [];
   const siteFilter = siteIds === undefined ? sql`` : sql` and ${inArray(attendanceEvents.siteId, [...siteIds])}`;
   const packed = sql<string>`select coalesce(json_agg(json_build_array(event_id, site_id, kind, floor(extract(epoch from at) * 1000), connection_id, payload)
       order by at, case kind when 'leave' then 0 when 'join' then 1 when 'quality' then 2 when 'floor-taken' then 3 else 4 end, event_id collate "C"), '[]')::text as events
@@ -171,58 +206,59 @@ export interface LoadOptions {
   siteIds?: readonly string[];
 }
 
+/** The meeting and its invited sites, without the events; null when there is no such meeting. */
+export async function loadMeetingAttendanceSites(db: Executor, meetingId: string, options: LoadOptions = {}): Promise<Omit<MeetingAttendanceInput, 'events'> | null> {
+  const [meeting] = await db.select().from(meetings).where(eq(meetings.id, meetingId)).limit(1);
+  if (!meeting) return null;
+  return { meeting: attendanceMeeting(meeting), invitedSites: await loadInvitedSites(db, meetingId, options) };
+}
+
 /** The ledger's input for one meeting; null when there is no such meeting. */
 export async function loadMeetingAttendanceInput(db: Executor, meetingId: string, options: LoadOptions = {}): Promise<MeetingAttendanceInput | null> {
   const [meeting] = await db.select().from(meetings).where(eq(meetings.id, meetingId)).limit(1);
   if (!meeting) return null;
-  const siteFilter = (column: typeof sites.id): SQL | undefined => (options.siteIds === undefined ? undefined : inArray(column, [...options.siteIds]));
-  if (options.siteIds !== undefined && options.siteIds.length === 0) {
-    return { meeting: attendanceMeeting(meeting), invitedSites: [], events: [] };
-  }
+  const [invitedSites, events] = await Promise.all([loadInvitedSites(db, meetingId, options), loadEvents(db, meetingId, options.siteIds)]);
+  return { meeting: attendanceMeeting(meeting), invitedSites, events };
+}
 
-  const [invited, events] = await Promise.all([
-    db
-      .select({
-        siteId: sites.id,
-        siteName: sites.name,
-        unitName: adminUnits.name,
-        unitCode: sites.unitCode,
-        unitLevel: adminUnits.level,
-        parentCode: adminUnits.parentCode,
-        kind: sites.kind,
-        contactPhone: sites.contactPhone,
-        contactEmails: sites.contactEmails,
-        role: meetingParticipants.role,
-        rsvpAnswer: rsvps.answer,
-        rsvpReason: rsvps.reason,
-        rsvpDelegate: rsvps.delegateName,
-        rsvpAnsweredAt: rsvps.answeredAt,
-      })
-      .from(meetingParticipants)
-      .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
-      .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
-      .leftJoin(rsvps, and(eq(rsvps.meetingId, meetingParticipants.meetingId), eq(rsvps.siteId, meetingParticipants.siteId)))
-      .where(and(eq(meetingParticipants.meetingId, meetingId), siteFilter(sites.id)))
-      .orderBy(asc(meetingParticipants.role), asc(sites.unitCode), asc(sites.name)),
-    loadEvents(db, meetingId, options.siteIds),
-  ]);
-
-  return {
-    meeting: attendanceMeeting(meeting),
-    invitedSites: invited.map((r) => ({
-      siteId: r.siteId,
-      siteName: r.siteName,
-      unitName: r.unitName,
-      unitCode: r.unitCode,
-      provinceCode: r.unitLevel === 'province' ? r.unitCode : r.unitLevel === 'commune' ? r.parentCode : null,
-      kind: r.kind,
-      contactPhone: r.contactPhone,
-      contactEmails: r.contactEmails,
-      role: r.role,
-      rsvp: r.rsvpAnswer === null || r.rsvpAnsweredAt === null ? null : { answer: r.rsvpAnswer, reason: r.rsvpReason, delegate: r.rsvpDelegate, answeredAt: r.rsvpAnsweredAt },
-    })),
-    events,
-  };
+async function loadInvitedSites(db: Executor, meetingId: string, options: LoadOptions): Promise<InvitedSiteDetails[]> {
+  if (options.siteIds !== undefined && options.siteIds.length === 0) return [];
+  const siteFilter = options.siteIds === undefined ? undefined : inArray(sites.id, [...options.siteIds]);
+  const invited = await db
+    .select({
+      siteId: sites.id,
+      siteName: sites.name,
+      unitName: adminUnits.name,
+      unitCode: sites.unitCode,
+      unitLevel: adminUnits.level,
+      parentCode: adminUnits.parentCode,
+      kind: sites.kind,
+      contactPhone: sites.contactPhone,
+      contactEmails: sites.contactEmails,
+      role: meetingParticipants.role,
+      rsvpAnswer: rsvps.answer,
+      rsvpReason: rsvps.reason,
+      rsvpDelegate: rsvps.delegateName,
+      rsvpAnsweredAt: rsvps.answeredAt,
+    })
+    .from(meetingParticipants)
+    .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
+    .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
+    .leftJoin(rsvps, and(eq(rsvps.meetingId, meetingParticipants.meetingId), eq(rsvps.siteId, meetingParticipants.siteId)))
+    .where(and(eq(meetingParticipants.meetingId, meetingId), siteFilter))
+    .orderBy(asc(meetingParticipants.role), asc(sites.unitCode), asc(sites.name));
+  return invited.map((r) => ({
+    siteId: r.siteId,
+    siteName: r.siteName,
+    unitName: r.unitName,
+    unitCode: r.unitCode,
+    provinceCode: r.unitLevel === 'province' ? r.unitCode : r.unitLevel === 'commune' ? r.parentCode : null,
+    kind: r.kind,
+    contactPhone: r.contactPhone,
+    contactEmails: r.contactEmails,
+    role: r.role,
+    rsvp: r.rsvpAnswer === null || r.rsvpAnsweredAt === null ? null : { answer: r.rsvpAnswer, reason: r.rsvpReason, delegate: r.rsvpDelegate, answeredAt: r.rsvpAnsweredAt },
+  }));
 }
 
 /** Like loadMeetingAttendanceInput, for callers where a missing meeting is the client's mistake. */

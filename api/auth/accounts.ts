@@ -19,7 +19,7 @@ import { parseMailbox } from '../invites/config.ts';
 import type { OutgoingMail } from '../invites/email.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { assertMayManageAccountsOf, assertRoleMay, unitWithin, type Actor } from './policy.ts';
-import { endSignInsOf, hashToken, newSecretToken } from './sign-ins.ts';
+import { endSignInsOf, forgetSignIns, hashToken, newSecretToken } from './sign-ins.ts';
 
 export const RESET_LINK_MINUTES = 30;
 
@@ -108,6 +108,7 @@ export class AccountService {
       await endSignInsOf(tx, user.id, { token: currentToken });
       await tx.insert(auditLog).values({ actorUserId: user.id, action: 'user.password_change', entity: 'user', entityId: user.id, details: {} });
     });
+    forgetSignIns(this.ctx.db, { userId: user.id });
   }
 
   /** Always resolves the same way; mails a link only to an active account, after answering. */
@@ -166,6 +167,8 @@ export class AccountService {
   }
 
   private signInsEnded(userId: string): void {
+    // The sign-in cache (sign-ins.ts) must not serve an ended sign-in for even a moment.
+    forgetSignIns(this.ctx.db, { userId });
     for (const listener of this.deactivatedListeners) {
       try {
         listener(userId);

@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIns, users } from '../../db/schema.ts';
+import { forgetSignIns } from './sign-ins.ts';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 
@@ -101,5 +104,47 @@ describe.each(DRIVERS)('accounts and sessions on %s', (driver) => {
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  describe('with the sign-in cache on (a minute, so that only forgetting can end a cached sign-in)', () => {
+    let cached: TestApp;
+    beforeAll(async () => {
+      cached = await createTestApp(driver, { provinces: [], config: { SIGN_IN_CACHE_MS: '60000' } });
+    });
+    afterAll(() => cached.close());
+
+    const signIn = async (email: string) => (await cached.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } })).headers.get('set-cookie')!.split(';')[0]!;
+    const me = (cookie: string) => cached.request('GET', '/api/auth/me', { cookie });
+    const userId = async (email: string) => (await cached.database.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
+
+    it('refuses a signed-out cookie at once', async () => {
+      const cookie = await signIn('leader@test.hoinghi');
+      expect((await me(cookie)).status).toBe(200);
+      expect((await cached.request('POST', '/api/auth/logout', { cookie, body: {} })).status).toBe(204);
+      expect((await me(cookie)).status).toBe(401);
+      expect((await cached.request('GET', '/api/units?level=province', { cookie })).status).toBe(401);
+    });
+
+    it('refuses the sign-ins of a deactivated account, and revoked sign-ins, once they are forgotten', async () => {
+      const cookie = await signIn('secretariat@test.hoinghi');
+      const id = await userId('secretariat@test.hoinghi');
+      expect((await me(cookie)).status).toBe(200);
+      // The cache is really on: a change nobody announces is not seen yet…
+      await cached.database.db.update(users).set({ active: false }).where(eq(users.id, id));
+      expect((await me(cookie)).status).toBe(200);
+      // …and deactivation announces it.
+      forgetSignIns(cached.database.db, { userId: id });
+      expect((await me(cookie)).status).toBe(401);
+      await cached.database.db.update(users).set({ active: true }).where(eq(users.id, id));
+
+      const again = await signIn('secretariat@test.hoinghi');
+      const other = await signIn('admin@test.hoinghi');
+      expect((await me(again)).status).toBe(200);
+      expect((await me(other)).status).toBe(200);
+      await cached.database.db.delete(signIns).where(eq(signIns.userId, id));
+      forgetSignIns(cached.database.db, { userId: id });
+      expect((await me(again)).status).toBe(401);
+      expect((await me(other)).status).toBe(200);
+    });
   });
 });

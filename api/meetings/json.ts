@@ -5,7 +5,8 @@
  * fuzz suite parse answers with them, so the promise and the check cannot drift apart.
  */
 import { z } from 'zod';
-import { toVietnamIso } from '../time.ts';
+// The fast formatter: a list writes ~100 instants per request (tested equal to toVietnamIso).
+import { fastVietnamIso as toVietnamIso } from '../time.ts';
 import { vietnamIsoString } from '../validation.ts';
 import type { ConflictingMeeting, MeetingDetail, MeetingPage, MeetingSummary } from './queries.ts';
 

@@ -1,4 +1,9 @@
-/** GET /api/units, /api/units/:code/sites, /api/sites?kind=hall: the administrative tree picker's data. */
+/**
+ * GET /api/units, /api/units/:code/sites, /api/sites?kind=hall: the administrative tree picker's
+ * data. /api/units is the same for everyone and holds no contacts: it comes from memory with an
+ * ETag (`no-cache`: any cache may keep it but must ask again, and asking checks the sign-in).
+ * The sites carry contacts and stay private (the API's default Cache-Control).
+ */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireAction } from '../auth/middleware.ts';
@@ -6,7 +11,9 @@ import { contactsVisible } from '../auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
-import { getUnit, listSites, listSitesUnder, listUnits } from './service.ts';
+import { matchesEtag } from '../etag.ts';
+import { UnitDirectory } from './directory.ts';
+import { getUnit, listSites, listSitesUnder } from './service.ts';
 
 export const unitCode = z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code');
 
@@ -49,9 +56,15 @@ export const siteListBody = z.object({ sites: z.array(siteBody) }).strict();
 export const unitSitesBody = z.object({ unit: z.looseObject({ code: z.string(), name: z.string() }), sites: z.array(siteBody) }).strict();
 
 export function unitRoutes(ctx: AppContext) {
+  const directory = new UnitDirectory(ctx.db);
   return new Hono<AppEnv>()
     .use(requireAction('units.read'))
-    .get('/units', async (c) => c.json({ units: await listUnits(ctx.db, parseQuery(c, unitsQuery)) } satisfies z.input<typeof unitListBody>))
+    .get('/units', async (c) => {
+      const reply = await directory.list(parseQuery(c, unitsQuery));
+      const headers = { ETag: reply.etag, 'Cache-Control': 'no-cache' };
+      if (matchesEtag(c.req.header('if-none-match'), reply.etag)) return c.body(null, 304, headers);
+      return c.body(reply.body, 200, { ...headers, 'Content-Type': 'application/json; charset=UTF-8' });
+    })
     .get('/units/:code/sites', async (c) => {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
+import { listUnits } from './service.ts';
 
 describe.each(DRIVERS)('administrative tree API on %s', (driver) => {
   let t: TestApp;
@@ -39,5 +40,32 @@ describe.each(DRIVERS)('administrative tree API on %s', (driver) => {
     expect((await t.request('GET', '/api/units/98/sites', { cookie: t.cookies.leader })).status).toBe(404);
     expect((await t.request('GET', '/api/units?level=planet', { cookie: t.cookies.leader })).status).toBe(400);
     expect((await t.request('GET', '/api/units')).status).toBe(401);
+  });
+
+  it('serves the tree with an ETag (304 when unchanged) and keeps replies with contacts private', async () => {
+    const first = await t.request('GET', '/api/units?level=province', { cookie: t.cookies.leader });
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const again = await t.app.request('/api/units?level=province', { headers: { cookie: t.cookies.secretariat, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    // The ETag still needs a sign-in.
+    expect((await t.app.request('/api/units?level=province', { headers: { 'if-none-match': etag } })).status).toBe(401);
+    const other = await t.request('GET', '/api/units?parent=44', { cookie: t.cookies.leader });
+    expect(other.headers.get('etag')).not.toBe(etag);
+    const sites = await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.leader });
+    expect(sites.headers.get('cache-control')).toBe('private, no-cache');
+    expect((await t.request('GET', '/api/meetings', { cookie: t.cookies.leader })).headers.get('cache-control')).toBe('private, no-cache');
+  });
+
+  it('answers from memory exactly what the database query answers', async () => {
+    for (const query of ['level=province', 'parent=44', 'parent=01&limit=7', `q=${encodeURIComponent('phường')}`, 'q=44', 'level=commune&q=an', 'level=national', 'parent=99']) {
+      const params = new URLSearchParams(query);
+      const filter = { level: (params.get('level') ?? undefined) as never, parent: params.get('parent') ?? undefined, q: params.get('q') ?? undefined, limit: Number(params.get('limit') ?? 5000) };
+      const fromSql = (await listUnits(t.database.db, filter)).map((u) => ({ ...u }));
+      const served = (await t.request('GET', `/api/units?${query}`, { cookie: t.cookies.leader })).body.units;
+      expect(served, query).toEqual(fromSql);
+    }
   });
 });

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import type { Driver } from '../support/database.ts';
 import { startLiveTestServer, type LiveTestServer } from '../support/live.ts';
 import type { HttpLoadResult, JoinStormResult, LoadJob } from './load-client.ts';
 
@@ -41,8 +42,8 @@ export interface LoadTarget {
  * The app on a free port with the real SFU, seeded with `provinces`, a day of ordinary meetings
  * to list, and one meeting of `sites` communes with a join link each.
  */
-export async function startLoadTarget(options: { provinces: string[]; sites: number }): Promise<LoadTarget> {
-  const live = await startLiveTestServer('pglite', { provinces: options.provinces });
+export async function startLoadTarget(options: { provinces: string[]; sites: number; driver?: Driver }): Promise<LoadTarget> {
+  const live = await startLiveTestServer(options.driver ?? 'pglite', { provinces: options.provinces });
   const { t } = live;
   const all = (await t.request('GET', '/api/sites?kind=commune&limit=5000', { cookie: t.cookies.secretariat })).body.sites as { id: string }[];
   const hall = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites[0].id as string;

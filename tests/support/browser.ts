@@ -11,9 +11,16 @@ import puppeteer, { type Browser as BidiBrowser } from 'puppeteer-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
-export async function launchBrowser(): Promise<Browser> {
+export interface LaunchOptions {
+  /** Runs this instead of the browser itself, e.g. BrowserNetwork.wrap()'s script (tests/support/netns.ts). */
+  executablePath?: string;
+  /** Further Chromium switches a test needs (e.g. to accept a throwaway certificate). */
+  extraArgs?: readonly string[];
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: options.executablePath ?? CHROMIUM_PATH,
     headless: true,
     args: [
       '--no-sandbox',
@@ -24,26 +31,30 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(options.extraArgs ?? []),
     ],
   });
 }
 
 /**
  * Firefox ESR over WebDriver BiDi. The preferences give it what Chromium's flags give Chromium:
- * fake devices without a permission prompt, autoplay, and ICE candidates on loopback (the SFU
- * listens on 127.0.0.1 in tests, and Firefox leaves loopback out by default).
+ * fake devices without a permission prompt, autoplay, and its host ICE candidates in the clear.
+ * Firefox ESR gathers no loopback candidate (media.peerconnection.ice.loopback, force_interface
+ * and link_local change nothing in ESR 153), so a test that gives it media runs it inside a
+ * network namespace of its own (tests/support/netns.ts); debuggingPort is then the port
+ * forwarded to its WebDriver BiDi endpoint.
  */
-export async function launchFirefox(): Promise<BidiBrowser> {
+export async function launchFirefox(options: LaunchOptions & { debuggingPort?: number } = {}): Promise<BidiBrowser> {
   return puppeteer.launch({
     browser: 'firefox',
-    executablePath: FIREFOX_PATH,
+    executablePath: options.executablePath ?? FIREFOX_PATH,
+    ...(options.debuggingPort ? { debuggingPort: options.debuggingPort } : {}),
     headless: true,
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
       'media.autoplay.default': 0,
       'media.autoplay.blocking_policy': 0,
-      'media.peerconnection.ice.loopback': true,
       'media.peerconnection.ice.obfuscate_host_addresses': false,
       'browser.shell.checkDefaultBrowser': false,
       'datareporting.policy.dataSubmissionEnabled': false,

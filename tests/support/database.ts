@@ -17,7 +17,9 @@ export interface TestDatabase extends DatabaseHandle {
 
 export async function openTestDatabase(driver: Driver): Promise<TestDatabase> {
   if (driver === 'pglite') return openDatabase({ DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 1 }, { inMemory: true });
-  const serverUrl = inject('postgresUrl');
+  // Benches run outside vitest and bring their own server (TEST_POSTGRES_URL).
+  const serverUrl = process.env.VITEST ? inject('postgresUrl') : process.env.TEST_POSTGRES_URL;
+  if (!serverUrl) throw new Error('no PostgreSQL server: run under vitest, or set TEST_POSTGRES_URL');
   const name = `hoinghi_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {

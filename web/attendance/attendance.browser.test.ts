@@ -143,6 +143,10 @@ describe('attendance pages in Chromium', () => {
       expect(await ids('dropped')).toEqual([communes[2]!.id]);
       expect(await page.locator(`li[data-site-id="${communes[4]!.id}"] .contact`).textContent()).toContain('0233 3852 444');
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'attendance-live.png'), fullPage: true });
+      // Pushed, not polled: once the stream has drawn the board, a site joining moves without a reload.
+      await expect.poll(() => page.locator('#live-updated').textContent(), { timeout: 10_000 }).not.toBe('');
+      await recordAttendanceEvents(t.database.db, [siteEvents(meetingId, communes[4]!.id).join('pushed', vn('2026-12-05 09:25'))]);
+      await expect.poll(() => ids('connected'), { timeout: 10_000 }).toContain(communes[4]!.id);
     } finally {
       t.clock.now = vn('2026-12-05 11:00');
     }

@@ -11,9 +11,9 @@ import type { AppContext, AppEnv } from '../../api/context.ts';
 import { NotFoundError } from '../../api/errors.ts';
 import { buildAttendanceDashboard } from '../../api/attendance/dashboard.ts';
 import type { ComputationGate } from '../../api/attendance/dashboard-gate.ts';
-import { liveBoardJson } from '../../api/attendance/live-board.ts';
+import type { LiveAttendance } from '../../api/attendance/live-attendance.ts';
 import { buildMeetingReport } from '../../api/attendance/report.ts';
-import { resolveDashboardQuery, scopedMeetingReport } from '../../api/attendance/routes.ts';
+import { assertMayWatchLive, resolveDashboardQuery, scopedMeetingReport } from '../../api/attendance/routes.ts';
 import { dashboardProvinceFor, NATIONAL_UNIT, unitInSubtree } from '../../api/auth/policy.ts';
 import { dashboardQuery } from '../../api/attendance/schemas.ts';
 import { parseQuery, uuidParam } from '../../api/validation.ts';
@@ -28,19 +28,22 @@ function meetingId(raw: string | undefined): string {
   return parsed.data;
 }
 
-export function attendancePages(ctx: AppContext, dashboards: ComputationGate) {
+export function attendancePages(ctx: AppContext, live: LiveAttendance, dashboards: ComputationGate) {
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', pageAuth('report.read'), async (c) => {
       const user = signedInUser(c);
       const now = ctx.now();
-      const report = await scopedMeetingReport(ctx, user, meetingId(c.req.param('id')));
+      const report = await scopedMeetingReport(ctx, user, meetingId(c.req.param('id')), { live });
       return c.html(<AttendanceReportPage lang={c.get('lang')} user={user} report={report} generatedAt={now} />);
     })
     .get('/meetings/:id/live', pageAuth('report.read'), async (c) => {
       const user = signedInUser(c);
       const now = ctx.now();
-      const report = await scopedMeetingReport(ctx, user, meetingId(c.req.param('id')));
-      return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={liveBoardJson(report, now)} />);
+      const id = meetingId(c.req.param('id'));
+      await assertMayWatchLive(ctx, user, id);
+      const board = await live.board(id, now);
+      if (!board) throw new NotFoundError('Meeting', id);
+      return c.html(<AttendanceLivePage lang={c.get('lang')} user={user} board={board} />);
     })
     .get('/reports', pageAuth('report.read'), async (c) => {
       const user = signedInUser(c);

@@ -18,6 +18,7 @@ import { meetingFacts, type MeetingFacts } from './routes.tsx';
 import type { TestApp } from '../../tests/support/app.ts';
 import { launchBrowser } from '../../tests/support/browser.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+import { TestSocket } from '../../tests/support/signaling-client.ts';
 
 // Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -65,7 +66,8 @@ async function attendanceOf(meetingId: string, siteId: string) {
 }
 
 beforeAll(async () => {
-  live = await startLiveTestServer('postgres', { provinces: ['44'] });
+  // Room for the meetings below (a host and three communes at most); the capacity test fills it.
+  live = await startLiveTestServer('postgres', { provinces: ['44'], config: { SFU_MAX_SITES: '4' } });
   t = live.t;
   browser = await launchBrowser();
 });
@@ -245,6 +247,28 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
       ['leave', true, 'server-failure'],
       ['join', false, null],
     ]);
+});
+
+it('tells a commune in Vietnamese when the conference server is full, and lets it in once a place frees', async () => {
+  const { invites } = await scheduleMeeting('Họp thử sức chứa máy chủ', 5);
+  // Four sites fill the node (SFU_MAX_SITES = 4): joined sockets count like pages.
+  const held: TestSocket[] = [];
+  for (const invite of invites.slice(0, 4)) {
+    const socket = await TestSocket.open(live.url);
+    held.push(socket);
+    expect((await socket.request('join', { joinToken: invite.path.split('/').at(-1) })).ok).toBe(true);
+  }
+  try {
+    const page = await openPage(`${invites[4]!.path}?video=low`, false);
+    await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+    expect(await page.locator('#check-network').textContent()).toContain('Máy chủ hội nghị đã đủ số điểm cầu');
+    expect(await page.locator('#enter').isDisabled()).toBe(true);
+    held.pop()!.ws.close();
+    await page.click('#recheck');
+    await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+  } finally {
+    for (const socket of held) socket.ws.close();
+  }
 });
 
 it('refuses an unknown invite link with a readable page', async () => {

@@ -5,48 +5,60 @@
  * each side decodes the other's video, and when Firefox reports no CSP violation on the page
  * (zod's eval probe was one: web/common/browser/zod.ts turns it off).
  *
- * Firefox never pairs with a loopback ICE candidate (and its pref to gather them has no
- * effect in ESR 153 here), so this server's media sockets listen on this machine's own
- * non-loopback IPv4 address. The packets still never leave the machine: the kernel delivers
- * traffic to a local address through the loopback device.
+ * Firefox ESR 153 neither gathers nor pairs loopback ICE candidates (media.peerconnection.ice.
+ * loopback, force_interface and link_local change nothing), so the media cannot stay on
+ * 127.0.0.1. Both browsers run instead in a network namespace this test creates, joined to this
+ * one by a veth pair it creates (tests/support/netns.ts): the SFU listens on the pair's root end,
+ * the browsers' only address is the other end, and the pages and Firefox's WebDriver endpoint
+ * are forwarded over loopback. The test checks that every media tuple the SFU selected is
+ * between those two addresses, so no packet goes to this machine's own address.
  */
-import os from 'node:os';
+import type { types as ms } from 'mediasoup';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser as ChromiumBrowser, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { getMeeting } from '../../api/meetings/queries.ts';
 import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { meetingFacts } from './routes.tsx';
-import { launchBrowser, launchFirefox } from '../../tests/support/browser.ts';
+import { CHROMIUM_PATH, FIREFOX_PATH, launchBrowser, launchFirefox } from '../../tests/support/browser.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+import { createBrowserNetwork, type BrowserNetwork } from '../../tests/support/netns.ts';
+import { freePort } from '../../tests/support/postgres-server.ts';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 type Stats = Awaited<ReturnType<import('./browser/meeting-client.ts').MeetingClient['stats']>>;
 type ConsumerStats = Stats['consumers'][number];
 
-/** This machine's first non-loopback IPv4 address. */
-function localAddress(): string {
-  for (const addresses of Object.values(os.networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  throw new Error('the Firefox test needs a non-loopback IPv4 address on this machine: Firefox refuses loopback ICE candidates');
-}
-
+let network: BrowserNetwork;
 let live: LiveTestServer;
 let chromium: ChromiumBrowser;
 let firefox: FirefoxBrowser;
+/** Every WebRTC transport the SFU's workers create, to check where their media went. */
+const transports: ms.WebRtcTransport[] = [];
 
 beforeAll(async () => {
-  live = await startLiveTestServer('postgres', { provinces: ['44'], config: { SFU_LISTEN_IP: localAddress() } });
-  chromium = await launchBrowser();
-  firefox = await launchFirefox();
+  network = await createBrowserNetwork();
+  live = await startLiveTestServer('postgres', { provinces: ['44'], config: { SFU_LISTEN_IP: network.hostAddress } });
+  // Rooms open their routers when a site joins, after this.
+  for (const { worker } of live.live.sfu.pool.slots()) {
+    worker.observer.on('newrouter', (router) =>
+      router.observer.on('newtransport', (transport) => {
+        if (transport.type === 'webrtc') transports.push(transport as ms.WebRtcTransport);
+      }),
+    );
+  }
+  const bidiPort = await freePort();
+  await network.forwardPorts({ hostPorts: [Number(new URL(live.url).port)], browserPorts: [bidiPort] });
+  chromium = await launchBrowser({ executablePath: network.wrap(CHROMIUM_PATH) });
+  firefox = await launchFirefox({ executablePath: network.wrap(FIREFOX_PATH), debuggingPort: bidiPort });
 });
 
 afterAll(async () => {
   await firefox?.close();
   await chromium?.close();
   await live?.close();
+  await network?.close();
 });
 
 /** Polls until the counter is positive, then until it has grown past that reading: media keeps flowing. */
@@ -108,6 +120,10 @@ it('carries media both ways between a commune in Firefox ESR and the host in Chr
   await expectRising(async () => sum(await firefoxStats(), hostVideo, 'framesDecoded'), 'host video in Firefox');
   await expectRising(async () => sum(await statsIn(host), communeVideo, 'framesDecoded'), 'the Firefox commune at the host');
   expect((await firefoxStats()).transports).toEqual({ send: 'connected', recv: 'connected' });
+  // Both sites' send and receive transports carried media, each between the veth pair's ends.
+  const tuples = transports.filter((tr) => !tr.closed && tr.iceSelectedTuple).map((tr) => tr.iceSelectedTuple!);
+  expect(tuples).toHaveLength(4);
+  for (const tuple of tuples) expect(tuple).toMatchObject({ localAddress: network.hostAddress, remoteIp: network.browserAddress });
   expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
   await page.close();
   await context.close();

@@ -137,7 +137,9 @@ export function JoinPage(props: { lang: Lang; meeting: MeetingFacts; siteName: s
         <div class="stage">
           <figure class="tile main" id="main-tile">
             <video id="main-video" autoplay playsinline muted></video>
-            <p class="placeholder">{t('waitingForHost')}</p>
+            <p class="placeholder" id="main-placeholder">
+              {t('waitingForHost')}
+            </p>
             <figcaption id="main-caption">
               {t('hostLabel')}: {m.hostSiteName}
             </figcaption>
@@ -160,6 +162,9 @@ export function JoinPage(props: { lang: Lang; meeting: MeetingFacts; siteName: s
           </button>
           <button id="raise-hand" type="button" class="big" aria-pressed="false">
             {t('raiseHand')}
+          </button>
+          <button id="audio-only" type="button" aria-pressed="false">
+            {t('audioOnlyOn')}
           </button>
           <button id="leave" type="button" class="danger">
             {t('leave')}

@@ -32,6 +32,10 @@ export const conferenceTexts = defineTexts({
   networkSlow: { vi: 'Chậm — hình ảnh có thể bị giật', en: 'Slow — video may stutter' },
   networkFailed: { vi: 'Không kết nối được — kiểm tra mạng rồi bấm «Kiểm tra lại»', en: 'Could not connect — check the network, then press “Check again”' },
   tokenRefused: { vi: 'Đường dẫn tham dự không còn hiệu lực. Liên hệ văn phòng để được cấp lại.', en: 'This invitation link is no longer valid. Ask the secretariat for a new one.' },
+  serverFull: {
+    vi: 'Máy chủ hội nghị đã đủ số điểm cầu, chưa nhận thêm được. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại», hoặc liên hệ văn phòng.',
+    en: 'The conference server is full and cannot take another site yet. Wait a few minutes and press “Check again”, or call the secretariat.',
+  },
   roundTrip: { vi: 'độ trễ', en: 'round trip' },
   quality: { vi: 'Chất lượng hình ảnh', en: 'Video quality' },
   qualityLow: { vi: 'Thấp (đường truyền yếu)', en: 'Low (weak line)' },
@@ -56,6 +60,12 @@ export const conferenceTexts = defineTexts({
   muteMe: { vi: 'Tắt micrô', en: 'Mute' },
   unmuteMe: { vi: 'Bật micrô', en: 'Unmute' },
   leave: { vi: 'Rời phòng họp', en: 'Leave' },
+  audioOnlyOn: { vi: 'Chỉ nghe nói (mạng yếu)', en: 'Audio only (weak line)' },
+  audioOnlyOff: { vi: 'Bật lại hình ảnh', en: 'Turn video back on' },
+  audioOnlyActive: {
+    vi: 'Đang ở chế độ chỉ nghe nói: không gửi và không nhận hình ảnh để giữ tiếng cho đường truyền yếu.',
+    en: 'Audio only: no video is sent or received, to keep the sound on a weak line.',
+  },
 
   // endings
   endedLeft: { vi: 'Điểm cầu đã rời phòng họp.', en: 'You left the meeting.' },
@@ -93,6 +103,7 @@ export const conferenceTexts = defineTexts({
   stateNoVideo: { vi: 'Chưa có hình', en: 'No video yet' },
   stateHand: { vi: 'Giơ tay', en: 'Hand raised' },
   stateMuted: { vi: 'Tắt tiếng', en: 'Muted' },
+  stateAudioOnly: { vi: 'Chỉ âm thanh', en: 'Audio only' },
   stateLeft: { vi: 'Đã rời', en: 'Left' },
   noSites: { vi: 'Chưa có điểm cầu nào vào phòng họp.', en: 'No site has joined yet.' },
   leftSitesHeading: { vi: 'Đã rời phòng họp', en: 'Left the meeting' },

@@ -1,12 +1,14 @@
 /**
- * Keeps the live board current: polls /api/meetings/:id/attendance/live every few seconds and
- * redraws the three columns with the same markup the server rendered. Text goes in through
- * textContent only: site names and reasons are typed by people.
+ * Keeps the live board current from one server-sent-event stream
+ * (/api/meetings/:id/attendance/live/events): the whole board on every (re)connect, then
+ * patches with the rows that changed; redraws the three columns with the same markup the
+ * server rendered. EventSource reconnects by itself; while it is away the board says so.
+ * Text goes in through textContent only: site names and reasons are typed by people.
  */
-import type { LiveBoardJson } from '../../../api/attendance/live-board.ts';
+import type { LiveBoardJson, LiveBoardSite } from '../../../api/attendance/live-board.ts';
 import type { LiveLabels } from '../live-page.tsx';
 
-const POLL_MS = 5000;
+type BoardPatch = Omit<LiveBoardJson, 'sites'> & { sites: LiveBoardSite[]; removed: string[]; order?: string[] };
 const board = document.querySelector<HTMLElement>('#live-board');
 if (board) start(board);
 
@@ -48,21 +50,29 @@ function render(root: HTMLElement, data: LiveBoardJson, labels: LiveLabels): voi
 function start(root: HTMLElement): void {
   const labels = JSON.parse(root.dataset.labels ?? '{}') as LiveLabels;
   const stale = document.querySelector<HTMLElement>('#live-stale');
-  const url = `/api/meetings/${encodeURIComponent(root.dataset.meetingId ?? '')}/attendance/live`;
-  const poll = async () => {
-    try {
-      const response = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const data = (await response.json()) as LiveBoardJson;
-      render(root, data, labels);
-      if (stale) stale.hidden = true;
-      // Nothing changes once the meeting is over; stop asking.
-      if (data.phase === 'ended') return;
-    } catch {
-      // The server restarting or the network blinking: say so and keep trying.
-      if (stale) stale.hidden = false;
-    }
-    setTimeout(poll, POLL_MS);
-  };
-  setTimeout(poll, POLL_MS);
+  const url = `/api/meetings/${encodeURIComponent(root.dataset.meetingId ?? '')}/attendance/live/events`;
+  let board: LiveBoardJson | null = null;
+  const source = new EventSource(url, { withCredentials: true });
+  source.addEventListener('board', (event) => {
+    board = JSON.parse((event as MessageEvent<string>).data) as LiveBoardJson;
+    render(root, board, labels);
+    if (stale) stale.hidden = true;
+  });
+  source.addEventListener('patch', (event) => {
+    if (!board) return;
+    const patch = JSON.parse((event as MessageEvent<string>).data) as BoardPatch;
+    const byId = new Map(board.sites.map((s) => [s.siteId, s]));
+    for (const id of patch.removed) byId.delete(id);
+    for (const site of patch.sites) byId.set(site.siteId, site);
+    const order = patch.order ?? board.sites.map((s) => s.siteId).filter((id) => byId.has(id));
+    const { sites: _changed, removed: _removed, order: _order, ...head } = patch;
+    board = { ...head, sites: order.map((id) => byId.get(id)).filter((s): s is LiveBoardSite => s !== undefined) };
+    render(root, board, labels);
+    if (stale) stale.hidden = true;
+  });
+  // The server restarting or the network blinking: say so; EventSource keeps trying.
+  source.addEventListener('error', () => {
+    if (stale) stale.hidden = false;
+  });
+  window.addEventListener('pagehide', () => source.close());
 }

@@ -121,13 +121,15 @@ function renderTile(siteId: string): HTMLLIElement {
   li.classList.toggle('has-floor', floor === siteId);
   li.classList.toggle('hand', handQueue.includes(siteId));
   li.dataset['online'] = String(info?.online ?? false);
+  li.dataset['audioOnly'] = String(info?.audioOnly ?? false);
 
   const badges = li.querySelector('.badges')!;
   badges.replaceChildren(badge(t('stateOnline'), 'online'));
-  if (!camera) badges.append(badge(t('stateNoVideo'), 'warn'));
+  if (!camera && !info?.audioOnly) badges.append(badge(t('stateNoVideo'), 'warn'));
   if (handQueue.includes(siteId)) badges.append(badge(`${t('stateHand')} #${handQueue.indexOf(siteId) + 1}`, 'hand'));
   if (floor === siteId) badges.append(badge(t('speakingLabel'), 'floor'));
   else if (info?.micMuted !== false) badges.append(badge(t('stateMuted'), 'muted'));
+  if (info?.audioOnly) badges.append(badge(t('stateAudioOnly'), 'audio-only'));
   if (spotlight === siteId) badges.append(badge(t('spotlightLabel'), 'spot'));
 
   const actions = li.querySelector('.site-actions')!;

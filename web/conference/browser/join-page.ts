@@ -41,6 +41,7 @@ function layout(): void {
   const main = hostScreen ?? hostCamera;
   showTrack($<HTMLVideoElement>('#main-video'), main?.track);
   $('#main-tile').dataset['empty'] = String(!main);
+  $('#main-placeholder').textContent = t(client.audioOnly ? 'audioOnlyActive' : 'waitingForHost');
 
   // Beside the host: the floor holder, else a spotlighted site, else the host's camera while a screen is shared.
   const me = mySiteId();
@@ -121,12 +122,35 @@ $('#raise-hand').addEventListener('click', async () => {
 $('#mic-toggle').addEventListener('click', () => void client.setMicMuted(!micMuted).catch((err: unknown) => console.warn('hoinghi:', err)));
 $('#leave').addEventListener('click', () => void client.leave());
 
+let ownCamera: MediaStreamTrack | undefined;
+function renderAudioOnly(): void {
+  const button = $<HTMLButtonElement>('#audio-only');
+  button.setAttribute('aria-pressed', String(client.audioOnly));
+  button.textContent = t(client.audioOnly ? 'audioOnlyOff' : 'audioOnlyOn');
+  // Nothing of our own picture is sent while audio only: do not pretend otherwise.
+  $('#self-tile').hidden = !ownCamera || client.audioOnly;
+  layout();
+}
+$('#audio-only').addEventListener('click', async () => {
+  const button = $<HTMLButtonElement>('#audio-only');
+  button.disabled = true;
+  try {
+    await client.setAudioOnly(!client.audioOnly);
+  } catch (err) {
+    console.warn('hoinghi:', err);
+  } finally {
+    button.disabled = false;
+    renderAudioOnly();
+  }
+});
+
 const tracks = await runPreJoin(client, t, body.dataset['quality'] ?? 'medium');
 localTracks = [tracks.camera, tracks.microphone].filter((x) => x !== undefined);
 $('#prejoin').hidden = true;
 $('#meeting').hidden = false;
 showTrack($<HTMLVideoElement>('#self-video'), tracks.camera);
-$('#self-tile').hidden = !tracks.camera;
+ownCamera = tracks.camera;
+renderAudioOnly();
 renderMic();
 layout();
 await client.enter(tracks);

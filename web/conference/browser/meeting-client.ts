@@ -130,6 +130,8 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
   /** What we publish; kept across rejoins. */
   readonly #local = new Map<MediaSource, MediaStreamTrack>();
   #micMutedLocally = false;
+  /** A site's sound-only mode (a weak line); kept across rejoins like the tracks. */
+  #audioOnly = false;
 
   constructor(private readonly opts: MeetingClientOptions) {
     super();
@@ -214,6 +216,32 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
     this.#applyMic(conn, muted);
   }
 
+  get audioOnly(): boolean {
+    return this.#audioOnly;
+  }
+
+  /**
+   * A site on a weak line: stop sending and receiving video (true), or bring it back (false).
+   * The server closes our camera and drops the video it sends us; the camera track itself is
+   * kept (its light stays on) so switching back needs no new permission.
+   */
+  async setAudioOnly(audioOnly: boolean): Promise<void> {
+    const conn = this.#conn;
+    if (conn) await conn.signaling.request('setAudioOnly', { audioOnly });
+    // without a connection the next (re)join applies it
+    this.#audioOnly = audioOnly;
+    if (conn && conn === this.#conn) {
+      const camera = conn.producers.get('camera');
+      if (audioOnly && camera) {
+        // the server has closed its side already
+        conn.producers.delete('camera');
+        camera.close();
+      }
+      const track = this.#local.get('camera');
+      if (!audioOnly && this.#phase === 'meeting' && track?.readyState === 'live') await this.#produce(conn, 'camera', track);
+    }
+  }
+
   /** Any other request (hand raising, host controls), typed by the protocol. */
   request<T extends ClientRequestType>(type: T, data: RequestData<T>): Promise<ResponseDataOf<T>> {
     const conn = this.#conn;
@@ -288,6 +316,8 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
           iceParameters: t.iceParameters as types.IceParameters,
           iceCandidates: t.iceCandidates as types.IceCandidate[],
           dtlsParameters: t.dtlsParameters as types.DtlsParameters,
+          // a network that blocks the SFU's ports still reaches it through TURN
+          ...(joined.iceServers.length > 0 ? { iceServers: joined.iceServers } : {}),
         };
       };
       const send = device.createSendTransport(await transportOptions('send'));
@@ -338,6 +368,8 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
 
   /** Announce what we decode (the server starts sending), then publish our tracks. */
   async #startMedia(conn: Connection): Promise<void> {
+    // before the capabilities, so no video consumer is set up only to be dropped
+    if (this.#audioOnly) await conn.signaling.request('setAudioOnly', { audioOnly: true });
     await conn.signaling.request('setRtpCapabilities', { rtpCapabilities: conn.device.recvRtpCapabilities as RequestData<'setRtpCapabilities'>['rtpCapabilities'] });
     for (const [source, track] of this.#local) {
       if (track.readyState === 'live') await this.#produce(conn, source, track);
@@ -346,7 +378,7 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
   }
 
   async #produce(conn: Connection, source: MediaSource, track: MediaStreamTrack): Promise<void> {
-    if (conn !== this.#conn || conn.producers.has(source)) return;
+    if (conn !== this.#conn || conn.producers.has(source) || (this.#audioOnly && track.kind === 'video')) return;
     const appData: Record<string, unknown> = { source };
     const producer = await conn.send.produce({
       track,

@@ -74,7 +74,8 @@ export function runPreJoin(client: MeetingClient, t: Translate, initialQuality: 
       setCheck('#check-network', slow ? 'warn' : 'ok', `${t(slow ? 'networkSlow' : 'networkOk')} (${t('roundTrip')} ${rtt} ms)`);
     } catch (err) {
       refused = err instanceof RequestError && (err.code === 'unauthorized' || err.code === 'forbidden');
-      setCheck('#check-network', 'failed', t(refused ? 'tokenRefused' : 'networkFailed'));
+      const full = err instanceof RequestError && err.code === 'capacity';
+      setCheck('#check-network', 'failed', t(refused ? 'tokenRefused' : full ? 'serverFull' : 'networkFailed'));
     }
   };
 

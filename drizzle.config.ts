@@ -8,7 +8,5 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: './db/schema.ts',
   out: './db/migrations',
-  ...(config.DATABASE_URL
-    ? { dbCredentials: { url: config.DATABASE_URL } }
-    : { driver: 'pglite', dbCredentials: { url: pgliteDirectory(config) } }),
+  ...(config.DATABASE_URL ? { dbCredentials: { url: config.DATABASE_URL } } : { driver: 'pglite', dbCredentials: { url: pgliteDirectory(config) } }),
 });

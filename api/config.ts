@@ -10,9 +10,7 @@ import { dispatcherConfigSchema, mailConfigSchema } from './invites/config.ts';
 import { attendanceConfigSchema } from './attendance/config.ts';
 import { SfuEnvSchema, sfuConfigFromEnv, type SfuConfig } from '../sfu/index.ts';
 
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const booleanFromEnv = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const appConfigSchema = z
   .object({
@@ -25,9 +23,19 @@ export const appConfigSchema = z
     /** First admin account. On the embedded default without them a password is generated and printed once. */
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    SIGN_IN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    SIGN_IN_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
     /** A sign-in without a request for this long ends, before its absolute expiry. */
-    SIGN_IN_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
+    SIGN_IN_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .default(120),
     /** How long a looked-up sign-in is reused without asking the database (api/auth/sign-ins.ts); 0 turns it off. */
     SIGN_IN_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */
@@ -35,10 +43,19 @@ export const appConfigSchema = z
     /** Seed the administrative tree at start-up when it is missing (idempotent). */
     SEED_ON_START: booleanFromEnv.default(true),
     /** Largest accepted request body. */
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
     /** Login attempts allowed per e-mail and client address in LOGIN_WINDOW_SECONDS. */
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    LOGIN_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(15 * 60),
     /**
      * HTTP deadlines (server/main.ts): a client gets this long to send its headers, its whole
      * request, and to start its next request on a kept-alive socket; a socket silent for

@@ -3,7 +3,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { instant } from './meetings/schemas.ts';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { fastVietnamIso, toVietnamDayTime, VIETNAM_TIME_ZONE, formatVietnamDateTime, formatVietnamTime, formatVietnamTimeRange, parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from './time.ts';
+import {
+  fastVietnamIso,
+  toVietnamDayTime,
+  VIETNAM_TIME_ZONE,
+  formatVietnamDateTime,
+  formatVietnamTime,
+  formatVietnamTimeRange,
+  parseVietnamLocal,
+  toVietnamIso,
+  toVietnamLocalInput,
+} from './time.ts';
 
 // Instants since 1976 (Vietnam has kept UTC+7 since the 1975 reunification) to 2100, whole seconds.
 const modernInstant = fc.integer({ min: Date.UTC(1976, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 }).map((s) => new Date(s * 1000));
@@ -74,12 +84,8 @@ describe('formatVietnamTimeRange', () => {
   });
 
   it('names the Vietnamese weekday and the Vietnam wall clock', () => {
-    expect(formatVietnamTimeRange(new Date('2026-11-26T01:00:00Z'), new Date('2026-11-26T04:30:00Z'))).toBe(
-      '08:00–11:30, thứ Năm 26/11/2026 (giờ Việt Nam)',
-    );
-    expect(formatVietnamTimeRange(new Date('2026-11-28T17:30:00Z'), new Date('2026-11-28T19:00:00Z'))).toBe(
-      '00:30–02:00, Chủ nhật 29/11/2026 (giờ Việt Nam)',
-    );
+    expect(formatVietnamTimeRange(new Date('2026-11-26T01:00:00Z'), new Date('2026-11-26T04:30:00Z'))).toBe('08:00–11:30, thứ Năm 26/11/2026 (giờ Việt Nam)');
+    expect(formatVietnamTimeRange(new Date('2026-11-28T17:30:00Z'), new Date('2026-11-28T19:00:00Z'))).toBe('00:30–02:00, Chủ nhật 29/11/2026 (giờ Việt Nam)');
   });
 
   it('names the English weekday for English pages', () => {

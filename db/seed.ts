@@ -85,9 +85,7 @@ export async function seedAdministrativeTree(db: Database, options: SeedOptions 
       communes.map((c) => ({ code: c.ward_code, name: c.name, placeType: communePlaceType(c.name), level: 'commune' as const, parentCode: c.province_code })),
     );
 
-    await insertSites([
-      { unitCode: NATIONAL_UNIT_CODE, name: NATIONAL_HALL_NAME, kind: 'hall', contactEmails: [`chinhphu@${SEED_MAIL_DOMAIN}`] },
-    ]);
+    await insertSites([{ unitCode: NATIONAL_UNIT_CODE, name: NATIONAL_HALL_NAME, kind: 'hall', contactEmails: [`chinhphu@${SEED_MAIL_DOMAIN}`] }]);
     await insertSites(
       provinces.map((p) => ({
         unitCode: p.province_code,

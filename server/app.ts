@@ -100,7 +100,16 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   };
   const errorPage = (c: Context<AppEnv>, status: ContentfulStatusCode, detail?: string) =>
     // Called as a function: this module stays plain TypeScript.
-    c.html(ErrorPage({ lang: c.get('lang') ?? 'vi', user: c.get('user') ?? null, status, ...(detail === undefined ? {} : { detail }), requestId: c.get('requestId') ?? 'unknown' }), status);
+    c.html(
+      ErrorPage({
+        lang: c.get('lang') ?? 'vi',
+        user: c.get('user') ?? null,
+        status,
+        ...(detail === undefined ? {} : { detail }),
+        requestId: c.get('requestId') ?? 'unknown',
+      }),
+      status,
+    );
 
   app.notFound((c) => {
     if (wantsPage(c)) return errorPage(c, 404);
@@ -139,7 +148,13 @@ async function recordRefusal(ctx: AppContext, c: Context<AppEnv>): Promise<void>
   const user = c.get('user');
   if (!user) return;
   try {
-    await ctx.db.insert(auditLog).values({ actorUserId: user.id, action: 'request.refused', entity: 'request', entityId: `${c.req.method} ${redactLinkTokens(c.req.path)}`.slice(0, 300), details: {} });
+    await ctx.db.insert(auditLog).values({
+      actorUserId: user.id,
+      action: 'request.refused',
+      entity: 'request',
+      entityId: `${c.req.method} ${redactLinkTokens(c.req.path)}`.slice(0, 300),
+      details: {},
+    });
   } catch (error) {
     (c.get('log') ?? ctx.logger).warn({ err: error }, 'refusal not audited');
   }

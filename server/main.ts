@@ -4,7 +4,6 @@
  * invitation dispatcher (SMTP when SMTP_URL is set, else the local mail folder).
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';

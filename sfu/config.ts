@@ -28,92 +28,112 @@ const address = z.union([ip, z.hostname()]);
  * both at net.core.rmem_max / wmem_max; sfu/socket-buffers.ts warns at start-up when it does.
  */
 const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-const bufferBytes = z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024);
+const bufferBytes = z.coerce
+  .number()
+  .int()
+  .min(64 * 1024)
+  .max(1024 * 1024 * 1024);
 
 /** turn:host:port?transport=udp|tcp or turns:host:port?transport=tcp, comma-separated. */
 const turnUrls = z
   .string()
-  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^turns?:[^\s?]+(\?transport=(udp|tcp))?$/, 'a turn: or turns: URL')).min(1).max(10));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^turns?:[^\s?]+(\?transport=(udp|tcp))?$/, 'a turn: or turns: URL'))
+      .min(1)
+      .max(10),
+  );
 
-export const SfuEnv = z.object({
-  /** mediasoup workers (one process, one core each). */
-  SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(() => os.availableParallelism()),
-  /** Local address the media sockets bind to. */
-  SFU_LISTEN_IP: ip.default('127.0.0.1'),
-  /** Address announced to browsers when they reach us through NAT or a public IP. */
-  SFU_ANNOUNCED_ADDRESS: address.optional(),
-  /** How often a DNS name in SFU_ANNOUNCED_ADDRESS is resolved again. */
-  SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
-  SFU_WEBRTC_PORT_BASE: port.default(40000),
-  /** Ports for PlainTransports and the pipe transports between workers (their listen infos' portRange). */
-  SFU_RTC_MIN_PORT: port.default(41000),
-  SFU_RTC_MAX_PORT: port.default(41999),
-  /** SO_RCVBUF / SO_SNDBUF of the WebRtcServer, PlainTransport and PipeTransport sockets. */
-  SFU_RECV_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
-  SFU_SEND_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
-  /** Above this many consumers on a worker, a meeting spreads new sites to another worker. */
-  SFU_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
-  /** TURN servers offered to every browser in the join reply (coturn beside hoinghi). */
-  TURN_URLS: turnUrls.optional(),
-  /** coturn's static-auth-secret: the server mints time-limited credentials from it. */
-  TURN_SECRET: z.string().min(16).optional(),
-  /** How long a minted TURN credential lasts (a meeting lasts at most 12 hours; a rejoin mints anew). */
-  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(43_200),
-  /**
-   * Sites this node (one process) admits across its meetings; the next one is refused with
-   * `capacity` instead of degrading everyone. A meeting's host hall is always admitted: without
-   * it the meeting is lost for every site already in. The default holds a national meeting
-   * (3,356 sites) on one node; lower it to what the machine's uplink really carries.
-   */
-  SFU_MAX_SITES: z.coerce.number().int().min(1).default(4000),
-  SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How often each connection's line quality is sampled for attendance. */
-  SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
-  /** WebSocket heartbeat: a socket silent for two intervals is dropped. */
-  SFU_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
-  /**
-   * Limits on the signaling endpoint: nothing a stranger sends may exhaust the process. The
-   * per-address default is in the hundreds because a province's communes may all sit behind
-   * one provincial NAT; tests and benches raise or lower them here.
-   */
-  SFU_WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(6000),
-  SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
-  /** Frames a connection may send per second on average, and in one burst. */
-  SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(50),
-  SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(200),
-  /**
-   * Frames waiting for their turn on one connection; one more and it is closed. (A host paging
-   * its grid resumes up to 100 consumers at once; the queue also holds at most 512 KiB.)
-   */
-  SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(300),
-  /** Bytes queued towards a browser that does not read; above this it is closed. */
-  SFU_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
-  /** A socket that has not joined by then is closed. */
-  SFU_WS_JOIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
-  /**
-   * Hand raises and lowers per site and minute (burst: a quarter of it, at least 2): each one
-   * is broadcast to every site, so one site must not make the server send to N sites per frame.
-   */
-  SFU_HAND_CHANGES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
-  /** A prepared worker binary (see `npm run setup`). */
-  MEDIASOUP_WORKER_BIN: z.string().min(1).optional(),
-  HOINGHI_CACHE_DIR: z.string().min(1).optional(),
-  XDG_CACHE_HOME: z.string().min(1).optional(),
-})
+export const SfuEnv = z
+  .object({
+    /** mediasoup workers (one process, one core each). */
+    SFU_WORKERS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => os.availableParallelism()),
+    /** Local address the media sockets bind to. */
+    SFU_LISTEN_IP: ip.default('127.0.0.1'),
+    /** Address announced to browsers when they reach us through NAT or a public IP. */
+    SFU_ANNOUNCED_ADDRESS: address.optional(),
+    /** How often a DNS name in SFU_ANNOUNCED_ADDRESS is resolved again. */
+    SFU_ANNOUNCED_ADDRESS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Worker i's WebRtcServer listens on UDP and TCP port SFU_WEBRTC_PORT_BASE + i. */
+    SFU_WEBRTC_PORT_BASE: port.default(40000),
+    /** Ports for PlainTransports and the pipe transports between workers (their listen infos' portRange). */
+    SFU_RTC_MIN_PORT: port.default(41000),
+    SFU_RTC_MAX_PORT: port.default(41999),
+    /** SO_RCVBUF / SO_SNDBUF of the WebRtcServer, PlainTransport and PipeTransport sockets. */
+    SFU_RECV_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
+    SFU_SEND_BUFFER_BYTES: bufferBytes.default(DEFAULT_SOCKET_BUFFER_BYTES),
+    /** Above this many consumers on a worker, a meeting spreads new sites to another worker. */
+    SFU_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).default(500),
+    /** TURN servers offered to every browser in the join reply (coturn beside hoinghi). */
+    TURN_URLS: turnUrls.optional(),
+    /** coturn's static-auth-secret: the server mints time-limited credentials from it. */
+    TURN_SECRET: z.string().min(16).optional(),
+    /** How long a minted TURN credential lasts (a meeting lasts at most 12 hours; a rejoin mints anew). */
+    TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(43_200),
+    /**
+     * Sites this node (one process) admits across its meetings; the next one is refused with
+     * `capacity` instead of degrading everyone. A meeting's host hall is always admitted: without
+     * it the meeting is lost for every site already in. The default holds a national meeting
+     * (3,356 sites) on one node; lower it to what the machine's uplink really carries.
+     */
+    SFU_MAX_SITES: z.coerce.number().int().min(1).default(4000),
+    SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How often each connection's line quality is sampled for attendance. */
+    SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
+    /** WebSocket heartbeat: a socket silent for two intervals is dropped. */
+    SFU_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * Limits on the signaling endpoint: nothing a stranger sends may exhaust the process. The
+     * per-address default is in the hundreds because a province's communes may all sit behind
+     * one provincial NAT; tests and benches raise or lower them here.
+     */
+    SFU_WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(6000),
+    SFU_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+    /** Frames a connection may send per second on average, and in one burst. */
+    SFU_WS_MESSAGES_PER_SECOND: z.coerce.number().min(0.1).default(50),
+    SFU_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(200),
+    /**
+     * Frames waiting for their turn on one connection; one more and it is closed. (A host paging
+     * its grid resumes up to 100 consumers at once; the queue also holds at most 512 KiB.)
+     */
+    SFU_WS_QUEUE_LIMIT: z.coerce.number().int().min(1).default(300),
+    /** Bytes queued towards a browser that does not read; above this it is closed. */
+    SFU_WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(4 * 1024 * 1024),
+    /** A socket that has not joined by then is closed. */
+    SFU_WS_JOIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    /**
+     * Hand raises and lowers per site and minute (burst: a quarter of it, at least 2): each one
+     * is broadcast to every site, so one site must not make the server send to N sites per frame.
+     */
+    SFU_HAND_CHANGES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** A prepared worker binary (see `npm run setup`). */
+    MEDIASOUP_WORKER_BIN: z.string().min(1).optional(),
+    HOINGHI_CACHE_DIR: z.string().min(1).optional(),
+    XDG_CACHE_HOME: z.string().min(1).optional(),
+  })
   .refine((e) => e.SFU_RTC_MIN_PORT <= e.SFU_RTC_MAX_PORT, {
     message: 'SFU_RTC_MIN_PORT must not exceed SFU_RTC_MAX_PORT',
     path: ['SFU_RTC_MIN_PORT'],
   })
-  .refine(
-    (e) =>
-      e.SFU_WEBRTC_PORT_BASE + e.SFU_WORKERS - 1 < e.SFU_RTC_MIN_PORT || e.SFU_WEBRTC_PORT_BASE > e.SFU_RTC_MAX_PORT,
-    {
-      message: 'the WebRtcServer ports (base .. base+workers-1) must lie outside SFU_RTC_MIN_PORT..SFU_RTC_MAX_PORT',
-      path: ['SFU_WEBRTC_PORT_BASE'],
-    },
-  )
+  .refine((e) => e.SFU_WEBRTC_PORT_BASE + e.SFU_WORKERS - 1 < e.SFU_RTC_MIN_PORT || e.SFU_WEBRTC_PORT_BASE > e.SFU_RTC_MAX_PORT, {
+    message: 'the WebRtcServer ports (base .. base+workers-1) must lie outside SFU_RTC_MIN_PORT..SFU_RTC_MAX_PORT',
+    path: ['SFU_WEBRTC_PORT_BASE'],
+  })
   // one without the other is a mistake worth stopping for
   .refine((e) => (e.TURN_URLS === undefined) === (e.TURN_SECRET === undefined), {
     message: 'TURN_URLS and TURN_SECRET must be set together',

@@ -180,13 +180,7 @@ export class Peer {
     return this.#transport(transportId).restartIce();
   }
 
-  async produce(req: {
-    transportId: string;
-    kind: MediaKind;
-    source: MediaSource;
-    rtpParameters: RtpParameters;
-    paused: boolean;
-  }): Promise<ms.Producer> {
+  async produce(req: { transportId: string; kind: MediaKind; source: MediaSource; rtpParameters: RtpParameters; paused: boolean }): Promise<ms.Producer> {
     const transport = this.#transport(req.transportId);
     if (this.#direction.get('send') !== transport) throw badRequest('produce on the send transport');
     if (!allowedSources[this.role].includes(req.source)) throw forbidden(`a ${this.role} cannot publish ${req.source}`);
@@ -236,10 +230,7 @@ export class Peer {
   }
 
   /** Creates a paused consumer and tells the browser; it resumes it with `resumeConsumer`. */
-  async consume(
-    producer: { id: string; source: MediaSource; siteId: string },
-    preferredLayers: ms.ConsumerLayers | undefined,
-  ): Promise<void> {
+  async consume(producer: { id: string; source: MediaSource; siteId: string }, preferredLayers: ms.ConsumerLayers | undefined): Promise<void> {
     const transport = this.#direction.get('recv');
     const rtpCapabilities = this.#rtpCapabilities;
     if (this.#closed || !transport || !rtpCapabilities || this.#consumers.has(producer.id)) return;

@@ -4,14 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ClientRequest,
-  ResponseData,
-  ServerMessage,
-  ServerNotification,
-  type ClientRequestType,
-  type ServerNotificationType,
-} from './protocol.ts';
+import { ClientRequest, ResponseData, ServerMessage, ServerNotification, type ClientRequestType, type ServerNotificationType } from './protocol.ts';
 import { opusParameters, vp8SimulcastParameters } from './test-fixtures.ts';
 
 const uuid = '3f1c2a4e-8b7d-4c1e-9a2b-5d6e7f8a9b0c';
@@ -42,7 +35,17 @@ const requestExamples: { [T in ClientRequestType]: unknown } = {
   setPage: { page: 0, pageSize: 16 },
 };
 
-const site = { siteId: uuid, siteName: 'Xã Tân Hòa', role: 'participant', online: true, micMuted: true, handRaised: false, hasFloor: false, spotlighted: false, audioOnly: false };
+const site = {
+  siteId: uuid,
+  siteName: 'Xã Tân Hòa',
+  role: 'participant',
+  online: true,
+  micMuted: true,
+  handRaised: false,
+  hasFloor: false,
+  spotlighted: false,
+  audioOnly: false,
+};
 const notificationExamples: { [T in ServerNotificationType]: unknown } = {
   newConsumer: { consumerId: 'c', producerId: 'p', kind: 'audio', source: 'microphone', siteId: uuid, rtpParameters: opusParameters(5), producerPaused: true },
   consumerClosed: { consumerId: 'c' },

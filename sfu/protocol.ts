@@ -56,20 +56,29 @@ export const RtpCodec = z.looseObject({
 });
 export const RtpCapabilities = z.looseObject({
   codecs: z.array(RtpCodec).max(100).optional(),
-  headerExtensions: z.array(z.looseObject({ uri: z.string() })).max(100).optional(),
+  headerExtensions: z
+    .array(z.looseObject({ uri: z.string() }))
+    .max(100)
+    .optional(),
 });
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 export const RtpParameters = z.looseObject({
   mid: z.string().max(100).optional(),
   codecs: z.array(RtpCodec).min(1).max(100),
-  headerExtensions: z.array(z.looseObject({ uri: z.string(), id: z.number().int() })).max(100).optional(),
+  headerExtensions: z
+    .array(z.looseObject({ uri: z.string(), id: z.number().int() }))
+    .max(100)
+    .optional(),
   encodings: z.array(Json).max(10).optional(),
   rtcp: Json.optional(),
 });
 export type RtpParameters = z.infer<typeof RtpParameters>;
 export const DtlsParameters = z.looseObject({
   role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z.array(z.object({ algorithm: z.string().max(50), value: z.string().max(200) })).min(1).max(10),
+  fingerprints: z
+    .array(z.object({ algorithm: z.string().max(50), value: z.string().max(200) }))
+    .min(1)
+    .max(10),
 });
 export type DtlsParameters = z.infer<typeof DtlsParameters>;
 export const IceParameters = z.looseObject({ usernameFragment: z.string(), password: z.string(), iceLite: z.boolean().optional() });
@@ -85,7 +94,15 @@ export const IceCandidate = z.looseObject({
 
 /** A TURN server and the time-limited credentials minted for this join (RTCIceServer's shape). */
 export const IceServer = z.object({
-  urls: z.array(z.string().regex(/^turns?:/).max(500)).min(1).max(10),
+  urls: z
+    .array(
+      z
+        .string()
+        .regex(/^turns?:/)
+        .max(500),
+    )
+    .min(1)
+    .max(10),
   username: z.string().max(300),
   credential: z.string().max(300),
 });
@@ -110,8 +127,7 @@ export type SiteInfo = z.infer<typeof SiteInfo>;
 // Client → server requests
 // ---------------------------------------------------------------------------------------------
 
-const req = <T extends string, D extends z.ZodType>(type: T, data: D) =>
-  z.object({ id: RequestId, type: z.literal(type), data });
+const req = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ id: RequestId, type: z.literal(type), data });
 const Empty = z.object({}).optional().default({});
 
 export const ClientRequest = z.discriminatedUnion('type', [
@@ -150,15 +166,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type ClientRequestType = ClientRequest['type'];
 export type RequestData<T extends ClientRequestType> = Extract<ClientRequest, { type: T }>['data'];
-export const hostOnlyRequests = new Set<ClientRequestType>([
-  'giveFloor',
-  'revokeFloor',
-  'muteSite',
-  'spotlight',
-  'kick',
-  'endMeeting',
-  'setPage',
-]);
+export const hostOnlyRequests = new Set<ClientRequestType>(['giveFloor', 'revokeFloor', 'muteSite', 'spotlight', 'kick', 'endMeeting', 'setPage']);
 
 // ---------------------------------------------------------------------------------------------
 // Replies: the data of a successful response, per request type

@@ -42,10 +42,7 @@ async function openRoom(limit?: number, on = pool, portBase = 20000) {
 let ssrc = 1000;
 async function addPeer(room: Room, role: 'host' | 'participant', siteName: string, publish: boolean) {
   const inbox: ServerNotification[] = [];
-  const peer = await room.join(
-    { connectionId: randomUUID(), meetingId: room.meetingId, siteId: randomUUID(), siteName, role },
-    (n) => inbox.push(n),
-  );
+  const peer = await room.join({ connectionId: randomUUID(), meetingId: room.meetingId, siteId: randomUUID(), siteName, role }, (n) => inbox.push(n));
   const send = await room.createTransport(peer, 'send');
   await room.createTransport(peer, 'recv');
   await room.setRtpCapabilities(peer, room.rtpCapabilities as never);
@@ -61,7 +58,8 @@ async function addPeer(room: Room, role: 'host' | 'participant', siteName: strin
   return { peer, inbox };
 }
 
-const consumedSources = (peer: Peer) => [...peer.consumers()].map((c) => `${(c.appData as { siteId: string }).siteId}:${(c.appData as { source: string }).source}`).sort();
+const consumedSources = (peer: Peer) =>
+  [...peer.consumers()].map((c) => `${(c.appData as { siteId: string }).siteId}:${(c.appData as { source: string }).source}`).sort();
 
 describe('Room', () => {
   it('closing a room leaves no routers, transports, producers or consumers on any worker', async () => {
@@ -185,7 +183,12 @@ describe('Room', () => {
     for (const name of names) sites.push(await addPeer(room, 'participant', `Xã ${name}`, true));
     await check('joins');
 
-    expect(room.setPage(host.peer, 0, 16)).toEqual({ siteIds: grid().slice(0, 16).map((p) => p.siteId), total: 59 });
+    expect(room.setPage(host.peer, 0, 16)).toEqual({
+      siteIds: grid()
+        .slice(0, 16)
+        .map((p) => p.siteId),
+      total: 59,
+    });
     const onPage = () => grid().slice(0, 16);
     const first = onPage()[0]!;
     room.leave(first);

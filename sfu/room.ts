@@ -64,8 +64,7 @@ const HIGH_LAYER = 2;
 
 /** One collator for every roster comparison: `localeCompare` builds one per call. */
 const collator = new Intl.Collator('vi');
-const byName = (a: Peer, b: Peer): number =>
-  collator.compare(a.identity.siteName, b.identity.siteName) || collator.compare(a.siteId, b.siteId);
+const byName = (a: Peer, b: Peer): number => collator.compare(a.identity.siteName, b.identity.siteName) || collator.compare(a.siteId, b.siteId);
 
 interface RoomRouter {
   router: ms.Router;
@@ -113,13 +112,7 @@ export class Room {
     activeSpeakerObserver.on('dominantspeaker', ({ producer }) => this.#onDominantSpeaker(producer.id));
   }
 
-  static async create(opts: {
-    meetingId: string;
-    pool: WorkerPool;
-    config: SfuConfig;
-    events: RoomEvents;
-    log: Logger;
-  }): Promise<Room> {
+  static async create(opts: { meetingId: string; pool: WorkerPool; config: SfuConfig; events: RoomEvents; log: Logger }): Promise<Room> {
     const slot = opts.pool.leastLoaded();
     if (!slot) throw new Error('no live mediasoup worker');
     const router = await slot.worker.createRouter({ mediaCodecs, appData: { meetingId: opts.meetingId } });
@@ -206,9 +199,11 @@ export class Room {
       else this.#roster.splice(this.#rosterIndex(peer), 0, peer);
       this.log.info({ siteId: peer.siteId, role: peer.role, routerId: where.router.id }, 'peer joined');
       this.#broadcastSiteState(peer);
-      if (peer.role === 'host') for (const other of this.#peers.values()) if (other !== peer) peer.send(this.#siteStateNote(other));
-      // A new site may shift the hosts' grid pages; it has nothing to send anyone else yet.
-      else this.#reconcileHosts();
+      if (peer.role === 'host')
+        for (const other of this.#peers.values())
+          if (other !== peer) peer.send(this.#siteStateNote(other));
+          // A new site may shift the hosts' grid pages; it has nothing to send anyone else yet.
+          else this.#reconcileHosts();
       return peer;
     } finally {
       this.#pendingJoins--;
@@ -284,8 +279,7 @@ export class Room {
   async #addRouter(): Promise<RoomRouter> {
     const used = new Set(this.#routers.map((r) => r.slot.worker));
     const slot = this.pool.leastLoaded(used);
-    const fallback = () =>
-      [...this.#routers].sort((a, b) => a.slot.consumerCount - b.slot.consumerCount)[0] ?? this.#primary;
+    const fallback = () => [...this.#routers].sort((a, b) => a.slot.consumerCount - b.slot.consumerCount)[0] ?? this.#primary;
     // Every worker is in use already: put the site where the load is least.
     if (!slot) return fallback();
     const router = await slot.worker.createRouter({ mediaCodecs, appData: { meetingId: this.meetingId } });
@@ -314,10 +308,7 @@ export class Room {
     return transport;
   }
 
-  async produce(
-    peer: Peer,
-    req: Omit<Parameters<Peer['produce']>[0], 'paused'>,
-  ): Promise<ms.Producer> {
+  async produce(peer: Peer, req: Omit<Parameters<Peer['produce']>[0], 'paused'>): Promise<ms.Producer> {
     if (peer.audioOnly && req.source !== 'microphone') throw invalidState('this site is in audio-only mode');
     // A site's microphone stays muted at the server until the host gives it the floor.
     const paused = peer.role === 'participant' && req.source === 'microphone' && this.#floor !== peer.siteId;
@@ -390,12 +381,10 @@ export class Room {
     const key = `${target.id}:${producerId}`;
     let piping = this.#pipes.get(key);
     if (!piping) {
-      piping = source
-        .pipeToRouter({ producerId, router: target, listenInfo: rtcListenInfo(this.config) })
-        .then(({ pipeProducer }) => {
-          // The pipe producer closes with the original (mediasoup chains them); forget it then.
-          pipeProducer?.observer.once('close', () => this.#pipes.delete(key));
-        });
+      piping = source.pipeToRouter({ producerId, router: target, listenInfo: rtcListenInfo(this.config) }).then(({ pipeProducer }) => {
+        // The pipe producer closes with the original (mediasoup chains them); forget it then.
+        pipeProducer?.observer.once('close', () => this.#pipes.delete(key));
+      });
       this.#pipes.set(key, piping);
       piping.catch(() => this.#pipes.delete(key));
     }
@@ -523,7 +512,7 @@ export class Room {
 
   #site(siteId: string): Peer {
     const peer = this.#bySite.get(siteId);
-    if (!peer || peer.role !== 'participant') throw notFound('site not connected');
+    if (peer?.role !== 'participant') throw notFound('site not connected');
     return peer;
   }
 

@@ -69,7 +69,9 @@ function extractFromTgz(tgz, wanted) {
 async function download(pkg, target) {
   const base =
     process.env.MEDIASOUP_WORKER_PREBUILT_DOWNLOAD_BASE_URL ||
-    `${String(pkg.repository?.url ?? pkg.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '')}/releases/download`;
+    `${String(pkg.repository?.url ?? pkg.repository ?? '')
+      .replace(/^git\+/, '')
+      .replace(/\.git$/, '')}/releases/download`;
   if (!/^https?:\/\//.test(base)) {
     log(`no usable repository url in mediasoup's package.json; skipping the prebuilt download`);
     return false;

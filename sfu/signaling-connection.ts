@@ -504,10 +504,7 @@ export class SignalingConnection {
 
   #armExpiry(validUntil: Date): void {
     const ms = validUntil.getTime() - Date.now();
-    this.#expiry = setTimeout(
-      () => (ms > MAX_TIMER_MS ? this.#armExpiry(validUntil) : this.kick('expired')),
-      Math.min(ms, MAX_TIMER_MS),
-    );
+    this.#expiry = setTimeout(() => (ms > MAX_TIMER_MS ? this.#armExpiry(validUntil) : this.kick('expired')), Math.min(ms, MAX_TIMER_MS));
     this.#expiry.unref();
   }
 }

@@ -401,7 +401,11 @@ describe('signaling: limits', () => {
 
   it('serves nothing but join and ping before join', async () => {
     const c = await open();
-    for (const [type, data] of [['raiseHand', {}], ['setRtpCapabilities', { rtpCapabilities: {} }], ['kick', { siteId: randomUUID() }]] as const) {
+    for (const [type, data] of [
+      ['raiseHand', {}],
+      ['setRtpCapabilities', { rtpCapabilities: {} }],
+      ['kick', { siteId: randomUUID() }],
+    ] as const) {
       expect(await c.request(type as 'raiseHand', data as never)).toMatchObject({ ok: false, error: { code: 'unauthorized', message: 'join first' } });
     }
     expect(await c.request('ping', {})).toMatchObject({ ok: true });
@@ -444,7 +448,7 @@ describe('signaling: limits', () => {
     c.close();
   });
 
-  it('limits one site\'s hand raises and lowers, which every site receives, without closing it', async () => {
+  it("limits one site's hand raises and lowers, which every site receives, without closing it", async () => {
     const meetingId = randomUUID();
     const { token } = auth.issueJoinToken(meetingId, 'Xã Giơ Tay');
     const c = await open();

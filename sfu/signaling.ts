@@ -68,7 +68,7 @@ const REFUSE_LINGER_MS = 1000;
  * or a target URL cannot parse.
  */
 export function requestPath(target: string | undefined): { pathname: string; searchParams: URLSearchParams } | undefined {
-  if (!target || target[0] !== '/' || target[1] === '/' || target[1] === '\\') return undefined;
+  if (target?.[0] !== '/' || target[1] === '/' || target[1] === '\\') return undefined;
   try {
     const url = new URL(target, 'http://localhost');
     return { pathname: url.pathname, searchParams: url.searchParams };
@@ -262,10 +262,7 @@ export class SignalingServer {
         throw capacity('this conference server is full');
       }
       try {
-        const peer = await room.join(
-          { ...identity, connectionId: connection.connectionId },
-          (note) => connection.notify(note),
-        );
+        const peer = await room.join({ ...identity, connectionId: connection.connectionId }, (note) => connection.notify(note));
         return { room, peer };
       } catch (err) {
         if (!room.closed || attempt >= 2) throw err;
@@ -297,8 +294,7 @@ export class SignalingServer {
 
   #roomEvents(meetingId: string): RoomEvents {
     return {
-      peerConnected: (peer) =>
-        this.#attendance.joined({ connectionId: peer.connectionId, meetingId, siteId: peer.siteId }),
+      peerConnected: (peer) => this.#attendance.joined({ connectionId: peer.connectionId, meetingId, siteId: peer.siteId }),
       peerClosed: (peer, cause) => {
         this.#attendance.left(peer.connectionId, cause);
         this.#connections.get(peer.connectionId)?.detach(cause);

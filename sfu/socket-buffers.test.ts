@@ -85,7 +85,10 @@ describe('socket buffers', () => {
 
     // within the limits: no warning
     const quiet = capturingLog();
-    const ok = await WorkerPool.create(testConfig(20770, { SFU_RECV_BUFFER_BYTES: String(rmemMax), SFU_SEND_BUFFER_BYTES: String(wmemMax), SFU_WORKERS: '1' }), quiet.log);
+    const ok = await WorkerPool.create(
+      testConfig(20770, { SFU_RECV_BUFFER_BYTES: String(rmemMax), SFU_SEND_BUFFER_BYTES: String(wmemMax), SFU_WORKERS: '1' }),
+      quiet.log,
+    );
     ok.close();
     expect(quiet.lines.filter((l) => l.msg.includes('caps the SFU'))).toEqual([]);
   });

@@ -37,10 +37,7 @@ export interface BufferShortfall {
 }
 
 /** Which requested buffers the kernel would cap. */
-export function bufferShortfalls(
-  config: Pick<SfuConfig, 'recvBufferBytes' | 'sendBufferBytes'>,
-  limits: KernelBufferLimits,
-): BufferShortfall[] {
+export function bufferShortfalls(config: Pick<SfuConfig, 'recvBufferBytes' | 'sendBufferBytes'>, limits: KernelBufferLimits): BufferShortfall[] {
   const out: BufferShortfall[] = [];
   if (limits.rmemMax !== undefined && limits.rmemMax < config.recvBufferBytes) {
     out.push({ sysctl: 'net.core.rmem_max', variable: 'SFU_RECV_BUFFER_BYTES', requested: config.recvBufferBytes, kernelMax: limits.rmemMax });

@@ -157,8 +157,16 @@ async function runLink(kind: 'plain' | 'pipe', suite: ms.SrtpCryptoSuite, corrup
       const tB = await routerB.createPlainTransport(opts);
       expect(tA.srtpParameters?.cryptoSuite).toBe(suite);
       relay.bind(tA.tuple.localPort, tB.tuple.localPort);
-      await tA.connect({ ip: LOOPBACK, port: relay.sideA.address().port, srtpParameters: corrupt === 'key-of-B-at-A' ? flipBit(tB.srtpParameters!) : tB.srtpParameters! });
-      await tB.connect({ ip: LOOPBACK, port: relay.sideB.address().port, srtpParameters: corrupt === 'key-of-A-at-B' ? flipBit(tA.srtpParameters!) : tA.srtpParameters! });
+      await tA.connect({
+        ip: LOOPBACK,
+        port: relay.sideA.address().port,
+        srtpParameters: corrupt === 'key-of-B-at-A' ? flipBit(tB.srtpParameters!) : tB.srtpParameters!,
+      });
+      await tB.connect({
+        ip: LOOPBACK,
+        port: relay.sideB.address().port,
+        srtpParameters: corrupt === 'key-of-A-at-B' ? flipBit(tA.srtpParameters!) : tA.srtpParameters!,
+      });
       consumerA = await tA.consume({ producerId: producer.id, rtpCapabilities: routerB.rtpCapabilities });
       producerB = await tB.produce({ kind: 'video', rtpParameters: consumerA.rtpParameters });
     } else {
@@ -167,8 +175,16 @@ async function runLink(kind: 'plain' | 'pipe', suite: ms.SrtpCryptoSuite, corrup
       const pB = await routerB.createPipeTransport(opts);
       expect(pA.srtpParameters?.cryptoSuite).toBe(suite);
       relay.bind(pA.tuple.localPort, pB.tuple.localPort);
-      await pA.connect({ ip: LOOPBACK, port: relay.sideA.address().port, srtpParameters: corrupt === 'key-of-B-at-A' ? flipBit(pB.srtpParameters!) : pB.srtpParameters! });
-      await pB.connect({ ip: LOOPBACK, port: relay.sideB.address().port, srtpParameters: corrupt === 'key-of-A-at-B' ? flipBit(pA.srtpParameters!) : pA.srtpParameters! });
+      await pA.connect({
+        ip: LOOPBACK,
+        port: relay.sideA.address().port,
+        srtpParameters: corrupt === 'key-of-B-at-A' ? flipBit(pB.srtpParameters!) : pB.srtpParameters!,
+      });
+      await pB.connect({
+        ip: LOOPBACK,
+        port: relay.sideB.address().port,
+        srtpParameters: corrupt === 'key-of-A-at-B' ? flipBit(pA.srtpParameters!) : pA.srtpParameters!,
+      });
       consumerA = await pA.consume({ producerId: producer.id });
       expect(consumerA.rtpParameters.encodings?.[0]?.rtx?.ssrc).toBeGreaterThan(0);
       producerB = await pB.produce({ id: producer.id, kind: 'video', rtpParameters: consumerA.rtpParameters });
@@ -191,7 +207,20 @@ async function runLink(kind: 'plain' | 'pipe', suite: ms.SrtpCryptoSuite, corrup
     });
 
     // --- media: 25 frames/s of 4 packets; phase 0 warms up, phase 1 is counted
-    const plan: StreamPlan = { index: 0, owner: 0, source: 'camera', layer: 0, ssrc, payloadType: 96, clockRate: 90000, video: true, fps: 25, packetsPerFrame: 4, packetBytes: 900, receivers: [] };
+    const plan: StreamPlan = {
+      index: 0,
+      owner: 0,
+      source: 'camera',
+      layer: 0,
+      ssrc,
+      payloadType: 96,
+      clockRate: 90000,
+      video: true,
+      fps: 25,
+      packetsPerFrame: 4,
+      packetBytes: 900,
+      receivers: [],
+    };
     const stream = new RtpStream(plan);
     const sent = [0, 0, 0];
     const received = [0, 0, 0];

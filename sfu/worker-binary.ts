@@ -42,9 +42,7 @@ export function resolveWorkerBinary(opts: WorkerBinaryOptions): string {
   for (const candidate of candidates) {
     if (runs(candidate)) return candidate;
   }
-  throw new Error(
-    `no working mediasoup-worker ${version} found (tried: ${candidates.join(', ')}); run \`npm run setup\``,
-  );
+  throw new Error(`no working mediasoup-worker ${version} found (tried: ${candidates.join(', ')}); run \`npm run setup\``);
 }
 
 let loaded: Promise<Mediasoup> | undefined;
@@ -57,9 +55,7 @@ export function loadMediasoup(opts: WorkerBinaryOptions): Promise<Mediasoup> {
     process.env['MEDIASOUP_WORKER_BIN'] = bin;
     const mediasoup = await import('mediasoup');
     if (mediasoup.workerBin !== bin) {
-      throw new Error(
-        `mediasoup was imported before loadMediasoup() and uses ${mediasoup.workerBin}; import it only through sfu/worker-binary.ts`,
-      );
+      throw new Error(`mediasoup was imported before loadMediasoup() and uses ${mediasoup.workerBin}; import it only through sfu/worker-binary.ts`);
     }
     return mediasoup;
   })();

@@ -27,7 +27,16 @@ describe('WorkerPool', () => {
     const router = await first.worker.createRouter({ mediaCodecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] });
     expect(first.routerCount).toBe(1);
     expect(pool.leastLoaded()).not.toBe(first);
-    expect(pool.leastLoaded(new Set(pool.slots().filter((s) => s !== first).map((s) => s.worker)))).toBe(first);
+    expect(
+      pool.leastLoaded(
+        new Set(
+          pool
+            .slots()
+            .filter((s) => s !== first)
+            .map((s) => s.worker),
+        ),
+      ),
+    ).toBe(first);
     router.close();
     expect(first.routerCount).toBe(0);
   });

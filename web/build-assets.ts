@@ -65,9 +65,7 @@ function staticImports(metafile: Metafile, output: string, seen = new Set<string
 
 /** Builds into a fresh directory and swaps it in, so a running server's files never change under it. */
 export async function buildWebAssets(outDir = distDir): Promise<AssetManifest> {
-  const entryPoints = Object.fromEntries(
-    Object.entries({ ...scriptEntries, ...styleEntries }).map(([name, source]) => [name, path.join(webDir, source)]),
-  );
+  const entryPoints = Object.fromEntries(Object.entries({ ...scriptEntries, ...styleEntries }).map(([name, source]) => [name, path.join(webDir, source)]));
   const result = await build({
     absWorkingDir: webDir,
     entryPoints,
@@ -126,5 +124,7 @@ export async function buildWebAssets(outDir = distDir): Promise<AssetManifest> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const manifest = await buildWebAssets();
-  process.stdout.write(`web build: ${Object.keys(manifest.entries).length} entries, ${Object.keys(manifest.files).length} files in ${path.relative(process.cwd(), distDir)}\n`);
+  process.stdout.write(
+    `web build: ${Object.keys(manifest.entries).length} entries, ${Object.keys(manifest.files).length} files in ${path.relative(process.cwd(), distDir)}\n`,
+  );
 }

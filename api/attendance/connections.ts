@@ -76,10 +76,7 @@ export interface SiteReplay {
  * @param closeOpenIntervalAt where to close an interval still open after the last event;
  *   null to leave it open (meeting not ended).
  */
-export function replaySiteEvents(
-  siteEvents: readonly AttendanceEvent[],
-  closeOpenIntervalAt: number | null,
-): SiteReplay {
+export function replaySiteEvents(siteEvents: readonly AttendanceEvent[], closeOpenIntervalAt: number | null): SiteReplay {
   const intervals: ReplayedInterval[] = [];
   const qualitySamples: QualitySample[] = [];
   const floorGrantTimes: number[] = [];

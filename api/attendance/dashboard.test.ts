@@ -26,7 +26,13 @@ describe.each(DRIVERS)('attendance dashboard on %s', (driver) => {
 
     for (const [index, day] of ['2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05'].entries()) {
       const at = (time: string) => vn(`${day} ${time}`);
-      const meeting = await scheduleMeeting(t, { title: `Giao ban ${day}`, hostSiteId: hall, siteIds: index === 0 ? [X, Y, Z, W] : [X, Y, Z], startsAt: at('09:00'), endsAt: at('11:00') });
+      const meeting = await scheduleMeeting(t, {
+        title: `Giao ban ${day}`,
+        hostSiteId: hall,
+        siteIds: index === 0 ? [X, Y, Z, W] : [X, Y, Z],
+        startsAt: at('09:00'),
+        endsAt: at('11:00'),
+      });
       quangTri.push(meeting.id);
       const late = index < 2;
       await recordAttendanceEvents(t.database.db, [
@@ -36,13 +42,31 @@ describe.each(DRIVERS)('attendance dashboard on %s', (driver) => {
       ]);
     }
     const hnHall = hn.halls[0]!.id;
-    const hanoi = await scheduleMeeting(t, { title: 'Hà Nội', hostSiteId: hnHall, siteIds: [H], startsAt: vn('2026-12-06 14:00'), endsAt: vn('2026-12-06 15:00') });
+    const hanoi = await scheduleMeeting(t, {
+      title: 'Hà Nội',
+      hostSiteId: hnHall,
+      siteIds: [H],
+      startsAt: vn('2026-12-06 14:00'),
+      endsAt: vn('2026-12-06 15:00'),
+    });
     hanoiMeeting = hanoi.id;
     await recordAttendanceEvents(t.database.db, siteEvents(hanoi.id, H).session('h', vn('2026-12-06 14:00'), vn('2026-12-06 15:00'), 'meeting-ended'));
 
     // Not counted: cancelled, outside the range, and not over yet when the dashboard is read.
-    const cancelled = await scheduleMeeting(t, { title: 'Hủy', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-07 09:00'), endsAt: vn('2026-12-07 10:00') });
-    await t.services.meetings.cancel(cancelled.id, undefined, { id: cancelled.createdBy, email: 'secretariat@test.hoinghi', displayName: 'Test secretariat', role: 'secretariat', unitCode: 'VN' });
+    const cancelled = await scheduleMeeting(t, {
+      title: 'Hủy',
+      hostSiteId: hall,
+      siteIds: [X, Y],
+      startsAt: vn('2026-12-07 09:00'),
+      endsAt: vn('2026-12-07 10:00'),
+    });
+    await t.services.meetings.cancel(cancelled.id, undefined, {
+      id: cancelled.createdBy,
+      email: 'secretariat@test.hoinghi',
+      displayName: 'Test secretariat',
+      role: 'secretariat',
+      unitCode: 'VN',
+    });
     await scheduleMeeting(t, { title: 'Sau', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-20 09:00'), endsAt: vn('2026-12-20 10:00') });
     await scheduleMeeting(t, { title: 'Đang họp', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-09 09:00'), endsAt: vn('2026-12-09 17:00') });
   });
@@ -57,12 +81,46 @@ describe.each(DRIVERS)('attendance dashboard on %s', (driver) => {
     expect(body.province).toEqual({ code: '44', name: expect.any(String) });
     expect(body.meetings.map((m: { id: string }) => m.id)).toEqual(quangTri);
     expect(body.meetings[0]).toMatchObject({ invited: 4, attended: 2, late: 1, absent: 2, attendanceRate: 0.5, startsAt: '2026-12-02T09:00:00+07:00' });
-    expect(body.totals).toEqual({ meetings: 4, communes: 4, invitations: 13, attended: 9, attendanceRate: 9 / 13, late: 2, absent: 4, chronicAbsentees: 1, qualityHotspots: 1 });
+    expect(body.totals).toEqual({
+      meetings: 4,
+      communes: 4,
+      invitations: 13,
+      attended: 9,
+      attendanceRate: 9 / 13,
+      late: 2,
+      absent: 4,
+      chronicAbsentees: 1,
+      qualityHotspots: 1,
+    });
 
     const row = (id: string) => body.communes.find((c: { siteId: string }) => c.siteId === id);
-    expect(row(X)).toMatchObject({ invited: 4, attended: 4, attendanceRate: 1, late: 0, absent: 0, chronicAbsentee: false, qualityHotspot: false, provinceCode: '44' });
-    expect(row(Y)).toMatchObject({ invited: 4, attended: 1, attendanceRate: 0.25, absent: 3, absentWithoutReason: 3, chronicAbsentee: true, absentMeetingIds: quangTri.slice(0, 3) });
-    expect(row(Z)).toMatchObject({ invited: 4, attended: 4, late: 2, chronicAbsentee: false, qualityHotspot: true, quality: { meetingsSampled: 4, medianLossPercent: (badLine.lossPercent + goodLine.lossPercent) / 2 } });
+    expect(row(X)).toMatchObject({
+      invited: 4,
+      attended: 4,
+      attendanceRate: 1,
+      late: 0,
+      absent: 0,
+      chronicAbsentee: false,
+      qualityHotspot: false,
+      provinceCode: '44',
+    });
+    expect(row(Y)).toMatchObject({
+      invited: 4,
+      attended: 1,
+      attendanceRate: 0.25,
+      absent: 3,
+      absentWithoutReason: 3,
+      chronicAbsentee: true,
+      absentMeetingIds: quangTri.slice(0, 3),
+    });
+    expect(row(Z)).toMatchObject({
+      invited: 4,
+      attended: 4,
+      late: 2,
+      chronicAbsentee: false,
+      qualityHotspot: true,
+      quality: { meetingsSampled: 4, medianLossPercent: (badLine.lossPercent + goodLine.lossPercent) / 2 },
+    });
     expect(row(W)).toMatchObject({ invited: 1, attended: 0, attendanceRate: 0, absent: 1, chronicAbsentee: false });
     // Worst attendance first.
     expect(body.communes.map((c: { siteId: string }) => c.siteId).slice(0, 2)).toEqual([W, Y]);

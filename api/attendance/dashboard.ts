@@ -87,7 +87,11 @@ export async function buildAttendanceDashboard(
     throw new ValidationError(`The range may cover at most ${MAX_RANGE_DAYS} days`, { from: query.from, to: query.to }, 400);
   }
 
-  const provinces = await db.select({ code: adminUnits.code, name: adminUnits.name }).from(adminUnits).where(eq(adminUnits.level, 'province')).orderBy(asc(adminUnits.code));
+  const provinces = await db
+    .select({ code: adminUnits.code, name: adminUnits.name })
+    .from(adminUnits)
+    .where(eq(adminUnits.level, 'province'))
+    .orderBy(asc(adminUnits.code));
   const provinceNames = new Map(provinces.map((p) => [p.code, p.name]));
   if (query.province !== undefined && !provinceNames.has(query.province)) throw new NotFoundError('Province', query.province);
 
@@ -105,7 +109,17 @@ export async function buildAttendanceDashboard(
     .orderBy(asc(meetings.startsAt), asc(meetings.id));
 
   const communes = new Map<string, CommuneAccumulator>();
-  const meetingRows: Array<{ id: string; title: string; startsAt: string; endsAt: string; invited: number; attended: number; attendanceRate: number | null; late: number; absent: number }> = [];
+  const meetingRows: Array<{
+    id: string;
+    title: string;
+    startsAt: string;
+    endsAt: string;
+    invited: number;
+    attended: number;
+    attendanceRate: number | null;
+    late: number;
+    absent: number;
+  }> = [];
   for (const meeting of counted) {
     const sitesDigest = await readInputsDigest(db, meeting.id);
     const input = await loadMeetingAttendanceSites(db, meeting.id);
@@ -121,7 +135,21 @@ export async function buildAttendanceDashboard(
       if (query.province !== undefined && details.provinceCode !== query.province) continue;
       let acc = communes.get(site.siteId);
       if (!acc) {
-        acc = { siteId: site.siteId, siteName: site.siteName, unitCode: details.unitCode, provinceCode: details.provinceCode, invited: 0, attended: 0, late: 0, leftEarly: 0, absentWithReason: 0, absentWithoutReason: 0, lossMedians: [], rttMedians: [], absentMeetingIds: [] };
+        acc = {
+          siteId: site.siteId,
+          siteName: site.siteName,
+          unitCode: details.unitCode,
+          provinceCode: details.provinceCode,
+          invited: 0,
+          attended: 0,
+          late: 0,
+          leftEarly: 0,
+          absentWithReason: 0,
+          absentWithoutReason: 0,
+          lossMedians: [],
+          rttMedians: [],
+          absentMeetingIds: [],
+        };
         communes.set(site.siteId, acc);
       }
       acc.invited += 1;
@@ -145,7 +173,17 @@ export async function buildAttendanceDashboard(
       }
     }
     if (invited > 0) {
-      meetingRows.push({ id: meeting.id, title: meeting.title, startsAt: toVietnamIso(meeting.startsAt), endsAt: toVietnamIso(meeting.endsAt), invited, attended, attendanceRate: attended / invited, late, absent: invited - attended });
+      meetingRows.push({
+        id: meeting.id,
+        title: meeting.title,
+        startsAt: toVietnamIso(meeting.startsAt),
+        endsAt: toVietnamIso(meeting.endsAt),
+        invited,
+        attended,
+        attendanceRate: attended / invited,
+        late,
+        absent: invited - attended,
+      });
     }
   }
 
@@ -179,7 +217,20 @@ export async function buildAttendanceDashboard(
     // Worst first: that is what a leader opens the dashboard to find.
     .sort((a, b) => a.attendanceRate - b.attendanceRate || b.absent - a.absent || a.unitCode.localeCompare(b.unitCode));
 
-  const byProvince = new Map<string, { code: string; name: string; communes: number; invitations: number; attended: number; late: number; absent: number; chronicAbsentees: number; qualityHotspots: number }>();
+  const byProvince = new Map<
+    string,
+    {
+      code: string;
+      name: string;
+      communes: number;
+      invitations: number;
+      attended: number;
+      late: number;
+      absent: number;
+      chronicAbsentees: number;
+      qualityHotspots: number;
+    }
+  >();
   for (const row of communeRows) {
     const code = row.provinceCode ?? '';
     let p = byProvince.get(code);

@@ -54,14 +54,7 @@ function contentKey(event: AttendanceEvent): string {
     case 'leave':
       return JSON.stringify([...common, event.connectionId, event.cause]);
     case 'quality':
-      return JSON.stringify([
-        ...common,
-        event.connectionId,
-        event.bitrateKbps,
-        event.lossPercent,
-        event.rttMs,
-        event.jitterMs,
-      ]);
+      return JSON.stringify([...common, event.connectionId, event.bitrateKbps, event.lossPercent, event.rttMs, event.jitterMs]);
     case 'floor-given':
     case 'floor-taken':
       return JSON.stringify(common);

@@ -48,10 +48,8 @@ export function siteEvents(site: number, forMeeting = meetingId) {
       AttendanceEvent.parse({ ...base('leave', asDate(time), connectionId), kind: 'leave', connectionId, cause }),
     quality: (connectionId: string, time: string | Date, metrics: QualityMetrics): AttendanceEvent =>
       AttendanceEvent.parse({ ...base('quality', asDate(time), connectionId), kind: 'quality', connectionId, ...metrics }),
-    floorGiven: (time: string | Date): AttendanceEvent =>
-      AttendanceEvent.parse({ ...base('floor-given', asDate(time), 'floor'), kind: 'floor-given' }),
-    floorTaken: (time: string | Date): AttendanceEvent =>
-      AttendanceEvent.parse({ ...base('floor-taken', asDate(time), 'floor'), kind: 'floor-taken' }),
+    floorGiven: (time: string | Date): AttendanceEvent => AttendanceEvent.parse({ ...base('floor-given', asDate(time), 'floor'), kind: 'floor-given' }),
+    floorTaken: (time: string | Date): AttendanceEvent => AttendanceEvent.parse({ ...base('floor-taken', asDate(time), 'floor'), kind: 'floor-taken' }),
   };
 }
 

@@ -71,9 +71,7 @@ function withUniqueIds(events: AttendanceEvent[]): AttendanceEvent[] {
 
 const chaosEventsArb = fc
   .tuple(fc.array(chaosEventArb, { maxLength: 60 }), fc.array(fc.constantFrom(...invitedNumbers), { maxLength: 3 }))
-  .map(([events, elsewhere]) =>
-    withUniqueIds([...events, ...elsewhere.map((site) => siteEvents(site, otherMeetingId).join('z', new Date(startsAt)))]),
-  );
+  .map(([events, elsewhere]) => withUniqueIds([...events, ...elsewhere.map((site) => siteEvents(site, otherMeetingId).join('z', new Date(startsAt)))]));
 
 /** A deterministic shuffle with duplicates, driven by generated numbers so fast-check can shrink it. */
 function shuffleWithDuplicates(events: AttendanceEvent[], keys: number[], duplicated: number[]): AttendanceEvent[] {
@@ -87,11 +85,7 @@ function shuffleWithDuplicates(events: AttendanceEvent[], keys: number[], duplic
   return all;
 }
 
-function ledgerFor(
-  world: { meeting: LedgerMeeting; now: Date },
-  events: AttendanceEvent[],
-  extra: Partial<LedgerInput> = {},
-) {
+function ledgerFor(world: { meeting: LedgerMeeting; now: Date }, events: AttendanceEvent[], extra: Partial<LedgerInput> = {}) {
   return computeLedger({ ...world, invitedSites, events, ...extra });
 }
 
@@ -174,9 +168,7 @@ describe('ledger properties over chaotic event streams', () => {
   it('ignores events of uninvited sites and other meetings entirely', () => {
     fc.assert(
       fc.property(meetingArb, chaosEventsArb, (world, events) => {
-        const invitedOnly = events.filter(
-          (e) => e.meetingId === meetingId && invitedSites.some((s) => s.siteId === e.siteId),
-        );
+        const invitedOnly = events.filter((e) => e.meetingId === meetingId && invitedSites.some((s) => s.siteId === e.siteId));
         const { diagnostics: all, ...withNoise } = ledgerFor(world, events);
         const { diagnostics: clean, ...withoutNoise } = ledgerFor(world, invitedOnly);
         expect(withNoise).toStrictEqual(withoutNoise);
@@ -251,11 +243,7 @@ function reportedSessionEvents(
   return sessions
     .flatMap((session, index) => {
       const rejoin = sessions[index + 1]?.start;
-      const leaveAt = !lostLeaves.has(index)
-        ? session.end
-        : lateCleanups.has(index) && rejoin !== undefined
-          ? rejoin + 1_000
-          : null;
+      const leaveAt = !lostLeaves.has(index) ? session.end : lateCleanups.has(index) && rejoin !== undefined ? rejoin + 1_000 : null;
       return [
         events.join(session.connectionId, new Date(session.start)),
         ...session.samples.map((at) => events.quality(session.connectionId, new Date(Math.round(at)), goodLine)),
@@ -271,9 +259,7 @@ function clippedMs(start: number, end: number, from: number, to: number): number
 
 /** A meeting cannot have been ended by its host after `now`. */
 const realisticMeetingArb = meetingArb.map((world) =>
-  (world.meeting.actualEndedAt?.getTime() ?? -Infinity) > world.now.getTime()
-    ? { ...world, meeting: { ...world.meeting, actualEndedAt: null } }
-    : world,
+  (world.meeting.actualEndedAt?.getTime() ?? -Infinity) > world.now.getTime() ? { ...world, meeting: { ...world.meeting, actualEndedAt: null } } : world,
 );
 
 describe('ledger properties against a known ground truth', () => {
@@ -287,12 +273,7 @@ describe('ledger properties against a known ground truth', () => {
         const site = ledger.sites[1]!;
         const truth = sessions.filter((s) => clippedMs(s.start, s.end, from, to) > 0);
         expect(site.intervals.map((i) => [i.connectionId, i.from.getTime(), i.to.getTime(), i.open])).toEqual(
-          truth.map((s) => [
-            s.connectionId,
-            Math.max(s.start, from),
-            Math.min(s.end, to),
-            ledger.phase === 'running' && s.end > now,
-          ]),
+          truth.map((s) => [s.connectionId, Math.max(s.start, from), Math.min(s.end, to), ledger.phase === 'running' && s.end > now]),
         );
         const involuntary: LeaveCause[] = ['network', 'server-failure', 'shutdown'];
         const drops = truth.slice(0, -1).filter((s) => involuntary.includes(s.cause)).length;
@@ -319,19 +300,13 @@ describe('ledger properties against a known ground truth', () => {
           const from = damagedLedger.window.from.getTime();
           const to = damagedLedger.window.to.getTime();
           // The lost leave's interval now runs on to the next join, or to the window's end.
-          const extensionMs = [...lostLeaves].reduce(
-            (sum, index) => sum + clippedMs(sessions[index]!.end, sessions[index + 1]?.start ?? to, from, to),
-            0,
-          );
+          const extensionMs = [...lostLeaves].reduce((sum, index) => sum + clippedMs(sessions[index]!.end, sessions[index + 1]?.start ?? to, from, to), 0);
           const truth = truthLedger.sites[1]!;
           const damaged = damagedLedger.sites[1]!;
-          expect(Math.round(damaged.minutesConnected * msPerMinute)).toBe(
-            Math.round(truth.minutesConnected * msPerMinute) + extensionMs,
-          );
+          expect(Math.round(damaged.minutesConnected * msPerMinute)).toBe(Math.round(truth.minutesConnected * msPerMinute) + extensionMs);
           // The same connections in the same order, plus any a lost leave stretched into the
           // window: a late cleanup never reopens, cuts or reorders anything.
-          const reachedUntil = (index: number) =>
-            lostLeaves.has(index) ? (sessions[index + 1]?.start ?? Infinity) : sessions[index]!.end;
+          const reachedUntil = (index: number) => (lostLeaves.has(index) ? (sessions[index + 1]?.start ?? Infinity) : sessions[index]!.end);
           const present = sessions.filter((s, index) => clippedMs(s.start, reachedUntil(index), from, to) > 0);
           expect(damaged.intervals.map((i) => i.connectionId)).toEqual(present.map((s) => s.connectionId));
           expect(damaged.firstJoinAt?.getTime() ?? null).toBe(present[0]?.start ?? null);

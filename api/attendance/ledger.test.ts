@@ -43,12 +43,7 @@ describe('status of a site', () => {
   });
 
   it('is late when a sound check before the start was followed by a late return', () => {
-    const site = onlySite([
-      s1.join('a', '07:40'),
-      s1.leave('a', '07:50', 'left'),
-      s1.join('b', '08:20'),
-      s1.leave('b', '10:00', 'meeting-ended'),
-    ]);
+    const site = onlySite([s1.join('a', '07:40'), s1.leave('a', '07:50', 'left'), s1.join('b', '08:20'), s1.leave('b', '10:00', 'meeting-ended')]);
     expect(site.status).toBe('late');
     expect(site.firstJoinAt).toEqual(hanoi('08:20'));
     expect(site.minutesConnected).toBe(100);
@@ -115,12 +110,7 @@ describe('status of a site', () => {
   });
 
   it('is absent when it was only connected before the start or after the end', () => {
-    const site = onlySite([
-      s1.join('a', '07:30'),
-      s1.leave('a', '08:00', 'left'),
-      s1.join('b', '10:00'),
-      s1.leave('b', '10:30', 'left'),
-    ]);
+    const site = onlySite([s1.join('a', '07:30'), s1.leave('a', '08:00', 'left'), s1.join('b', '10:00'), s1.leave('b', '10:30', 'left')]);
     expect(site.status).toBe('absent');
     expect(site.intervals).toEqual([]);
     expect(site.firstJoinAt).toBeNull();
@@ -145,12 +135,7 @@ describe('drops, gaps and worker failures', () => {
   });
 
   it('does not count a voluntary leave and return as a drop', () => {
-    const site = onlySite([
-      s1.join('a', '08:00'),
-      s1.leave('a', '08:30', 'left'),
-      s1.join('b', '08:40'),
-      s1.leave('b', '10:00', 'meeting-ended'),
-    ]);
+    const site = onlySite([s1.join('a', '08:00'), s1.leave('a', '08:30', 'left'), s1.join('b', '08:40'), s1.leave('b', '10:00', 'meeting-ended')]);
     expect(site.drops).toBe(0);
     expect(site.longestGapMinutes).toBe(10);
   });
@@ -344,9 +329,7 @@ describe('totals and diagnostics', () => {
   });
 
   it('rejects a site invited twice and a negative threshold', () => {
-    expect(() =>
-      computeLedger({ meeting, invitedSites: [invited(1), invited(1)], events: [], now: afterTheMeeting }),
-    ).toThrow(LedgerInputError);
+    expect(() => computeLedger({ meeting, invitedSites: [invited(1), invited(1)], events: [], now: afterTheMeeting })).toThrow(LedgerInputError);
     expect(() => ledgerOf([], { lateThresholdMinutes: -1 })).toThrow(LedgerInputError);
   });
 });

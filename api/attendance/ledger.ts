@@ -335,16 +335,10 @@ interface SiteWindow {
   includeQualityTimeline: boolean;
 }
 
-function siteAttendance(
-  site: InvitedSite,
-  replay: SiteReplay,
-  window: SiteWindow,
-): SiteAttendance {
+function siteAttendance(site: InvitedSite, replay: SiteReplay, window: SiteWindow): SiteAttendance {
   const { from, to } = window;
   // An open interval runs up to the window's end (now, on a live board).
-  const inWindow = replay.intervals.filter(
-    (interval) => Math.min(interval.end ?? to, to) > Math.max(interval.start, from),
-  );
+  const inWindow = replay.intervals.filter((interval) => Math.min(interval.end ?? to, to) > Math.max(interval.start, from));
   const intervals = inWindow.map(clipTo(from, to));
   const first = inWindow[0];
   const last = inWindow.at(-1);

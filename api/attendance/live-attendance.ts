@@ -23,7 +23,14 @@ import { ledgerThresholds } from './config.ts';
 import { liveBoardJson, type LiveBoardJson, type LiveBoardSite } from './live-board.ts';
 import { IncrementalLedger } from './live-ledger.ts';
 import type { AttendanceLedger } from './ledger.ts';
-import { loadEvents, loadMeetingAttendanceSites, onAttendanceStored, type AttendanceMeeting, type InvitedSiteDetails, type MeetingAttendanceInput } from './store.ts';
+import {
+  loadEvents,
+  loadMeetingAttendanceSites,
+  onAttendanceStored,
+  type AttendanceMeeting,
+  type InvitedSiteDetails,
+  type MeetingAttendanceInput,
+} from './store.ts';
 
 export interface LiveAttendanceOptions {
   /** How long events are gathered before a patch goes out. */
@@ -165,7 +172,16 @@ export class LiveAttendance {
     const ledger = new IncrementalLedger(sites.meeting, sites.invitedSites, { ...ledgerThresholds(this.#ctx.config), includeQualityTimeline: false });
     ledger.add(events);
     ledger.add(this.#pending.get(meetingId) ?? []);
-    const live: LiveMeeting = { meeting: sites.meeting, invitedSites: sites.invitedSites, ledger, viewers: new Set(), pushed: new Map(), pushTimer: undefined, lastUsed: Date.now(), refreshedAt: Date.now() };
+    const live: LiveMeeting = {
+      meeting: sites.meeting,
+      invitedSites: sites.invitedSites,
+      ledger,
+      viewers: new Set(),
+      pushed: new Map(),
+      pushTimer: undefined,
+      lastUsed: Date.now(),
+      refreshedAt: Date.now(),
+    };
     if (!this.#closed) this.#loaded.set(meetingId, live);
     return live;
   }
@@ -217,7 +233,10 @@ export class LiveAttendance {
   }
 
   #board(live: LiveMeeting, now: Date): LiveBoardJson {
-    return liveBoardJson({ meeting: live.meeting, invitedSites: live.invitedSites, ledger: live.ledger.ledger(now), replayOf: (siteId) => live.ledger.replayAsOf(siteId, now) }, now);
+    return liveBoardJson(
+      { meeting: live.meeting, invitedSites: live.invitedSites, ledger: live.ledger.ledger(now), replayOf: (siteId) => live.ledger.replayAsOf(siteId, now) },
+      now,
+    );
   }
 
   /** One patch for all viewers: the rows that changed since the last push, and the head. */

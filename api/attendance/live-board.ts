@@ -64,7 +64,13 @@ export function liveBoardJson(source: LiveBoardSource, now: Date) {
 
   const counts = Object.fromEntries(liveGroups.map((g) => [g, sites.filter((s) => s.group === g).length])) as Record<LiveGroup, number>;
   return {
-    meeting: { id: source.meeting.id, title: source.meeting.title, status: source.meeting.status, startsAt: toVietnamIso(source.meeting.startsAt), endsAt: toVietnamIso(source.meeting.endsAt) },
+    meeting: {
+      id: source.meeting.id,
+      title: source.meeting.title,
+      status: source.meeting.status,
+      startsAt: toVietnamIso(source.meeting.startsAt),
+      endsAt: toVietnamIso(source.meeting.endsAt),
+    },
     phase: ledger.phase,
     now: toVietnamIso(now),
     counts: { ...counts, sites: sites.length },

@@ -95,7 +95,10 @@ describe('incremental ledger', () => {
         // The live board's "as of now" replay: the events stamped up to now, in canonical order.
         const asOfNow = canonicalEventSequence(stream.filter((e) => e.meetingId === meetingId && e.at.getTime() <= now.getTime()));
         for (const site of invitedSites) {
-          const expected = replaySiteEvents(asOfNow.filter((e) => e.siteId === site.siteId), ledger.phase === 'ended' ? ledger.window.to.getTime() : null);
+          const expected = replaySiteEvents(
+            asOfNow.filter((e) => e.siteId === site.siteId),
+            ledger.phase === 'ended' ? ledger.window.to.getTime() : null,
+          );
           expect(live.replayAsOf(site.siteId, now)).toEqual(expected);
         }
       }),

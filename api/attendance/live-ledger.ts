@@ -102,7 +102,10 @@ export class IncrementalLedger {
     const events = this.#sites.get(siteId)?.events ?? [];
     const last = events.at(-1);
     if (last === undefined || last.at.getTime() <= now.getTime()) return this.#replay(siteId, closeAt);
-    return replaySiteEvents(events.filter((e) => e.at.getTime() <= now.getTime()), closeAt);
+    return replaySiteEvents(
+      events.filter((e) => e.at.getTime() <= now.getTime()),
+      closeAt,
+    );
   }
 
   ledger(now: Date): AttendanceLedger {

@@ -58,11 +58,7 @@ export function summariseQuality(samples: readonly QualitySample[]): QualitySumm
   };
 }
 
-export function qualityTimeline(
-  samples: readonly QualitySample[],
-  origin: number,
-  bucketMs: number,
-): QualityBucket[] {
+export function qualityTimeline(samples: readonly QualitySample[], origin: number, bucketMs: number): QualityBucket[] {
   const byBucket = new Map<number, QualitySample[]>();
   for (const sample of samples) {
     const index = Math.floor((sample.at - origin) / bucketMs);
@@ -75,10 +71,22 @@ export function qualityTimeline(
     .map(([index, bucket]) => ({
       from: new Date(origin + index * bucketMs),
       samples: bucket.length,
-      medianLossPercent: percentile(bucket.map((s) => s.lossPercent), 0.5),
+      medianLossPercent: percentile(
+        bucket.map((s) => s.lossPercent),
+        0.5,
+      ),
       maxLossPercent: Math.max(...bucket.map((s) => s.lossPercent)),
-      medianRttMs: percentile(bucket.map((s) => s.rttMs), 0.5),
-      medianBitrateKbps: percentile(bucket.map((s) => s.bitrateKbps), 0.5),
-      medianJitterMs: percentile(bucket.map((s) => s.jitterMs), 0.5),
+      medianRttMs: percentile(
+        bucket.map((s) => s.rttMs),
+        0.5,
+      ),
+      medianBitrateKbps: percentile(
+        bucket.map((s) => s.bitrateKbps),
+        0.5,
+      ),
+      medianJitterMs: percentile(
+        bucket.map((s) => s.jitterMs),
+        0.5,
+      ),
     }));
 }

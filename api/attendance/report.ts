@@ -16,7 +16,14 @@ import { renderLedgerCsv, streamLedgerCsv, type LedgerCsvOptions } from './csv.t
 import { computeLedger, meetingWindow, type AttendanceLedger, type ConnectedInterval, type QualityBucket, type SiteAttendance } from './ledger.ts';
 import type { LiveAttendance } from './live-attendance.ts';
 import { ledgerInputsHash, probeStoredReport, readInputsDigest, readStoredLedger, storeLedger } from './stored-ledger.ts';
-import { loadEvents, loadMeetingAttendanceSites, type AttendanceMeeting, type InvitedSiteDetails, type LoadOptions, type MeetingAttendanceInput } from './store.ts';
+import {
+  loadEvents,
+  loadMeetingAttendanceSites,
+  type AttendanceMeeting,
+  type InvitedSiteDetails,
+  type LoadOptions,
+  type MeetingAttendanceInput,
+} from './store.ts';
 import { NotFoundError } from '../errors.ts';
 
 export interface MeetingReport {
@@ -45,12 +52,27 @@ export async function buildMeetingReport(db: Executor, meetingId: string, now: D
   const input = await loadMeetingAttendanceSites(db, meetingId, options.siteIds === undefined ? {} : { siteIds: options.siteIds });
   if (!input) throw new NotFoundError('Meeting', meetingId);
   const host = input.invitedSites.find((s) => s.siteId === input.meeting.hostSiteId);
-  const shape = (ledger: AttendanceLedger, source: MeetingReport['source']): MeetingReport => ({ meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null }, invitedSites: input.invitedSites, ledger, source });
+  const shape = (ledger: AttendanceLedger, source: MeetingReport['source']): MeetingReport => ({
+    meeting: { ...input.meeting, hostSiteName: host?.siteName ?? null },
+    invitedSites: input.invitedSites,
+    ledger,
+    source,
+  });
   const phase = meetingWindow(input.meeting, now.getTime()).phase;
   if (whole && phase === 'ended') return shape(...(await endedLedger(db, input, sitesDigest, now, options.thresholds)));
   if (whole && options.live) return shape(await options.live.ledgerOf(input, now), 'live');
   const events = await loadEvents(db, meetingId, options.siteIds);
-  return shape(computeLedger({ meeting: input.meeting, invitedSites: input.invitedSites, events, now, includeQualityTimeline: options.qualityTimeline ?? false, ...options.thresholds }), 'computed');
+  return shape(
+    computeLedger({
+      meeting: input.meeting,
+      invitedSites: input.invitedSites,
+      events,
+      now,
+      includeQualityTimeline: options.qualityTimeline ?? false,
+      ...options.thresholds,
+    }),
+    'computed',
+  );
 }
 
 /**
@@ -94,7 +116,15 @@ export async function storedReportBody(db: Executor, meetingId: string, now: Dat
 const iso = (date: Date | null) => (date === null ? null : toVietnamIso(date));
 
 function intervalJson(i: ConnectedInterval) {
-  return { connectionId: i.connectionId, from: toVietnamIso(i.from), to: toVietnamIso(i.to), open: i.open, endCause: i.endCause, startInferred: i.startInferred, endInferred: i.endInferred };
+  return {
+    connectionId: i.connectionId,
+    from: toVietnamIso(i.from),
+    to: toVietnamIso(i.to),
+    open: i.open,
+    endCause: i.endCause,
+    startInferred: i.startInferred,
+    endInferred: i.endInferred,
+  };
 }
 
 function bucketJson(b: QualityBucket) {
@@ -108,7 +138,14 @@ function siteJson(site: SiteAttendance, details: InvitedSiteDetails | undefined,
     unitCode: details?.unitCode ?? null,
     provinceCode: details?.provinceCode ?? null,
     kind: details?.kind ?? null,
-    rsvp: details?.rsvp ? { answer: details.rsvp.answer, reason: details.rsvp.reason ?? null, delegate: details.rsvp.delegate ?? null, answeredAt: toVietnamIso(details.rsvp.answeredAt) } : null,
+    rsvp: details?.rsvp
+      ? {
+          answer: details.rsvp.answer,
+          reason: details.rsvp.reason ?? null,
+          delegate: details.rsvp.delegate ?? null,
+          answeredAt: toVietnamIso(details.rsvp.answeredAt),
+        }
+      : null,
     firstJoinAt: iso(firstJoinAt),
     lastLeaveAt: iso(lastLeaveAt),
     intervals: intervals.map(intervalJson),

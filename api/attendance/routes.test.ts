@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
-import { ATTENDANCE_TEST_CONFIG, badLine, declineWithReason, goodLine, scheduleMeeting, setContact, siteEvents, sitesOf, vn } from '../../tests/support/attendance.ts';
+import { ATTENDANCE_TEST_CONFIG, badLine, declineWithReason, scheduleMeeting, setContact, siteEvents, sitesOf, vn } from '../../tests/support/attendance.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 import { ledgerCsvHeaders } from './csv.ts';
 import { recordAttendanceEvents } from './store.ts';
@@ -21,7 +21,13 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     const found = await sitesOf(t, '44');
     hall = found.halls[0]!;
     five = found.communes.slice(0, 5);
-    const meeting = await scheduleMeeting(t, { title: 'Giao ban: tháng 12/2026', hostSiteId: hall.id, siteIds: five.map((c) => c.id), startsAt: vn('2026-12-02 09:00'), endsAt: vn('2026-12-02 11:00') });
+    const meeting = await scheduleMeeting(t, {
+      title: 'Giao ban: tháng 12/2026',
+      hostSiteId: hall.id,
+      siteIds: five.map((c) => c.id),
+      startsAt: vn('2026-12-02 09:00'),
+      endsAt: vn('2026-12-02 11:00'),
+    });
     meetingId = meeting.id;
     const [onTime, late, early, excused, absent] = five.map((c) => siteEvents(meetingId, c.id));
     await recordAttendanceEvents(t.database.db, [
@@ -68,16 +74,44 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     t.clock.now = vn('2026-12-02 12:00');
     const { status, body } = await report();
     expect(status).toBe(200);
-    expect(body.meeting).toMatchObject({ id: meetingId, title: 'Giao ban: tháng 12/2026', startsAt: '2026-12-02T09:00:00+07:00', endsAt: '2026-12-02T11:00:00+07:00', hostSite: { id: hall.id, name: hall.name } });
+    expect(body.meeting).toMatchObject({
+      id: meetingId,
+      title: 'Giao ban: tháng 12/2026',
+      startsAt: '2026-12-02T09:00:00+07:00',
+      endsAt: '2026-12-02T11:00:00+07:00',
+      hostSite: { id: hall.id, name: hall.name },
+    });
     expect(body.phase).toBe('ended');
-    expect(body.totals).toMatchObject({ invited: 5, present: 3, late: 1, leftEarly: 1, absent: 2, absentWithReason: 1, absentWithoutReason: 1, attendanceRate: 0.6 });
+    expect(body.totals).toMatchObject({
+      invited: 5,
+      present: 3,
+      late: 1,
+      leftEarly: 1,
+      absent: 2,
+      absentWithReason: 1,
+      absentWithoutReason: 1,
+      attendanceRate: 0.6,
+    });
     const row = (n: number) => body.sites.find((s: { siteId: string }) => s.siteId === five[n]!.id);
     expect(body.sites[0]).toMatchObject({ siteId: hall.id, role: 'host', status: 'on-time' });
-    expect(row(0)).toMatchObject({ status: 'on-time', firstJoinAt: '2026-12-02T08:55:00+07:00', lastLeaveAt: '2026-12-02T11:00:00+07:00', minutesConnected: 117, drops: 1, longestGapMinutes: 3 });
+    expect(row(0)).toMatchObject({
+      status: 'on-time',
+      firstJoinAt: '2026-12-02T08:55:00+07:00',
+      lastLeaveAt: '2026-12-02T11:00:00+07:00',
+      minutesConnected: 117,
+      drops: 1,
+      longestGapMinutes: 3,
+    });
     expect(row(0).intervals[0]).toMatchObject({ from: '2026-12-02T09:00:00+07:00', to: '2026-12-02T09:30:00+07:00', endCause: 'network' });
     expect(row(1)).toMatchObject({ status: 'late', flags: ['late'], firstJoinAt: '2026-12-02T09:20:00+07:00', minutesConnected: 100 });
     expect(row(1).quality.lossPercent.median).toBe(6);
-    expect(row(2)).toMatchObject({ status: 'left-early', flags: ['left-early'], lastLeaveAt: '2026-12-02T10:00:00+07:00', minutesConnected: 60, lastLeaveCause: 'left' });
+    expect(row(2)).toMatchObject({
+      status: 'left-early',
+      flags: ['left-early'],
+      lastLeaveAt: '2026-12-02T10:00:00+07:00',
+      minutesConnected: 60,
+      lastLeaveCause: 'left',
+    });
     expect(row(3)).toMatchObject({ status: 'absent-with-reason', absenceReason: 'Trùng lịch tiếp công dân', rsvp: { answer: 'declined' } });
     expect(row(4)).toMatchObject({ status: 'absent', firstJoinAt: null, minutesConnected: 0 });
     expect(row(0).qualityTimeline).toBeUndefined();
@@ -98,7 +132,15 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(Buffer.from(bytes).toString('utf8'), { bom: true, columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual([...ledgerCsvHeaders]);
-    const pick = (r: Record<string, string>) => [r['Điểm cầu'], r['Trạng thái'], r['Giờ vào đầu tiên'], r['Giờ rời cuối'], r['Số phút kết nối'], r['Số lần rớt mạng'], r['Lý do vắng']];
+    const pick = (r: Record<string, string>) => [
+      r['Điểm cầu'],
+      r['Trạng thái'],
+      r['Giờ vào đầu tiên'],
+      r['Giờ rời cuối'],
+      r['Số phút kết nối'],
+      r['Số lần rớt mạng'],
+      r['Lý do vắng'],
+    ];
     expect(rows.map(pick)).toEqual([
       [hall.name, 'Có mặt đúng giờ', '02/12/2026 08:40:00', '02/12/2026 11:00:00', '120.0', '0', ''],
       [five[0]!.name, 'Có mặt đúng giờ', '02/12/2026 08:55:00', '02/12/2026 11:00:00', '117.0', '1', ''],
@@ -125,12 +167,20 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     const { status, body } = await t.request('GET', `/api/meetings/${meetingId}/attendance/live`, { cookie: t.cookies.secretariat });
     expect(status).toBe(200);
     expect(body.phase).toBe('running');
-    const group = (g: string) => body.sites.filter((s: { group: string }) => s.group === g).map((s: { siteId: string }) => s.siteId).sort();
+    const group = (g: string) =>
+      body.sites
+        .filter((s: { group: string }) => s.group === g)
+        .map((s: { siteId: string }) => s.siteId)
+        .sort();
     // The board shows the meeting as of now: the 11:00 leaves are not there yet.
     expect(group('connected')).toEqual([hall.id, five[0]!.id, five[1]!.id].sort());
     expect(group('not-joined')).toEqual([five[3]!.id, five[4]!.id].sort());
     expect(group('dropped')).toEqual([five[2]!.id]);
-    expect(body.sites.find((s: { siteId: string }) => s.siteId === five[2]!.id)).toMatchObject({ since: '2026-12-02T10:00:00+07:00', lastLeaveCause: 'left', contactPhone: null });
+    expect(body.sites.find((s: { siteId: string }) => s.siteId === five[2]!.id)).toMatchObject({
+      since: '2026-12-02T10:00:00+07:00',
+      lastLeaveCause: 'left',
+      contactPhone: null,
+    });
     const missing = body.sites.find((s: { siteId: string }) => s.siteId === five[4]!.id);
     expect(missing).toMatchObject({ contactPhone: '0233 3852 000', status: 'absent' });
     expect(missing.contactEmails.length).toBeGreaterThan(0);

@@ -42,7 +42,8 @@ export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): Da
   const from = input.from ?? format(subDays(input.to ? new TZDate(vietnamDayStart(input.to), VIETNAM_TIME_ZONE) : today, 29), 'yyyy-MM-dd');
   const days = differenceInCalendarDays(vietnamDayStart(to), vietnamDayStart(from)) + 1;
   if (days < 1) throw new ValidationError('from must not be after to', { from, to }, 400);
-  if (days > MAX_DASHBOARD_DAYS) throw new ValidationError(`A dashboard covers at most ${MAX_DASHBOARD_DAYS} days; this range has ${days}`, { from, to, maxDays: MAX_DASHBOARD_DAYS }, 400);
+  if (days > MAX_DASHBOARD_DAYS)
+    throw new ValidationError(`A dashboard covers at most ${MAX_DASHBOARD_DAYS} days; this range has ${days}`, { from, to, maxDays: MAX_DASHBOARD_DAYS }, 400);
   return { from, to, province: input.province };
 }
 
@@ -85,7 +86,11 @@ export const attendanceDashboardBody = z.looseObject({
  */
 export async function scopedMeetingReport(ctx: AppContext, actor: AuthenticatedUser, meetingId: string, options: ReportOptions = {}): Promise<MeetingReport> {
   const view = await meetingView(ctx.db, actor, meetingId, 'report.read');
-  return buildMeetingReport(ctx.db, meetingId, ctx.now(), { ...options, thresholds: ledgerThresholds(ctx.config), ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}) });
+  return buildMeetingReport(ctx.db, meetingId, ctx.now(), {
+    ...options,
+    thresholds: ledgerThresholds(ctx.config),
+    ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}),
+  });
 }
 
 /** The live board shows the whole meeting: it is for the meeting's own unit and those above it. */
@@ -171,6 +176,10 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance, dashboar
       const now = ctx.now();
       const input = parseQuery(c, dashboardQuery);
       const query = resolveDashboardQuery({ ...input, province: await dashboardProvinceFor(ctx.db, c.get('user')!, input.province) }, now);
-      return c.json((await dashboards.run(() => buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)))) satisfies z.input<typeof attendanceDashboardBody>);
+      return c.json(
+        (await dashboards.run(() => buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)))) satisfies z.input<
+          typeof attendanceDashboardBody
+        >,
+      );
     });
 }

@@ -7,7 +7,10 @@ export const meetingAttendanceQuery = z
     /** CSV only: "semicolon" for Excel with Vietnamese regional settings (';' between fields, ',' in decimals). */
     sep: z.enum(['comma', 'semicolon']).default('comma'),
     /** JSON only: include the per-minute quality timeline of every site. */
-    timeline: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    timeline: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     lang: z.enum(['vi', 'en']).optional(),
   })
   .strict();

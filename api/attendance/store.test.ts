@@ -32,13 +32,22 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
   }
 
   async function newMeeting(day: string, siteCount = 3) {
-    return scheduleMeeting(t, { title: `Họp ${day}`, hostSiteId: hall, siteIds: communes.slice(0, siteCount).map((c) => c.id), startsAt: vn(`${day} 09:00`), endsAt: vn(`${day} 11:00`) });
+    return scheduleMeeting(t, {
+      title: `Họp ${day}`,
+      hostSiteId: hall,
+      siteIds: communes.slice(0, siteCount).map((c) => c.id),
+      startsAt: vn(`${day} 09:00`),
+      endsAt: vn(`${day} 11:00`),
+    });
   }
 
   it('stores events once: replaying the same events, whole or in part, changes nothing', async () => {
     const meeting = await newMeeting('2026-12-02');
     const a = siteEvents(meeting.id, communes[0]!.id);
-    const events = [...a.session('c1', vn('2026-12-02 09:00'), vn('2026-12-02 09:40'), 'network'), ...a.session('c2', vn('2026-12-02 09:42'), vn('2026-12-02 11:00'), 'meeting-ended')];
+    const events = [
+      ...a.session('c1', vn('2026-12-02 09:00'), vn('2026-12-02 09:40'), 'network'),
+      ...a.session('c2', vn('2026-12-02 09:42'), vn('2026-12-02 11:00'), 'meeting-ended'),
+    ];
 
     expect(await recordAttendanceEvents(t.database.db, events)).toEqual({ received: events.length, inserted: events.length });
     const before = await loadMeetingAttendanceInput(t.database.db, meeting.id);
@@ -71,7 +80,16 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
       expect((error as DomainError).details).toEqual({ refers });
     }
     // Malformed events are refused before the database sees them.
-    const malformed = { ...good, eventId: 'bad-quality', kind: 'quality', connectionId: 'ok', bitrateKbps: 1, lossPercent: 140, rttMs: 1, jitterMs: 1 } as unknown as AttendanceEvent;
+    const malformed = {
+      ...good,
+      eventId: 'bad-quality',
+      kind: 'quality',
+      connectionId: 'ok',
+      bitrateKbps: 1,
+      lossPercent: 140,
+      rttMs: 1,
+      jitterMs: 1,
+    } as unknown as AttendanceEvent;
     const invalid = await recordAttendanceEvents(t.database.db, [good, malformed]).catch((e: unknown) => e);
     expect((invalid as DomainError).status).toBe(422);
     expect((invalid as DomainError).message).toContain('#2');
@@ -81,7 +99,9 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
   it('the attendance writer batches concurrent events, settles each one, and isolates a bad event', async () => {
     const meeting = await newMeeting('2026-12-04', 20);
     const writer = createAttendanceWriter({ db: t.database.db, logger: t.ctx.logger }, { flushDelayMs: 5, maxBatch: 16 });
-    const events = communes.slice(0, 20).flatMap((c) => siteEvents(meeting.id, c.id).session(`s-${c.id}`, vn('2026-12-04 09:00'), vn('2026-12-04 11:00'), 'meeting-ended'));
+    const events = communes
+      .slice(0, 20)
+      .flatMap((c) => siteEvents(meeting.id, c.id).session(`s-${c.id}`, vn('2026-12-04 09:00'), vn('2026-12-04 11:00'), 'meeting-ended'));
     const bad = siteEvents(meeting.id, '00000000-0000-4000-8000-000000000003').join('ghost', vn('2026-12-04 09:00'));
     const results = await Promise.allSettled([...events, bad, ...events.slice(0, 5)].map((e) => writer.record(e)));
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
@@ -126,7 +146,10 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
     const meeting = await newMeeting('2026-12-07', 2);
     const site = communes[1]!;
     await recordAttendanceEvents(t.database.db, siteEvents(meeting.id, site.id).session('n', vn('2026-12-07 09:00'), vn('2026-12-07 11:00'), 'meeting-ended'));
-    await t.database.db.update(sites).set({ name: `${site.name} (mới)` }).where(eq(sites.id, site.id));
+    await t.database.db
+      .update(sites)
+      .set({ name: `${site.name} (mới)` })
+      .where(eq(sites.id, site.id));
     try {
       t.clock.now = vn('2026-12-07 12:00');
       const report = await t.request('GET', `/api/meetings/${meeting.id}/attendance`, { cookie: t.cookies.leader });
@@ -139,7 +162,10 @@ describe.each(DRIVERS)('attendance storage on %s', (driver) => {
 
   it('keeps attendance when a meeting is cancelled after it began', async () => {
     const meeting = await newMeeting('2026-12-08', 2);
-    await recordAttendanceEvents(t.database.db, siteEvents(meeting.id, communes[0]!.id).session('k', vn('2026-12-08 09:00'), vn('2026-12-08 09:30'), 'meeting-ended'));
+    await recordAttendanceEvents(
+      t.database.db,
+      siteEvents(meeting.id, communes[0]!.id).session('k', vn('2026-12-08 09:00'), vn('2026-12-08 09:30'), 'meeting-ended'),
+    );
     t.clock.now = vn('2026-12-08 09:35');
     const cancelled = await t.request('POST', `/api/meetings/${meeting.id}/cancel`, { cookie: t.cookies.secretariat, body: { reason: 'Mất điện' } });
     expect(cancelled.status).toBe(200);

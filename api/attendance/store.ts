@@ -72,12 +72,21 @@ export async function recordAttendanceEvents(db: Executor, events: readonly Atte
   } catch (error) {
     const violation = constraintViolationOf(error);
     if (violation?.kind === 'foreign-key') {
-      const which = violation.constraint === 'attendance_events_meeting_id_meetings_id_fk' ? 'meeting' : violation.constraint === 'attendance_events_site_id_sites_id_fk' ? 'site' : 'meeting or site';
+      const which =
+        violation.constraint === 'attendance_events_meeting_id_meetings_id_fk'
+          ? 'meeting'
+          : violation.constraint === 'attendance_events_site_id_sites_id_fk'
+            ? 'site'
+            : 'meeting or site';
       throw new UnknownMeetingOrSiteError(which);
     }
     throw error;
   }
-  if (stored.size > 0) notifyStored(db, events.filter((e) => stored.has(e.eventId)));
+  if (stored.size > 0)
+    notifyStored(
+      db,
+      events.filter((e) => stored.has(e.eventId)),
+    );
   return { received: rows.length, inserted: stored.size };
 }
 
@@ -167,7 +176,18 @@ function fromPacked(meetingId: string, row: PackedEvent): AttendanceEvent {
     case 'leave':
       return { eventId, meetingId, siteId, at, kind, connectionId, cause: p.cause as LeaveCause };
     case 'quality':
-      return { eventId, meetingId, siteId, at, kind, connectionId, bitrateKbps: p.bitrateKbps as number, lossPercent: p.lossPercent as number, rttMs: p.rttMs as number, jitterMs: p.jitterMs as number };
+      return {
+        eventId,
+        meetingId,
+        siteId,
+        at,
+        kind,
+        connectionId,
+        bitrateKbps: p.bitrateKbps as number,
+        lossPercent: p.lossPercent as number,
+        rttMs: p.rttMs as number,
+        jitterMs: p.jitterMs as number,
+      };
     case 'floor-given':
     case 'floor-taken':
       return { eventId, meetingId, siteId, at, kind };
@@ -207,7 +227,11 @@ export interface LoadOptions {
 }
 
 /** The meeting and its invited sites, without the events; null when there is no such meeting. */
-export async function loadMeetingAttendanceSites(db: Executor, meetingId: string, options: LoadOptions = {}): Promise<Omit<MeetingAttendanceInput, 'events'> | null> {
+export async function loadMeetingAttendanceSites(
+  db: Executor,
+  meetingId: string,
+  options: LoadOptions = {},
+): Promise<Omit<MeetingAttendanceInput, 'events'> | null> {
   const [meeting] = await db.select().from(meetings).where(eq(meetings.id, meetingId)).limit(1);
   if (!meeting) return null;
   return { meeting: attendanceMeeting(meeting), invitedSites: await loadInvitedSites(db, meetingId, options) };
@@ -257,7 +281,10 @@ async function loadInvitedSites(db: Executor, meetingId: string, options: LoadOp
     contactPhone: r.contactPhone,
     contactEmails: r.contactEmails,
     role: r.role,
-    rsvp: r.rsvpAnswer === null || r.rsvpAnsweredAt === null ? null : { answer: r.rsvpAnswer, reason: r.rsvpReason, delegate: r.rsvpDelegate, answeredAt: r.rsvpAnsweredAt },
+    rsvp:
+      r.rsvpAnswer === null || r.rsvpAnsweredAt === null
+        ? null
+        : { answer: r.rsvpAnswer, reason: r.rsvpReason, delegate: r.rsvpDelegate, answeredAt: r.rsvpAnsweredAt },
   }));
 }
 

@@ -87,7 +87,13 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
   const storedRow = async (meetingId: string) => (await t.database.db.select().from(attendanceLedgers).where(eq(attendanceLedgers.meetingId, meetingId)))[0];
 
   it("stores an ended meeting's ledger, serves the same report from it, and a late event changes it", async () => {
-    const meeting = await scheduleMeeting(t, { title: 'Giao ban đã kết thúc', hostSiteId: hall.id, siteIds: communes.map((c) => c.id), startsAt: vn('2026-12-03 09:00'), endsAt: vn('2026-12-03 10:00') });
+    const meeting = await scheduleMeeting(t, {
+      title: 'Giao ban đã kết thúc',
+      hostSiteId: hall.id,
+      siteIds: communes.map((c) => c.id),
+      startsAt: vn('2026-12-03 09:00'),
+      endsAt: vn('2026-12-03 10:00'),
+    });
     const [a, b] = communes.map((c) => siteEvents(meeting.id, c.id));
     await recordAttendanceEvents(t.database.db, [
       ...siteEvents(meeting.id, hall.id).session('h', vn('2026-12-03 08:50'), vn('2026-12-03 10:00'), 'meeting-ended'),
@@ -126,7 +132,13 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
   });
 
   it("keeps a running meeting's report current from stored events", async () => {
-    const meeting = await scheduleMeeting(t, { title: 'Giao ban đang diễn ra', hostSiteId: hall.id, siteIds: communes.map((c) => c.id), startsAt: vn('2026-12-04 09:00'), endsAt: vn('2026-12-04 11:00') });
+    const meeting = await scheduleMeeting(t, {
+      title: 'Giao ban đang diễn ra',
+      hostSiteId: hall.id,
+      siteIds: communes.map((c) => c.id),
+      startsAt: vn('2026-12-04 09:00'),
+      endsAt: vn('2026-12-04 11:00'),
+    });
     t.clock.now = vn('2026-12-04 09:30');
     const before = await report(meeting.id);
     expect(before.phase).toBe('running');
@@ -139,7 +151,13 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
   });
 
   it('pushes a join and a leave to two viewers, and the whole board again on reconnect', async () => {
-    const meeting = await scheduleMeeting(t, { title: 'Bảng trực tiếp', hostSiteId: hall.id, siteIds: communes.map((c) => c.id), startsAt: vn('2026-12-05 09:00'), endsAt: vn('2026-12-05 11:00') });
+    const meeting = await scheduleMeeting(t, {
+      title: 'Bảng trực tiếp',
+      hostSiteId: hall.id,
+      siteIds: communes.map((c) => c.id),
+      startsAt: vn('2026-12-05 09:00'),
+      endsAt: vn('2026-12-05 11:00'),
+    });
     t.clock.now = vn('2026-12-05 09:05');
     const site = siteEvents(meeting.id, communes[1]!.id);
     const viewers = [await BoardStream.open(t, meeting.id), await BoardStream.open(t, meeting.id)];
@@ -151,7 +169,8 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
     expect(t.services.attendance.viewerCount(meeting.id)).toBe(2);
 
     await recordAttendanceEvents(t.database.db, [site.join('v', vn('2026-12-05 09:01'))]);
-    const joined = (f: { event: string; data: Json }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'connected');
+    const joined = (f: { event: string; data: Json }) =>
+      f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'connected');
     for (const viewer of viewers) {
       const { data } = await viewer.until(joined);
       expect(data.counts.connected).toBe(1);
@@ -161,7 +180,8 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
 
     t.clock.now = vn('2026-12-05 09:20');
     await recordAttendanceEvents(t.database.db, [site.leave('v', vn('2026-12-05 09:15'), 'network')]);
-    const left = (f: { event: string; data: Json }) => f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'dropped');
+    const left = (f: { event: string; data: Json }) =>
+      f.event === 'patch' && f.data.sites.some((s: SiteRow) => s.siteId === communes[1]!.id && s.group === 'dropped');
     for (const viewer of viewers) expect((await viewer.until(left)).data.counts.dropped).toBe(1);
 
     await viewers[0]!.close();
@@ -174,8 +194,16 @@ describe.each(DRIVERS)('stored and live attendance on %s', (driver) => {
   });
 
   it('refuses the stream to anonymous visitors and for unknown meetings', async () => {
-    expect((await t.request('GET', '/api/meetings/00000000-0000-4000-8000-00000000abcd/attendance/live/events', { cookie: t.cookies.leader })).status).toBe(404);
-    const meeting = await scheduleMeeting(t, { title: 'Không mời khách', hostSiteId: hall.id, siteIds: [communes[0]!.id], startsAt: vn('2026-12-06 09:00'), endsAt: vn('2026-12-06 10:00') });
+    expect((await t.request('GET', '/api/meetings/00000000-0000-4000-8000-00000000abcd/attendance/live/events', { cookie: t.cookies.leader })).status).toBe(
+      404,
+    );
+    const meeting = await scheduleMeeting(t, {
+      title: 'Không mời khách',
+      hostSiteId: hall.id,
+      siteIds: [communes[0]!.id],
+      startsAt: vn('2026-12-06 09:00'),
+      endsAt: vn('2026-12-06 10:00'),
+    });
     expect((await t.request('GET', `/api/meetings/${meeting.id}/attendance/live/events`)).status).toBe(401);
   });
 });

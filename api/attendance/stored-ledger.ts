@@ -52,7 +52,17 @@ export async function readInputsDigest(db: Executor, meetingId: string): Promise
 /** The ledger's inputs besides the events: the meeting's window, the thresholds, the rules' version and the sites' digest. */
 export function ledgerInputsHash(meeting: LedgerMeeting, thresholds: Record<string, number | boolean | undefined>, sitesDigest: string): string {
   return createHash('sha256')
-    .update(JSON.stringify([LEDGER_RULES_VERSION, meeting.id, meeting.startsAt.getTime(), meeting.endsAt.getTime(), meeting.actualEndedAt?.getTime() ?? null, thresholds, sitesDigest]))
+    .update(
+      JSON.stringify([
+        LEDGER_RULES_VERSION,
+        meeting.id,
+        meeting.startsAt.getTime(),
+        meeting.endsAt.getTime(),
+        meeting.actualEndedAt?.getTime() ?? null,
+        thresholds,
+        sitesDigest,
+      ]),
+    )
     .digest('base64url');
 }
 
@@ -95,9 +105,24 @@ export async function probeStoredReport(db: Executor, meetingId: string): Promis
   if (!row) return null;
   const m = row.meeting;
   return {
-    meeting: { id: m.id, title: m.title, agenda: m.agenda, status: m.status, hostSiteId: m.hostSiteId, startsAt: m.startsAt, endsAt: m.endsAt, startedAt: m.startedAt, actualEndedAt: m.endedAt, cancelledAt: m.cancelledAt, hostSiteName: row.hostSiteName },
+    meeting: {
+      id: m.id,
+      title: m.title,
+      agenda: m.agenda,
+      status: m.status,
+      hostSiteId: m.hostSiteId,
+      startsAt: m.startsAt,
+      endsAt: m.endsAt,
+      startedAt: m.startedAt,
+      actualEndedAt: m.endedAt,
+      cancelledAt: m.cancelledAt,
+      hostSiteName: row.hostSiteName,
+    },
     sitesDigest: row.sitesDigest,
-    stored: row.inputsHash === null || row.reportHead === null || row.reportSites === null ? null : { inputsHash: row.inputsHash, reportHead: row.reportHead, reportSites: row.reportSites },
+    stored:
+      row.inputsHash === null || row.reportHead === null || row.reportSites === null
+        ? null
+        : { inputsHash: row.inputsHash, reportHead: row.reportHead, reportSites: row.reportSites },
   };
 }
 
@@ -108,7 +133,11 @@ function rowsOf<T>(result: unknown): T[] {
 
 /** The stored ledger under this hash, or null. */
 export async function readStoredLedger(db: Executor, meetingId: string, inputsHash: string): Promise<AttendanceLedger | null> {
-  const [row] = await db.select({ inputsHash: attendanceLedgers.inputsHash, ledger: attendanceLedgers.ledger }).from(attendanceLedgers).where(eq(attendanceLedgers.meetingId, meetingId)).limit(1);
+  const [row] = await db
+    .select({ inputsHash: attendanceLedgers.inputsHash, ledger: attendanceLedgers.ledger })
+    .from(attendanceLedgers)
+    .where(eq(attendanceLedgers.meetingId, meetingId))
+    .limit(1);
   if (!row || row.inputsHash !== inputsHash) return null;
   return decodeLedger(row.ledger);
 }
@@ -134,7 +163,10 @@ export async function storeLedger(
     await tx
       .insert(attendanceLedgers)
       .values({ meetingId, inputsHash, eventCount, ledger: encoded, reportHead: report.head, reportSites: report.sites })
-      .onConflictDoUpdate({ target: attendanceLedgers.meetingId, set: { inputsHash, eventCount, ledger: encoded, reportHead: report.head, reportSites: report.sites, computedAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: attendanceLedgers.meetingId,
+        set: { inputsHash, eventCount, ledger: encoded, reportHead: report.head, reportSites: report.sites, computedAt: sql`now()` },
+      });
     return true;
   });
 }
@@ -177,7 +209,13 @@ function decodeLedger(text: string): AttendanceLedger {
       const i = s.intervals[k]!;
       intervals[k] = { ...i, from: new Date(i.from), to: new Date(i.to) };
     }
-    sites[index] = { ...s, firstJoinAt: date(s.firstJoinAt), lastLeaveAt: date(s.lastLeaveAt), intervals, qualityTimeline: s.qualityTimeline.map((b) => ({ ...b, from: new Date(b.from) })) };
+    sites[index] = {
+      ...s,
+      firstJoinAt: date(s.firstJoinAt),
+      lastLeaveAt: date(s.lastLeaveAt),
+      intervals,
+      qualityTimeline: s.qualityTimeline.map((b) => ({ ...b, from: new Date(b.from) })),
+    };
   }
   return { ...encoded, window: { ...encoded.window, from: new Date(encoded.window.from), to: new Date(encoded.window.to) }, sites };
 }

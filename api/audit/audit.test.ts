@@ -17,12 +17,16 @@ describe.each(DRIVERS)('the audit log on %s', (driver) => {
   afterAll(() => t?.close());
 
   it('lists, filtered by unit, exactly the actions performed in it, and the CSV matches', async () => {
-    const sitesOf = async (unit: string) => (await t.request('GET', `/api/units/${unit}/sites`, { cookie: t.cookies.secretariat })).body.sites as { id: string; kind: string }[];
+    const sitesOf = async (unit: string) =>
+      (await t.request('GET', `/api/units/${unit}/sites`, { cookie: t.cookies.secretariat })).body.sites as { id: string; kind: string }[];
     const [qt, hn] = [await sitesOf('44'), await sitesOf('01')];
     const body = (sites: { id: string; kind: string }[]) => ({
       title: 'Giao ban',
       hostSiteId: sites.find((s) => s.kind === 'hall')!.id,
-      siteIds: sites.filter((s) => s.kind === 'commune').slice(0, 2).map((s) => s.id),
+      siteIds: sites
+        .filter((s) => s.kind === 'commune')
+        .slice(0, 2)
+        .map((s) => s.id),
       startsAt: '2026-12-05T09:00:00+07:00',
       endsAt: '2026-12-05T10:00:00+07:00',
     });
@@ -39,13 +43,27 @@ describe.each(DRIVERS)('the audit log on %s', (driver) => {
     expect((await t.request('POST', `/api/meetings/${meeting.id}/sites/${commune}/rotate-links`, { cookie: secretariat, body: {} })).status).toBe(200);
     expect((await t.request('PATCH', `/api/meetings/${hanoiMeeting}`, { cookie: secretariat, body: { title: 'Không được' } })).status).toBe(403);
     expect((await t.request('POST', `/api/meetings/${meeting.id}/cancel`, { cookie: secretariat, body: {} })).status).toBe(200);
-    const created = await t.request('POST', '/api/users', { cookie: qtAdmin, body: { email: 'tam@quangtri.gov.vn', displayName: 'Tạm', role: 'leader', unitCode: '44', password: 'a long enough password' } });
+    const created = await t.request('POST', '/api/users', {
+      cookie: qtAdmin,
+      body: { email: 'tam@quangtri.gov.vn', displayName: 'Tạm', role: 'leader', unitCode: '44', password: 'a long enough password' },
+    });
     expect((await t.request('POST', `/api/users/${created.body.user.id}/deactivate`, { cookie: qtAdmin, body: {} })).status).toBe(200);
     // Elsewhere meanwhile: Hà Nội's, not Quảng Trị's.
     expect((await t.request('PATCH', `/api/meetings/${hanoiMeeting}`, { cookie: t.cookies.secretariat, body: { title: 'Giao ban Hà Nội' } })).status).toBe(200);
     expect((await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.hanoiLeader })).status).toBe(403);
 
-    const expected = ['user.create', 'user.sign_in', 'meeting.create', 'meeting.update', 'invites.resend', 'links.rotate', 'request.refused', 'meeting.cancel', 'user.create', 'user.deactivate'];
+    const expected = [
+      'user.create',
+      'user.sign_in',
+      'meeting.create',
+      'meeting.update',
+      'invites.resend',
+      'links.rotate',
+      'request.refused',
+      'meeting.cancel',
+      'user.create',
+      'user.deactivate',
+    ];
     for (const reader of [qtAdmin, t.cookies.admin]) {
       const listed = await t.request('GET', `/api/audit?unit=44&from=${encodeURIComponent(since)}`, { cookie: reader });
       expect(listed.status).toBe(200);

@@ -53,7 +53,11 @@ const targetUser = alias(users, 'target_user');
 export async function readAuditLog(db: Executor, actor: Actor, query: AuditQuery): Promise<AuditEntry[]> {
   assertRoleMay(actor, 'audit.read');
   if (query.unit) {
-    const [unit] = await db.select({ code: adminUnits.code, parentCode: adminUnits.parentCode }).from(adminUnits).where(eq(adminUnits.code, query.unit)).limit(1);
+    const [unit] = await db
+      .select({ code: adminUnits.code, parentCode: adminUnits.parentCode })
+      .from(adminUnits)
+      .where(eq(adminUnits.code, query.unit))
+      .limit(1);
     if (!unit) throw new NotFoundError('Administrative unit', query.unit);
     if (!unitInSubtree(actor.unitCode, unit)) throw new ForbiddenError('This unit is outside your own');
   }
@@ -65,7 +69,16 @@ export async function readAuditLog(db: Executor, actor: Actor, query: AuditQuery
   if (query.from) conditions.push(gte(auditLog.at, query.from));
   if (query.to) conditions.push(lt(auditLog.at, query.to));
   const rows = await db
-    .select({ id: auditLog.id, at: auditLog.at, actorEmail: actorUser.email, action: auditLog.action, entity: auditLog.entity, entityId: auditLog.entityId, unitCode: entryUnit, details: auditLog.details })
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      actorEmail: actorUser.email,
+      action: auditLog.action,
+      entity: auditLog.entity,
+      entityId: auditLog.entityId,
+      unitCode: entryUnit,
+      details: auditLog.details,
+    })
     .from(auditLog)
     .leftJoin(actorUser, eq(actorUser.id, auditLog.actorUserId))
     .leftJoin(meetings, and(eq(auditLog.entity, 'meeting'), sql`${meetings.id}::text = ${auditLog.entityId}`))
@@ -83,6 +96,14 @@ export function auditEntryJson(e: AuditEntry) {
 
 /** UTF-8 with a BOM, Vietnamese headers, like the attendance CSV: it opens in Excel as is. */
 export function auditCsv(entries: AuditEntry[]): string {
-  const rows = entries.map((e) => [toVietnamIso(e.at), e.actorEmail ?? '', e.action, e.entity, e.entityId, e.unitCode ?? '', e.details ? JSON.stringify(e.details) : '']);
+  const rows = entries.map((e) => [
+    toVietnamIso(e.at),
+    e.actorEmail ?? '',
+    e.action,
+    e.entity,
+    e.entityId,
+    e.unitCode ?? '',
+    e.details ? JSON.stringify(e.details) : '',
+  ]);
   return `\uFEFF${stringify([['Thời điểm', 'Người thực hiện', 'Hành động', 'Đối tượng', 'Mã đối tượng', 'Đơn vị', 'Chi tiết'], ...rows])}`;
 }

@@ -11,7 +11,11 @@ export function auditRoutes(ctx: AppContext) {
     const query = parseQuery(c, auditQuery);
     const entries = await readAuditLog(ctx.db, c.get('user')!, query);
     if (query.format === 'csv') {
-      return c.body(auditCsv(entries), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': attachmentDisposition('Nhật ký thao tác.csv'), 'Cache-Control': 'no-store' });
+      return c.body(auditCsv(entries), 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': attachmentDisposition('Nhật ký thao tác.csv'),
+        'Cache-Control': 'no-store',
+      });
     }
     return c.json({ entries: entries.map(auditEntryJson) });
   });

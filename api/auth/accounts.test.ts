@@ -71,8 +71,13 @@ describe.each(DRIVERS)('accounts on %s', (driver) => {
     expect((await t.request('GET', '/api/auth/me', { cookie: a.cookie })).status).toBe(401);
     const b = await login('thuky4@quangtri.gov.vn', 'a new password 2026');
     const c = await login('thuky4@quangtri.gov.vn', 'a new password 2026');
-    expect((await t.request('POST', '/api/auth/password', { cookie: b.cookie, body: { currentPassword: 'wrong', newPassword: 'my own password 1' } })).status).toBe(422);
-    expect((await t.request('POST', '/api/auth/password', { cookie: b.cookie, body: { currentPassword: 'a new password 2026', newPassword: 'my own password 1' } })).status).toBe(204);
+    expect(
+      (await t.request('POST', '/api/auth/password', { cookie: b.cookie, body: { currentPassword: 'wrong', newPassword: 'my own password 1' } })).status,
+    ).toBe(422);
+    expect(
+      (await t.request('POST', '/api/auth/password', { cookie: b.cookie, body: { currentPassword: 'a new password 2026', newPassword: 'my own password 1' } }))
+        .status,
+    ).toBe(204);
     expect((await t.request('GET', '/api/auth/me', { cookie: b.cookie })).status).toBe(200);
     expect((await t.request('GET', '/api/auth/me', { cookie: c.cookie })).status).toBe(401);
     expect((await login('thuky4@quangtri.gov.vn', 'my own password 1')).status).toBe(200);
@@ -148,7 +153,11 @@ describe.each(DRIVERS)('accounts on %s', (driver) => {
 
   it('does the same through the pages: a reset link page, one’s own account, the admins’ list', async () => {
     const formPost = (path: string, cookie: string | null, fields: Record<string, string>) =>
-      t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', accept: 'text/html', ...(cookie ? { cookie } : {}) }, body: new URLSearchParams(fields).toString() });
+      t.app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', accept: 'text/html', ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams(fields).toString(),
+      });
     // Forgotten password: the form, then the same "sent" page for any address.
     expect((await t.app.request('/forgot-password')).status).toBe(200);
     const sent = await formPost('/forgot-password', null, { email: 'trang@quangtri.gov.vn' });
@@ -173,21 +182,32 @@ describe.each(DRIVERS)('accounts on %s', (driver) => {
     const account = await t.app.request('/account', { headers: { cookie: signedIn.cookie } });
     expect(await account.text()).toContain('Phiên này');
     expect((await formPost('/account/password', signedIn.cookie, { currentPassword: 'wrong one', newPassword: 'whatever it is now' })).status).toBe(422);
-    expect((await formPost('/account/password', signedIn.cookie, { currentPassword: 'from the page 2026', newPassword: 'changed on the page' })).headers.get('location')).toBe('/account?done=1');
+    expect(
+      (await formPost('/account/password', signedIn.cookie, { currentPassword: 'from the page 2026', newPassword: 'changed on the page' })).headers.get(
+        'location',
+      ),
+    ).toBe('/account?done=1');
     expect((await login('trang@quangtri.gov.vn', 'changed on the page')).status).toBe(200);
 
     // The admins' list: Quảng Trị's admin sees Quảng Trị's accounts and can deactivate one.
     const list = await (await t.app.request('/admin/users', { headers: { cookie: qtAdmin } })).text();
     expect(list).toContain('trang@quangtri.gov.vn');
     expect(list).not.toContain('leader-01@test.hoinghi');
-    const trangId = ((await t.request('GET', '/api/users', { cookie: qtAdmin })).body.users as { id: string; email: string }[]).find((u) => u.email === 'trang@quangtri.gov.vn')!.id;
+    const trangId = ((await t.request('GET', '/api/users', { cookie: qtAdmin })).body.users as { id: string; email: string }[]).find(
+      (u) => u.email === 'trang@quangtri.gov.vn',
+    )!.id;
     expect((await formPost(`/admin/users/${trangId}/deactivate`, qtAdmin, {})).status).toBe(303);
     expect((await t.request('GET', '/api/auth/me', { cookie: signedIn.cookie })).status).toBe(401);
-    const hanoiId = ((await t.request('GET', '/api/users', { cookie: t.cookies.admin })).body.users as { id: string; unitCode: string }[]).find((u) => u.unitCode === '01')!.id;
+    const hanoiId = ((await t.request('GET', '/api/users', { cookie: t.cookies.admin })).body.users as { id: string; unitCode: string }[]).find(
+      (u) => u.unitCode === '01',
+    )!.id;
     const refused = await formPost(`/admin/users/${hanoiId}/deactivate`, qtAdmin, {});
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toMatch(/text\/html/);
-    expect((await formPost('/admin/users', qtAdmin, { email: 'x@hanoi.gov.vn', displayName: 'X', role: 'leader', unitCode: '01', password: 'long enough password' })).status).toBe(403);
+    expect(
+      (await formPost('/admin/users', qtAdmin, { email: 'x@hanoi.gov.vn', displayName: 'X', role: 'leader', unitCode: '01', password: 'long enough password' }))
+        .status,
+    ).toBe(403);
   });
 
   it('names the cookie __Host- over https and accepts only that name there', async () => {

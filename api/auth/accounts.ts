@@ -36,7 +36,15 @@ export interface AccountMailer {
   send(message: OutgoingMail): Promise<unknown>;
 }
 
-const accountColumns = { id: users.id, email: users.email, displayName: users.displayName, role: users.role, unitCode: users.unitCode, active: users.active, createdAt: users.createdAt };
+const accountColumns = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  role: users.role,
+  unitCode: users.unitCode,
+  active: users.active,
+  createdAt: users.createdAt,
+};
 
 export class AccountService {
   private readonly deactivatedListeners: AccountListener[] = [];
@@ -53,7 +61,12 @@ export class AccountService {
 
   async list(actor: Actor) {
     assertRoleMay(actor, 'accounts.manage');
-    return this.ctx.db.select(accountColumns).from(users).where(unitWithin(users.unitCode, actor.unitCode)).orderBy(asc(users.unitCode), asc(users.email)).limit(5000);
+    return this.ctx.db
+      .select(accountColumns)
+      .from(users)
+      .where(unitWithin(users.unitCode, actor.unitCode))
+      .orderBy(asc(users.unitCode), asc(users.email))
+      .limit(5000);
   }
 
   private async target(actor: Actor, userId: string) {
@@ -69,7 +82,13 @@ export class AccountService {
     const ended = await this.ctx.db.transaction(async (tx) => {
       await tx.update(users).set({ active: false, updatedAt: this.ctx.now() }).where(eq(users.id, userId));
       const count = await endSignInsOf(tx, userId);
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'user.deactivate', entity: 'user', entityId: userId, details: { email: target.email, unitCode: target.unitCode, signInsEnded: count } });
+      await tx.insert(auditLog).values({
+        actorUserId: actor.id,
+        action: 'user.deactivate',
+        entity: 'user',
+        entityId: userId,
+        details: { email: target.email, unitCode: target.unitCode, signInsEnded: count },
+      });
       return count;
     });
     this.signInsEnded(userId);
@@ -81,7 +100,9 @@ export class AccountService {
     const target = await this.target(actor, userId);
     await this.ctx.db.transaction(async (tx) => {
       await tx.update(users).set({ active: true, updatedAt: this.ctx.now() }).where(eq(users.id, userId));
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'user.reactivate', entity: 'user', entityId: userId, details: { email: target.email } });
+      await tx
+        .insert(auditLog)
+        .values({ actorUserId: actor.id, action: 'user.reactivate', entity: 'user', entityId: userId, details: { email: target.email } });
     });
     return { ...target, active: true };
   }
@@ -93,7 +114,9 @@ export class AccountService {
     await this.ctx.db.transaction(async (tx) => {
       await tx.update(users).set({ passwordHash, updatedAt: this.ctx.now() }).where(eq(users.id, userId));
       await endSignInsOf(tx, userId);
-      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'user.password_reset', entity: 'user', entityId: userId, details: { email: target.email } });
+      await tx
+        .insert(auditLog)
+        .values({ actorUserId: actor.id, action: 'user.password_reset', entity: 'user', entityId: userId, details: { email: target.email } });
     });
     this.signInsEnded(userId);
   }
@@ -101,7 +124,8 @@ export class AccountService {
   /** The account changes its own password; its other sign-ins end, this one stays. */
   async changeOwnPassword(user: AuthenticatedUser, currentToken: string, input: z.output<typeof changePasswordInput>) {
     const [row] = await this.ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id)).limit(1);
-    if (!row || !(await verifyPassword(row.passwordHash, input.currentPassword))) throw new ValidationError('The current password is wrong', { field: 'currentPassword' }, 422);
+    if (!row || !(await verifyPassword(row.passwordHash, input.currentPassword)))
+      throw new ValidationError('The current password is wrong', { field: 'currentPassword' }, 422);
     const passwordHash = await hashPassword(input.newPassword);
     await this.ctx.db.transaction(async (tx) => {
       await tx.update(users).set({ passwordHash, updatedAt: this.ctx.now() }).where(eq(users.id, user.id));
@@ -114,12 +138,18 @@ export class AccountService {
   /** Always resolves the same way; mails a link only to an active account, after answering. */
   async requestReset(email: string): Promise<void> {
     const address = email.trim().toLowerCase();
-    const [user] = await this.ctx.db.select({ id: users.id, email: users.email, displayName: users.displayName, active: users.active }).from(users).where(eq(users.email, address)).limit(1);
+    const [user] = await this.ctx.db
+      .select({ id: users.id, email: users.email, displayName: users.displayName, active: users.active })
+      .from(users)
+      .where(eq(users.email, address))
+      .limit(1);
     if (!user?.active) return;
     const token = newSecretToken();
     const now = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
-      await tx.insert(passwordResets).values({ tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(now.getTime() + RESET_LINK_MINUTES * 60_000) });
+      await tx
+        .insert(passwordResets)
+        .values({ tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(now.getTime() + RESET_LINK_MINUTES * 60_000) });
       await tx.insert(auditLog).values({ actorUserId: null, action: 'user.password_reset_requested', entity: 'user', entityId: user.id, details: {} });
     });
     const link = `${this.ctx.config.PUBLIC_URL}/reset-password/${token}`;
@@ -152,15 +182,27 @@ export class AccountService {
       const [claimed] = await tx
         .update(passwordResets)
         .set({ usedAt: now })
-        .where(and(eq(passwordResets.tokenHash, hashToken(token)), isNull(passwordResets.usedAt), sql`${passwordResets.expiresAt} > ${now.toISOString()}::timestamptz`))
+        .where(
+          and(
+            eq(passwordResets.tokenHash, hashToken(token)),
+            isNull(passwordResets.usedAt),
+            sql`${passwordResets.expiresAt} > ${now.toISOString()}::timestamptz`,
+          ),
+        )
         .returning({ userId: passwordResets.userId });
       if (!claimed) {
-        const [row] = await tx.select({ usedAt: passwordResets.usedAt }).from(passwordResets).where(eq(passwordResets.tokenHash, hashToken(token))).limit(1);
+        const [row] = await tx
+          .select({ usedAt: passwordResets.usedAt })
+          .from(passwordResets)
+          .where(eq(passwordResets.tokenHash, hashToken(token)))
+          .limit(1);
         throw new InvalidLinkError(!row ? 'unknown' : row.usedAt ? 'revoked' : 'expired');
       }
       await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, claimed.userId));
       await endSignInsOf(tx, claimed.userId);
-      await tx.insert(auditLog).values({ actorUserId: claimed.userId, action: 'user.password_reset_completed', entity: 'user', entityId: claimed.userId, details: {} });
+      await tx
+        .insert(auditLog)
+        .values({ actorUserId: claimed.userId, action: 'user.password_reset_completed', entity: 'user', entityId: claimed.userId, details: {} });
       return claimed.userId;
     });
     this.signInsEnded(userId);

@@ -113,7 +113,8 @@ describe.each(DRIVERS)('accounts and sessions on %s', (driver) => {
     });
     afterAll(() => cached.close());
 
-    const signIn = async (email: string) => (await cached.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } })).headers.get('set-cookie')!.split(';')[0]!;
+    const signIn = async (email: string) =>
+      (await cached.request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } })).headers.get('set-cookie')!.split(';')[0]!;
     const me = (cookie: string) => cached.request('GET', '/api/auth/me', { cookie });
     const userId = async (email: string) => (await cached.database.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
 

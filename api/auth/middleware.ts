@@ -10,7 +10,10 @@ import { findSignedInUser, signInCookieName } from './sign-ins.ts';
 export function loadUser(ctx: AppContext): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, signInCookieName(isHttps(c, ctx.config.TRUST_PROXY)));
-    c.set('user', token ? await findSignedInUser(ctx.db, token, ctx.now(), { cacheMs: ctx.config.SIGN_IN_CACHE_MS, idleMinutes: ctx.config.SIGN_IN_IDLE_MINUTES }) : null);
+    c.set(
+      'user',
+      token ? await findSignedInUser(ctx.db, token, ctx.now(), { cacheMs: ctx.config.SIGN_IN_CACHE_MS, idleMinutes: ctx.config.SIGN_IN_IDLE_MINUTES }) : null,
+    );
     await next();
   };
 }

@@ -95,13 +95,23 @@ async function meetingScope(db: Executor, meetingId: string, actorUnit: string):
 }
 
 /** Change, cancel, resend, rotate links, open the console: the meeting belongs to the actor's subtree. */
-export async function assertMayManageMeeting(db: Executor, actor: Actor, meetingId: string, action: 'meeting.manage' | 'meeting.console' = 'meeting.manage'): Promise<void> {
+export async function assertMayManageMeeting(
+  db: Executor,
+  actor: Actor,
+  meetingId: string,
+  action: 'meeting.manage' | 'meeting.console' = 'meeting.manage',
+): Promise<void> {
   assertRoleMay(actor, action);
   if (!(await meetingScope(db, meetingId, actor.unitCode)).hosted) throw new ForbiddenError('This meeting belongs to another unit');
 }
 
 /** Reading a meeting, its report or live board: all of it when it belongs to the subtree, else its own sites. */
-export async function meetingView(db: Executor, actor: Actor, meetingId: string, action: 'meeting.read' | 'report.read' = 'meeting.read'): Promise<MeetingView> {
+export async function meetingView(
+  db: Executor,
+  actor: Actor,
+  meetingId: string,
+  action: 'meeting.read' | 'report.read' = 'meeting.read',
+): Promise<MeetingView> {
   assertRoleMay(actor, action);
   if ((await meetingScope(db, meetingId, actor.unitCode)).hosted) return { scope: 'full' };
   const own = await db
@@ -123,7 +133,11 @@ export async function assertMayReadDelivery(db: Executor, actor: Actor, meetingI
  * Scheduling or extending a meeting: the host and every site named, directly or through a unit,
  * lie in the actor's subtree. Unknown sites and units are left to the scheduling rules (422).
  */
-export async function assertMaySchedule(db: Executor, actor: Actor, request: { hostSiteId?: string | undefined; siteIds?: string[] | undefined; unitCodes?: string[] | undefined }): Promise<void> {
+export async function assertMaySchedule(
+  db: Executor,
+  actor: Actor,
+  request: { hostSiteId?: string | undefined; siteIds?: string[] | undefined; unitCodes?: string[] | undefined },
+): Promise<void> {
   assertRoleMay(actor, 'meeting.schedule');
   if (actor.unitCode === NATIONAL_UNIT) return;
   const siteIds = [...new Set([...(request.hostSiteId ? [request.hostSiteId] : []), ...(request.siteIds ?? [])])];

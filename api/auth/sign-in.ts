@@ -22,7 +22,7 @@ export async function signIn(
   await limiter.beginAttempt(address, email);
   const user = await findUserByEmail(ctx.db, email);
   const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), credentials.password);
-  if (!user || !user.active || !valid) {
+  if (!user?.active || !valid) {
     c.get('log').info({ event: 'login.failed' }, 'sign-in refused');
     throw new UnauthorizedError('Wrong e-mail or password');
   }

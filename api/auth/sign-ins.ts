@@ -118,7 +118,15 @@ export async function findSignedInUser(db: Database, token: string, now: Date, o
 async function lookUp(db: Database, idHash: string, now: Date, idleMinutes: number): Promise<{ user: AuthenticatedUser | null; expiresAt: number }> {
   const idleSince = new Date(now.getTime() - idleMinutes * 60_000);
   const [row] = await db
-    .select({ id: users.id, email: users.email, displayName: users.displayName, role: users.role, unitCode: users.unitCode, expiresAt: signIns.expiresAt, lastSeenAt: signIns.lastSeenAt })
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      role: users.role,
+      unitCode: users.unitCode,
+      expiresAt: signIns.expiresAt,
+      lastSeenAt: signIns.lastSeenAt,
+    })
     .from(signIns)
     .innerJoin(users, eq(users.id, signIns.userId))
     .where(and(eq(signIns.idHash, idHash), gt(signIns.expiresAt, now), gt(signIns.lastSeenAt, idleSince), eq(users.active, true)))
@@ -173,7 +181,14 @@ export async function endSignInsOf(db: Executor, userId: string, except?: { toke
 export async function listSignIns(db: Executor, userId: string, now: Date, currentToken: string | undefined) {
   const currentHash = currentToken ? hashToken(currentToken) : null;
   const rows = await db
-    .select({ publicId: signIns.publicId, idHash: signIns.idHash, createdAt: signIns.createdAt, lastSeenAt: signIns.lastSeenAt, expiresAt: signIns.expiresAt, userAgent: signIns.userAgent })
+    .select({
+      publicId: signIns.publicId,
+      idHash: signIns.idHash,
+      createdAt: signIns.createdAt,
+      lastSeenAt: signIns.lastSeenAt,
+      expiresAt: signIns.expiresAt,
+      userAgent: signIns.userAgent,
+    })
     .from(signIns)
     .where(and(eq(signIns.userId, userId), gt(signIns.expiresAt, now)))
     .orderBy(desc(signIns.lastSeenAt));

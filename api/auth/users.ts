@@ -11,11 +11,17 @@ import { hashPassword } from './passwords.ts';
 
 export const newUserInput = z
   .object({
-    email: z.email().max(254).transform((e) => e.toLowerCase()),
+    email: z
+      .email()
+      .max(254)
+      .transform((e) => e.toLowerCase()),
     displayName: z.string().trim().min(1).max(200),
     role: z.enum(['secretariat', 'leader', 'admin']),
     /** "VN", a province or a commune code; the creating admin's own unit when absent. */
-    unitCode: z.string().regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code').optional(),
+    unitCode: z
+      .string()
+      .regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code')
+      .optional(),
     password: z.string().min(12, 'must be at least 12 characters').max(200),
   })
   .strict();
@@ -29,7 +35,13 @@ export async function createUser(db: Database, input: z.output<typeof newUserInp
         .insert(users)
         .values({ email: input.email, displayName: input.displayName, role: input.role, unitCode: input.unitCode ?? 'VN', passwordHash })
         .returning({ id: users.id, email: users.email, displayName: users.displayName, role: users.role, unitCode: users.unitCode });
-      await tx.insert(auditLog).values({ actorUserId, action: 'user.create', entity: 'user', entityId: user!.id, details: { email: input.email, role: input.role, unitCode: input.unitCode ?? 'VN' } });
+      await tx.insert(auditLog).values({
+        actorUserId,
+        action: 'user.create',
+        entity: 'user',
+        entityId: user!.id,
+        details: { email: input.email, role: input.role, unitCode: input.unitCode ?? 'VN' },
+      });
       return user!;
     });
   } catch (error) {

@@ -65,7 +65,8 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' 
       try {
         await assertMayManageMeeting(ctx.db, user, request.meetingId, 'meeting.console');
       } catch (error) {
-        if (error instanceof ForbiddenError) throw new SignalingError('forbidden', 'Only a secretariat of the unit this meeting belongs to can run its console');
+        if (error instanceof ForbiddenError)
+          throw new SignalingError('forbidden', 'Only a secretariat of the unit this meeting belongs to can run its console');
         throw error;
       }
       const identity = await identityFor(request.meetingId, meeting.hostSiteId);

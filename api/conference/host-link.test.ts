@@ -66,7 +66,12 @@ describe.each(DRIVERS)('the host hall’s link on %s', (driver) => {
     expect(console.headers.get('location')).toMatch(/^\/login\?next=/);
 
     // The commune's own link still joins, as a participant.
-    const { join: communeJoin } = await mintMeetingTokens(t.ctx.db, { meetingId, siteId: communeId, expiresAt: new Date('2026-12-05T10:00:00+07:00'), purposes: ['join'] });
+    const { join: communeJoin } = await mintMeetingTokens(t.ctx.db, {
+      meetingId,
+      siteId: communeId,
+      expiresAt: new Date('2026-12-05T10:00:00+07:00'),
+      purposes: ['join'],
+    });
     expect((await authenticator.authenticate({ joinToken: communeJoin, meetingId })).role).toBe('participant');
     // The console joins as host only with the sign-in of the meeting's unit.
     expect((await authenticator.authenticate({ meetingId, cookieHeader: t.cookies.quangTriSecretariat! })).role).toBe('host');

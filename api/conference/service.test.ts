@@ -38,7 +38,8 @@ describe('live sessions in the app', () => {
       siteIds,
     });
     meeting = (await live.t.request('POST', '/api/meetings', { cookie: live.t.cookies.secretariat, body: body('Họp trực tuyến', sites.slice(0, 3), 0) })).body;
-    otherMeetingId = (await live.t.request('POST', '/api/meetings', { cookie: live.t.cookies.secretariat, body: body('Họp khác', sites.slice(3, 5), 3) })).body.id;
+    otherMeetingId = (await live.t.request('POST', '/api/meetings', { cookie: live.t.cookies.secretariat, body: body('Họp khác', sites.slice(3, 5), 3) })).body
+      .id;
   });
   afterAll(async () => {
     for (const s of sockets) s.ws.terminate();
@@ -86,7 +87,9 @@ describe('live sessions in the app', () => {
 
   it('refuses a WebSocket from another origin', async () => {
     const ws = new WebSocket(`${live.url.replace(/^http/, 'ws')}/ws`, { headers: { origin: 'https://evil.example' } });
-    const status = await new Promise<number | undefined>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)));
+    const status = await new Promise<number | undefined>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)),
+    );
     expect(status).toBe(403);
   });
 
@@ -95,7 +98,10 @@ describe('live sessions in the app', () => {
     const link = await live.joinLink(meeting.id, site.siteId, new Date(meeting.endsAt));
     const socket = await open();
     expect((await socket.request('join', { joinToken: link.split('/join/')[1] })).ok).toBe(true);
-    const removed = await live.t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: live.t.cookies.secretariat, body: { removeSiteIds: [site.siteId] } });
+    const removed = await live.t.request('PATCH', `/api/meetings/${meeting.id}`, {
+      cookie: live.t.cookies.secretariat,
+      body: { removeSiteIds: [site.siteId] },
+    });
     expect(removed.status).toBe(200);
     const closed = await closedWithin(socket, 2000);
     expect(closed).toEqual({ code: CloseCode.kicked });
@@ -104,13 +110,20 @@ describe('live sessions in the app', () => {
     expect((await again.request('join', { joinToken: link.split('/join/')[1] })).error!.code).toBe('unauthorized');
   });
 
-  it('keeps the earliest join and end as the meeting\'s actual start and end, whatever order they are stored in', async () => {
+  it("keeps the earliest join and end as the meeting's actual start and end, whatever order they are stored in", async () => {
     // Ending a meeting stamps each site's leave in turn; the writer may store a later one first.
-    const [host, first, second] = [meeting.participants.find((p) => p.role === 'host')!, commune(0), commune(1)].map((p) => siteEvents(otherMeetingId, p.siteId));
+    const [host, first, second] = [meeting.participants.find((p) => p.role === 'host')!, commune(0), commune(1)].map((p) =>
+      siteEvents(otherMeetingId, p.siteId),
+    );
     const at = (seconds: number) => new Date(Date.parse('2026-12-01T08:00:00+07:00') + seconds * 1000);
-    const stored = async () => (await live.t.ctx.db.select({ startedAt: meetings.startedAt, endedAt: meetings.endedAt }).from(meetings).where(eq(meetings.id, otherMeetingId)))[0];
+    const stored = async () =>
+      (await live.t.ctx.db.select({ startedAt: meetings.startedAt, endedAt: meetings.endedAt }).from(meetings).where(eq(meetings.id, otherMeetingId)))[0];
     for (const event of [second!.join('c2', at(5)), first!.join('c1', at(2)), second!.join('c2', at(5))]) await noteMeetingStartOrEnd(live.t.ctx, event);
-    for (const event of [first!.leave('c1', at(60.04), 'meeting-ended'), host!.leave('h', at(60), 'meeting-ended'), second!.leave('c2', at(60.05), 'meeting-ended')]) {
+    for (const event of [
+      first!.leave('c1', at(60.04), 'meeting-ended'),
+      host!.leave('h', at(60), 'meeting-ended'),
+      second!.leave('c2', at(60.05), 'meeting-ended'),
+    ]) {
       await noteMeetingStartOrEnd(live.t.ctx, event);
     }
     // A leave of another cause is not an end.

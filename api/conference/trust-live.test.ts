@@ -31,7 +31,10 @@ describe('trust in the live meeting', () => {
       body: {
         title: 'Giao ban tỉnh Quảng Trị',
         hostSiteId: sites.find((s) => s.kind === 'hall')!.id,
-        siteIds: sites.filter((s) => s.kind === 'commune').slice(0, 2).map((s) => s.id),
+        siteIds: sites
+          .filter((s) => s.kind === 'commune')
+          .slice(0, 2)
+          .map((s) => s.id),
         startsAt: start.toISOString(),
         endsAt: new Date(start.getTime() + 2 * 3600_000).toISOString(),
       },
@@ -58,7 +61,12 @@ describe('trust in the live meeting', () => {
     const join = await intruder.request('join', { joinToken: hostLink.split('/join/')[1] });
     expect(join.ok).toBe(false);
     expect(join.error!.code).toBe('forbidden');
-    for (const [type, data] of [['giveFloor', { siteId: commune() }], ['muteSite', { siteId: commune() }], ['kick', { siteId: commune() }], ['endMeeting', {}]] as const) {
+    for (const [type, data] of [
+      ['giveFloor', { siteId: commune() }],
+      ['muteSite', { siteId: commune() }],
+      ['kick', { siteId: commune() }],
+      ['endMeeting', {}],
+    ] as const) {
       const reply = await intruder.request(type, data);
       expect(reply.ok, type).toBe(false);
     }
@@ -100,7 +108,10 @@ describe('trust in the live meeting', () => {
       expect((await connected.request('join', { joinToken: oldLink.split('/join/')[1] })).ok).toBe(true);
 
       const before = smtp.received.length;
-      const rotated = await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, { cookie: live.t.cookies.quangTriSecretariat, body: {} });
+      const rotated = await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, {
+        cookie: live.t.cookies.quangTriSecretariat,
+        body: {},
+      });
       expect(rotated.status).toBe(200);
       expect(await closedWithin(connected, 2000)).toEqual({ code: CloseCode.kicked });
       const again = await open();
@@ -118,13 +129,18 @@ describe('trust in the live meeting', () => {
 
       // The rotation sent the invitation again: another resend within 10 minutes must be confirmed.
       const resend = (confirm?: boolean) =>
-        live.t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: live.t.cookies.quangTriSecretariat, body: { siteIds: [site], ...(confirm ? { confirm } : {}) } });
+        live.t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, {
+          cookie: live.t.cookies.quangTriSecretariat,
+          body: { siteIds: [site], ...(confirm ? { confirm } : {}) },
+        });
       const refused = await resend();
       expect(refused.status).toBe(409);
       expect(refused.body.error.code).toBe('resend_too_soon');
       expect((await resend(true)).status).toBe(200);
       // Another unit cannot rotate this meeting's links.
-      expect((await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, { cookie: live.t.cookies.hanoiLeader, body: {} })).status).toBe(403);
+      expect(
+        (await live.t.request('POST', `/api/meetings/${meeting.id}/sites/${site}/rotate-links`, { cookie: live.t.cookies.hanoiLeader, body: {} })).status,
+      ).toBe(403);
     } finally {
       await dispatcher.close();
     }

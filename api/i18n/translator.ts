@@ -27,11 +27,7 @@ export interface Text {
 export type Namespace = Record<string, Text>;
 
 /** "{late} min after {start}" → "late" | "start". */
-export type Placeholders<S extends string> = string extends S
-  ? never
-  : S extends `${string}{${infer Name}}${infer Rest}`
-    ? Name | Placeholders<Rest>
-    : never;
+export type Placeholders<S extends string> = string extends S ? never : S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
 
 type TextPlaceholders<E extends Text> = Placeholders<E['vi']> | Placeholders<E['en']>;
 
@@ -49,9 +45,7 @@ export function defineTexts<const N extends Namespace>(texts: N & Checked<N>): N
 }
 
 export type ParamValue = string | number;
-type ParamsOf<E extends Text> = [TextPlaceholders<E>] extends [never]
-  ? []
-  : [params: { [P in TextPlaceholders<E>]: ParamValue }];
+type ParamsOf<E extends Text> = [TextPlaceholders<E>] extends [never] ? [] : [params: { [P in TextPlaceholders<E>]: ParamValue }];
 
 export type Translate<N extends Namespace> = <K extends keyof N & string>(key: K, ...params: ParamsOf<N[K]>) => string;
 

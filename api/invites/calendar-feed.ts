@@ -11,7 +11,7 @@ import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import { requireAction } from '../auth/middleware.ts';
 import { assertMayManageSite } from '../auth/policy.ts';
 import type { AppContext, AppEnv } from '../context.ts';
-import { InvalidLinkError, NotFoundError } from '../errors.ts';
+import { InvalidLinkError } from '../errors.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { parseMailbox } from './config.ts';
 import { renderSiteFeed } from './ical.ts';

@@ -42,7 +42,10 @@ describe('mailConfigSchema', () => {
       journal: path.join('/srv/hoinghi', 'invite-journal.ndjson'),
     });
     const own = parseConfig({ DATA_DIR: '/srv/hoinghi', MAIL_FOLDER_DIR: '/var/mail/hoinghi', INVITE_JOURNAL_FILE: '/var/lib/journal' });
-    expect(own.ok && { mail: own.config.MAIL_FOLDER_DIR, journal: own.config.INVITE_JOURNAL_FILE }).toEqual({ mail: '/var/mail/hoinghi', journal: '/var/lib/journal' });
+    expect(own.ok && { mail: own.config.MAIL_FOLDER_DIR, journal: own.config.INVITE_JOURNAL_FILE }).toEqual({
+      mail: '/var/mail/hoinghi',
+      journal: '/var/lib/journal',
+    });
   });
 
   it('sends through the local mail folder when SMTP_URL is unset', async () => {

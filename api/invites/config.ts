@@ -20,10 +20,7 @@ export const mailConfigSchema = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
     .optional(),
   /** The secretariat mailbox: the From of every message and the ORGANIZER of every invite. */
-  MAIL_FROM: z
-    .string()
-    .regex(MAILBOX_PATTERN, 'must be "Name <address@domain>" or "address@domain"')
-    .default(DEFAULT_MAIL_FROM),
+  MAIL_FROM: z.string().regex(MAILBOX_PATTERN, 'must be "Name <address@domain>" or "address@domain"').default(DEFAULT_MAIL_FROM),
   /** Parallel SMTP connections in the pool. Relays of provincial mail systems often cap this. */
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
   /** Messages per second across the pool; fractions allowed (0.5 = one every two seconds). */
@@ -53,7 +50,12 @@ export const dispatcherConfigSchema = z.object({
    */
   INVITE_JOURNAL_FILE: z.string().min(1).optional(),
   /** Remind sites that have not confirmed this many hours before the start; 0 disables. */
-  REMINDER_HOURS_BEFORE: z.coerce.number().int().min(0).max(24 * 14).default(24),
+  REMINDER_HOURS_BEFORE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 14)
+    .default(24),
 });
 export type DispatcherConfig = z.infer<typeof dispatcherConfigSchema>;
 

@@ -49,7 +49,10 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
   if (!meeting) throw new NotFoundError('Meeting', meetingId);
   const [rows, participants, answers] = await Promise.all([
     db.select().from(invites).where(eq(invites.meetingId, meetingId)),
-    db.select({ siteId: meetingParticipants.siteId, role: meetingParticipants.role }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, meetingId)),
+    db
+      .select({ siteId: meetingParticipants.siteId, role: meetingParticipants.role })
+      .from(meetingParticipants)
+      .where(eq(meetingParticipants.meetingId, meetingId)),
     db.select().from(rsvps).where(eq(rsvps.meetingId, meetingId)),
   ]);
   const roles = new Map(participants.map((p) => [p.siteId, p.role]));

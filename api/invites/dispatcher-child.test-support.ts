@@ -37,7 +37,11 @@ if (mode === 'run') {
 } else if (mode === 'drain') {
   for (;;) {
     await dispatcher.drain();
-    const open = await database.db.select({ id: invites.id }).from(invites).where(inArray(invites.status, ['queued', 'sending'])).limit(1);
+    const open = await database.db
+      .select({ id: invites.id })
+      .from(invites)
+      .where(inArray(invites.status, ['queued', 'sending']))
+      .limit(1);
     if (open.length === 0) break;
     // Rows leased by the killed process become due when their lease runs out.
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -83,7 +83,13 @@ describe('a dispatcher process killed mid-batch', () => {
     const hall = halls.find((h) => h.unitCode === '44')!.id;
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Họp kiểm tra sự cố tiến trình', hostSiteId: hall, startsAt: new Date(TEST_NOW.getTime() + day * 86_400_000).toISOString(), endsAt: new Date(TEST_NOW.getTime() + day * 86_400_000 + 3_600_000).toISOString(), unitCodes: ['44'] },
+      body: {
+        title: 'Họp kiểm tra sự cố tiến trình',
+        hostSiteId: hall,
+        startsAt: new Date(TEST_NOW.getTime() + day * 86_400_000).toISOString(),
+        endsAt: new Date(TEST_NOW.getTime() + day * 86_400_000 + 3_600_000).toISOString(),
+        unitCodes: ['44'],
+      },
     });
     expect(created.status).toBe(201);
     const meetingId = created.body.id as string;
@@ -95,7 +101,10 @@ describe('a dispatcher process killed mid-batch', () => {
     let lastStats = '';
     first.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     first.stdout!.on('data', (chunk: Buffer) => {
-      const lines = chunk.toString().split('\n').filter((line) => line.startsWith('stats '));
+      const lines = chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line.startsWith('stats '));
       if (lines.length) lastStats = lines.at(-1)!.slice('stats '.length);
     });
     await waitFor(() => server.received.length >= 25 || first.exitCode !== null, 'the first process to deliver some', 60_000);
@@ -131,7 +140,7 @@ describe('a dispatcher process killed mid-batch', () => {
     const recovered = statsLine ? (JSON.parse(statsLine.slice('stats '.length)) as DispatcherStats).recoveredFromJournal : 0;
     await annotate(
       `${journal ? 'journal' : 'no journal'}: arrivals ${arrivals.length} for 79 invitations; ${atKill} had arrived at the kill, ${recordedAtKill} recorded as sent, ${recovered} recovered from the journal; duplicates ${duplicates}` +
-        (window && window.count ? `; 250→commit window before the kill: mean ${(window.total / window.count).toFixed(1)} ms, max ${window.max.toFixed(1)} ms` : ''),
+        (window?.count ? `; 250→commit window before the kill: mean ${(window.total / window.count).toFixed(1)} ms, max ${window.max.toFixed(1)} ms` : ''),
     );
     // A duplicate can only be a message the server had accepted (or was taking) but the killed
     // process had not recorded: at most one per connection, and never more than that gap.

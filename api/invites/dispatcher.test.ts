@@ -25,7 +25,9 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     t = await createTestApp(driver, { provinces: ['44'] });
     const halls = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[];
     hall = halls.find((h) => h.unitCode === '44')!.id;
-    communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune');
+    communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+      (s: { kind: string }) => s.kind === 'commune',
+    );
   });
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();
@@ -40,7 +42,10 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
 
   const secretariat = () => t.cookies.secretariat;
   async function schedule(body: Record<string, unknown>) {
-    const response = await t.request('POST', '/api/meetings', { cookie: secretariat(), body: { hostSiteId: hall, startsAt: hours(24), endsAt: hours(26), ...body } });
+    const response = await t.request('POST', '/api/meetings', {
+      cookie: secretariat(),
+      body: { hostSiteId: hall, startsAt: hours(24), endsAt: hours(26), ...body },
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     return response.body as { id: string; uid: string; sequence: number };
   }
@@ -197,7 +202,10 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     const doomed = testDispatcher(t, dying, { batchSize: 10, concurrency: 5 });
     doomed.start(); // never closed: abandoned with its rows leased, as a crash would leave them
     const meeting = await schedule({ title: 'Họp khi máy chủ gặp sự cố', startsAt: hours(200), endsAt: hours(201), unitCodes: ['44'], allowConflicts: true });
-    await waitFor(async () => (await rowsOf(meeting.id)).filter((r) => r.status === 'sending').length === 10 && server.received.length === 20, 'the dispatcher to freeze');
+    await waitFor(
+      async () => (await rowsOf(meeting.id)).filter((r) => r.status === 'sending').length === 10 && server.received.length === 20,
+      'the dispatcher to freeze',
+    );
 
     const survivor = testDispatcher(t, real, { batchSize: 10, concurrency: 5 });
     await survivor.drain();
@@ -236,7 +244,10 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     const picked = communes.slice(20, 24).map((c) => c.id);
     const meeting = await schedule({ title: 'Họp kiểm tra cửa sổ 250', startsAt: hours(300), endsAt: hours(301), siteIds: picked, allowConflicts: true });
     // Five accepted by the server, three of them recorded: the other two are inside the window.
-    await waitFor(async () => server.received.length === 5 && (await rowsOf(meeting.id)).filter((r) => r.status === 'sent').length === 3, 'five accepted messages');
+    await waitFor(
+      async () => server.received.length === 5 && (await rowsOf(meeting.id)).filter((r) => r.status === 'sent').length === 3,
+      'five accepted messages',
+    );
 
     t.clock.now = new Date(TEST_NOW.getTime() + t.ctx.config.INVITE_LEASE_SECONDS * 1000 + 1000);
     await testDispatcher(t, real).drain();
@@ -271,7 +282,10 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     await testDispatcher(t, transport()).drain();
     expect((await rowsOf(meeting.id)).every((r) => r.status === 'sent')).toBe(true);
     expect(
-      await t.database.db.select().from(invites).where(and(eq(invites.meetingId, meeting.id), eq(invites.status, 'sent'))),
+      await t.database.db
+        .select()
+        .from(invites)
+        .where(and(eq(invites.meetingId, meeting.id), eq(invites.status, 'sent'))),
     ).toHaveLength(79);
   });
 });

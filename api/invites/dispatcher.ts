@@ -180,7 +180,16 @@ export class InviteDispatcher {
     // Every acceptance of this batch is in the database now (or another dispatcher owns the row).
     journal?.clear();
     const ms = (from: number, to: number) => Math.round(to - from);
-    this.log.info({ claimed: claimed.length, ...outcomes, claimMs: ms(started, claimedAt), prepareMs: ms(claimedAt, preparedAt), sendMs: ms(preparedAt, performance.now()) }, 'invite batch done');
+    this.log.info(
+      {
+        claimed: claimed.length,
+        ...outcomes,
+        claimMs: ms(started, claimedAt),
+        prepareMs: ms(claimedAt, preparedAt),
+        sendMs: ms(preparedAt, performance.now()),
+      },
+      'invite batch done',
+    );
     return claimed.length;
   }
 

@@ -147,8 +147,7 @@ function htmlButton(href: string, label: string, colour: string): string {
 // Plain and table-free: it must read well in Outlook's Word renderer and in webmail alike.
 function htmlBody(parts: BodyParts): string {
   const multiline = (text: string) => escapeHtml(text).replace(/\r?\n/g, '<br>');
-  const row = (label: string, value: string) =>
-    `<p style="margin:4px 0"><strong>${escapeHtml(label)}:</strong> ${multiline(value)}</p>`;
+  const row = (label: string, value: string) => `<p style="margin:4px 0"><strong>${escapeHtml(label)}:</strong> ${multiline(value)}</p>`;
   const agenda = parts.facts.agenda
     ? `<p style="margin:12px 0 4px"><strong>${escapeHtml(t('agenda'))}:</strong></p><p style="margin:4px 0">${multiline(parts.facts.agenda)}</p>`
     : '';
@@ -184,9 +183,7 @@ const COMMON_HEADERS = {
 /** The invitation, update, cancellation or withdrawal e-mail for one site. */
 export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail {
   const calendarInput = inviteCalendarInputSchema.parse(input);
-  const otherContacts = otherContactsSchema
-    .parse(input.otherContacts)
-    .filter((email) => email.toLowerCase() !== calendarInput.attendee.email.toLowerCase());
+  const otherContacts = otherContactsSchema.parse(input.otherContacts).filter((email) => email.toLowerCase() !== calendarInput.attendee.email.toLowerCase());
   const { method, meeting, organizer, attendee, links } = calendarInput;
   const ics = renderInviteCalendar(input);
   const kind = inviteKind(method, meeting.status, input.firstForSite ?? meeting.sequence === 0);
@@ -197,9 +194,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
     lead: LEAD_SENTENCE[kind](attendee.siteName),
     facts: meetingFacts(meeting),
     links: cancelled ? null : links,
-    closing: cancelled
-      ? t('closingCancelled')
-      : t('closingInvitation'),
+    closing: cancelled ? t('closingCancelled') : t('closingInvitation'),
     organizerName: organizer.name,
   };
 
@@ -213,10 +208,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
       to: [{ name: attendee.siteName, address: attendee.email }],
       ...(otherContacts.length > 0 ? { cc: otherContacts } : {}),
       subject,
-      messageId: stableMessageId(
-        ['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase()],
-        organizer.email,
-      ),
+      messageId: stableMessageId(['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase()], organizer.email),
       headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),
@@ -273,10 +265,7 @@ export function composeReminderEmail(rawInput: ReminderEmailInput): ComposedRemi
       to: [{ name: attendee.siteName, address: attendee.email }],
       ...(cc.length > 0 ? { cc } : {}),
       subject,
-      messageId: stableMessageId(
-        ['reminder', meeting.uid, meeting.sequence, hoursBefore, attendee.email.toLowerCase()],
-        organizer.email,
-      ),
+      messageId: stableMessageId(['reminder', meeting.uid, meeting.sequence, hoursBefore, attendee.email.toLowerCase()], organizer.email),
       headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),

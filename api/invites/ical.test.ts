@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  normalizeCalendarText,
-  renderInviteCalendar,
-  renderSiteFeed,
-  type InviteCalendarInput,
-} from './ical.ts';
-import {
-  expectWellFormedContentLines,
-  rawPropertyLines,
-  readWithBothParsers,
-} from './ics-readers.test-support.ts';
+import { normalizeCalendarText, renderInviteCalendar, renderSiteFeed, type InviteCalendarInput } from './ical.ts';
+import { expectWellFormedContentLines, rawPropertyLines, readWithBothParsers } from './ics-readers.test-support.ts';
 
 const TITLE = 'Hội nghị trực tuyến triển khai Nghị quyết — xã Hướng Hóa, Đắk Lắk, Quảng Trị';
 const HOST_HALL = 'Hội trường UBND tỉnh Quảng Trị';
@@ -90,9 +81,7 @@ describe('renderInviteCalendar', () => {
   it('keeps the UID across request, update and cancel, with the SEQUENCE it is given', () => {
     const request = readWithBothParsers(renderInviteCalendar(invite()));
     const update = readWithBothParsers(
-      renderInviteCalendar(
-        invite({}, { sequence: 1, startsAt: new Date('2026-11-27T07:00:00Z'), endsAt: new Date('2026-11-27T09:00:00Z') }),
-      ),
+      renderInviteCalendar(invite({}, { sequence: 1, startsAt: new Date('2026-11-27T07:00:00Z'), endsAt: new Date('2026-11-27T09:00:00Z') })),
     );
     const cancelIcs = renderInviteCalendar(invite({ method: 'CANCEL' }, { sequence: 2, status: 'cancelled' }));
     expectWellFormedContentLines(cancelIcs);
@@ -120,9 +109,7 @@ describe('renderInviteCalendar', () => {
 
   it('refuses to invite to a cancelled meeting and refuses non-web links', () => {
     expect(() => renderInviteCalendar(invite({}, { status: 'cancelled' }))).toThrow(/method CANCEL/);
-    expect(() =>
-      renderInviteCalendar(invite({ links: { join: 'javascript:alert(1)', readiness: 'https://x.vn/r' } })),
-    ).toThrow();
+    expect(() => renderInviteCalendar(invite({ links: { join: 'javascript:alert(1)', readiness: 'https://x.vn/r' } }))).toThrow();
     expect(() => renderInviteCalendar(invite({}, { endsAt: new Date('2026-11-27T01:00:00Z') }))).toThrow(/after/);
   });
 

@@ -257,9 +257,7 @@ export function renderSiteFeed(rawInput: SiteFeedInput): string {
   // because calendar.timezone(name) would also turn DTSTAMP into local time (see newCalendar).
   calendar.x('X-WR-TIMEZONE', VIETNAM_TIME_ZONE);
 
-  const byStart = [...input.meetings].sort(
-    (a, b) => a.meeting.startsAt.getTime() - b.meeting.startsAt.getTime(),
-  );
+  const byStart = [...input.meetings].sort((a, b) => a.meeting.startsAt.getTime() - b.meeting.startsAt.getTime());
   for (const { meeting, links } of byStart) {
     const cancelled = meeting.status === 'cancelled';
     addMeetingEvent(calendar, meeting, links, input.organizer, {

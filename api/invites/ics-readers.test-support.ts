@@ -125,10 +125,7 @@ export function readWithNodeIcal(ics: string): ReadCalendar {
         return organizer ? stripMailto(organizer) : undefined;
       })(),
       attendees: attendeeList.map((attendee) => {
-        const params =
-          attendee !== null && typeof attendee === 'object'
-            ? (attendee.params as Record<string, unknown>)
-            : ({} as Record<string, unknown>);
+        const params = attendee !== null && typeof attendee === 'object' ? (attendee.params as Record<string, unknown>) : ({} as Record<string, unknown>);
         return {
           email: stripMailto(plain(attendee) ?? ''),
           cn: params['CN'] === undefined ? undefined : String(params['CN']),

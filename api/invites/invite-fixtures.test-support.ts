@@ -22,10 +22,7 @@ export const SITES: TestSite[] = [
   { id: 'dong-ha', name: 'UBND phường Đông Hà', email: 'ubnd.dongha@quangtri.gov.vn', otherContacts: [] },
 ];
 
-export function inviteFor(
-  site: TestSite,
-  overrides: { method?: 'REQUEST' | 'CANCEL' } & Partial<InviteEmailInput['meeting']> = {},
-): InviteEmailInput {
+export function inviteFor(site: TestSite, overrides: { method?: 'REQUEST' | 'CANCEL' } & Partial<InviteEmailInput['meeting']> = {}): InviteEmailInput {
   const { method = 'REQUEST', ...meeting } = overrides;
   return {
     method,

@@ -26,7 +26,9 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     t = await createTestApp(driver, { provinces: ['44'], config: { MAIL_FOLDER_DIR: outboxDir, REMINDER_HOURS_BEFORE: '24' } });
     const halls = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[];
     hall = halls.find((h) => h.unitCode === '44')!.id;
-    communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune');
+    communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+      (s: { kind: string }) => s.kind === 'commune',
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -54,22 +56,40 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     const meeting = await schedule([a!.id, b!.id]);
     let rows = await rowsOf(meeting.id);
     expect(rows.map((r) => [r.siteId, r.method, r.kind, r.sequence]).sort()).toEqual(
-      [[hall, 'REQUEST', 'invite', 0], [a!.id, 'REQUEST', 'invite', 0], [b!.id, 'REQUEST', 'invite', 0]].sort(),
+      [
+        [hall, 'REQUEST', 'invite', 0],
+        [a!.id, 'REQUEST', 'invite', 0],
+        [b!.id, 'REQUEST', 'invite', 0],
+      ].sort(),
     );
     expect(rows.every((r) => r.status === 'queued' && r.recipients.length === 1)).toBe(true);
 
     // Membership only: the added site is invited, the removed one withdrawn, nobody else bothered.
     await t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: [c!.id], removeSiteIds: [b!.id] } });
     rows = (await rowsOf(meeting.id)).filter((r) => r.sequence === 1);
-    expect(rows.map((r) => [r.siteId, r.method, r.kind]).sort()).toEqual([[b!.id, 'CANCEL', 'cancel'], [c!.id, 'REQUEST', 'invite']].sort());
+    expect(rows.map((r) => [r.siteId, r.method, r.kind]).sort()).toEqual(
+      [
+        [b!.id, 'CANCEL', 'cancel'],
+        [c!.id, 'REQUEST', 'invite'],
+      ].sort(),
+    );
 
     // Content: every current site is updated.
     await t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat, body: { title: 'Họp đổi tên' } });
     rows = (await rowsOf(meeting.id)).filter((r) => r.sequence === 2);
-    expect(rows.map((r) => [r.siteId, r.kind]).sort()).toEqual([[hall, 'update'], [a!.id, 'update'], [c!.id, 'update']].sort());
+    expect(rows.map((r) => [r.siteId, r.kind]).sort()).toEqual(
+      [
+        [hall, 'update'],
+        [a!.id, 'update'],
+        [c!.id, 'update'],
+      ].sort(),
+    );
 
     // A refused change (a site that does not exist) queues nothing.
-    const refused = await t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: ['00000000-0000-4000-8000-000000000000'] } });
+    const refused = await t.request('PATCH', `/api/meetings/${meeting.id}`, {
+      cookie: t.cookies.secretariat,
+      body: { addSiteIds: ['00000000-0000-4000-8000-000000000000'] },
+    });
     expect(refused.status).toBe(422);
     expect((await rowsOf(meeting.id)).filter((r) => r.sequence === 3)).toEqual([]);
 
@@ -124,7 +144,10 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     let resend = await t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: t.cookies.secretariat, body: { failedOnly: true } });
     expect(resend.body).toEqual({ requeued: 0, resent: 0, alreadyPending: 0, withoutAddress: 1 });
 
-    await t.database.db.update(sites).set({ contactEmails: ['vanthu.moi@quangtri.gov.vn'] }).where(eq(sites.id, b.id));
+    await t.database.db
+      .update(sites)
+      .set({ contactEmails: ['vanthu.moi@quangtri.gov.vn'] })
+      .where(eq(sites.id, b.id));
     resend = await t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: t.cookies.secretariat, body: { failedOnly: true } });
     expect(resend.body).toEqual({ requeued: 1, resent: 0, alreadyPending: 0, withoutAddress: 0 });
     await localDispatcher().drain();
@@ -136,21 +159,31 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect(resend.body).toMatchObject({ resent: 1 });
     await localDispatcher().drain();
     const copies = (await rowsOf(meeting.id)).filter((r) => r.siteId === a.id).sort((x, y) => x.resend - y.resend);
-    expect(copies.map((r) => [r.resend, r.status])).toEqual([[0, 'sent'], [1, 'sent']]);
+    expect(copies.map((r) => [r.resend, r.status])).toEqual([
+      [0, 'sent'],
+      [1, 'sent'],
+    ]);
     expect(copies[1]!.messageId).not.toBe(copies[0]!.messageId);
 
     // The page's buttons post forms to the same service.
     const viaPage = await postForm(`/meetings/${meeting.id}/invites/resend`, { siteId: b.id }, { cookie: t.cookies.secretariat });
     expect(viaPage.status).toBe(303);
     expect(viaPage.headers.get('location')).toBe(`/meetings/${meeting.id}/invites?resent=1`);
-    expect((await t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: t.cookies.secretariat, body: { siteIds: [communes[40]!.id] } })).status).toBe(422);
+    expect(
+      (await t.request('POST', `/api/meetings/${meeting.id}/invites/resend`, { cookie: t.cookies.secretariat, body: { siteIds: [communes[40]!.id] } })).status,
+    ).toBe(422);
   });
 
   it('lets a commune confirm through its readiness link, re-answer, and refuses bad links readably', async () => {
     const site = communes[20]!;
     const meeting = await schedule([site.id], 100);
     const detail = (await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat })).body;
-    const tokens = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: site.id, expiresAt: new Date(detail.endsAt), purposes: ['readiness', 'join'] });
+    const tokens = await mintMeetingTokens(t.database.db, {
+      meetingId: meeting.id,
+      siteId: site.id,
+      expiresAt: new Date(detail.endsAt),
+      purposes: ['readiness', 'join'],
+    });
 
     const page = await t.request('GET', `/ready/${tokens.readiness}`);
     expect(page.status).toBe(200);
@@ -164,17 +197,26 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     const answered = await postForm(`/ready/${tokens.readiness}`, { answer: 'attending', delegateName: 'Đ/c Nguyễn Văn A, Chủ tịch UBND xã', reason: '' });
     expect(answered.status).toBe(303);
     expect(answered.headers.get('location')).toBe(`/ready/${tokens.readiness}?saved=1`);
-    let [rsvp] = await t.database.db.select().from(rsvps).where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
+    let [rsvp] = await t.database.db
+      .select()
+      .from(rsvps)
+      .where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
     expect(rsvp).toMatchObject({ answer: 'attending', delegateName: 'Đ/c Nguyễn Văn A, Chủ tịch UBND xã', reason: null });
     expect(rsvp!.answeredAt.toISOString()).toBe(TEST_NOW.toISOString());
     expect((await t.request('GET', `/ready/${tokens.readiness}?saved=1`)).body).toContain('Đã ghi nhận');
 
     t.clock.now = new Date(TEST_NOW.getTime() + 3600_000);
     await postForm(`/ready/${tokens.readiness}`, { answer: 'declined', reason: 'Mất điện toàn xã' });
-    [rsvp] = await t.database.db.select().from(rsvps).where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
+    [rsvp] = await t.database.db
+      .select()
+      .from(rsvps)
+      .where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
     expect(rsvp).toMatchObject({ answer: 'declined', reason: 'Mất điện toàn xã', delegateName: null });
     expect(rsvp!.answeredAt.toISOString()).toBe(new Date(TEST_NOW.getTime() + 3600_000).toISOString());
-    const audits = await t.database.db.select().from(auditLog).where(and(eq(auditLog.entityId, meeting.id), eq(auditLog.action, 'rsvp.answer')));
+    const audits = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, meeting.id), eq(auditLog.action, 'rsvp.answer')));
     expect(audits.map((a) => a.details?.['answer'])).toEqual(['attending', 'declined']);
     const view = await t.request('GET', `/api/meetings/${meeting.id}/invites`, { cookie: t.cookies.secretariat });
     expect(view.body.sites.find((s: { siteId: string }) => s.siteId === site.id).rsvp).toMatchObject({ answer: 'declined', reason: 'Mất điện toàn xã' });
@@ -185,7 +227,10 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     // Cross-site form posts are refused before they reach the page.
     const forged = await postForm(`/ready/${tokens.readiness}`, { answer: 'attending' }, { origin: 'https://evil.example' });
     expect(forged.status).toBe(403);
-    [rsvp] = await t.database.db.select().from(rsvps).where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
+    [rsvp] = await t.database.db
+      .select()
+      .from(rsvps)
+      .where(and(eq(rsvps.meetingId, meeting.id), eq(rsvps.siteId, site.id)));
     expect(rsvp!.answer).toBe('declined');
 
     // Wrong token: 404; a join token is not a readiness token.
@@ -201,7 +246,10 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     expect(expired.body).toContain('Cuộc họp đã kết thúc');
     t.clock.now = TEST_NOW;
     // Site removed: revoked, 410, and posting is refused too.
-    await t.request('PATCH', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: [communes[21]!.id], removeSiteIds: [site.id] } });
+    await t.request('PATCH', `/api/meetings/${meeting.id}`, {
+      cookie: t.cookies.secretariat,
+      body: { addSiteIds: [communes[21]!.id], removeSiteIds: [site.id] },
+    });
     const revoked = await t.request('GET', `/ready/${tokens.readiness}`);
     expect(revoked.status).toBe(410);
     expect(revoked.body).toContain('thu hồi');
@@ -243,7 +291,12 @@ describe.each(DRIVERS)('invitations API and pages on %s', (driver) => {
     const meeting = await schedule([a.id, b.id], 20); // within REMINDER_HOURS_BEFORE = 24
     const dispatcher = localDispatcher();
     const detail = (await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.secretariat })).body;
-    const { readiness } = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: a.id, expiresAt: new Date(detail.endsAt), purposes: ['readiness'] });
+    const { readiness } = await mintMeetingTokens(t.database.db, {
+      meetingId: meeting.id,
+      siteId: a.id,
+      expiresAt: new Date(detail.endsAt),
+      purposes: ['readiness'],
+    });
     await postForm(`/ready/${readiness}`, { answer: 'attending' });
 
     // A 24-hour window from TEST_NOW also holds meetings of earlier tests; count this one's.

@@ -5,13 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { composeInviteEmail, composeReminderEmail } from './email.ts';
 import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.ts';
 import { calendarParts, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
-import {
-  createMailFolderTransport,
-  InvalidMailIdError,
-  listMailFolder,
-  MailNotFoundError,
-  readMailFolderMessage,
-} from './mail-folder.ts';
+import { createMailFolderTransport, InvalidMailIdError, listMailFolder, MailNotFoundError, readMailFolderMessage } from './mail-folder.ts';
 
 const directories: string[] = [];
 afterEach(async () => {

@@ -1,21 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeInviteEmail } from './email.ts';
 import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.ts';
-import {
-  calendarParts,
-  HOST_HALL,
-  inviteFor,
-  MEETING_TITLE,
-  parseMail,
-  SITES,
-} from './invite-fixtures.test-support.ts';
+import { calendarParts, HOST_HALL, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
 import { classifySendError, createSmtpTransport, type MailTransport } from './mail-transport.ts';
-import {
-  startMisbehavingServer,
-  startTestSmtpServer,
-  unusedPort,
-  type TestSmtpServerOptions,
-} from './smtp-test-server.test-support.ts';
+import { startMisbehavingServer, startTestSmtpServer, unusedPort, type TestSmtpServerOptions } from './smtp-test-server.test-support.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

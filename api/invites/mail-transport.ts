@@ -67,8 +67,7 @@ const SESSION_SETUP_ERROR_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ETLS'
 // Failures of the message: sending the same bytes again gets the same answer.
 const PERMANENT_ERROR_CODES = new Set(['EENVELOPE', 'EMESSAGE', 'EMAXRECIPIENTS', 'EFILEACCESS', 'EURLACCESS']);
 
-const errorField = (err: unknown, field: string): unknown =>
-  err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[field] : undefined;
+const errorField = (err: unknown, field: string): unknown => (err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[field] : undefined);
 
 /**
  * Retry or give up? "permanent" means no retry of this message can succeed: the server refused

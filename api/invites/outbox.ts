@@ -108,7 +108,10 @@ async function insertInviteRows(tx: Executor, rows: InviteInsert[]): Promise<voi
 async function contactsOf(db: Executor, siteIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (let i = 0; i < siteIds.length; i += 5000) {
-    const rows = await db.select({ id: sites.id, contactEmails: sites.contactEmails }).from(sites).where(inArray(sites.id, siteIds.slice(i, i + 5000)));
+    const rows = await db
+      .select({ id: sites.id, contactEmails: sites.contactEmails })
+      .from(sites)
+      .where(inArray(sites.id, siteIds.slice(i, i + 5000)));
     for (const row of rows) out.set(row.id, recipientsOf(row.contactEmails));
   }
   return out;
@@ -221,7 +224,10 @@ export class InviteOutbox {
         }
       }
       counts.alreadyPending = [...latest.values()].filter((row) => row.status === 'queued' || row.status === 'sending').length;
-      const contacts = await contactsOf(tx, targets.map((row) => row.siteId));
+      const contacts = await contactsOf(
+        tx,
+        targets.map((row) => row.siteId),
+      );
       const copies: InviteInsert[] = [];
       for (const row of targets) {
         const recipients = contacts.get(row.siteId) ?? [];
@@ -235,7 +241,16 @@ export class InviteOutbox {
           await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
         } else {
           counts.resent++;
-          copies.push({ meetingId, siteId: row.siteId, sequence: row.sequence, method: row.method, kind: row.kind, recipients, resend: row.resend + 1, nextAttemptAt: now });
+          copies.push({
+            meetingId,
+            siteId: row.siteId,
+            sequence: row.sequence,
+            method: row.method,
+            kind: row.kind,
+            recipients,
+            resend: row.resend + 1,
+            nextAttemptAt: now,
+          });
         }
       }
       for (let i = 0; i < copies.length; i += INSERT_CHUNK) await tx.insert(invites).values(copies.slice(i, i + INSERT_CHUNK));
@@ -267,26 +282,53 @@ export class InviteOutbox {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, meetingId);
     await this.ctx.db.transaction(async (tx) => {
-      const [meeting] = await tx.select({ status: meetings.status, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)).limit(1).for('update');
+      const [meeting] = await tx
+        .select({ status: meetings.status, endsAt: meetings.endsAt })
+        .from(meetings)
+        .where(eq(meetings.id, meetingId))
+        .limit(1)
+        .for('update');
       if (!meeting) throw new NotFoundError('Meeting', meetingId);
       if (meeting.status === 'cancelled') throw new ConflictError('This meeting has been cancelled', undefined, 'meeting_cancelled');
       if (meeting.endsAt.getTime() <= now.getTime()) throw new ConflictError('This meeting is over', undefined, 'meeting_over');
-      const [participant] = await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.siteId, siteId))).limit(1);
+      const [participant] = await tx
+        .select({ siteId: meetingParticipants.siteId })
+        .from(meetingParticipants)
+        .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.siteId, siteId)))
+        .limit(1);
       if (!participant) throw new NotFoundError('Site in this meeting', siteId);
       await revokeMeetingTokens(tx, meetingId, now, [siteId]);
       const [latest] = await tx
         .select()
         .from(invites)
-        .where(and(eq(invites.meetingId, meetingId), eq(invites.siteId, siteId), eq(invites.method, 'REQUEST'), ne(invites.kind, 'reminder'), ne(invites.status, 'superseded')))
+        .where(
+          and(
+            eq(invites.meetingId, meetingId),
+            eq(invites.siteId, siteId),
+            eq(invites.method, 'REQUEST'),
+            ne(invites.kind, 'reminder'),
+            ne(invites.status, 'superseded'),
+          ),
+        )
         .orderBy(desc(invites.sequence), desc(invites.resend))
         .limit(1)
         .for('update');
       const recipients = (await contactsOf(tx, [siteId])).get(siteId) ?? [];
       if (latest && recipients.length) {
         // Queued or sending: the message about to go out mints its links then, after the revocation.
-        if (latest.status === 'failed') await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, latest.id));
+        if (latest.status === 'failed')
+          await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, latest.id));
         if (latest.status === 'sent') {
-          await tx.insert(invites).values({ meetingId, siteId, sequence: latest.sequence, method: latest.method, kind: latest.kind, recipients, resend: latest.resend + 1, nextAttemptAt: now });
+          await tx.insert(invites).values({
+            meetingId,
+            siteId,
+            sequence: latest.sequence,
+            method: latest.method,
+            kind: latest.kind,
+            recipients,
+            resend: latest.resend + 1,
+            nextAttemptAt: now,
+          });
         }
       }
       await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'links.rotate', entity: 'meeting', entityId: meetingId, details: { siteId } });

@@ -57,7 +57,14 @@ export class ReminderScheduler {
             db
               .select({ one: sql`1` })
               .from(invites)
-              .where(and(eq(invites.meetingId, meetings.id), eq(invites.siteId, meetingParticipants.siteId), eq(invites.sequence, meetings.sequence), eq(invites.kind, 'reminder'))),
+              .where(
+                and(
+                  eq(invites.meetingId, meetings.id),
+                  eq(invites.siteId, meetingParticipants.siteId),
+                  eq(invites.sequence, meetings.sequence),
+                  eq(invites.kind, 'reminder'),
+                ),
+              ),
           ),
         ),
       );
@@ -65,8 +72,20 @@ export class ReminderScheduler {
       .map((r) => ({ ...r, recipients: recipientsOf(r.contactEmails) }))
       .filter((r) => r.recipients.length > 0)
       // method is required by the table; a reminder carries no calendar, so it is never read.
-      .map((r) => ({ meetingId: r.meetingId, siteId: r.siteId, sequence: r.sequence, method: 'REQUEST' as const, kind: 'reminder' as const, recipients: r.recipients, nextAttemptAt: now }));
-    for (let i = 0; i < rows.length; i += 1000) await db.insert(invites).values(rows.slice(i, i + 1000)).onConflictDoNothing();
+      .map((r) => ({
+        meetingId: r.meetingId,
+        siteId: r.siteId,
+        sequence: r.sequence,
+        method: 'REQUEST' as const,
+        kind: 'reminder' as const,
+        recipients: r.recipients,
+        nextAttemptAt: now,
+      }));
+    for (let i = 0; i < rows.length; i += 1000)
+      await db
+        .insert(invites)
+        .values(rows.slice(i, i + 1000))
+        .onConflictDoNothing();
     if (rows.length) this.log.info({ reminders: rows.length, hoursBefore: hours }, 'reminders queued');
     return rows.length;
   }

@@ -78,7 +78,10 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
   const publicUrl = ctx.config.PUBLIC_URL;
   // The host hall's "join" link is its console (site-tokens.ts): no link carries host powers.
   const linksOf = new Map(
-    needLinks.map(({ row, meeting }, i) => [row.id, siteLinks(publicUrl, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined)]),
+    needLinks.map(({ row, meeting }, i) => [
+      row.id,
+      siteLinks(publicUrl, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined),
+    ]),
   );
   const noLinks = { join: `${publicUrl}/`, readiness: `${publicUrl}/` };
   for (const { row, meeting } of toRender) {
@@ -95,7 +98,11 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
   const { db } = ctx;
   const meetingIds = [...new Set(rows.map((r) => r.meetingId))];
   const siteIds = [...new Set(rows.map((r) => r.siteId))];
-  const meetingRows = await db.select({ meeting: meetings, hostSiteName: sites.name }).from(meetings).innerJoin(sites, eq(sites.id, meetings.hostSiteId)).where(inArray(meetings.id, meetingIds));
+  const meetingRows = await db
+    .select({ meeting: meetings, hostSiteName: sites.name })
+    .from(meetings)
+    .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
+    .where(inArray(meetings.id, meetingIds));
   const siteRows = await db.select({ id: sites.id, name: sites.name }).from(sites).where(inArray(sites.id, siteIds));
   const participantRows = await db
     .select({ meetingId: meetingParticipants.meetingId, siteId: meetingParticipants.siteId })
@@ -106,7 +113,14 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
     .from(rsvps)
     .where(and(inArray(rsvps.meetingId, meetingIds), inArray(rsvps.siteId, siteIds)));
   const siblingRows = await db
-    .select({ meetingId: invites.meetingId, siteId: invites.siteId, sequence: invites.sequence, method: invites.method, kind: invites.kind, status: invites.status })
+    .select({
+      meetingId: invites.meetingId,
+      siteId: invites.siteId,
+      sequence: invites.sequence,
+      method: invites.method,
+      kind: invites.kind,
+      status: invites.status,
+    })
     .from(invites)
     .where(and(inArray(invites.meetingId, meetingIds), inArray(invites.siteId, siteIds), ne(invites.kind, 'reminder')));
   const siblings = new Map<string, Sibling[]>();

@@ -24,7 +24,9 @@ export const deliveryStatusBody = z
   .object({
     meetingId: z.uuid(),
     sequence: count,
-    summary: z.object({ sites: count, queued: count, sending: count, sent: count, failed: count, attending: count, declined: count, unanswered: count }).strict(),
+    summary: z
+      .object({ sites: count, queued: count, sending: count, sent: count, failed: count, attending: count, declined: count, unanswered: count })
+      .strict(),
     // Each site's messages and answer are checked by the delivery tests; here only who it is.
     sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),
   })
@@ -34,22 +36,24 @@ export const deliveryStatusBody = z
 export const resendResultBody = z.object({ requeued: count, resent: count, alreadyPending: count, withoutAddress: count }).strict();
 
 export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
-  return new Hono<AppEnv>()
-    .get('/meetings/:id/invites', requireAction('meeting.delivery'), async (c) => {
-      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      await assertMayReadDelivery(ctx.db, c.get('user')!, id);
-      return c.json((await meetingDeliveryStatus(ctx.db, id)) satisfies z.input<typeof deliveryStatusBody>);
-    })
-    .post('/meetings/:id/invites/resend', requireAction('meeting.manage'), async (c) => {
-      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      const input = await parseJsonBody(c, resendInput);
-      return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
-    })
-    // New links for one site: the old ones stop working (and disconnect it), a new invitation goes out.
-    .post('/meetings/:id/sites/:siteId/rotate-links', requireAction('meeting.manage'), async (c) => {
-      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      const siteId = parseParam(c.req.param('siteId'), uuidParam, 'site id');
-      await parseJsonBody(c, z.object({}).strict());
-      return c.json(await outbox.rotateLinks(id, siteId, c.get('user')!));
-    });
+  return (
+    new Hono<AppEnv>()
+      .get('/meetings/:id/invites', requireAction('meeting.delivery'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        await assertMayReadDelivery(ctx.db, c.get('user')!, id);
+        return c.json((await meetingDeliveryStatus(ctx.db, id)) satisfies z.input<typeof deliveryStatusBody>);
+      })
+      .post('/meetings/:id/invites/resend', requireAction('meeting.manage'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        const input = await parseJsonBody(c, resendInput);
+        return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
+      })
+      // New links for one site: the old ones stop working (and disconnect it), a new invitation goes out.
+      .post('/meetings/:id/sites/:siteId/rotate-links', requireAction('meeting.manage'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        const siteId = parseParam(c.req.param('siteId'), uuidParam, 'site id');
+        await parseJsonBody(c, z.object({}).strict());
+        return c.json(await outbox.rotateLinks(id, siteId, c.get('user')!));
+      })
+  );
 }

@@ -46,7 +46,13 @@ export async function mintMeetingTokens<P extends 'join' | 'readiness'>(
 ): Promise<Record<P, string>> {
   const tokens = grant.purposes.map((purpose) => ({ purpose, token: newToken() }));
   await db.insert(siteTokens).values(
-    tokens.map(({ purpose, token }) => ({ tokenHash: hashSiteToken(token), purpose, meetingId: grant.meetingId, siteId: grant.siteId, expiresAt: grant.expiresAt })),
+    tokens.map(({ purpose, token }) => ({
+      tokenHash: hashSiteToken(token),
+      purpose,
+      meetingId: grant.meetingId,
+      siteId: grant.siteId,
+      expiresAt: grant.expiresAt,
+    })),
   );
   return Object.fromEntries(tokens.map(({ purpose, token }) => [purpose, token])) as Record<P, string>;
 }
@@ -89,7 +95,13 @@ export async function mintMessageLinkTokens(
 ): Promise<Array<{ join: string; readiness: string }>> {
   const tokens = grants.map(() => ({ join: newToken(), readiness: newToken() }));
   const rows = grants.flatMap((grant, i) =>
-    (['join', 'readiness'] as const).map((purpose) => ({ tokenHash: hashSiteToken(tokens[i]![purpose]), purpose, meetingId: grant.meetingId, siteId: grant.siteId, expiresAt: grant.expiresAt })),
+    (['join', 'readiness'] as const).map((purpose) => ({
+      tokenHash: hashSiteToken(tokens[i]![purpose]),
+      purpose,
+      meetingId: grant.meetingId,
+      siteId: grant.siteId,
+      expiresAt: grant.expiresAt,
+    })),
   );
   for (let i = 0; i < rows.length; i += 1000) await db.insert(siteTokens).values(rows.slice(i, i + 1000));
   return tokens;
@@ -126,7 +138,10 @@ export async function revokeMeetingTokens(db: Executor, meetingId: string, now: 
     if (siteIds.length === 0) return;
     conditions.push(inArray(siteTokens.siteId, siteIds));
   }
-  await db.update(siteTokens).set({ revokedAt: now }).where(and(...conditions));
+  await db
+    .update(siteTokens)
+    .set({ revokedAt: now })
+    .where(and(...conditions));
 }
 
 /** Revokes a site's calendar subscription links (when the secretariat rotates them). */

@@ -32,8 +32,7 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-const refusalError = (refusal: SmtpRefusal): Error =>
-  Object.assign(new Error(refusal.message), { responseCode: refusal.responseCode });
+const refusalError = (refusal: SmtpRefusal): Error => Object.assign(new Error(refusal.message), { responseCode: refusal.responseCode });
 
 export async function startTestSmtpServer(options: TestSmtpServerOptions = {}): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];

@@ -13,7 +13,16 @@ import { overlaps } from './rules.ts';
 type Step = { kind: 'book'; startSlot: number; slots: number; sites: number[]; host: number } | { kind: 'cancel'; pick: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('book' as const), startSlot: fc.integer({ min: 0, max: 15 }), slots: fc.integer({ min: 1, max: 6 }), sites: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }), host: fc.integer({ min: 0, max: 2 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('book' as const),
+      startSlot: fc.integer({ min: 0, max: 15 }),
+      slots: fc.integer({ min: 1, max: 6 }),
+      sites: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }),
+      host: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }) },
 );
 
@@ -58,7 +67,13 @@ describe.each(DRIVERS)('conflict detection on %s', (driver) => {
           const expected = accepted.filter((m) => !m.cancelled && overlaps(m, wanted) && [...m.sites].some((id) => wanted.sites.has(id)));
           const response = await t.request('POST', '/api/meetings', {
             cookie: t.cookies.secretariat,
-            body: { title: `Run ${run}`, hostSiteId: host, startsAt: wanted.startsAt.toISOString(), endsAt: wanted.endsAt.toISOString(), siteIds: s.sites.map((i) => sites[i]!) },
+            body: {
+              title: `Run ${run}`,
+              hostSiteId: host,
+              startsAt: wanted.startsAt.toISOString(),
+              endsAt: wanted.endsAt.toISOString(),
+              siteIds: s.sites.map((i) => sites[i]!),
+            },
           });
           if (expected.length === 0) {
             expect(response.status).toBe(201);

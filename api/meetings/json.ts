@@ -33,7 +33,14 @@ export const meetingSummaryBody = z.object(meetingFields).strict();
 export type MeetingSummaryBody = z.infer<typeof meetingSummaryBody>;
 
 const participantBody = z
-  .object({ siteId: z.uuid(), name: z.string().min(1), kind: z.enum(['hall', 'commune', 'department']), unitCode: z.string(), unitName: z.string(), role: z.enum(['host', 'participant']) })
+  .object({
+    siteId: z.uuid(),
+    name: z.string().min(1),
+    kind: z.enum(['hall', 'commune', 'department']),
+    unitCode: z.string(),
+    unitName: z.string(),
+    role: z.enum(['host', 'participant']),
+  })
   .strict();
 
 /** GET /api/meetings/:id, and the answer to creating, changing or cancelling a meeting. */
@@ -50,7 +57,14 @@ export type MeetingListBody = z.infer<typeof meetingListBody>;
 
 /** The `details.conflicts` of a 409 schedule_conflict. */
 export const conflictingMeetingBody = z
-  .object({ meetingId: z.uuid(), title: z.string(), startsAt: vietnamIsoString, endsAt: vietnamIsoString, siteCount: count, sites: z.array(z.object({ id: z.uuid(), name: z.string() }).strict()) })
+  .object({
+    meetingId: z.uuid(),
+    title: z.string(),
+    startsAt: vietnamIsoString,
+    endsAt: vietnamIsoString,
+    siteCount: count,
+    sites: z.array(z.object({ id: z.uuid(), name: z.string() }).strict()),
+  })
   .strict();
 export type ConflictingMeetingBody = z.infer<typeof conflictingMeetingBody>;
 

@@ -20,7 +20,9 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     quangTriHall = halls.find((h) => h.unitCode === '44')!.id;
     nationalHall = halls.find((h) => h.unitCode === 'VN')!.id;
     hanoiHall = halls.find((h) => h.unitCode === '01')!.id;
-    quangTriCommunes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune');
+    quangTriCommunes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+      (s: { kind: string }) => s.kind === 'commune',
+    );
   });
   afterAll(() => t.close());
 
@@ -55,7 +57,9 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const read = await t.request('GET', `/api/meetings/${meeting.id}`, { cookie: t.cookies.leader });
     expect(read.status).toBe(200);
     expect(meetingDetailBody.parse(read.body).participantCount).toBe(79);
-    const list = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(23))}&to=${encodeURIComponent(hours(27))}`, { cookie: t.cookies.leader });
+    const list = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(23))}&to=${encodeURIComponent(hours(27))}`, {
+      cookie: t.cookies.leader,
+    });
     expect(meetingListBody.parse(list.body).meetings.map((m) => m.id)).toContain(meeting.id);
   });
 
@@ -63,25 +67,48 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const first = await schedule({ title: 'Họp A', hostSiteId: quangTriHall, startsAt: hours(48), endsAt: hours(50), unitCodes: ['44'] });
     expect(first.status).toBe(201);
     const before = await snapshot();
-    const clash = await schedule({ title: 'Họp B', hostSiteId: nationalHall, startsAt: hours(49), endsAt: hours(51), siteIds: quangTriCommunes.slice(0, 3).map((c) => c.id) });
+    const clash = await schedule({
+      title: 'Họp B',
+      hostSiteId: nationalHall,
+      startsAt: hours(49),
+      endsAt: hours(51),
+      siteIds: quangTriCommunes.slice(0, 3).map((c) => c.id),
+    });
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe('schedule_conflict');
     expect(clash.body.error.message).toContain('Họp A');
-    const conflict = conflictingMeetingBody.array().parse(clash.body.error.details.conflicts).find((c) => c.meetingId === first.body.id)!;
+    const conflict = conflictingMeetingBody
+      .array()
+      .parse(clash.body.error.details.conflicts)
+      .find((c) => c.meetingId === first.body.id)!;
     expect(conflict.siteCount).toBe(3);
     expect(conflict.startsAt).toBe(first.body.startsAt);
-    expect(conflict.sites.map((s) => s.id).sort()).toEqual(quangTriCommunes.slice(0, 3).map((c) => c.id).sort());
+    expect(conflict.sites.map((s) => s.id).sort()).toEqual(
+      quangTriCommunes
+        .slice(0, 3)
+        .map((c) => c.id)
+        .sort(),
+    );
     expect(await snapshot()).toEqual(before);
 
     // Back-to-back is not an overlap; allowConflicts overrides.
     const after = await schedule({ title: 'Họp C', hostSiteId: nationalHall, startsAt: hours(50), endsAt: hours(51), siteIds: [quangTriCommunes[0]!.id] });
     expect(after.status).toBe(201);
-    const forced = await schedule({ title: 'Họp D', hostSiteId: nationalHall, startsAt: hours(49), endsAt: hours(51), siteIds: [quangTriCommunes[1]!.id], allowConflicts: true });
+    const forced = await schedule({
+      title: 'Họp D',
+      hostSiteId: nationalHall,
+      startsAt: hours(49),
+      endsAt: hours(51),
+      siteIds: [quangTriCommunes[1]!.id],
+      allowConflicts: true,
+    });
     expect(forced.status).toBe(201);
   });
 
   it('raises SEQUENCE by one on every change: reschedule, adding and removing sites, cancel', async () => {
-    const created = (await schedule({ title: 'Họp dời lịch', hostSiteId: hanoiHall, startsAt: hours(72), endsAt: hours(73), siteIds: [quangTriCommunes[10]!.id] })).body;
+    const created = (
+      await schedule({ title: 'Họp dời lịch', hostSiteId: hanoiHall, startsAt: hours(72), endsAt: hours(73), siteIds: [quangTriCommunes[10]!.id] })
+    ).body;
     expect(created.sequence).toBe(0);
 
     const moved = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { startsAt: hours(74), endsAt: hours(75) } });
@@ -97,7 +124,10 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const noop = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { addSiteIds: [quangTriCommunes[11]!.id] } });
     expect(noop.body.sequence).toBe(2);
 
-    const removed = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { removeSiteIds: [quangTriCommunes[10]!.id] } });
+    const removed = await t.request('PATCH', `/api/meetings/${created.id}`, {
+      cookie: t.cookies.secretariat,
+      body: { removeSiteIds: [quangTriCommunes[10]!.id] },
+    });
     expect(removed.body.participantCount).toBe(2);
     expect(removed.body.sequence).toBe(3);
 
@@ -116,12 +146,19 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
   });
 
   it('moves the host: the new host takes the role and the old one leaves', async () => {
-    const created = (await schedule({ title: 'Đổi chủ trì', hostSiteId: hanoiHall, startsAt: hours(100), endsAt: hours(101), siteIds: [quangTriCommunes[20]!.id] })).body;
+    const created = (
+      await schedule({ title: 'Đổi chủ trì', hostSiteId: hanoiHall, startsAt: hours(100), endsAt: hours(101), siteIds: [quangTriCommunes[20]!.id] })
+    ).body;
     const changed = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { hostSiteId: nationalHall } });
     expect(changed.status).toBe(200);
     expect(changed.body.hostSite.id).toBe(nationalHall);
     expect(changed.body.sequence).toBe(1);
-    expect(changed.body.participants.map((p: { siteId: string; role: string }) => [p.siteId, p.role]).sort()).toEqual([[nationalHall, 'host'], [quangTriCommunes[20]!.id, 'participant']].sort());
+    expect(changed.body.participants.map((p: { siteId: string; role: string }) => [p.siteId, p.role]).sort()).toEqual(
+      [
+        [nationalHall, 'host'],
+        [quangTriCommunes[20]!.id, 'participant'],
+      ].sort(),
+    );
     const removeHost = await t.request('PATCH', `/api/meetings/${created.id}`, { cookie: t.cookies.secretariat, body: { removeSiteIds: [nationalHall] } });
     expect(removeHost.status).toBe(422);
   });
@@ -132,7 +169,9 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const bySite = await t.request('GET', `/api/meetings?siteId=${site}`, { cookie: t.cookies.leader });
     expect(bySite.status).toBe(200);
     expect(bySite.body.meetings.map((m: { id: string }) => m.id)).toContain(created.id);
-    const inWindow = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(199))}&to=${encodeURIComponent(hours(202))}`, { cookie: t.cookies.leader });
+    const inWindow = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(199))}&to=${encodeURIComponent(hours(202))}`, {
+      cookie: t.cookies.leader,
+    });
     expect(inWindow.body.meetings.map((m: { id: string }) => m.id)).toEqual([created.id]);
     expect(inWindow.body.meetings[0].participantCount).toBe(2);
     const outside = await t.request('GET', `/api/meetings?from=${encodeURIComponent(hours(300))}`, { cookie: t.cookies.leader });
@@ -143,7 +182,12 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     const valid = () => ({ title: 'Hợp lệ', hostSiteId: hanoiHall, startsAt: hours(500), endsAt: hours(501), siteIds: [quangTriCommunes[40]!.id] });
     const cases: [string, () => { body?: unknown; rawBody?: string; headers?: Record<string, string> }, number, RegExp][] = [
       ['malformed JSON', () => ({ rawBody: '{"title": "x",', headers: { 'content-type': 'application/json' } }), 400, /Malformed JSON/],
-      ['not JSON at all', () => ({ rawBody: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' } }), 400, /JSON/],
+      [
+        'not JSON at all',
+        () => ({ rawBody: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' } }),
+        400,
+        /JSON/,
+      ],
       ['end before start', () => ({ body: { ...valid(), endsAt: hours(499) } }), 422, /endsAt must be after startsAt/],
       ['start in the past', () => ({ body: { ...valid(), startsAt: hours(-3), endsAt: hours(1) } }), 422, /past/],
       ['longer than 12 hours', () => ({ body: { ...valid(), endsAt: hours(513) } }), 422, /12 hours/],
@@ -156,7 +200,12 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
       ['NUL byte in the title', () => ({ body: { ...valid(), title: 'Họp\u0000' } }), 400, /NUL/],
       ['empty title', () => ({ body: { ...valid(), title: '   ' } }), 400, /title/],
       ['unexpected field', () => ({ body: { ...valid(), isAdmin: true } }), 400, /isAdmin|Unrecognized/i],
-      ['10 MB body', () => ({ rawBody: JSON.stringify({ ...valid(), agenda: 'x'.repeat(10 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }), 413, /larger than/],
+      [
+        '10 MB body',
+        () => ({ rawBody: JSON.stringify({ ...valid(), agenda: 'x'.repeat(10 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }),
+        413,
+        /larger than/,
+      ],
     ];
     it.each(cases)('%s', async (_name, make, status, message) => {
       const before = await snapshot();
@@ -170,7 +219,9 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
     it('an unknown meeting is 404, a malformed id 400', async () => {
       expect((await t.request('GET', '/api/meetings/00000000-0000-4000-8000-000000000000', { cookie: t.cookies.leader })).status).toBe(404);
       expect((await t.request('GET', '/api/meetings/not-a-uuid', { cookie: t.cookies.leader })).status).toBe(400);
-      expect((await t.request('PATCH', '/api/meetings/00000000-0000-4000-8000-000000000000', { cookie: t.cookies.secretariat, body: { title: 'x' } })).status).toBe(404);
+      expect(
+        (await t.request('PATCH', '/api/meetings/00000000-0000-4000-8000-000000000000', { cookie: t.cookies.secretariat, body: { title: 'x' } })).status,
+      ).toBe(404);
     });
 
     it('anonymous is 401, a leader may read but not schedule (403)', async () => {
@@ -185,7 +236,14 @@ describe.each(DRIVERS)('meetings API on %s', (driver) => {
   it('keeps hostile strings as text and Vietnamese diacritics intact (NFC)', async () => {
     const decomposed = 'Hội nghị'.normalize('NFD');
     const title = `<script>alert(1)</script> ${decomposed} '; DROP TABLE meetings; -- Đắk Lắk`;
-    const created = await schedule({ title, agenda: 'Nội dung: «tiếng Việt» — ✓', hostSiteId: hanoiHall, startsAt: hours(600), endsAt: hours(601), siteIds: [quangTriCommunes[50]!.id] });
+    const created = await schedule({
+      title,
+      agenda: 'Nội dung: «tiếng Việt» — ✓',
+      hostSiteId: hanoiHall,
+      startsAt: hours(600),
+      endsAt: hours(601),
+      siteIds: [quangTriCommunes[50]!.id],
+    });
     expect(created.status).toBe(201);
     expect(created.body.title).toBe(title.normalize('NFC'));
     expect(created.body.agenda).toBe('Nội dung: «tiếng Việt» — ✓');

@@ -18,7 +18,10 @@ describe.each(DRIVERS)('paging the meetings list on %s', (driver) => {
     for (let i = 0; i < 300; i++) {
       // Pairs share a start time, so the order within equal starts matters too.
       const startsAt = new Date(Date.parse('2026-12-02T08:00:00+07:00') + Math.floor(i / 2) * 3600_000);
-      const meeting = await t.services.meetings.create({ title: `Họp ${i}`, hostSiteId: hall, siteIds: [commune], startsAt, endsAt: new Date(startsAt.getTime() + 1800_000), allowConflicts: true }, author);
+      const meeting = await t.services.meetings.create(
+        { title: `Họp ${i}`, hostSiteId: hall, siteIds: [commune], startsAt, endsAt: new Date(startsAt.getTime() + 1800_000), allowConflicts: true },
+        author,
+      );
       created.push(meeting.id);
     }
   }, 300_000);
@@ -65,7 +68,13 @@ describe.each(DRIVERS)('paging the meetings list on %s', (driver) => {
     const codes = Array.from({ length: 201 }, (_, i) => String(10000 + i));
     const many = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Quá nhiều', hostSiteId: '00000000-0000-4000-8000-000000000000', startsAt: '2026-12-05T09:00:00+07:00', endsAt: '2026-12-05T10:00:00+07:00', unitCodes: codes },
+      body: {
+        title: 'Quá nhiều',
+        hostSiteId: '00000000-0000-4000-8000-000000000000',
+        startsAt: '2026-12-05T09:00:00+07:00',
+        endsAt: '2026-12-05T10:00:00+07:00',
+        unitCodes: codes,
+      },
     });
     expect(many.status).toBe(400);
   });

@@ -64,7 +64,9 @@ export async function listMeetings(db: Executor, filter: MeetingListFilter, acto
   if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
   if (filter.status) conditions.push(eq(meetings.status, filter.status));
   if (filter.siteId) {
-    conditions.push(inArray(meetings.id, db.select({ id: meetingParticipants.meetingId }).from(meetingParticipants).where(eq(meetingParticipants.siteId, filter.siteId))));
+    conditions.push(
+      inArray(meetings.id, db.select({ id: meetingParticipants.meetingId }).from(meetingParticipants).where(eq(meetingParticipants.siteId, filter.siteId))),
+    );
   }
   // Counted per listed meeting through the primary key's index, in the same statement: a
   // grouped count of every meeting's participants cost a scan of the whole table per list.

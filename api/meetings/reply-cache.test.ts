@@ -20,7 +20,14 @@ describe.each(DRIVERS)('meeting reads from memory on %s', (driver) => {
   const schedule = (title: string, hours: number) =>
     t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title, hostSiteId: hall, startsAt: new Date(TEST_NOW.getTime() + hours * 3600_000).toISOString(), endsAt: new Date(TEST_NOW.getTime() + (hours + 1) * 3600_000).toISOString(), siteIds: communes.slice(0, 3), allowConflicts: true },
+      body: {
+        title,
+        hostSiteId: hall,
+        startsAt: new Date(TEST_NOW.getTime() + hours * 3600_000).toISOString(),
+        endsAt: new Date(TEST_NOW.getTime() + (hours + 1) * 3600_000).toISOString(),
+        siteIds: communes.slice(0, 3),
+        allowConflicts: true,
+      },
     });
   const titles = async (cookie: string) => (await t.request('GET', '/api/meetings', { cookie })).body.meetings.map((m: { title: string }) => m.title);
 

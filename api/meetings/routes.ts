@@ -24,7 +24,11 @@ export function meetingRoutes(ctx: AppContext, meetings: MeetingService, reads: 
   return new Hono<AppEnv>()
     .get('/meetings', canRead, async (c) => {
       const query = parseQuery(c, listMeetingsQuery);
-      return cachedRead(c, `list:${JSON.stringify(query)}`, async () => meetingListJson(await listMeetings(ctx.db, query, c.get('user')!)) satisfies MeetingListBody);
+      return cachedRead(
+        c,
+        `list:${JSON.stringify(query)}`,
+        async () => meetingListJson(await listMeetings(ctx.db, query, c.get('user')!)) satisfies MeetingListBody,
+      );
     })
     .post('/meetings', requireAction('meeting.schedule'), async (c) => {
       const meeting = await meetings.create(await parseJsonBody(c, createMeetingInput), c.get('user')!);

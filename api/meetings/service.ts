@@ -106,8 +106,22 @@ export class MeetingService {
         })
         .returning();
       await insertParticipants(tx, id, input.hostSiteId, siteIds);
-      await auditMeeting(tx, actor, 'meeting.create', id, { title: input.title, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt.toISOString(), siteCount: siteIds.length, allowConflicts: input.allowConflicts });
-      return this.notify(tx, { kind: 'created', meeting: meeting!, sequenceRaised: false, contentChanged: true, addedSiteIds: siteIds, removedSiteIds: [], siteIds });
+      await auditMeeting(tx, actor, 'meeting.create', id, {
+        title: input.title,
+        startsAt: input.startsAt.toISOString(),
+        endsAt: input.endsAt.toISOString(),
+        siteCount: siteIds.length,
+        allowConflicts: input.allowConflicts,
+      });
+      return this.notify(tx, {
+        kind: 'created',
+        meeting: meeting!,
+        sequenceRaised: false,
+        contentChanged: true,
+        addedSiteIds: siteIds,
+        removedSiteIds: [],
+        siteIds,
+      });
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting scheduled');
@@ -172,7 +186,10 @@ export class MeetingService {
       if (removed.length) await tx.delete(meetingParticipants).where(and(eq(meetingParticipants.meetingId, id), inArray(meetingParticipants.siteId, removed)));
       if (hostChanged) {
         await tx.update(meetingParticipants).set({ role: 'participant' }).where(eq(meetingParticipants.meetingId, id));
-        await tx.update(meetingParticipants).set({ role: 'host' }).where(and(eq(meetingParticipants.meetingId, id), eq(meetingParticipants.siteId, next.hostSiteId)));
+        await tx
+          .update(meetingParticipants)
+          .set({ role: 'host' })
+          .where(and(eq(meetingParticipants.meetingId, id), eq(meetingParticipants.siteId, next.hostSiteId)));
       }
       await insertParticipants(tx, id, next.hostSiteId, added);
       await auditMeeting(tx, actor, 'meeting.update', id, {
@@ -182,7 +199,15 @@ export class MeetingService {
         removedSiteCount: removed.length,
         sequence: meeting!.sequence,
       });
-      return this.notify(tx, { kind: 'updated', meeting: meeting!, sequenceRaised: raised, contentChanged, addedSiteIds: added, removedSiteIds: removed, siteIds: [...finalSiteIds] });
+      return this.notify(tx, {
+        kind: 'updated',
+        meeting: meeting!,
+        sequenceRaised: raised,
+        contentChanged,
+        addedSiteIds: added,
+        removedSiteIds: removed,
+        siteIds: [...finalSiteIds],
+      });
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting changed');
@@ -200,9 +225,19 @@ export class MeetingService {
         .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
-      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map((r) => r.siteId);
+      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(
+        (r) => r.siteId,
+      );
       await auditMeeting(tx, actor, 'meeting.cancel', id, { reason: reason ?? null, sequence: meeting!.sequence });
-      return this.notify(tx, { kind: 'cancelled', meeting: meeting!, sequenceRaised: true, contentChanged: true, addedSiteIds: [], removedSiteIds: [], siteIds });
+      return this.notify(tx, {
+        kind: 'cancelled',
+        meeting: meeting!,
+        sequenceRaised: true,
+        contentChanged: true,
+        addedSiteIds: [],
+        removedSiteIds: [],
+        siteIds,
+      });
     });
     this.committed(change);
     this.ctx.logger.info({ meetingId: id, actorUserId: actor.id }, 'meeting cancelled');
@@ -269,11 +304,15 @@ async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: strin
   if (codes.length) {
     const units = await tx.select({ code: adminUnits.code, level: adminUnits.level }).from(adminUnits).where(inArray(adminUnits.code, codes));
     const unknown = codes.filter((code) => !units.some((u) => u.code === code));
-    if (unknown.length) throw new ValidationError(`Unknown administrative unit(s): ${unknown.slice(0, 20).join(', ')}`, { reason: 'unknown_units', unitCodes: unknown });
+    if (unknown.length)
+      throw new ValidationError(`Unknown administrative unit(s): ${unknown.slice(0, 20).join(', ')}`, { reason: 'unknown_units', unitCodes: unknown });
     for (const unit of units) {
       // A province or the nation means the sites below it; a commune means its own site.
       const codesBelow = subtreeCodes(unit.code, { includeSelf: unit.level === 'commune' });
-      const rows = await tx.select({ id: sites.id }).from(sites).where(and(eq(sites.active, true), inArray(sites.unitCode, codesBelow)));
+      const rows = await tx
+        .select({ id: sites.id })
+        .from(sites)
+        .where(and(eq(sites.active, true), inArray(sites.unitCode, codesBelow)));
       for (const r of rows) selected.add(r.id);
     }
   }

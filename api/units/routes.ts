@@ -32,7 +32,14 @@ export const sitesQuery = z.object({
 
 const count = z.number().int().min(0);
 const unitBody = z
-  .object({ code: z.string(), name: z.string(), placeType: z.string().nullable(), level: z.enum(['national', 'province', 'commune']), parentCode: z.string().nullable(), childCount: count })
+  .object({
+    code: z.string(),
+    name: z.string(),
+    placeType: z.string().nullable(),
+    level: z.enum(['national', 'province', 'commune']),
+    parentCode: z.string().nullable(),
+    childCount: count,
+  })
   .strict();
 const siteBody = z
   .object({
@@ -70,15 +77,23 @@ export function unitRoutes(ctx: AppContext) {
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
       const actor = c.get('user')!;
-      return c.json({ unit, sites: (await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)) } satisfies z.input<typeof unitSitesBody>);
+      return c.json({
+        unit,
+        sites: (await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)),
+      } satisfies z.input<typeof unitSitesBody>);
     })
     .get('/sites', async (c) => {
       const actor = c.get('user')!;
-      return c.json({ sites: (await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)) } satisfies z.input<typeof siteListBody>);
+      return c.json({ sites: (await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)) } satisfies z.input<
+        typeof siteListBody
+      >);
     });
 }
 
 /** The tree is public to every account; a site's contacts only within the account's subtree. */
-function withVisibleContacts<S extends { unitCode: string; parentCode: string | null; contactEmails: string[]; contactPhone: string | null }>(actor: AuthenticatedUser, site: S): S {
+function withVisibleContacts<S extends { unitCode: string; parentCode: string | null; contactEmails: string[]; contactPhone: string | null }>(
+  actor: AuthenticatedUser,
+  site: S,
+): S {
   return contactsVisible(actor, site) ? site : { ...site, contactEmails: [], contactPhone: null };
 }

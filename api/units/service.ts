@@ -13,7 +13,14 @@ export async function listUnits(db: Executor, filter: { level?: UnitLevel; paren
   // Spelled out: inside the subquery drizzle would render the outer column unqualified.
   const children = sql<number>`(select count(*)::int from admin_units as child where child.parent_code = "admin_units"."code")`;
   return db
-    .select({ code: adminUnits.code, name: adminUnits.name, placeType: adminUnits.placeType, level: adminUnits.level, parentCode: adminUnits.parentCode, childCount: children })
+    .select({
+      code: adminUnits.code,
+      name: adminUnits.name,
+      placeType: adminUnits.placeType,
+      level: adminUnits.level,
+      parentCode: adminUnits.parentCode,
+      childCount: children,
+    })
     .from(adminUnits)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(asc(adminUnits.code))
@@ -54,11 +61,7 @@ export async function listSites(db: Executor, filter: { kind?: 'hall' | 'commune
     .from(sites)
     .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
     .where(
-      and(
-        eq(sites.active, true),
-        filter.kind ? eq(sites.kind, filter.kind) : undefined,
-        filter.q ? ilike(sites.name, `%${escapeLike(filter.q)}%`) : undefined,
-      ),
+      and(eq(sites.active, true), filter.kind ? eq(sites.kind, filter.kind) : undefined, filter.q ? ilike(sites.name, `%${escapeLike(filter.q)}%`) : undefined),
     )
     .orderBy(asc(sites.unitCode), asc(sites.name))
     .limit(filter.limit);

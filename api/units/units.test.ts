@@ -60,9 +60,23 @@ describe.each(DRIVERS)('administrative tree API on %s', (driver) => {
   });
 
   it('answers from memory exactly what the database query answers', async () => {
-    for (const query of ['level=province', 'parent=44', 'parent=01&limit=7', `q=${encodeURIComponent('phường')}`, 'q=44', 'level=commune&q=an', 'level=national', 'parent=99']) {
+    for (const query of [
+      'level=province',
+      'parent=44',
+      'parent=01&limit=7',
+      `q=${encodeURIComponent('phường')}`,
+      'q=44',
+      'level=commune&q=an',
+      'level=national',
+      'parent=99',
+    ]) {
       const params = new URLSearchParams(query);
-      const filter = { level: (params.get('level') ?? undefined) as never, parent: params.get('parent') ?? undefined, q: params.get('q') ?? undefined, limit: Number(params.get('limit') ?? 5000) };
+      const filter = {
+        level: (params.get('level') ?? undefined) as never,
+        parent: params.get('parent') ?? undefined,
+        q: params.get('q') ?? undefined,
+        limit: Number(params.get('limit') ?? 5000),
+      };
       const fromSql = (await listUnits(t.database.db, filter)).map((u) => ({ ...u }));
       const served = (await t.request('GET', `/api/units?${query}`, { cookie: t.cookies.leader })).body.units;
       expect(served, query).toEqual(fromSql);

@@ -30,7 +30,12 @@ export function mediasoupPackage() {
 /** `p<count>-<hash>` of the patches for `version` and the shim; `p0` when there are none. */
 export function patchLevel(version) {
   const dir = path.join(here, 'patches', version);
-  const patches = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.patch')).sort() : [];
+  const patches = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.patch'))
+        .sort()
+    : [];
   if (patches.length === 0) return 'p0';
   const hash = createHash('sha256');
   for (const file of [...patches.map((f) => path.join(dir, f)), path.join(here, 'libsrtp3-shim', 'srtp.h')]) {

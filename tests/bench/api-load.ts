@@ -52,13 +52,29 @@ export async function startLoadTarget(options: { provinces: string[]; sites: num
     const startsAt = new Date(Date.now() + startsInMinutes * 60_000);
     const response = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title, hostSiteId: hall, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(), siteIds, allowConflicts: true },
+      body: {
+        title,
+        hostSiteId: hall,
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(),
+        siteIds,
+        allowConflicts: true,
+      },
     });
     if (response.status !== 201) throw new Error(`scheduling failed: ${JSON.stringify(response.body)}`);
     return response.body as { id: string; endsAt: string };
   };
-  for (let i = 0; i < 20; i++) await schedule(`Giao ban chuyên đề ${i + 1}`, all.slice((i * 5) % (all.length - 5), ((i * 5) % (all.length - 5)) + 5).map((s) => s.id), 60 * (i + 2));
-  const storm = await schedule('Hội nghị trực tuyến toàn tỉnh', all.slice(0, options.sites).map((s) => s.id), 1);
+  for (let i = 0; i < 20; i++)
+    await schedule(
+      `Giao ban chuyên đề ${i + 1}`,
+      all.slice((i * 5) % (all.length - 5), ((i * 5) % (all.length - 5)) + 5).map((s) => s.id),
+      60 * (i + 2),
+    );
+  const storm = await schedule(
+    'Hội nghị trực tuyến toàn tỉnh',
+    all.slice(0, options.sites).map((s) => s.id),
+    1,
+  );
   const joinTokens = [];
   for (const site of all.slice(0, options.sites)) joinTokens.push((await live.joinLink(storm.id, site.id, new Date(storm.endsAt))).split('/join/')[1]!);
   return { live, url: live.url, cookie: t.cookies.leader, meetingId: storm.id, joinTokens, close: () => live.close() };

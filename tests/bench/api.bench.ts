@@ -26,12 +26,17 @@ const ONLY = process.env.BENCH_DRIVER as Driver | undefined;
 // in the queue can pass that; it is still answered (nothing lost), and the max column says how late.
 const TIMEOUT_SECONDS = Number(process.env.BENCH_TIMEOUT ?? 60);
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 out(`API under load: ${CONNECTIONS} connections × ${DURATION} s per route, Node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}`);
 const baseline = await startBaseline();
-const http = (url: string, headers: Record<string, string> = {}) => runLoad({ kind: 'http', url, connections: CONNECTIONS, durationSeconds: DURATION, timeoutSeconds: TIMEOUT_SECONDS, headers });
+const http = (url: string, headers: Record<string, string> = {}) =>
+  runLoad({ kind: 'http', url, connections: CONNECTIONS, durationSeconds: DURATION, timeoutSeconds: TIMEOUT_SECONDS, headers });
 let failed = false;
 const pg = ONLY === 'pglite' ? null : await startPostgresServer();
 if (pg) process.env.TEST_POSTGRES_URL = pg.url;
@@ -54,14 +59,28 @@ try {
         // Full 200 answers only: the bench sends no If-None-Match, and any other status is an error here.
         const okPerSecond = (r.requests - r.non2xx) / DURATION;
         const ratio = okPerSecond / (floorOk / DURATION);
-        rows.push({ endpoint: name, '200/s': okPerSecond.toFixed(0), p50: `${r.p50} ms`, p99: `${r.p99} ms`, max: `${r.max} ms`, errors, '× floor': `${ratio.toFixed(2)}x`, 'load avg': load() });
-        summary.push(`${driver}: ${name} ${okPerSecond.toFixed(0)} req/s = ${ratio.toFixed(2)}x the bare handler, p50 ${r.p50} ms, p99 ${r.p99} ms (load average ${load()})`);
+        rows.push({
+          endpoint: name,
+          '200/s': okPerSecond.toFixed(0),
+          p50: `${r.p50} ms`,
+          p99: `${r.p99} ms`,
+          max: `${r.max} ms`,
+          errors,
+          '× floor': `${ratio.toFixed(2)}x`,
+          'load avg': load(),
+        });
+        summary.push(
+          `${driver}: ${name} ${okPerSecond.toFixed(0)} req/s = ${ratio.toFixed(2)}x the bare handler, p50 ${r.p50} ms, p99 ${r.p99} ms (load average ${load()})`,
+        );
       }
-      out(`\nReads on ${driver}: ${CONNECTIONS} connections for ${DURATION} s each (request timeout ${TIMEOUT_SECONDS} s), loopback, one Node process serving.\n`);
+      out(
+        `\nReads on ${driver}: ${CONNECTIONS} connections for ${DURATION} s each (request timeout ${TIMEOUT_SECONDS} s), loopback, one Node process serving.\n`,
+      );
       printTable(rows);
 
       if (driver === 'pglite' || ONLY === 'postgres') {
-        const storm = (url: string, origin: string) => runLoad({ kind: 'join', url, origin, tokens: target.joinTokens, windowMs: JOIN_WINDOW_MS, timeoutMs: 30_000 });
+        const storm = (url: string, origin: string) =>
+          runLoad({ kind: 'join', url, origin, tokens: target.joinTokens, windowMs: JOIN_WINDOW_MS, timeoutMs: 30_000 });
         const bare = await storm(baseline.url, baseline.url);
         const real = await storm(target.url, target.url);
         if (real.errors.length || real.joined !== SITES) failed = true;
@@ -75,7 +94,9 @@ try {
           'all joined after': `${(r.elapsedMs / 1000).toFixed(2)} s`,
           'p50 / floor': floorP50 === undefined ? '1.0x' : `${(percentile(r.latencies, 50) / floorP50).toFixed(1)}x`,
         });
-        out(`\nJoin storm (${driver}): ${SITES} sites open /ws and join one meeting with their links, spread over ${JOIN_WINDOW_MS / 1000} s (latency = connect + join reply).\n`);
+        out(
+          `\nJoin storm (${driver}): ${SITES} sites open /ws and join one meeting with their links, spread over ${JOIN_WINDOW_MS / 1000} s (latency = connect + join reply).\n`,
+        );
         printTable([joinRow('bare ws (floor)', bare), joinRow('app + SFU', real, percentile(bare.latencies, 50))]);
         if (real.errors.length) out(`\nJoin errors: ${[...new Set(real.errors)].join('; ')}`);
       }

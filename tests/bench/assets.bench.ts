@@ -52,7 +52,12 @@ async function oldStyleBytes(style: StyleEntry): Promise<number> {
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`.padStart(10);
 
 async function main() {
-  out(`bench:assets — load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
+  out(
+    `bench:assets — load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${os.cpus().length} cores`,
+  );
   await buildWebAssets();
   const site = await startPageSite('pglite');
   const browser = await launchBrowser();
@@ -68,7 +73,9 @@ async function main() {
       { name: 'attendance dashboard', path: '/reports', signedIn: true, script: 'attendance-dashboard', styles: ['app', 'attendance'] },
     ];
     out();
-    out(`${'page'.padEnd(22)}${'before 1st'.padStart(10)}${'before 2nd'.padStart(11)}${'after 1st'.padStart(10)}${'after 2nd'.padStart(10)}  status, requests (1st → 2nd from network)`);
+    out(
+      `${'page'.padEnd(22)}${'before 1st'.padStart(10)}${'before 2nd'.padStart(11)}${'after 1st'.padStart(10)}${'after 2nd'.padStart(10)}  status, requests (1st → 2nd from network)`,
+    );
     for (const p of pages) {
       const context = await pageContext(browser, site, p.signedIn);
       try {
@@ -88,9 +95,16 @@ async function main() {
     }
     out();
     out('before = page + one bundle per page + style sheets, uncompressed, no-cache without validator (rebuilt from current sources this run, bodies only);');
-    out('after  = network bytes measured in Chromium, headers included: gzipped page, hashed shared chunks in brotli, immutable; 2nd load = new tab, same browser cache.');
+    out(
+      'after  = network bytes measured in Chromium, headers included: gzipped page, hashed shared chunks in brotli, immutable; 2nd load = new tab, same browser cache.',
+    );
     out('aim: join page < 150 kB on the 1st load, < 5 kB on the 2nd.');
-    out(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    out(
+      `load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await browser.close();
     await site.close();

@@ -49,7 +49,10 @@ function benchRender(): void {
 async function smtpFloor(messages: number): Promise<number> {
   const server = await startTestSmtpServer();
   const transport = createSmtpTransport({ url: server.url, maxConnections: SMTP_CONNECTIONS, ratePerSecond: SMTP_RATE });
-  const prepared = Array.from({ length: messages }, (_, i) => composeInviteEmail(inviteFor({ ...SITES[0]!, email: `xa-${i}@diemcau.hoinghi.local`, otherContacts: [] })).message);
+  const prepared = Array.from(
+    { length: messages },
+    (_, i) => composeInviteEmail(inviteFor({ ...SITES[0]!, email: `xa-${i}@diemcau.hoinghi.local`, otherContacts: [] })).message,
+  );
   const started = performance.now();
   const queue = [...prepared];
   await Promise.all(
@@ -69,7 +72,11 @@ async function benchDriver(label: string, database: DatabaseHandle, floor: numbe
   out(`${label}: seeded the full tree in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const config = testConfig({ SMTP_MAX_CONNECTIONS: String(SMTP_CONNECTIONS), SMTP_RATE_PER_SECOND: String(SMTP_RATE), INVITE_BATCH_SIZE: '200' });
   const ctx: AppContext = { config, db: database.db, logger: createLogger('silent'), now: () => new Date('2026-12-01T08:00:00+07:00') };
-  const user = await createUser(database.db, { email: `bench-${label}@hoinghi.test`, displayName: 'Bench', role: 'secretariat', password: 'correct horse battery' }, null);
+  const user = await createUser(
+    database.db,
+    { email: `bench-${label}@hoinghi.test`, displayName: 'Bench', role: 'secretariat', password: 'correct horse battery' },
+    null,
+  );
 
   // Time the outbox listener alone: a listener before and after it bracket its work.
   const meetings = new MeetingService(ctx);
@@ -83,12 +90,22 @@ async function benchDriver(label: string, database: DatabaseHandle, floor: numbe
   const [hall] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.unitCode, NATIONAL_UNIT_CODE));
   started = performance.now();
   const meeting = await meetings.create(
-    { title: 'Hội nghị trực tuyến toàn quốc', hostSiteId: hall!.id, startsAt: new Date('2026-12-03T08:00:00+07:00'), endsAt: new Date('2026-12-03T11:30:00+07:00'), unitCodes: [NATIONAL_UNIT_CODE], siteIds: [], allowConflicts: true },
+    {
+      title: 'Hội nghị trực tuyến toàn quốc',
+      hostSiteId: hall!.id,
+      startsAt: new Date('2026-12-03T08:00:00+07:00'),
+      endsAt: new Date('2026-12-03T11:30:00+07:00'),
+      unitCodes: [NATIONAL_UNIT_CODE],
+      siteIds: [],
+      allowConflicts: true,
+    },
     { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat', unitCode: 'VN' },
   );
   const scheduleMs = performance.now() - started;
   const [queued] = await database.db.select({ n: count() }).from(invites).where(eq(invites.meetingId, meeting.id));
-  out(`${label}: national meeting, ${meeting.participantCount} sites: ${queued!.n} invitations queued in ${(enqueueEnded - enqueueStarted).toFixed(0)} ms (whole scheduling transaction ${scheduleMs.toFixed(0)} ms)`);
+  out(
+    `${label}: national meeting, ${meeting.participantCount} sites: ${queued!.n} invitations queued in ${(enqueueEnded - enqueueStarted).toFixed(0)} ms (whole scheduling transaction ${scheduleMs.toFixed(0)} ms)`,
+  );
 
   const server = await startTestSmtpServer();
   const transport = createSmtpTransport({ url: server.url, maxConnections: SMTP_CONNECTIONS, ratePerSecond: SMTP_RATE });

@@ -26,7 +26,11 @@ import { printTable } from './measure.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const VIEWERS = (process.env.BENCH_VIEWERS ?? '0,1,20').split(',').map(Number);
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The viewers: N streams, each counting the frames and bytes it receives; prints a line when
@@ -69,14 +73,15 @@ function startViewers(url: string, cookie: string, n: number): Promise<{ child: 
             child.stdin!.end();
           });
         resolve({ child, stop });
-      }
-      else if (line.startsWith('{')) result?.(JSON.parse(line));
+      } else if (line.startsWith('{')) result?.(JSON.parse(line));
     });
     child.on('error', reject);
   });
 }
 
-out(`Live board of a national meeting: ${ROUNDS} rounds of events per viewer count (${VIEWERS.join(', ')}), Node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}`);
+out(
+  `Live board of a national meeting: ${ROUNDS} rounds of events per viewer count (${VIEWERS.join(', ')}), Node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}`,
+);
 const t = await createTestApp('pglite', { realClock: true, config: { SIGN_IN_TTL_HOURS: '24' } });
 const server = await serveApp(t.app.fetch);
 try {
@@ -86,7 +91,16 @@ try {
   const host = all.find((s) => s.unitCode === NATIONAL_UNIT_CODE && s.kind === 'hall')!;
   const meetingId = randomUUID();
   const startsAt = new Date(Date.now() - 10 * 60_000);
-  await db.insert(meetings).values({ id: meetingId, uid: `${meetingId}@bench`, title: 'Hội nghị trực tuyến toàn quốc', hostSiteId: host.id, startsAt, endsAt: new Date(startsAt.getTime() + 4 * 3600_000), createdBy: creator!.id, startedAt: startsAt });
+  await db.insert(meetings).values({
+    id: meetingId,
+    uid: `${meetingId}@bench`,
+    title: 'Hội nghị trực tuyến toàn quốc',
+    hostSiteId: host.id,
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + 4 * 3600_000),
+    createdBy: creator!.id,
+    startedAt: startsAt,
+  });
   const rows = all.map((s) => ({ meetingId, siteId: s.id, role: s.id === host.id ? ('host' as const) : ('participant' as const) }));
   for (let i = 0; i < rows.length; i += 2000) await db.insert(meetingParticipants).values(rows.slice(i, i + 2000));
   out(`  meeting: ${rows.length} sites; viewers read ${server.url}/api/meetings/${meetingId}/attendance/live/events`);
@@ -100,8 +114,10 @@ try {
       const connectionId = `s${scenario}-${site.id.slice(0, 8)}`;
       const base = { meetingId, siteId: site.id, at };
       if (Math.floor(index / slice) === n) events.push({ ...base, eventId: `j:${connectionId}:${n}`, kind: 'join', connectionId });
-      else if (Math.floor(index / slice) < n && index % 10 === n % 10) events.push({ ...base, eventId: `q:${connectionId}:${n}`, kind: 'quality', connectionId, bitrateKbps: 1200, lossPercent: 0.4, rttMs: 60, jitterMs: 5 });
-      else if (Math.floor(index / slice) < n && index % 97 === n) events.push({ ...base, eventId: `l:${connectionId}:${n}`, kind: 'leave', connectionId, cause: 'network' });
+      else if (Math.floor(index / slice) < n && index % 10 === n % 10)
+        events.push({ ...base, eventId: `q:${connectionId}:${n}`, kind: 'quality', connectionId, bitrateKbps: 1200, lossPercent: 0.4, rttMs: 60, jitterMs: 5 });
+      else if (Math.floor(index / slice) < n && index % 97 === n)
+        events.push({ ...base, eventId: `l:${connectionId}:${n}`, kind: 'leave', connectionId, cause: 'network' });
     }
     return events;
   };
@@ -129,7 +145,17 @@ try {
     baselineCpu ??= cpuMs;
     const frames = received.frames.length ? Math.round(received.frames.reduce((a, b) => a + b, 0) / received.frames.length) : 0;
     const kb = received.bytes.length ? received.bytes.reduce((a, b) => a + b, 0) / received.bytes.length / 1024 : 0;
-    results.push({ viewers, events, 'server CPU ms': cpuMs.toFixed(0), 'µs per event': ((cpuMs * 1000) / events).toFixed(0), '× first row': (cpuMs / baselineCpu).toFixed(2), 'wall s': (wall / 1000).toFixed(1), 'frames per viewer': frames, 'kB per viewer': kb.toFixed(0), 'load avg': load() });
+    results.push({
+      viewers,
+      events,
+      'server CPU ms': cpuMs.toFixed(0),
+      'µs per event': ((cpuMs * 1000) / events).toFixed(0),
+      '× first row': (cpuMs / baselineCpu).toFixed(2),
+      'wall s': (wall / 1000).toFixed(1),
+      'frames per viewer': frames,
+      'kB per viewer': kb.toFixed(0),
+      'load avg': load(),
+    });
   }
   out('');
   printTable(results);

@@ -35,7 +35,13 @@ export interface JoinStormResult {
 }
 
 async function http(job: Extract<LoadJob, { kind: 'http' }>): Promise<HttpLoadResult> {
-  const result = await autocannon({ url: job.url, connections: job.connections, duration: job.durationSeconds, timeout: job.timeoutSeconds, headers: job.headers });
+  const result = await autocannon({
+    url: job.url,
+    connections: job.connections,
+    duration: job.durationSeconds,
+    timeout: job.timeoutSeconds,
+    headers: job.headers,
+  });
   return {
     requests: result.requests.total,
     p50: result.latency.p50,

@@ -97,12 +97,25 @@ async function prepare(handle: DatabaseHandle): Promise<{ meetingId: string; sit
   let t0 = performance.now();
   await seedAdministrativeTree(db);
   const seedMs = performance.now() - t0;
-  const [user] = await db.insert(users).values({ email: 'bench@hoinghi.local', displayName: 'Bench', role: 'secretariat', passwordHash: 'not-a-hash' }).returning();
+  const [user] = await db
+    .insert(users)
+    .values({ email: 'bench@hoinghi.local', displayName: 'Bench', role: 'secretariat', passwordHash: 'not-a-hash' })
+    .returning();
   const all = await db.select({ id: sites.id, unitCode: sites.unitCode, kind: sites.kind }).from(sites);
   const host = all.find((s) => s.unitCode === NATIONAL_UNIT_CODE && s.kind === 'hall')!;
   const participants = all.filter((s) => s.id !== host.id).map((s) => s.id);
   const meetingId = randomUUID();
-  await db.insert(meetings).values({ id: meetingId, uid: `${meetingId}@bench`, title: 'Hội nghị trực tuyến toàn quốc', hostSiteId: host.id, startsAt: START, endsAt: END, createdBy: user!.id, startedAt: START, endedAt: END });
+  await db.insert(meetings).values({
+    id: meetingId,
+    uid: `${meetingId}@bench`,
+    title: 'Hội nghị trực tuyến toàn quốc',
+    hostSiteId: host.id,
+    startsAt: START,
+    endsAt: END,
+    createdBy: user!.id,
+    startedAt: START,
+    endedAt: END,
+  });
   const rows = [{ meetingId, siteId: host.id, role: 'host' as const }, ...participants.map((siteId) => ({ meetingId, siteId, role: 'participant' as const }))];
   for (let i = 0; i < rows.length; i += 2000) await db.insert(meetingParticipants).values(rows.slice(i, i + 2000));
 
@@ -139,7 +152,20 @@ async function measure(handle: DatabaseHandle, meetingId: string, siteId: string
     const computed = performance.now() - t0;
 
     // A late event (a sample that reached the server after the meeting) drops the stored ledger.
-    await recordAttendanceEvents(handle.db, [{ eventId: `late:${run}`, meetingId, siteId, kind: 'quality', at: new Date(START.getTime() + 30 * MIN + run), connectionId: 'late', bitrateKbps: 900, lossPercent: 0.5, rttMs: 40, jitterMs: 3 }]);
+    await recordAttendanceEvents(handle.db, [
+      {
+        eventId: `late:${run}`,
+        meetingId,
+        siteId,
+        kind: 'quality',
+        at: new Date(START.getTime() + 30 * MIN + run),
+        connectionId: 'late',
+        bitrateKbps: 900,
+        lossPercent: 0.5,
+        rttMs: 40,
+        jitterMs: 3,
+      },
+    ]);
     t0 = performance.now();
     // What the route does: the stored report first; after a late event there is none, so it is built (and stored).
     if ((await storedReportBody(handle.db, meetingId, NOW, undefined)) !== null) throw new Error('a stored report survived a late event');
@@ -158,7 +184,10 @@ async function measure(handle: DatabaseHandle, meetingId: string, siteId: string
     const csvBytes = await drain(meetingReportCsvStream(report));
     const csv = performance.now() - t0;
     if (report.source !== 'stored') throw new Error(`the CSV came from the ${report.source} ledger, not the stored one`);
-    if (run === 0) out(`  report: ${report.ledger.sites.length} rows, present ${report.ledger.totals.present}/${report.ledger.totals.invited}, JSON ${(body.length / 1e6).toFixed(1)} MB, CSV ${(csvBytes / 1e3).toFixed(0)} kB`);
+    if (run === 0)
+      out(
+        `  report: ${report.ledger.sites.length} rows, present ${report.ledger.totals.present}/${report.ledger.totals.invited}, JSON ${(body.length / 1e6).toFixed(1)} MB, CSV ${(csvBytes / 1e3).toFixed(0)} kB`,
+      );
     if (keep) {
       timings.baseline.push(baseline);
       timings.computed.push(computed);
@@ -188,7 +217,10 @@ function report(driver: string, timings: Timings): void {
   const total = quantile(timings.report, 0.5);
   out(
     `  ${driver}: report (stored ledger, JSON) p50 ${total.toFixed(0)} ms — ${total < TARGET_MS ? 'within' : 'OVER'} the ${TARGET_MS} ms target; ` +
-      `first report after a late event p50 ${quantile(timings.late, 0.5).toFixed(0)} ms; from the events (before) p50 ${quantile(timings.computed, 0.5).toFixed(0)} ms; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `first report after a late event p50 ${quantile(timings.late, 0.5).toFixed(0)} ms; from the events (before) p50 ${quantile(timings.computed, 0.5).toFixed(0)} ms; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
 }
 
@@ -198,7 +230,9 @@ async function bench(driver: 'pglite' | 'postgres', open: () => Promise<Database
   const handle = await open();
   try {
     const prepared = await prepare(handle);
-    out(`  seed ${(prepared.seedMs / 1000).toFixed(1)} s, insert ${(prepared.insertMs / 1000).toFixed(1)} s (${Math.round(prepared.events / (prepared.insertMs / 1000))} events/s)`);
+    out(
+      `  seed ${(prepared.seedMs / 1000).toFixed(1)} s, insert ${(prepared.insertMs / 1000).toFixed(1)} s (${Math.round(prepared.events / (prepared.insertMs / 1000))} events/s)`,
+    );
     report(driver, await measure(handle, prepared.meetingId, prepared.siteId));
   } finally {
     await handle.close();
@@ -207,7 +241,12 @@ async function bench(driver: 'pglite' | 'postgres', open: () => Promise<Database
 }
 
 async function main(): Promise<void> {
-  out(`Attendance report of a national meeting: ${RUNS} runs after ${WARMUP} warm-up runs, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  out(
+    `Attendance report of a national meeting: ${RUNS} runs after ${WARMUP} warm-up runs, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   out('(a busy machine inflates every figure alike; compare the × baseline column between runs)');
   if (ONLY !== 'postgres') await bench('pglite', () => openDatabase({ DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 1 }, { inMemory: true }));
 
@@ -217,7 +256,9 @@ async function main(): Promise<void> {
     const admin = postgres(server.url, { max: 1, onnotice: () => {} });
     await admin.unsafe('create database hoinghi_bench');
     await admin.end();
-    await bench('postgres', () => openDatabase({ DATABASE_URL: server.url.replace(/\/[^/]*$/, '/hoinghi_bench'), DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 4 }));
+    await bench('postgres', () =>
+      openDatabase({ DATABASE_URL: server.url.replace(/\/[^/]*$/, '/hoinghi_bench'), DATA_DIR: '/nonexistent', DATABASE_POOL_SIZE: 4 }),
+    );
   } finally {
     server.stop();
   }

@@ -26,7 +26,11 @@ import { printTable } from './measure.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const list = (v: string | undefined, fallback: string) =>
-  (v ?? fallback).split(',').filter(Boolean).map(Number).sort((a, b) => a - b);
+  (v ?? fallback)
+    .split(',')
+    .filter(Boolean)
+    .map(Number)
+    .sort((a, b) => a - b);
 const sizes = list(process.env['BENCH_ROOM_SIZES'], '100,1000,3355');
 const baselineSizes = list(process.env['BENCH_ROOM_BASELINE_SIZES'], '100,1000');
 const baseline = process.env['BENCH_ROOM_BASELINE'] ?? '3ff94ec';
@@ -83,13 +87,15 @@ const table = (rows: Row[], first: Row | undefined) =>
       'floor CPU (Node + worker)': `${r.floorGiven.cpuMs.toFixed(0)} + ${r.floorGiven.workerCpuMs.toFixed(0)} ms`,
       'floor moved → all sites': `${r.floorMoved.ms.toFixed(0)} ms (${r.floorMoved.reached}/${r.size - 1})`,
       'move CPU (Node + worker)': `${r.floorMoved.cpuMs.toFixed(0)} + ${r.floorMoved.workerCpuMs.toFixed(0)} ms`,
-      'RSS': `${r.rssMb.toFixed(0)} MB`,
+      RSS: `${r.rssMb.toFixed(0)} MB`,
       load: loadavg(r.load),
     })),
   );
 
 out(`bench:room — Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavg()}`);
-out(`node flags: ${process.env['BENCH_ROOM_NODE_FLAGS'] || '(none)'}; sizes ${sizes.join(', ')}; baseline ${baseline} at ${baselineSizes.join(', ') || '(skipped)'}; ${process.env['BENCH_ROOM_SAMPLES'] ?? 50} joins and leaves timed per size`);
+out(
+  `node flags: ${process.env['BENCH_ROOM_NODE_FLAGS'] || '(none)'}; sizes ${sizes.join(', ')}; baseline ${baseline} at ${baselineSizes.join(', ') || '(skipped)'}; ${process.env['BENCH_ROOM_SAMPLES'] ?? 50} joins and leaves timed per size`,
+);
 const current = await run('this checkout', root, sizes);
 
 let old: Row[] = [];
@@ -122,6 +128,9 @@ if (first && last) {
 }
 for (const r of old) {
   const mine = at(current, r.size);
-  if (mine) out(`At ${r.size} sites the baseline spends ${(r.join.cpuMs / mine.join.cpuMs).toFixed(1)}x the CPU per join, ${(r.leave.cpuMs / mine.leave.cpuMs).toFixed(1)}x per leave, ${(r.floorGiven.ms / mine.floorGiven.ms).toFixed(1)}x the floor time.`);
+  if (mine)
+    out(
+      `At ${r.size} sites the baseline spends ${(r.join.cpuMs / mine.join.cpuMs).toFixed(1)}x the CPU per join, ${(r.leave.cpuMs / mine.leave.cpuMs).toFixed(1)}x per leave, ${(r.floorGiven.ms / mine.floorGiven.ms).toFixed(1)}x the floor time.`,
+    );
 }
 out(`load average at the end ${loadavg()}`);

@@ -29,7 +29,11 @@ async function benchDriver(name: string, database: DatabaseHandle): Promise<Reco
   const config = testConfig();
   const ctx: AppContext = { config, db: database.db, logger: createLogger('silent'), now: () => new Date('2027-01-01T00:00:00Z') };
   const service = new MeetingService(ctx);
-  const actor = await createUser(database.db, { email: `bench-${randomUUID()}@hoinghi.local`, displayName: 'Bench', role: 'secretariat', password: 'bench password 123' }, null);
+  const actor = await createUser(
+    database.db,
+    { email: `bench-${randomUUID()}@hoinghi.local`, displayName: 'Bench', role: 'secretariat', password: 'bench password 123' },
+    null,
+  );
   const [host] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.name, NATIONAL_HALL_NAME));
   const allSites = await database.db.select({ id: sites.id }).from(sites);
 
@@ -39,7 +43,15 @@ async function benchDriver(name: string, database: DatabaseHandle): Promise<Reco
     const id = randomUUID();
     const { ms } = await timeIt(() =>
       database.db.transaction(async (tx) => {
-        await tx.insert(meetings).values({ id, uid: `${id}@floor`, title: 'floor', hostSiteId: host!.id, startsAt: new Date('2027-06-01T01:00:00Z'), endsAt: new Date('2027-06-01T03:00:00Z'), createdBy: actor.id });
+        await tx.insert(meetings).values({
+          id,
+          uid: `${id}@floor`,
+          title: 'floor',
+          hostSiteId: host!.id,
+          startsAt: new Date('2027-06-01T01:00:00Z'),
+          endsAt: new Date('2027-06-01T03:00:00Z'),
+          createdBy: actor.id,
+        });
         const rows = allSites.map((s) => ({ meetingId: id, siteId: s.id, role: s.id === host!.id ? ('host' as const) : ('participant' as const) }));
         for (let i = 0; i < rows.length; i += 2000) await tx.insert(meetingParticipants).values(rows.slice(i, i + 2000));
       }),
@@ -53,7 +65,17 @@ async function benchDriver(name: string, database: DatabaseHandle): Promise<Reco
   for (let run = 0; run < CREATE_RUNS; run++) {
     const day = new Date(Date.UTC(2027, 1, 1 + run, 1));
     const { ms, value } = await timeIt(() =>
-      service.create({ title: `Hội nghị toàn quốc ${run}`, hostSiteId: host!.id, startsAt: day, endsAt: new Date(day.getTime() + 3 * 3600_000), unitCodes: ['VN'], allowConflicts: false }, actor),
+      service.create(
+        {
+          title: `Hội nghị toàn quốc ${run}`,
+          hostSiteId: host!.id,
+          startsAt: day,
+          endsAt: new Date(day.getTime() + 3 * 3600_000),
+          unitCodes: ['VN'],
+          allowConflicts: false,
+        },
+        actor,
+      ),
     );
     if (value.participantCount !== 3356) throw new Error(`expected 3,356 participants, got ${value.participantCount}`);
     creates.push(ms);

@@ -41,9 +41,8 @@ it('counts the packets the SFU forwards, per stream and receiver, and nothing fr
       beforeMeasure: () => meeting.sendTransportOf(closedSite).close(),
     });
 
-    const stream = (owner: number, source: string, layer = 0) =>
-      plan.streams.find((s) => s.owner === owner && s.source === source && s.layer === layer)!;
-    const hostCamera = stream(0, "camera");
+    const stream = (owner: number, source: string, layer = 0) => plan.streams.find((s) => s.owner === owner && s.source === source && s.layer === layer)!;
+    const hostCamera = stream(0, 'camera');
     const hostMic = stream(0, 'microphone');
     expect(r.packetsIn).toBeGreaterThan(0);
     expect(r.delivered).toBeGreaterThan(0);

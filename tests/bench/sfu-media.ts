@@ -101,20 +101,46 @@ export function planMeeting(sites: number, opts: PlanOptions = {}): MeetingPlan 
 
   const singleCamera = (owner: number, rate: LayerRate, receivers: number[]) => {
     const ssrc = ssrcOf(owner, 0);
-    const planned = [stream({ owner, source: 'camera', layer: rate.layer, ssrc, payloadType: VP8_PT, clockRate: 90000, video: true, fps: rate.fps, packetsPerFrame: rate.packetsPerFrame, packetBytes: rate.packetBytes, receivers })];
+    const planned = [
+      stream({
+        owner,
+        source: 'camera',
+        layer: rate.layer,
+        ssrc,
+        payloadType: VP8_PT,
+        clockRate: 90000,
+        video: true,
+        fps: rate.fps,
+        packetsPerFrame: rate.packetsPerFrame,
+        packetBytes: rate.packetBytes,
+        receivers,
+      }),
+    ];
     producers.push({ owner, source: 'camera', kind: 'video', rtpParameters: vp8Parameters(ssrc), consumeLayer: undefined, streams: planned, receivers });
   };
   /** A camera producer declaring three simulcast layers, of which `sent` are sent. */
   const simulcastCamera = (owner: number, sent: LayerRate[], consumeLayer: number, receivers: number[]) => {
     const rtpParameters = vp8SimulcastParameters(ssrcOf(owner, 0));
     const planned = sent.map(({ layer, ...rate }) =>
-      stream({ owner, source: 'camera', layer, ssrc: ssrcOf(owner, layer), payloadType: VP8_PT, clockRate: 90000, video: true, ...rate, receivers: layer === consumeLayer ? receivers : [] }),
+      stream({
+        owner,
+        source: 'camera',
+        layer,
+        ssrc: ssrcOf(owner, layer),
+        payloadType: VP8_PT,
+        clockRate: 90000,
+        video: true,
+        ...rate,
+        receivers: layer === consumeLayer ? receivers : [],
+      }),
     );
     producers.push({ owner, source: 'camera', kind: 'video', rtpParameters, consumeLayer, streams: planned, receivers });
   };
   const microphone = (owner: number, receivers: number[]) => {
     const rtpParameters = opusParameters(ssrcOf(owner, 8));
-    const planned = [stream({ owner, source: 'microphone', layer: 0, ssrc: ssrcOf(owner, 8), payloadType: OPUS_PT, clockRate: 48000, video: false, ...AUDIO, receivers })];
+    const planned = [
+      stream({ owner, source: 'microphone', layer: 0, ssrc: ssrcOf(owner, 8), payloadType: OPUS_PT, clockRate: 48000, video: false, ...AUDIO, receivers }),
+    ];
     producers.push({ owner, source: 'microphone', kind: 'audio', rtpParameters, consumeLayer: undefined, streams: planned, receivers });
   };
 

@@ -79,7 +79,13 @@ export class SfuMeeting {
 
   async #join(p: number, meetingId: string, senderPort: number, receiverPort: number): Promise<void> {
     const peer = await this.room.join(
-      { connectionId: randomUUID(), meetingId, siteId: `site-${p}`, siteName: p === 0 ? 'Host hall' : `Site ${String(p).padStart(3, '0')}`, role: p === 0 ? 'host' : 'participant' },
+      {
+        connectionId: randomUUID(),
+        meetingId,
+        siteId: `site-${p}`,
+        siteName: p === 0 ? 'Host hall' : `Site ${String(p).padStart(3, '0')}`,
+        role: p === 0 ? 'host' : 'participant',
+      },
       () => {},
     );
     const open = async (remotePort: number) => {

@@ -82,7 +82,10 @@ async function throughSfu(config: SfuConfig, plan: MeetingPlan, sites: Synthetic
   try {
     const meeting = await SfuMeeting.build({ pool, config, log, plan, senderPort: sites.senderPort, receiverPort: (p) => sites.receiverPort(p) });
     try {
-      const consumersPerWorker = pool.slots().map((s) => s.consumerCount).join(' / ');
+      const consumersPerWorker = pool
+        .slots()
+        .map((s) => s.consumerCount)
+        .join(' / ');
       const routers = meeting.room.routers.length;
       const isRelayPort = (port: number) => port >= config.rtcMinPort && port <= config.rtcMaxPort;
       const m = await measure({ sites, destinations: meeting.destinations, cpuMicros: () => workerCpuMicros(pool), isRelayPort, timing });
@@ -141,7 +144,11 @@ const perSecond = (n: number, m: Measurement) => Math.round(n / m.seconds).toLoc
 const lossPercent = (m: Measurement) => (m.expected === 0 ? 0 : (100 * (m.expected - m.delivered)) / m.expected);
 const cpuPerPacket = (m: Measurement) => m.cpuMicros / Math.max(1, m.delivered);
 const kib = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`;
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 // What a socket gets when nobody sets SO_RCVBUF / SO_SNDBUF: the kernel doubles a request, so
 // asking for half of rmem_default / wmem_default gives exactly the default.
@@ -158,7 +165,8 @@ const variants: { name: string; config: SfuConfig }[] = [
   ...(bench.BENCH_SFU_DEFAULT_BUFFERS === '1' ? [{ name: 'kernel default', config: { ...config, ...defaultBuffers } }] : []),
   { name: 'configured', config },
 ];
-const describeBuffers = (c: SfuConfig) => `${kib(2 * Math.min(c.recvBufferBytes, limits.rmemMax ?? Infinity))} / ${kib(2 * Math.min(c.sendBufferBytes, limits.wmemMax ?? Infinity))}`;
+const describeBuffers = (c: SfuConfig) =>
+  `${kib(2 * Math.min(c.recvBufferBytes, limits.rmemMax ?? Infinity))} / ${kib(2 * Math.min(c.sendBufferBytes, limits.wmemMax ?? Infinity))}`;
 
 const busy = busyCores(bench.BENCH_SFU_BUSY_CORES);
 const stopBusy = () => busy.forEach((c) => c.kill('SIGKILL'));
@@ -174,7 +182,9 @@ try {
       const floor = await throughFloor(plan, sites);
       const floorCpu = cpuPerPacket(floor);
       for (const variant of variants) {
-        progress(`1 + ${siteCount}: through the SFU, ${variant.name} socket buffers (${config.numWorkers} workers, limit ${config.maxConsumersPerWorker} consumers per worker)`);
+        progress(
+          `1 + ${siteCount}: through the SFU, ${variant.name} socket buffers (${config.numWorkers} workers, limit ${config.maxConsumersPerWorker} consumers per worker)`,
+        );
         const snmpBefore = udpCounters();
         const sfu = await throughSfu(variant.config, plan, sites);
         const snmpAfter = udpCounters();
@@ -210,15 +220,15 @@ process.stdout.write(
   `\nSynthetic meetings on loopback, plain RTP (no SRTP), ${bench.BENCH_SFU_MEASURE_S} s measured after ${bench.BENCH_SFU_WARMUP_S} s warm-up; ` +
     `mediasoup ${config.numWorkers} workers, SFU_MAX_CONSUMERS_PER_WORKER=${config.maxConsumersPerWorker}, ` +
     `${bench.BENCH_SFU_SIMULCAST === '1' ? 'simulcast' : 'single-encoding'} site cameras.\n` +
-    'Every site receives the host camera (100 pkt/s) and microphone (50) and the floor holder\'s microphone (50); the host receives every site\'s thumbnail (20) and the floor microphone.\n' +
-    'CPU: the workers\' getrusage (user + system, all workers) and the floor forwarder\'s, over the measured phase, per packet delivered to a receiver.\n' +
-    'Buffers: what the kernel gives the SFU\'s sockets (twice the request, capped by net.core.rmem_max/wmem_max = ' +
+    "Every site receives the host camera (100 pkt/s) and microphone (50) and the floor holder's microphone (50); the host receives every site's thumbnail (20) and the floor microphone.\n" +
+    "CPU: the workers' getrusage (user + system, all workers) and the floor forwarder's, over the measured phase, per packet delivered to a receiver.\n" +
+    "Buffers: what the kernel gives the SFU's sockets (twice the request, capped by net.core.rmem_max/wmem_max = " +
     `${limits.rmemMax ?? '?'} / ${limits.wmemMax ?? '?'}); "kernel default" is what mediasoup 3.12 ran with.\n` +
-    'Drops: datagrams the kernel dropped at full receive buffers (/proc/net/udp), at the relay\'s sockets / at the bench\'s receivers; RcvbufErrors / SndbufErrors: /proc/net/snmp, whole machine, before → after the run.\n' +
+    "Drops: datagrams the kernel dropped at full receive buffers (/proc/net/udp), at the relay's sockets / at the bench's receivers; RcvbufErrors / SndbufErrors: /proc/net/snmp, whole machine, before → after the run.\n" +
     `Machine: ${os.availableParallelism()} CPUs, ${bench.BENCH_SFU_BUSY_CORES} kept busy by another process during the run; load average (1/5/15 min) ${loadBefore} before the run (other processes share these cores).\n\n`,
 );
 printTable(rows);
 process.stdout.write(
-  '\nBefore (README, mediasoup 3.12.16, kernel default buffers, loaded 2-core machine): no loss at 1 + 78, 15–34% loss at 1 + 170, drops at the worker\'s socket.\n' +
+  "\nBefore (README, mediasoup 3.12.16, kernel default buffers, loaded 2-core machine): no loss at 1 + 78, 15–34% loss at 1 + 170, drops at the worker's socket.\n" +
     'Aim: no loss at 1 + 170 on two cores, SFU / floor under 3x.\n',
 );

@@ -49,7 +49,12 @@ describe('SIGTERM during a meeting', () => {
   it('exits 0 within 5 s, closes open attendance with "shutdown", stops the outbox cleanly and leaves PGlite checkpointed', async () => {
     const { url } = server;
     const admin = await signIn(url, ADMIN.email, ADMIN.password);
-    const created = await api(url, admin, 'POST', '/api/users', { email: 'thuky@test.hoinghi', displayName: 'Thư ký', role: 'secretariat', password: 'correct horse battery' });
+    const created = await api(url, admin, 'POST', '/api/users', {
+      email: 'thuky@test.hoinghi',
+      displayName: 'Thư ký',
+      role: 'secretariat',
+      password: 'correct horse battery',
+    });
     expect(created.status).toBe(201);
     const secretariat = await signIn(url, 'thuky@test.hoinghi', 'correct horse battery');
 
@@ -78,10 +83,13 @@ describe('SIGTERM during a meeting', () => {
     const host = await SyntheticSite.join(url, { cookie: secretariat, meetingId }, identity);
     sites.push(host);
     await expect
-      .poll(async () => {
-        const board = (await api(url, secretariat, 'GET', `/api/meetings/${meetingId}/attendance/live`)).body as { sites: { group: string }[] };
-        return board.sites.filter((s) => s.group === 'connected').length;
-      }, { timeout: 15_000, interval: 100 })
+      .poll(
+        async () => {
+          const board = (await api(url, secretariat, 'GET', `/api/meetings/${meetingId}/attendance/live`)).body as { sites: { group: string }[] };
+          return board.sites.filter((s) => s.group === 'connected').length;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
       .toBe(2);
 
     // A second meeting puts a batch of invitations in the outbox just before the stop.
@@ -125,7 +133,8 @@ describe('SIGTERM during a meeting', () => {
         { site_id: commune.siteId, kind: 'leave', connection_id: commune.connectionId, cause: 'shutdown' },
         { site_id: host.siteId, kind: 'leave', connection_id: host.connectionId, cause: 'shutdown' },
       ];
-      const byKindThenSite = (a: { kind: string; site_id: string }, b: { kind: string; site_id: string }) => a.kind.localeCompare(b.kind) || a.site_id.localeCompare(b.site_id);
+      const byKindThenSite = (a: { kind: string; site_id: string }, b: { kind: string; site_id: string }) =>
+        a.kind.localeCompare(b.kind) || a.site_id.localeCompare(b.site_id);
       expect(attendance.rows.sort(byKindThenSite)).toEqual(expected.sort(byKindThenSite));
 
       // The outbox: nothing left leased mid-send, every message marked sent is on disk, no
@@ -137,7 +146,9 @@ describe('SIGTERM during a meeting', () => {
       expect(invites.rows.filter((i) => i.status === 'sending')).toEqual([]);
       const files = readdirSync(outbox);
       expect(files.filter((f) => f.startsWith('.'))).toEqual([]);
-      const onDisk = new Set(files.filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(path.join(outbox, f), 'utf8')) as { messageId: string }).messageId));
+      const onDisk = new Set(
+        files.filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(path.join(outbox, f), 'utf8')) as { messageId: string }).messageId),
+      );
       const sent = invites.rows.filter((i) => i.status === 'sent');
       expect(sent.length).toBeGreaterThan(0);
       for (const i of sent) expect(onDisk.has(i.message_id!), `sent invitation ${i.message_id} has no message in the outbox`).toBe(true);

@@ -61,7 +61,11 @@ describe('PGlite killed with SIGKILL during writes, 20 times', () => {
       const all = await database.db.select({ id: sitesTable.id, kind: sitesTable.kind }).from(sitesTable);
       const hall = all.find((s) => s.kind === 'hall')!;
       siteId = all.find((s) => s.kind === 'commune')!.id;
-      const user = await createUser(database.db, { email: 'thuky@test.hoinghi', displayName: 'Thư ký', role: 'secretariat', password: 'correct horse battery' }, null);
+      const user = await createUser(
+        database.db,
+        { email: 'thuky@test.hoinghi', displayName: 'Thư ký', role: 'secretariat', password: 'correct horse battery' },
+        null,
+      );
       const ctx = { config: testConfig(), db: database.db, logger: pino({ level: 'silent' }), now: () => new Date() };
       const startsAt = new Date(Date.now() + 60_000);
       const meeting = await createServices(ctx).meetings.create(
@@ -83,7 +87,10 @@ describe('PGlite killed with SIGKILL during writes, 20 times', () => {
       // Every fifth round dies while opening, i.e. during the recovery from the previous kill.
       const killedDuring = round % 5 === 4 ? 'opening' : 'writing';
       const ackTarget = 25 * (1 + ((round * 7) % 8));
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, meetingId, siteId, ackedFile, `r${round}`], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, meetingId, siteId, ackedFile, `r${round}`], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const result: Round = { round, killedDuring, openMs: null, verified: null, acks: 0 };
       let stderr = '';
       let partial = '';

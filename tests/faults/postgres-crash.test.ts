@@ -61,7 +61,11 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
     const all = await database.db.select({ id: sitesTable.id, kind: sitesTable.kind }).from(sitesTable);
     const hall = all.find((s) => s.kind === 'hall')!;
     siteIds = all.filter((s) => s.kind === 'commune').map((s) => s.id);
-    const user = await createUser(database.db, { email: 'thuky@test.hoinghi', displayName: 'Thư ký', role: 'secretariat', password: 'correct horse battery' }, null);
+    const user = await createUser(
+      database.db,
+      { email: 'thuky@test.hoinghi', displayName: 'Thư ký', role: 'secretariat', password: 'correct horse battery' },
+      null,
+    );
     const startsAt = new Date(Date.now() - 60_000);
     const meeting = await createServices(ctx).meetings.create(
       { title: 'Hội nghị toàn thành phố', hostSiteId: hall.id, siteIds, startsAt, endsAt: new Date(startsAt.getTime() + 3 * 3600_000), allowConflicts: true },
@@ -145,9 +149,7 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
     await writer.close();
 
     // Every acknowledged write survived the crash.
-    const stored = new Set(
-      (await observer`select event_id from attendance_events where meeting_id = ${meetingId}`).map((r) => r.event_id as string),
-    );
+    const stored = new Set((await observer`select event_id from attendance_events where meeting_id = ${meetingId}`).map((r) => r.event_id as string));
     const lostAcked = ackedBeforeCrash.filter((id) => !stored.has(id));
     expect(lostAcked).toEqual([]);
     // Nothing handed over was given up on: joins + every sample, each stored once.

@@ -74,7 +74,10 @@ describe(`a mediasoup worker killed during a meeting of ${SITES} sites`, () => {
         SFU_LOG_LEVEL: 'silent',
       },
     });
-    const all = (await live.t.request('GET', `/api/units/${PROVINCE}/sites`, { cookie: live.t.cookies.secretariat })).body.sites as { id: string; kind: string }[];
+    const all = (await live.t.request('GET', `/api/units/${PROVINCE}/sites`, { cookie: live.t.cookies.secretariat })).body.sites as {
+      id: string;
+      kind: string;
+    }[];
     hostSiteId = all.find((s) => s.kind === 'hall')!.id;
     const communes = all.filter((s) => s.kind === 'commune').slice(0, SITES);
     expect(communes).toHaveLength(SITES);
@@ -83,7 +86,13 @@ describe(`a mediasoup worker killed during a meeting of ${SITES} sites`, () => {
     const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
     const created = await live.t.request('POST', '/api/meetings', {
       cookie: live.t.cookies.secretariat,
-      body: { title: 'Hội nghị trực tuyến toàn tỉnh', hostSiteId, siteIds: communes.map((c) => c.id), startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() },
+      body: {
+        title: 'Hội nghị trực tuyến toàn tỉnh',
+        hostSiteId,
+        siteIds: communes.map((c) => c.id),
+        startsAt: startsAt.toISOString(),
+        endsAt: endsAt.toISOString(),
+      },
     });
     expect(created.status).toBe(201);
     meetingId = created.body.id;
@@ -168,7 +177,12 @@ describe(`a mediasoup worker killed during a meeting of ${SITES} sites`, () => {
     // The attendance record: two intervals per site, one gap, caused by the server.
     const report = await live.t.request('GET', `/api/meetings/${meetingId}/attendance`, { cookie: live.t.cookies.secretariat });
     expect(report.status).toBe(200);
-    const sites = report.body.sites as { siteId: string; drops: number; leaveCauses: Record<string, number>; intervals: { connectionId: string; open: boolean; endCause: string | null }[] }[];
+    const sites = report.body.sites as {
+      siteId: string;
+      drops: number;
+      leaveCauses: Record<string, number>;
+      intervals: { connectionId: string; open: boolean; endCause: string | null }[];
+    }[];
     expect(sites).toHaveLength(SITES + 1);
     for (const site of sites) {
       const before = first.find((s) => s.siteId === site.siteId)!;

@@ -79,7 +79,12 @@ describe.each(['drop-during-data', 'hang-after-data'] as const)('a relay that fa
     t = await createTestApp('pglite', { provinces: ['44'] });
     const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites as { contactEmails: string[]; kind: string }[];
     // Three communes' first message fails.
-    victims = new Set(sites.filter((s) => s.kind === 'commune').slice(0, 3).map((s) => s.contactEmails[0]!));
+    victims = new Set(
+      sites
+        .filter((s) => s.kind === 'commune')
+        .slice(0, 3)
+        .map((s) => s.contactEmails[0]!),
+    );
     relay = await startFaultyRelay(fault, new Set(victims));
   });
   afterAll(async () => {
@@ -88,10 +93,18 @@ describe.each(['drop-during-data', 'hang-after-data'] as const)('a relay that fa
   });
 
   it('retries the failed sends and delivers every (site, sequence) exactly once', async () => {
-    const hall = ((await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[]).find((h) => h.unitCode === '44')!.id;
+    const hall = ((await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[]).find(
+      (h) => h.unitCode === '44',
+    )!.id;
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Họp khi máy chủ thư trục trặc', hostSiteId: hall, startsAt: new Date(TEST_NOW.getTime() + 24 * 3600_000).toISOString(), endsAt: new Date(TEST_NOW.getTime() + 26 * 3600_000).toISOString(), unitCodes: ['44'] },
+      body: {
+        title: 'Họp khi máy chủ thư trục trặc',
+        hostSiteId: hall,
+        startsAt: new Date(TEST_NOW.getTime() + 24 * 3600_000).toISOString(),
+        endsAt: new Date(TEST_NOW.getTime() + 26 * 3600_000).toISOString(),
+        unitCodes: ['44'],
+      },
     });
     expect(created.status).toBe(201);
     // Short socket timeout so the hung relay is given up on quickly.

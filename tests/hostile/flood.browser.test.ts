@@ -133,7 +133,14 @@ it('survives a flood of 100,000 frames from one site: the flooder is closed with
   const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
   const created = await t.request('POST', '/api/meetings', {
     cookie: t.cookies.secretariat,
-    body: { title: 'Họp thử chịu tải', hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: [watcher!.id, flooding!.id], allowConflicts: true },
+    body: {
+      title: 'Họp thử chịu tải',
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: [watcher!.id, flooding!.id],
+      allowConflicts: true,
+    },
   });
   expect(created.status).toBe(201);
   const meeting = meetingFacts(await getMeeting(t.ctx.db, created.body.id));
@@ -165,7 +172,10 @@ it('survives a flood of 100,000 frames from one site: the flooder is closed with
   const poller = (async () => {
     while (polling) {
       const started = performance.now();
-      const status = await fetch(`${live.url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
+      const status = await fetch(`${live.url}/healthz`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.status,
+        () => 0,
+      );
       health.push({ status, ms: performance.now() - started });
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -40,7 +40,9 @@ describe('fuzz harness: requests that get past validation', () => {
     const broken = target(fc.record({ nmae: fc.string({ minLength: 1, maxLength: 5 }) }));
     const classes = await runFuzz(request, broken, { runs: RUNS, seed: 1 });
     expect(classes).toEqual({ '4xx': RUNS });
-    expect(() => assertEnoughAccepted('POST /greet', classes, minimumAccepted(0.1, RUNS))).toThrow(/only 0 generated request\(s\) got past validation, expected at least 20/);
+    expect(() => assertEnoughAccepted('POST /greet', classes, minimumAccepted(0.1, RUNS))).toThrow(
+      /only 0 generated request\(s\) got past validation, expected at least 20/,
+    );
   });
 
   it('passes a route whose generator reaches the handler, and still fails it when the minimum is above what it reaches', async () => {

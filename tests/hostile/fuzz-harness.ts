@@ -51,13 +51,28 @@ export function queryString(schema: z.ZodType, hints: Hints): fc.Arbitrary<strin
     const parts: string[] = [];
     for (const [key, v] of Object.entries(value)) {
       const values = Array.isArray(v) ? v : [v];
-      for (const one of values) parts.push(`${encodeSegment(key)}=${encodeSegment(typeof one === 'object' ? JSON.stringify(one) ?? '' : String(one))}`);
+      for (const one of values) parts.push(`${encodeSegment(key)}=${encodeSegment(typeof one === 'object' ? (JSON.stringify(one) ?? '') : String(one))}`);
     }
     return parts.length ? `?${parts.join('&')}` : '';
   });
   return fc.oneof(
     { arbitrary: fromSchema, weight: 8 },
-    { arbitrary: fc.constantFrom('?', '?&&', '?=', '?limit=%', '?q=%E0%A4%A', '?__proto__=1', '?__proto__[admin]=1', '?constructor=x', '?limit=1&limit=2', '?a', `?q=${'%41'.repeat(3000)}`), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        '?',
+        '?&&',
+        '?=',
+        '?limit=%',
+        '?q=%E0%A4%A',
+        '?__proto__=1',
+        '?__proto__[admin]=1',
+        '?constructor=x',
+        '?limit=1&limit=2',
+        '?a',
+        `?q=${'%41'.repeat(3000)}`,
+      ),
+      weight: 1,
+    },
     { arbitrary: fc.tuple(fromSchema, fromSchema).map(([a, b]) => (a && b ? `${a}&${b.slice(1)}` : a || b)), weight: 1 },
   );
 }
@@ -99,10 +114,22 @@ export function jsonBody(schema: z.ZodType, hints: Hints, bodyLimitBytes: number
     { arbitrary: hostileValue.map((v) => ({ contentType: 'application/json', body: JSON.stringify(v) ?? 'undefined' })), weight: 2 },
     { arbitrary: malformedJson.map((body) => ({ contentType: 'application/json', body })), weight: 2 },
     {
-      arbitrary: fc.tuple(
-        fc.constantFrom<string | undefined>(undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/jsonp', 'application/json-patch+json'),
-        fromZod(schema, hints).map((v) => JSON.stringify(v)),
-      ).map(([contentType, body]) => ({ ...(contentType ? { contentType } : {}), body })),
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom<string | undefined>(
+            undefined,
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/xml',
+            'application/json; charset=utf-16',
+            'APPLICATION/JSON',
+            'application/jsonp',
+            'application/json-patch+json',
+          ),
+          fromZod(schema, hints).map((v) => JSON.stringify(v)),
+        )
+        .map(([contentType, body]) => ({ ...(contentType ? { contentType } : {}), body })),
       weight: 2,
     },
     { arbitrary: fc.constant({ contentType: 'application/json', body: huge }), weight: 1 },
@@ -126,8 +153,19 @@ export function formBody(fields: Record<string, fc.Arbitrary<string>>): fc.Arbit
       }),
       weight: 8,
     },
-    { arbitrary: fc.constantFrom('%', 'a=%zz&b', '=&=&', '__proto__[x]=1&constructor[prototype][y]=2', `a=${'%41'.repeat(5000)}`).map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })), weight: 1 },
-    { arbitrary: fc.constant({ contentType: 'multipart/form-data; boundary=zz', body: '--zz\r\nContent-Disposition: form-data; name="title"\r\n\r\n<b>x</b>\r\n--zz--' }), weight: 1 },
+    {
+      arbitrary: fc
+        .constantFrom('%', 'a=%zz&b', '=&=&', '__proto__[x]=1&constructor[prototype][y]=2', `a=${'%41'.repeat(5000)}`)
+        .map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.constant({
+        contentType: 'multipart/form-data; boundary=zz',
+        body: '--zz\r\nContent-Disposition: form-data; name="title"\r\n\r\n<b>x</b>\r\n--zz--',
+      }),
+      weight: 1,
+    },
     { arbitrary: fc.constant({ contentType: 'multipart/form-data; boundary=zz', body: '--zz\r\nbroken' }), weight: 1 },
     { arbitrary: fc.constant({ contentType: 'application/json', body: '{"email":"a"}' }), weight: 1 },
   );
@@ -146,7 +184,9 @@ export interface RouteExpectation {
 export function checkAnswer(request: FuzzRequest, answer: Answer, expectation: RouteExpectation): void {
   const fail = (why: string) => {
     const shown = request.body && request.body.length > 300 ? `${request.body.slice(0, 300)}… (${request.body.length} chars)` : request.body;
-    throw new Error(`${why}\n  request: ${request.method} ${request.path.slice(0, 300)} ${JSON.stringify(request.headers)} ${shown ?? ''}\n  answer: ${answer.status} ${answer.contentType} ${answer.text.slice(0, 500)}`);
+    throw new Error(
+      `${why}\n  request: ${request.method} ${request.path.slice(0, 300)} ${JSON.stringify(request.headers)} ${shown ?? ''}\n  answer: ${answer.status} ${answer.contentType} ${answer.text.slice(0, 500)}`,
+    );
   };
   if (answer.status >= 500) fail('server error');
   const json = /application\/json/.test(answer.contentType);
@@ -158,7 +198,8 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, expectation: R
       fail('answer says JSON but is not');
     }
   }
-  if (/text\/html/.test(answer.contentType) && (answer.text.includes(HTML_MARKER) || answer.text.includes('<script>alert(1)</script>'))) fail('page echoes injected HTML unescaped');
+  if (/text\/html/.test(answer.contentType) && (answer.text.includes(HTML_MARKER) || answer.text.includes('<script>alert(1)</script>')))
+    fail('page echoes injected HTML unescaped');
   if (answer.status >= 400) {
     if (expectation.kind === 'api' && !json) fail('API refusal is not JSON');
     if (json) {
@@ -171,7 +212,13 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, expectation: R
   if (expectation.ok) {
     if (!json) fail('success is not JSON');
     const shape = expectation.ok.safeParse(parsed);
-    if (!shape.success) fail(`success does not match its schema: ${shape.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!shape.success)
+      fail(
+        `success does not match its schema: ${shape.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
   }
   if (expectation.okContentType && !expectation.okContentType.test(answer.contentType)) fail(`success has content type ${answer.contentType}`);
 }
@@ -191,7 +238,11 @@ export type Requester = (path: string, init: RequestInit) => Response | Promise<
  * Sends `runs` generated requests to one route, checks every answer (checkAnswer) and returns
  * how many answers fell in each status class ("2xx", "4xx", …).
  */
-export async function runFuzz(request: Requester, target: FuzzTarget, options: { runs: number; seed: number; cookie?: string }): Promise<Record<string, number>> {
+export async function runFuzz(
+  request: Requester,
+  target: FuzzTarget,
+  options: { runs: number; seed: number; cookie?: string },
+): Promise<Record<string, number>> {
   const classes: Record<string, number> = {};
   const input = fc.record({
     path: target.path,
@@ -239,6 +290,8 @@ export function minimumAccepted(share: number, runs: number): number {
 export function assertEnoughAccepted(route: string, classes: Record<string, number>, minimum: number): void {
   const accepted = acceptedCount(classes);
   if (accepted < minimum) {
-    throw new Error(`${route}: only ${accepted} generated request(s) got past validation, expected at least ${minimum} (${JSON.stringify(classes)}); the generators no longer reach the service, or the route refuses what it should accept`);
+    throw new Error(
+      `${route}: only ${accepted} generated request(s) got past validation, expected at least ${minimum} (${JSON.stringify(classes)}); the generators no longer reach the service, or the route refuses what it should accept`,
+    );
   }
 }

@@ -67,13 +67,16 @@ export interface FuzzFixture {
 
 export async function createFuzzFixture(): Promise<FuzzFixture> {
   const mailDir = await mkdtemp(join(tmpdir(), 'hoinghi-fuzz-mail-'));
-  const t = await createTestApp('pglite', { provinces: ['44'], config: {
+  const t = await createTestApp('pglite', {
+    provinces: ['44'],
+    config: {
       MAIL_FOLDER_DIR: mailDir,
       BODY_LIMIT_BYTES: String(BODY_LIMIT),
       // Enough failed sign-ins before the limiter answers 429 for the inputs to reach the account
       // look-up (each costs an argon2 verification, so not all 1,000).
       LOGIN_MAX_ATTEMPTS: '20',
-    }, });
+    },
+  });
   const sites = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.leader })).body.sites as { id: string; kind: string; unitCode: string }[];
   const halls = sites.filter((s) => s.kind === 'hall').map((s) => s.id);
   const communes = sites.filter((s) => s.kind === 'commune').map((s) => s.id);
@@ -83,7 +86,14 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     const startsAt = new Date(TEST_NOW.getTime() + dayOffset * 86_400_000);
     const response = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: `Giao ban ${dayOffset}`, hostSiteId: halls[0], startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(), siteIds, allowConflicts: true },
+      body: {
+        title: `Giao ban ${dayOffset}`,
+        hostSiteId: halls[0],
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(),
+        siteIds,
+        allowConflicts: true,
+      },
     });
     if (response.status !== 201) throw new Error(JSON.stringify(response.body));
     return response.body as { id: string; endsAt: string };
@@ -94,7 +104,12 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   for (let i = 1; i <= 12; i++) cancellable.push((await createMeeting(i + 10, communes.slice(0, 4))).id);
   // communes[3] holds the fuzzed links; the calendar-token route (which may rotate a site's
   // subscription links) is pointed at other sites.
-  const tokens = await mintMeetingTokens(t.database.db, { meetingId: meetings[0]!.id, siteId: communes[3]!, expiresAt: new Date(meetings[0]!.endsAt), purposes: ['join', 'readiness'] });
+  const tokens = await mintMeetingTokens(t.database.db, {
+    meetingId: meetings[0]!.id,
+    siteId: communes[3]!,
+    expiresAt: new Date(meetings[0]!.endsAt),
+    purposes: ['join', 'readiness'],
+  });
   const calendarToken = await mintCalendarToken(t.database.db, communes[3]!);
   const mailFolder = createMailFolderTransport({ dir: mailDir });
   await mailFolder.send({
@@ -115,7 +130,19 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   });
   const meetingIds = meetings.map((m) => m.id);
   const hints: Hints = { uuids: [...halls, ...communes.slice(0, 40), ...meetingIds], instants, unitCodes };
-  return { t, halls, communes, unitCodes, meetingIds, cancellable, tokens, calendarToken, mailId, hints, siteHints: { ...hints, uuids: [...halls, ...communes] } };
+  return {
+    t,
+    halls,
+    communes,
+    unitCodes,
+    meetingIds,
+    cancellable,
+    tokens,
+    calendarToken,
+    mailId,
+    hints,
+    siteHints: { ...hints, uuids: [...halls, ...communes] },
+  };
 }
 
 const fixed = (path: string) => fc.constant(path);
@@ -127,9 +154,20 @@ const plausibleTimes = fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ 
   const startsAt = new Date(TEST_NOW.getTime() + quarter * 15 * 60_000);
   return { startsAt: toVietnamIso(startsAt), endsAt: toVietnamIso(new Date(startsAt.getTime() + quarters * 15 * 60_000)) };
 });
-const plausibleTitle = fc.oneof(fc.constantFrom('Giao ban tháng 12', 'Hội nghị triển khai Nghị quyết 18-NQ/TW', 'Họp \u0110oàn'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => /\S/.test(s) && !/[\u0000-\u001F\u007F]/.test(s)));
+const plausibleTitle = fc.oneof(
+  fc.constantFrom('Giao ban tháng 12', 'Hội nghị triển khai Nghị quyết 18-NQ/TW', 'Họp \u0110oàn'),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => /\S/.test(s) && !/[\u0000-\u001F\u007F]/.test(s)),
+);
 const plausibleNewMeeting = (fx: FuzzFixture) =>
-  fc.record({ title: plausibleTitle, hostSiteId: fc.constantFrom(...fx.halls), times: plausibleTimes, siteIds: fc.subarray(fx.communes, { minLength: 1, maxLength: 8 }), allowConflicts: fc.boolean() }).map(({ times, ...rest }) => ({ ...rest, ...times }));
+  fc
+    .record({
+      title: plausibleTitle,
+      hostSiteId: fc.constantFrom(...fx.halls),
+      times: plausibleTimes,
+      siteIds: fc.subarray(fx.communes, { minLength: 1, maxLength: 8 }),
+      allowConflicts: fc.boolean(),
+    })
+    .map(({ times, ...rest }) => ({ ...rest, ...times }));
 const plausibleChange = (fx: FuzzFixture) =>
   fc.oneof(
     plausibleTitle.map((title) => ({ title })),
@@ -140,13 +178,26 @@ const plausibleChange = (fx: FuzzFixture) =>
 const meetingId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.meetingIds), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
 const cancelId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constantFrom(...fx.cancellable), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }));
 const linkToken = (real: string) =>
-  pathParam(fc.oneof({ arbitrary: fc.constant(real), weight: 3 }, { arbitrary: fc.constant(`${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`), weight: 1 }, { arbitrary: fc.base64String({ minLength: 40, maxLength: 48 }), weight: 1 }));
-const mailId = (fx: FuzzFixture) => pathParam(fc.oneof({ arbitrary: fc.constant(fx.mailId), weight: 3 }, { arbitrary: fc.stringMatching(/^[\w.-]{1,40}$/), weight: 1 }));
+  pathParam(
+    fc.oneof(
+      { arbitrary: fc.constant(real), weight: 3 },
+      { arbitrary: fc.constant(`${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`), weight: 1 },
+      { arbitrary: fc.base64String({ minLength: 40, maxLength: 48 }), weight: 1 },
+    ),
+  );
+const mailId = (fx: FuzzFixture) =>
+  pathParam(fc.oneof({ arbitrary: fc.constant(fx.mailId), weight: 3 }, { arbitrary: fc.stringMatching(/^[\w.-]{1,40}$/), weight: 1 }));
 const nextParam = hostileString.map((s) => `?next=${encodeSegment(s)}`);
 
 type Build = (fx: FuzzFixture) => FuzzRoute;
-const api = (role: Role | null, rest: (fx: FuzzFixture) => Omit<FuzzRoute, 'method' | 'role' | 'kind'>) => (method: string): Build => (fx) => ({ method, role, kind: 'api', ...rest(fx) });
-const page = (role: Role | null, rest: (fx: FuzzFixture) => Omit<FuzzRoute, 'method' | 'role' | 'kind'>) => (method: string): Build => (fx) => ({ method, role, kind: 'page', okContentType: /text\/html/, ...rest(fx) });
+const api =
+  (role: Role | null, rest: (fx: FuzzFixture) => Omit<FuzzRoute, 'method' | 'role' | 'kind'>) =>
+  (method: string): Build =>
+  (fx) => ({ method, role, kind: 'api', ...rest(fx) });
+const page =
+  (role: Role | null, rest: (fx: FuzzFixture) => Omit<FuzzRoute, 'method' | 'role' | 'kind'>) =>
+  (method: string): Build =>
+  (fx) => ({ method, role, kind: 'page', okContentType: /text\/html/, ...rest(fx) });
 
 function table(entries: Record<string, (method: string) => Build>): Record<string, Build> {
   return Object.fromEntries(Object.entries(entries).map(([name, make]) => [name, make(name.split(' ')[0]!)]));
@@ -154,89 +205,237 @@ function table(entries: Record<string, (method: string) => Build>): Record<strin
 
 export const API_ROUTES = table({
   'GET /healthz': api(null, () => ({ minAccepted: 0.5, path: fixed('/healthz'), ok: z.object({ ok: z.literal(true) }) })),
-  'POST /api/auth/login': api(null, (fx) => ({ minAccepted: 0.1, path: fixed('/api/auth/login'), body: json(credentialsInput, fx.hints, fc.constantFrom(...TEST_ROLES).map((role) => ({ email: `${role}@test.hoinghi`, password: TEST_PASSWORD }))), ok: shapes.userBody })),
+  'POST /api/auth/login': api(null, (fx) => ({
+    minAccepted: 0.1,
+    path: fixed('/api/auth/login'),
+    body: json(
+      credentialsInput,
+      fx.hints,
+      fc.constantFrom(...TEST_ROLES).map((role) => ({ email: `${role}@test.hoinghi`, password: TEST_PASSWORD })),
+    ),
+    ok: shapes.userBody,
+  })),
   'POST /api/auth/logout': api(null, (fx) => ({ minAccepted: 0.5, path: fixed('/api/auth/logout'), body: json(z.object({}), fx.hints) })),
   'GET /api/auth/me': api('leader', () => ({ minAccepted: 0.5, path: fixed('/api/auth/me'), ok: shapes.userBody })),
   'POST /api/users': api('admin', (fx) => ({ minAccepted: 0.002, path: fixed('/api/users'), body: json(newUserInput, fx.hints), ok: shapes.userBody })),
   'GET /api/units': api('leader', (fx) => ({ minAccepted: 0.4, path: fixed('/api/units'), query: queryString(unitsQuery, fx.hints), ok: shapes.unitList })),
-  'GET /api/units/:code/sites': api('leader', (fx) => ({ minAccepted: 0.3, path: at('/api/units/:p/sites', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))), ok: shapes.unitSites })),
+  'GET /api/units/:code/sites': api('leader', (fx) => ({
+    minAccepted: 0.3,
+    path: at('/api/units/:p/sites', pathParam(fc.constantFrom(...fx.unitCodes.filter((c) => c !== 'VN')))),
+    ok: shapes.unitSites,
+  })),
   'GET /api/sites': api('leader', (fx) => ({ minAccepted: 0.4, path: fixed('/api/sites'), query: queryString(sitesQuery, fx.hints), ok: shapes.siteList })),
-  'POST /api/meetings': api('secretariat', (fx) => ({ minAccepted: 0.08, path: fixed('/api/meetings'), body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)), ok: shapes.meetingDetail })),
+  'POST /api/meetings': api('secretariat', (fx) => ({
+    minAccepted: 0.08,
+    path: fixed('/api/meetings'),
+    body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
+    ok: shapes.meetingDetail,
+  })),
   // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
-  'GET /api/meetings': api('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/api/meetings'), query: queryString(listMeetingsQuery, fx.hints), ok: shapes.meetingList })),
+  'GET /api/meetings': api('leader', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/meetings'),
+    query: queryString(listMeetingsQuery, fx.hints),
+    ok: shapes.meetingList,
+  })),
   'GET /api/meetings/:id': api('leader', (fx) => ({ minAccepted: 0.2, path: at('/api/meetings/:p', meetingId(fx)), ok: shapes.meetingDetail })),
-  'PATCH /api/meetings/:id': api('secretariat', (fx) => ({ minAccepted: 0.05, path: at('/api/meetings/:p', meetingId(fx)), body: json(updateMeetingInput, fx.siteHints, plausibleChange(fx)), ok: shapes.meetingDetail })),
-  'POST /api/meetings/:id/cancel': api('secretariat', (fx) => ({ minAccepted: 0.005, path: at('/api/meetings/:p/cancel', cancelId(fx)), body: json(cancelMeetingInput, fx.hints), ok: shapes.meetingDetail })),
-  'GET /api/meetings/:id/invites': api('leader', (fx) => ({ minAccepted: 0.2, path: at('/api/meetings/:p/invites', meetingId(fx)), ok: shapes.deliveryStatus })),
-  'POST /api/meetings/:id/invites/resend': api('secretariat', (fx) => ({ minAccepted: 0.06, path: at('/api/meetings/:p/invites/resend', meetingId(fx)), body: json(resendInput, fx.siteHints), ok: shapes.resendResult })),
-  'POST /api/sites/:siteId/calendar-token': api('secretariat', (fx) => ({ minAccepted: 0.15, path: at('/api/sites/:p/calendar-token', pathParam(fc.constantFrom(...fx.communes.slice(5, 10), ...fx.halls))), body: json(calendarTokenInput, fx.hints), ok: shapes.calendarToken })),
-  'GET /api/meetings/:id/attendance': api('leader', (fx) => ({ minAccepted: 0.06, path: at('/api/meetings/:p/attendance', meetingId(fx)), query: queryString(meetingAttendanceQuery, fx.hints), okContentType: /application\/json|text\/csv/ })),
-  'GET /api/meetings/:id/attendance/live': api('leader', (fx) => ({ minAccepted: 0.2, path: at('/api/meetings/:p/attendance/live', meetingId(fx)), ok: shapes.liveBoard })),
-  'GET /api/reports/attendance': api('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/api/reports/attendance'), query: queryString(dashboardQuery, fx.hints), ok: shapes.attendanceDashboard })),
+  'PATCH /api/meetings/:id': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/api/meetings/:p', meetingId(fx)),
+    body: json(updateMeetingInput, fx.siteHints, plausibleChange(fx)),
+    ok: shapes.meetingDetail,
+  })),
+  'POST /api/meetings/:id/cancel': api('secretariat', (fx) => ({
+    minAccepted: 0.005,
+    path: at('/api/meetings/:p/cancel', cancelId(fx)),
+    body: json(cancelMeetingInput, fx.hints),
+    ok: shapes.meetingDetail,
+  })),
+  'GET /api/meetings/:id/invites': api('leader', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/api/meetings/:p/invites', meetingId(fx)),
+    ok: shapes.deliveryStatus,
+  })),
+  'POST /api/meetings/:id/invites/resend': api('secretariat', (fx) => ({
+    minAccepted: 0.06,
+    path: at('/api/meetings/:p/invites/resend', meetingId(fx)),
+    body: json(resendInput, fx.siteHints),
+    ok: shapes.resendResult,
+  })),
+  'POST /api/sites/:siteId/calendar-token': api('secretariat', (fx) => ({
+    minAccepted: 0.15,
+    path: at('/api/sites/:p/calendar-token', pathParam(fc.constantFrom(...fx.communes.slice(5, 10), ...fx.halls))),
+    body: json(calendarTokenInput, fx.hints),
+    ok: shapes.calendarToken,
+  })),
+  'GET /api/meetings/:id/attendance': api('leader', (fx) => ({
+    minAccepted: 0.06,
+    path: at('/api/meetings/:p/attendance', meetingId(fx)),
+    query: queryString(meetingAttendanceQuery, fx.hints),
+    okContentType: /application\/json|text\/csv/,
+  })),
+  'GET /api/meetings/:id/attendance/live': api('leader', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/api/meetings/:p/attendance/live', meetingId(fx)),
+    ok: shapes.liveBoard,
+  })),
+  'GET /api/reports/attendance': api('leader', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/reports/attendance'),
+    query: queryString(dashboardQuery, fx.hints),
+    ok: shapes.attendanceDashboard,
+  })),
   'GET /calendar/sites/:siteId.ics': api(null, (fx) => ({
     minAccepted: 0.05,
     path: pathParam(fc.constantFrom(fx.communes[3]!, fx.communes[4]!)).map((s) => `/calendar/sites/${s}.ics`),
-    query: fc.oneof(fc.constant(`?token=${fx.calendarToken}`), hostileString.map((s) => `?token=${encodeSegment(s)}`), fc.constant('')),
+    query: fc.oneof(
+      fc.constant(`?token=${fx.calendarToken}`),
+      hostileString.map((s) => `?token=${encodeSegment(s)}`),
+      fc.constant(''),
+    ),
     okContentType: /text\/calendar/,
   })),
   // Accounts: ids are random (a fuzzed deactivation must not lock out the accounts the other
   // routes sign in with); changing one's own password is left out for the same reason.
   'GET /api/users': api('admin', () => ({ minAccepted: 0.5, path: fixed('/api/users') })),
-  'POST /api/users/:id/deactivate': api('admin', (fx) => ({ minAccepted: 0, path: at('/api/users/:p/deactivate', pathParam(fc.uuid())), body: json(z.object({}).strict(), fx.hints) })),
-  'POST /api/users/:id/password': api('admin', (fx) => ({ minAccepted: 0, path: at('/api/users/:p/password', pathParam(fc.uuid())), body: json(resetPasswordInput, fx.hints) })),
+  'POST /api/users/:id/deactivate': api('admin', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/users/:p/deactivate', pathParam(fc.uuid())),
+    body: json(z.object({}).strict(), fx.hints),
+  })),
+  'POST /api/users/:id/password': api('admin', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/users/:p/password', pathParam(fc.uuid())),
+    body: json(resetPasswordInput, fx.hints),
+  })),
   'GET /api/auth/sign-ins': api('leader', () => ({ minAccepted: 0.5, path: fixed('/api/auth/sign-ins') })),
-  'DELETE /api/auth/sign-ins/:id': api('leader', () => ({ minAccepted: 0, path: at('/api/auth/sign-ins/:p', pathParam(fc.uuid())), body: fc.constant<Body>({ contentType: 'application/json', body: '{}' }) })),
-  'POST /api/auth/forgot-password': api(null, (fx) => ({ minAccepted: 0.05, path: fixed('/api/auth/forgot-password'), body: json(forgotPasswordInput, fx.hints) })),
+  'DELETE /api/auth/sign-ins/:id': api('leader', () => ({
+    minAccepted: 0,
+    path: at('/api/auth/sign-ins/:p', pathParam(fc.uuid())),
+    body: fc.constant<Body>({ contentType: 'application/json', body: '{}' }),
+  })),
+  'POST /api/auth/forgot-password': api(null, (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/auth/forgot-password'),
+    body: json(forgotPasswordInput, fx.hints),
+  })),
   'POST /api/auth/reset-password': api(null, (fx) => ({ minAccepted: 0, path: fixed('/api/auth/reset-password'), body: json(completeResetInput, fx.hints) })),
   'POST /api/meetings/:id/sites/:siteId/rotate-links': api('secretariat', (fx) => ({
     minAccepted: 0,
     path: fc.tuple(meetingId(fx), pathParam(fc.constantFrom(...fx.communes.slice(0, 40)))).map(([m, s]) => `/api/meetings/${m}/sites/${s}/rotate-links`),
     body: json(z.object({}).strict(), fx.hints),
   })),
-  'GET /api/audit': api('admin', (fx) => ({ minAccepted: 0.05, path: fixed('/api/audit'), query: queryString(auditQuery, fx.hints), okContentType: /application\/json|text\/csv/ })),
-  'GET (unknown route)': api('leader', () => ({ minAccepted: 0 /* every path is unknown by construction: a 404 is the only right answer */, path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`) })),
+  'GET /api/audit': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/audit'),
+    query: queryString(auditQuery, fx.hints),
+    okContentType: /application\/json|text\/csv/,
+  })),
+  'GET (unknown route)': api('leader', () => ({
+    minAccepted: 0 /* every path is unknown by construction: a 404 is the only right answer */,
+    path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`),
+  })),
 });
 
 export const PAGE_ROUTES = table({
   'GET /login': page(null, () => ({ minAccepted: 0.5, path: fixed('/login'), query: nextParam })),
-  'POST /login': page(null, () => ({ minAccepted: 0.01, path: fixed('/login'), body: formBody({ email: fc.constantFrom('leader@test.hoinghi', 'x@y.vn'), password: fc.oneof(fc.constant(TEST_PASSWORD), fc.string()) }), query: fc.oneof(fc.constant(''), nextParam) })),
+  'POST /login': page(null, () => ({
+    minAccepted: 0.01,
+    path: fixed('/login'),
+    body: formBody({ email: fc.constantFrom('leader@test.hoinghi', 'x@y.vn'), password: fc.oneof(fc.constant(TEST_PASSWORD), fc.string()) }),
+    query: fc.oneof(fc.constant(''), nextParam),
+  })),
   'POST /logout': page(null, () => ({ minAccepted: 0.4, path: fixed('/logout'), body: formBody({}) })),
   'GET /': page('leader', () => ({ minAccepted: 0.5, path: fixed('/') })),
   'GET /meetings/new': page('secretariat', () => ({ minAccepted: 0.5, path: fixed('/meetings/new') })),
   'POST /meetings/new': page('secretariat', (fx) => {
     const day = fc.integer({ min: -3, max: 30 }).map((d) => toVietnamIso(new Date(TEST_NOW.getTime() + d * 86_400_000)).slice(0, 10));
-    const clock = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45)).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+    const clock = fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
     return {
       minAccepted: 0.003,
       path: fixed('/meetings/new'),
-      body: formBody({ title: fc.constantFrom('Giao ban', 'Hội nghị'), agenda: fc.string(), hostSiteId: fc.constantFrom(...fx.halls), date: day, startTime: clock, endTime: clock, unitCodes: fc.constantFrom(...fx.unitCodes), siteIds: fc.constantFrom(...fx.communes), allowConflicts: fc.constantFrom('true', 'false') }),
+      body: formBody({
+        title: fc.constantFrom('Giao ban', 'Hội nghị'),
+        agenda: fc.string(),
+        hostSiteId: fc.constantFrom(...fx.halls),
+        date: day,
+        startTime: clock,
+        endTime: clock,
+        unitCodes: fc.constantFrom(...fx.unitCodes),
+        siteIds: fc.constantFrom(...fx.communes),
+        allowConflicts: fc.constantFrom('true', 'false'),
+      }),
     };
   }),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
   'POST /meetings/:id/cancel': page('secretariat', (fx) => ({ minAccepted: 0.005, path: at('/meetings/:p/cancel', cancelId(fx)), body: formBody({}) })),
-  'GET /meetings/:id/invites': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/invites', meetingId(fx)), query: fc.oneof(fc.constant(''), hostileString.map((s) => `?resent=${encodeSegment(s)}`)) })),
-  'POST /meetings/:id/invites/resend': page('secretariat', (fx) => ({ minAccepted: 0.1, path: at('/meetings/:p/invites/resend', meetingId(fx)), body: formBody({ siteId: fc.constantFrom(...fx.communes.slice(0, 40)), failedOnly: fc.constantFrom('true', 'false') }) })),
+  'GET /meetings/:id/invites': page('leader', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/meetings/:p/invites', meetingId(fx)),
+    query: fc.oneof(
+      fc.constant(''),
+      hostileString.map((s) => `?resent=${encodeSegment(s)}`),
+    ),
+  })),
+  'POST /meetings/:id/invites/resend': page('secretariat', (fx) => ({
+    minAccepted: 0.1,
+    path: at('/meetings/:p/invites/resend', meetingId(fx)),
+    body: formBody({ siteId: fc.constantFrom(...fx.communes.slice(0, 40)), failedOnly: fc.constantFrom('true', 'false') }),
+  })),
   'GET /meetings/:id/attendance': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/attendance', meetingId(fx)) })),
   'GET /meetings/:id/live': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/live', meetingId(fx)) })),
   'GET /reports': page('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/reports'), query: queryString(dashboardQuery, fx.hints) })),
-  'GET /ready/:token': page(null, (fx) => ({ minAccepted: 0.15, path: at('/ready/:p', linkToken(fx.tokens.readiness)), query: fc.constantFrom('', '?saved=1', '?saved=%00') })),
-  'POST /ready/:token': page(null, (fx) => ({ minAccepted: 0.04, path: at('/ready/:p', linkToken(fx.tokens.readiness)), body: formBody({ answer: fc.constantFrom(...readinessAnswerInput.shape.answer.options), delegateName: fc.string(), reason: fc.string() }) })),
+  'GET /ready/:token': page(null, (fx) => ({
+    minAccepted: 0.15,
+    path: at('/ready/:p', linkToken(fx.tokens.readiness)),
+    query: fc.constantFrom('', '?saved=1', '?saved=%00'),
+  })),
+  'POST /ready/:token': page(null, (fx) => ({
+    minAccepted: 0.04,
+    path: at('/ready/:p', linkToken(fx.tokens.readiness)),
+    body: formBody({ answer: fc.constantFrom(...readinessAnswerInput.shape.answer.options), delegateName: fc.string(), reason: fc.string() }),
+  })),
   'GET /join/:token': page(null, (fx) => ({ minAccepted: 0.15, path: at('/join/:p', linkToken(fx.tokens.join)) })),
   'GET /account': page('leader', () => ({ minAccepted: 0.5, path: fixed('/account'), query: fc.constantFrom('', '?done=1', '?done=%00') })),
   'GET /admin/users': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/users'), query: fc.constantFrom('', '?done=1') })),
   'GET /audit': page('secretariat', (fx) => ({ minAccepted: 0.05, path: fixed('/audit'), query: queryString(auditPageQuery, fx.hints) })),
   'GET /forgot-password': page(null, () => ({ minAccepted: 0.5, path: fixed('/forgot-password'), query: fc.constantFrom('', '?sent=1') })),
-  'POST /forgot-password': page(null, () => ({ minAccepted: 0.05, path: fixed('/forgot-password'), body: formBody({ email: fc.constantFrom('leader@test.hoinghi', 'x@y.vn') }) })),
-  'GET /reset-password/:token': page(null, () => ({ minAccepted: 0.5, path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))) })),
-  'POST /reset-password/:token': page(null, () => ({ minAccepted: 0, path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))), body: formBody({ password: fc.string() }) })),
+  'POST /forgot-password': page(null, () => ({
+    minAccepted: 0.05,
+    path: fixed('/forgot-password'),
+    body: formBody({ email: fc.constantFrom('leader@test.hoinghi', 'x@y.vn') }),
+  })),
+  'GET /reset-password/:token': page(null, () => ({
+    minAccepted: 0.5,
+    path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))),
+  })),
+  'POST /reset-password/:token': page(null, () => ({
+    minAccepted: 0,
+    path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))),
+    body: formBody({ password: fc.string() }),
+  })),
   'GET /mail': page('secretariat', () => ({ minAccepted: 0.5, path: fixed('/mail') })),
   'GET /mail/:id': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/mail/:p', mailId(fx)) })),
-  'GET /mail/:id/message.eml': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/mail/:p/message.eml', mailId(fx)), okContentType: /message\/rfc822/ })),
+  'GET /mail/:id/message.eml': page('secretariat', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/mail/:p/message.eml', mailId(fx)),
+    okContentType: /message\/rfc822/,
+  })),
   'GET /mail/:id/invite.ics': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/mail/:p/invite.ics', mailId(fx)), okContentType: /text\/calendar/ })),
   // The built, hashed names (web/dist/manifest.json), and now and then a name from before the build step.
   'GET /static/:name': page(null, () => ({
     minAccepted: 0.3,
-    path: at('/static/:p', pathParam(fc.oneof({ arbitrary: fc.constantFrom(...Object.keys(builtAssets().manifest.files)), weight: 4 }, { arbitrary: fc.constantFrom('app.css', 'conference-join.js', 'manifest.json'), weight: 1 }))),
+    path: at(
+      '/static/:p',
+      pathParam(
+        fc.oneof(
+          { arbitrary: fc.constantFrom(...Object.keys(builtAssets().manifest.files)), weight: 4 },
+          { arbitrary: fc.constantFrom('app.css', 'conference-join.js', 'manifest.json'), weight: 1 },
+        ),
+      ),
+    ),
     okContentType: /text\/(css|javascript)/,
   })),
 });

@@ -15,7 +15,14 @@ describe('load smoke (PGlite, real SFU)', () => {
 
   it('serves the read endpoints under 20 connections without an error', async () => {
     for (const { name, path } of readEndpoints(target)) {
-      const result = await runLoad({ kind: 'http', url: `${target.url}${path}`, connections: 20, durationSeconds: 2, timeoutSeconds: 10, headers: { cookie: target.cookie } });
+      const result = await runLoad({
+        kind: 'http',
+        url: `${target.url}${path}`,
+        connections: 20,
+        durationSeconds: 2,
+        timeoutSeconds: 10,
+        headers: { cookie: target.cookie },
+      });
       expect(result.requests, name).toBeGreaterThan(0);
       expect({ name, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({ name, errors: 0, timeouts: 0, non2xx: 0 });
     }

@@ -17,10 +17,11 @@ describe(`page fuzzing, ${RUNS} runs per route (PGlite)`, () => {
   }, 600_000);
   afterAll(() => fx?.t.close());
 
-  for (const [name, build] of Object.entries(PAGE_ROUTES)) it(name, async () => {
-    const route = build(fx);
-    const classes = await fuzzRoute(fx, route);
-    process.stdout.write(`${name.padEnd(44)} ${JSON.stringify(classes)}\n`);
-    assertEnoughAccepted(name, classes, minimumAccepted(route.minAccepted, RUNS));
-  }, 600_000);
+  for (const [name, build] of Object.entries(PAGE_ROUTES))
+    it(name, async () => {
+      const route = build(fx);
+      const classes = await fuzzRoute(fx, route);
+      process.stdout.write(`${name.padEnd(44)} ${JSON.stringify(classes)}\n`);
+      assertEnoughAccepted(name, classes, minimumAccepted(route.minAccepted, RUNS));
+    }, 600_000);
 });

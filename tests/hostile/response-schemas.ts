@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 
-export { attendanceDashboardBody as attendanceDashboard, attendanceReportBody as attendanceReport, liveBoardBody as liveBoard } from '../../api/attendance/routes.ts';
+export {
+  attendanceDashboardBody as attendanceDashboard,
+  attendanceReportBody as attendanceReport,
+  liveBoardBody as liveBoard,
+} from '../../api/attendance/routes.ts';
 export { userBody } from '../../api/auth/routes.ts';
 export { calendarTokenBody as calendarToken } from '../../api/invites/calendar-feed.ts';
 export { deliveryStatusBody as deliveryStatus, resendResultBody as resendResult } from '../../api/invites/routes.ts';

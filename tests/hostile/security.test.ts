@@ -35,13 +35,21 @@ async function scheduleMeeting(t: TestApp, options: { startsAt?: Date; sites?: n
   const startsAt = options.startsAt ?? new Date(t.ctx.now().getTime() + 86_400_000 + Math.floor(Math.random() * 1000) * 3600_000);
   const response = await t.request('POST', '/api/meetings', {
     cookie: t.cookies.secretariat,
-    body: { title: 'Hội nghị bảo mật', hostSiteId: hall, startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(), siteIds: communes.slice(0, options.sites ?? 3), allowConflicts: true },
+    body: {
+      title: 'Hội nghị bảo mật',
+      hostSiteId: hall,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 2 * 3600_000).toISOString(),
+      siteIds: communes.slice(0, options.sites ?? 3),
+      allowConflicts: true,
+    },
   });
   expect(response.status).toBe(201);
   return response.body as { id: string; endsAt: string; participants: { siteId: string; role: string }[] };
 }
 
-const communesOf = (meeting: { participants: { siteId: string; role: string }[] }) => meeting.participants.filter((p) => p.role === 'participant').map((p) => p.siteId);
+const communesOf = (meeting: { participants: { siteId: string; role: string }[] }) =>
+  meeting.participants.filter((p) => p.role === 'participant').map((p) => p.siteId);
 
 describe('security (PGlite)', () => {
   let t: TestApp;
@@ -55,11 +63,20 @@ describe('security (PGlite)', () => {
   describe('cross-site requests', () => {
     it('refuses a cross-site post to every form, and the post changes nothing', async () => {
       const meeting = await scheduleMeeting(t);
-      const { readiness } = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: communesOf(meeting)[0]!, expiresAt: new Date(meeting.endsAt), purposes: ['readiness'] });
+      const { readiness } = await mintMeetingTokens(t.database.db, {
+        meetingId: meeting.id,
+        siteId: communesOf(meeting)[0]!,
+        expiresAt: new Date(meeting.endsAt),
+        purposes: ['readiness'],
+      });
       const posts: [string, string | null, Record<string, string>][] = [
         ['/login', null, { email: 'admin@test.hoinghi', password: PASSWORD }],
         ['/logout', t.cookies.secretariat, {}],
-        ['/meetings/new', t.cookies.secretariat, { title: 'Cross-site', hostSiteId: meeting.participants[0]!.siteId, date: '2026-12-20', startTime: '08:00', endTime: '09:00', unitCodes: '44' }],
+        [
+          '/meetings/new',
+          t.cookies.secretariat,
+          { title: 'Cross-site', hostSiteId: meeting.participants[0]!.siteId, date: '2026-12-20', startTime: '08:00', endTime: '09:00', unitCodes: '44' },
+        ],
         [`/meetings/${meeting.id}/cancel`, t.cookies.secretariat, {}],
         [`/meetings/${meeting.id}/invites/resend`, t.cookies.secretariat, {}],
         [`/ready/${readiness}`, null, { answer: 'declined', reason: 'forged' }],
@@ -67,7 +84,11 @@ describe('security (PGlite)', () => {
       for (const [path, cookie, fields] of posts) {
         for (const contentType of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain']) {
           const body = contentType.startsWith('multipart') ? `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n` : form(fields);
-          const response = await t.app.request(path, { method: 'POST', headers: { ...EVIL, 'content-type': contentType, ...(cookie ? { cookie } : {}) }, body });
+          const response = await t.app.request(path, {
+            method: 'POST',
+            headers: { ...EVIL, 'content-type': contentType, ...(cookie ? { cookie } : {}) },
+            body,
+          });
           expect(response.status, `${path} ${contentType}`).toBe(403);
           // A page's refusal is a page (server/app.ts), in Vietnamese.
           expect(response.headers.get('content-type'), path).toMatch(/^text\/html/);
@@ -83,7 +104,11 @@ describe('security (PGlite)', () => {
     it('refuses the JSON API from another site in the forms a browser can send without asking, and grants no CORS', async () => {
       const meeting = await scheduleMeeting(t);
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
-        const response = await t.app.request(`/api/meetings/${meeting.id}/cancel`, { method: 'POST', headers: { ...EVIL, 'content-type': contentType, cookie: t.cookies.secretariat }, body: '{}' });
+        const response = await t.app.request(`/api/meetings/${meeting.id}/cancel`, {
+          method: 'POST',
+          headers: { ...EVIL, 'content-type': contentType, cookie: t.cookies.secretariat },
+          body: '{}',
+        });
         expect(response.status).toBe(403);
       }
       // A cross-site JSON request needs a preflight, which is never granted.
@@ -99,7 +124,11 @@ describe('security (PGlite)', () => {
 
   describe('sign-ins from the sign-in page', () => {
     const pageLogin = (headers: Record<string, string> = {}, email = 'leader@test.hoinghi') =>
-      t.app.request('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'x-forwarded-for': '198.51.100.7', ...headers }, body: form({ email, password: PASSWORD }) });
+      t.app.request('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'x-forwarded-for': '198.51.100.7', ...headers },
+        body: form({ email, password: PASSWORD }),
+      });
     const sessionOf = (response: Response) => response.headers.get('set-cookie')!.split(';')[0]!;
 
     it('sets HttpOnly, SameSite=Lax and Path=/, and Secure only when the proxy says https', async () => {
@@ -114,7 +143,10 @@ describe('security (PGlite)', () => {
       const https = await pageLogin({ 'x-forwarded-proto': 'https' });
       expect(https.headers.get('set-cookie')).toMatch(/; Secure/);
       // The sign-out cookie that clears it carries the same flags, so the browser replaces it.
-      const out = await t.app.request('/logout', { method: 'POST', headers: { origin: 'http://localhost', 'x-forwarded-proto': 'https', cookie: sessionOf(https) } });
+      const out = await t.app.request('/logout', {
+        method: 'POST',
+        headers: { origin: 'http://localhost', 'x-forwarded-proto': 'https', cookie: sessionOf(https) },
+      });
       expect(out.headers.get('set-cookie')).toMatch(/hoinghi_signin=;.*Max-Age=0/);
       expect(out.headers.get('set-cookie')).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
     });
@@ -140,7 +172,11 @@ describe('security (PGlite)', () => {
     const apiLogin = (address: string, email: string, password = 'wrong password') =>
       t.request('POST', '/api/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': address } });
     const pageLogin = (address: string, email: string, password = 'wrong password') =>
-      t.app.request('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'x-forwarded-for': address }, body: form({ email, password }) });
+      t.app.request('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'x-forwarded-for': address },
+        body: form({ email, password }),
+      });
 
     it('counts failures on the page and the API against one budget, and says when to come back', async () => {
       const address = '203.0.113.10';
@@ -186,7 +222,14 @@ describe('security (PGlite)', () => {
       const problems: string[] = [];
       const header = (name: string) => response.headers.get(name) ?? '';
       const csp = header('content-security-policy');
-      for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'"]) {
+      for (const directive of [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+      ]) {
         if (!csp.includes(directive)) problems.push(`${path}: CSP lacks ${directive}`);
       }
       if (/unsafe-inline|unsafe-eval/.test(csp)) problems.push(`${path}: CSP allows unsafe-*`);
@@ -194,9 +237,11 @@ describe('security (PGlite)', () => {
       if (!/^(DENY|SAMEORIGIN)$/.test(header('x-frame-options'))) problems.push(`${path}: no X-Frame-Options`);
       if (!/^(same-origin|no-referrer|strict-origin)/.test(header('referrer-policy'))) problems.push(`${path}: Referrer-Policy ${header('referrer-policy')}`);
       if (!header('strict-transport-security').includes('max-age=')) problems.push(`${path}: no HSTS`);
-      if (/^\/(join|ready)\//.test(path) && header('referrer-policy') !== 'no-referrer') problems.push(`${path}: a page with a secret in its URL must not send a Referer`);
+      if (/^\/(join|ready)\//.test(path) && header('referrer-policy') !== 'no-referrer')
+        problems.push(`${path}: a page with a secret in its URL must not send a Referer`);
       if (/text\/html/.test(header('content-type'))) {
-        for (const [pattern, what] of HTML_BREAKING_CSP) if (pattern.test(body)) problems.push(`${path}: ${what} (${pattern.exec(body)![0]}) that the CSP blocks or forbids`);
+        for (const [pattern, what] of HTML_BREAKING_CSP)
+          if (pattern.test(body)) problems.push(`${path}: ${what} (${pattern.exec(body)![0]}) that the CSP blocks or forbids`);
       }
       return problems;
     }
@@ -204,10 +249,29 @@ describe('security (PGlite)', () => {
     it('sends them on every page reachable from the start pages, error pages and the 404 included', async () => {
       const meeting = await scheduleMeeting(t);
       const site = communesOf(meeting)[0]!;
-      const tokens = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: site, expiresAt: new Date(meeting.endsAt), purposes: ['join', 'readiness'] });
-      const expired = await mintMeetingTokens(t.database.db, { meetingId: meeting.id, siteId: site, expiresAt: new Date(TEST_NOW.getTime() - 1000), purposes: ['join', 'readiness'] });
+      const tokens = await mintMeetingTokens(t.database.db, {
+        meetingId: meeting.id,
+        siteId: site,
+        expiresAt: new Date(meeting.endsAt),
+        purposes: ['join', 'readiness'],
+      });
+      const expired = await mintMeetingTokens(t.database.db, {
+        meetingId: meeting.id,
+        siteId: site,
+        expiresAt: new Date(TEST_NOW.getTime() - 1000),
+        purposes: ['join', 'readiness'],
+      });
       const visits: { path: string; cookie?: string | undefined; expect?: number }[] = [
-        ...['/', '/meetings/new', `/meetings/${meeting.id}`, `/meetings/${meeting.id}/invites`, `/meetings/${meeting.id}/attendance`, `/meetings/${meeting.id}/live`, '/reports', '/mail'].map((path) => ({ path, cookie: t.cookies.secretariat })),
+        ...[
+          '/',
+          '/meetings/new',
+          `/meetings/${meeting.id}`,
+          `/meetings/${meeting.id}/invites`,
+          `/meetings/${meeting.id}/attendance`,
+          `/meetings/${meeting.id}/live`,
+          '/reports',
+          '/mail',
+        ].map((path) => ({ path, cookie: t.cookies.secretariat })),
         { path: '/login' },
         { path: `/join/${tokens.join}`, expect: 200 },
         { path: `/ready/${tokens.readiness}`, expect: 200 },
@@ -244,7 +308,11 @@ describe('security (PGlite)', () => {
             if (url.origin !== 'http://localhost' || url.pathname === '/logout') continue;
             // The same page in another language answers as the page did (a 410 link stays 410).
             const sameRoute = url.pathname === new URL(visit.path, 'http://localhost').pathname;
-            visits.push({ path: `${url.pathname}${url.search}`, cookie: visit.cookie, ...(sameRoute && visit.expect !== undefined ? { expect: visit.expect } : {}) });
+            visits.push({
+              path: `${url.pathname}${url.search}`,
+              cookie: visit.cookie,
+              ...(sameRoute && visit.expect !== undefined ? { expect: visit.expect } : {}),
+            });
           }
         }
       }
@@ -256,7 +324,11 @@ describe('security (PGlite)', () => {
     it('sends them on a 500 too, whose body leaks nothing', async () => {
       const db = t.ctx.db;
       // A database that fails under the sign-in look-up: an error no route expects.
-      t.ctx.db = new Proxy(db, { get: () => () => { throw new Error('connection to server lost: secret detail'); } });
+      t.ctx.db = new Proxy(db, {
+        get: () => () => {
+          throw new Error('connection to server lost: secret detail');
+        },
+      });
       try {
         const response = await t.app.request('/', { headers: { cookie: t.cookies.leader } });
         const body = await response.text();
@@ -299,7 +371,11 @@ describe('live links and logs (real SFU)', () => {
 
   beforeAll(async () => {
     // Every line at every level, from the first sign-in of createTestApp on.
-    live = await startLiveTestServer('pglite', { provinces: ['44'], config: { LOG_LEVEL: 'trace' }, logDestination: { write: (line: string) => void logLines.push(line) } });
+    live = await startLiveTestServer('pglite', {
+      provinces: ['44'],
+      config: { LOG_LEVEL: 'trace' },
+      logDestination: { write: (line: string) => void logLines.push(line) },
+    });
   }, 300_000);
   afterAll(async () => {
     for (const s of sockets) s.ws.terminate();
@@ -318,7 +394,9 @@ describe('live links and logs (real SFU)', () => {
     const host = await open({ cookie: live.t.cookies.secretariat });
     expect((await host.request('join', { meetingId: meeting.id })).ok).toBe(true);
 
-    expect((await live.t.request('POST', `/api/meetings/${meeting.id}/cancel`, { cookie: live.t.cookies.secretariat, body: { reason: 'Hoãn' } })).status).toBe(200);
+    expect((await live.t.request('POST', `/api/meetings/${meeting.id}/cancel`, { cookie: live.t.cookies.secretariat, body: { reason: 'Hoãn' } })).status).toBe(
+      200,
+    );
     const closed = await Promise.all([...joined, host].map((s) => closedWithin(s, 2000)));
     expect(closed).toEqual([...joined, host].map(() => ({ code: CloseCode.kicked })));
 
@@ -334,7 +412,12 @@ describe('live links and logs (real SFU)', () => {
 
   it('does not let a readiness link, or a link cut or padded, join', async () => {
     const meeting = await scheduleMeeting(live.t, { startsAt: new Date(Date.now() + 60_000) });
-    const { readiness, join } = await mintMeetingTokens(live.t.database.db, { meetingId: meeting.id, siteId: communesOf(meeting)[0]!, expiresAt: new Date(meeting.endsAt), purposes: ['join', 'readiness'] });
+    const { readiness, join } = await mintMeetingTokens(live.t.database.db, {
+      meetingId: meeting.id,
+      siteId: communesOf(meeting)[0]!,
+      expiresAt: new Date(meeting.endsAt),
+      purposes: ['join', 'readiness'],
+    });
     for (const token of [readiness, join.slice(0, -1), `${join}A`, join.toUpperCase(), ` ${join}`, `${join}\u0000`]) {
       const reply = await (await open()).request('join', { joinToken: token });
       expect(reply.ok, token).toBe(false);
@@ -361,19 +444,35 @@ describe('live links and logs (real SFU)', () => {
     // Sign-ins through the API and the page, a failed one, sign-outs.
     const apiLogin = await t.request('POST', '/api/auth/login', { body: { email: 'leader@test.hoinghi', password: PASSWORD } });
     remember('API sign-in session', sessionValue(apiLogin));
-    const pageLogin = await fetch(`${live.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: live.url }, body: form({ email: 'admin@test.hoinghi', password: PASSWORD }) });
+    const pageLogin = await fetch(`${live.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: live.url },
+      body: form({ email: 'admin@test.hoinghi', password: PASSWORD }),
+    });
     remember('page sign-in session', sessionValue(pageLogin));
     await t.request('POST', '/api/auth/login', { body: { email: 'leader@test.hoinghi', password: `${PASSWORD}!` } });
-    await fetch(`${live.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: live.url, cookie: `hoinghi_signin=${secrets.get('page sign-in session')}` } });
+    await fetch(`${live.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: live.url, cookie: `hoinghi_signin=${secrets.get('page sign-in session')}` },
+    });
 
     // A meeting whose invitations go out, one send failing first; the links come from the messages.
     const meeting = await scheduleMeeting(t, { startsAt: new Date(Date.now() + 60_000) });
     const transport = memoryTransport();
-    const dispatcher = new InviteDispatcher({ ctx: t.ctx, transport, outbox: t.services.invites, options: { ...dispatcherOptionsFrom(t.ctx.config), backoff: { baseMs: 0, maxMs: 0 } } });
+    const dispatcher = new InviteDispatcher({
+      ctx: t.ctx,
+      transport,
+      outbox: t.services.invites,
+      options: { ...dispatcherOptionsFrom(t.ctx.config), backoff: { baseMs: 0, maxMs: 0 } },
+    });
     await dispatcher.drain();
     await dispatcher.drain();
     await dispatcher.close();
-    const linkTokens = transport.messages.flatMap((m) => [...JSON.stringify(m).matchAll(/\/(join|ready)\/([A-Za-z0-9_-]{43})/g)].map((match) => [match[1]!, match[2]!] as const));
+    const linkTokens = transport.messages.flatMap((m) =>
+      [...JSON.stringify(m).matchAll(/\/(join|ready)\/([A-Za-z0-9_-]{43})/g)].map((match) => [match[1]!, match[2]!] as const),
+    );
     expect(linkTokens.length).toBeGreaterThanOrEqual(2 * 3);
     linkTokens.forEach(([purpose, token], i) => remember(`${purpose} link ${i}`, token));
     const join = linkTokens.find(([purpose]) => purpose === 'join')![1];
@@ -381,7 +480,16 @@ describe('live links and logs (real SFU)', () => {
 
     // The commune opens its links, answers, and joins; broken and hostile variants too.
     expect((await fetch(`${live.url}/ready/${ready}`)).status).toBe(200);
-    expect((await fetch(`${live.url}/ready/${ready}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: live.url }, body: form({ answer: 'attending', delegateName: 'Chủ tịch UBND xã' }) })).status).toBe(303);
+    expect(
+      (
+        await fetch(`${live.url}/ready/${ready}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: live.url },
+          body: form({ answer: 'attending', delegateName: 'Chủ tịch UBND xã' }),
+        })
+      ).status,
+    ).toBe(303);
     expect((await fetch(`${live.url}/join/${join}`)).status).toBe(200);
     await fetch(`${live.url}/join/${join}x`);
     // A participant's link (the host hall's invitation carries one too).
@@ -421,7 +529,8 @@ describe('live links and logs (real SFU)', () => {
     const logs = logLines.join('');
     // The logs are there and say what happened; only the secrets are missing.
     expect(logLines.length).toBeGreaterThan(20);
-    for (const event of ['signed in', 'meeting scheduled', 'joined', 'invitation will be retried', 'calendar subscription link issued']) expect(logs).toContain(event);
+    for (const event of ['signed in', 'meeting scheduled', 'joined', 'invitation will be retried', 'calendar subscription link issued'])
+      expect(logs).toContain(event);
     const leaked = [...secrets].filter(([, secret]) => logs.includes(secret)).map(([what]) => what);
     expect(leaked).toEqual([]);
   });

@@ -94,7 +94,10 @@ function deep(depth: number, leaf: unknown): unknown {
 
 /** Short text salted with the characters that break databases, terminals and parsers. */
 const controlSalted = fc
-  .array(fc.constantFrom('\u0000', '\u0001', '\u0008', '\u001b', '\u007f', '\u2028', '\uFEFF', '\uD800', 'a', 'ệ', ' ', '%', "'", '"', '\\'), { minLength: 1, maxLength: 12 })
+  .array(fc.constantFrom('\u0000', '\u0001', '\u0008', '\u001b', '\u007f', '\u2028', '\uFEFF', '\uD800', 'a', 'ệ', ' ', '%', "'", '"', '\\'), {
+    minLength: 1,
+    maxLength: 12,
+  })
   .map((chars) => chars.join(''));
 
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
@@ -110,7 +113,17 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: hostileString, weight: 4 },
   { arbitrary: fc.constantFrom<unknown>(null, true, false, ...edgeNumbers), weight: 2 },
   { arbitrary: fc.double(), weight: 1 },
-  { arbitrary: fc.constantFrom<unknown>([], {}, [null], { __proto__: { admin: true } }, JSON.parse('{"__proto__":{"polluted":1}}'), JSON.parse('{"constructor":{"prototype":{"polluted":1}}}')), weight: 1 },
+  {
+    arbitrary: fc.constantFrom<unknown>(
+      [],
+      {},
+      [null],
+      { __proto__: { admin: true } },
+      JSON.parse('{"__proto__":{"polluted":1}}'),
+      JSON.parse('{"constructor":{"prototype":{"polluted":1}}}'),
+    ),
+    weight: 1,
+  },
   { arbitrary: fc.integer({ min: 1, max: 800 }).map((n) => deep(n, 'x')), weight: 1 },
   { arbitrary: fc.array(fc.constantFrom<unknown>('x', 1, null, {}), { maxLength: 5 }), weight: 1 },
   { arbitrary: fc.dictionary(fc.oneof(pollutionKey, fc.string({ maxLength: 8 })), fc.constantFrom<unknown>(1, 'x', null, {})), weight: 1 },
@@ -195,13 +208,17 @@ export function fromZod(schema: z.ZodType, hints: Hints = {}): fc.Arbitrary<unkn
   const stringOf = (s: unknown, def: Def): fc.Arbitrary<string> => {
     const checks: Def[] = (def.checks ?? []).map(defOf);
     const format: string | undefined = def.format;
-    if (format === 'uuid') return hints.uuids?.length ? fc.oneof({ arbitrary: fc.constantFrom(...hints.uuids), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }) : fc.uuid();
-    if (format === 'datetime') return hints.instants ?? fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
-    if (format === 'date') return fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+    if (format === 'uuid')
+      return hints.uuids?.length ? fc.oneof({ arbitrary: fc.constantFrom(...hints.uuids), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 }) : fc.uuid();
+    if (format === 'datetime')
+      return hints.instants ?? fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+    if (format === 'date')
+      return fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
     if (format === 'email') return fc.emailAddress();
     const regex = checks.find((c) => c.check === 'string_format' && c.format === 'regex')?.pattern as RegExp | undefined;
     if (regex) {
-      if (regex.source === UNIT_CODE_SOURCE && hints.unitCodes?.length) return fc.oneof({ arbitrary: fc.constantFrom(...hints.unitCodes), weight: 3 }, { arbitrary: fc.stringMatching(regex), weight: 1 });
+      if (regex.source === UNIT_CODE_SOURCE && hints.unitCodes?.length)
+        return fc.oneof({ arbitrary: fc.constantFrom(...hints.unitCodes), weight: 3 }, { arbitrary: fc.stringMatching(regex), weight: 1 });
       return fc.stringMatching(regex);
     }
     if (format) throw new Error(`zod-arbitrary: no generator for string format "${format}"`);

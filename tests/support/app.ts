@@ -30,7 +30,11 @@ export interface TestApp {
   cookies: Record<Role, string> & Partial<Record<ScopedAccount, string>>;
   /** Signs in a new account of the given role and unit; returns its cookie. */
   signInAs(role: Role, unitCode: string, email?: string): Promise<string>;
-  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; cookie?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; cookie?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 

@@ -29,8 +29,16 @@ export interface LineQuality {
 export const goodLine: LineQuality = { bitrateKbps: 1500, lossPercent: 0.3, rttMs: 40, jitterMs: 4 };
 export const badLine: LineQuality = { bitrateKbps: 400, lossPercent: 6, rttMs: 450, jitterMs: 60 };
 
-export async function sitesOf(t: TestApp, unitCode: string): Promise<{ halls: { id: string; name: string }[]; communes: { id: string; name: string; unitCode: string }[] }> {
-  const all = (await t.request('GET', `/api/units/${unitCode}/sites`, { cookie: t.cookies.secretariat })).body.sites as { id: string; name: string; kind: string; unitCode: string }[];
+export async function sitesOf(
+  t: TestApp,
+  unitCode: string,
+): Promise<{ halls: { id: string; name: string }[]; communes: { id: string; name: string; unitCode: string }[] }> {
+  const all = (await t.request('GET', `/api/units/${unitCode}/sites`, { cookie: t.cookies.secretariat })).body.sites as {
+    id: string;
+    name: string;
+    kind: string;
+    unitCode: string;
+  }[];
   return { halls: all.filter((s) => s.kind === 'hall'), communes: all.filter((s) => s.kind === 'commune') };
 }
 
@@ -47,15 +55,23 @@ export async function scheduleMeeting(t: TestApp, input: { title: string; hostSi
 
 /** Events of one site in one meeting; ids derive from content so rebuilding an event gives the same id. */
 export function siteEvents(meetingId: string, siteId: string) {
-  const base = (kind: string, at: Date, suffix: string) => ({ eventId: `${kind}:${createHash('sha1').update(`${meetingId}/${siteId}/${suffix}/${at.getTime()}`).digest('hex')}`, meetingId, siteId, at });
+  const base = (kind: string, at: Date, suffix: string) => ({
+    eventId: `${kind}:${createHash('sha1').update(`${meetingId}/${siteId}/${suffix}/${at.getTime()}`).digest('hex')}`,
+    meetingId,
+    siteId,
+    at,
+  });
   return {
     join: (connectionId: string, at: Date) => AttendanceEvent.parse({ ...base('join', at, connectionId), kind: 'join', connectionId }),
-    leave: (connectionId: string, at: Date, cause: LeaveCause) => AttendanceEvent.parse({ ...base('leave', at, connectionId), kind: 'leave', connectionId, cause }),
-    quality: (connectionId: string, at: Date, line: LineQuality) => AttendanceEvent.parse({ ...base('quality', at, connectionId), kind: 'quality', connectionId, ...line }),
+    leave: (connectionId: string, at: Date, cause: LeaveCause) =>
+      AttendanceEvent.parse({ ...base('leave', at, connectionId), kind: 'leave', connectionId, cause }),
+    quality: (connectionId: string, at: Date, line: LineQuality) =>
+      AttendanceEvent.parse({ ...base('quality', at, connectionId), kind: 'quality', connectionId, ...line }),
     /** A connection from `from` to `to`, sampled every `everyMinutes`. */
     session(connectionId: string, from: Date, to: Date, cause: LeaveCause, line: LineQuality = goodLine, everyMinutes = 10): AttendanceEvent[] {
       const events = [this.join(connectionId, from)];
-      for (let at = from.getTime() + everyMinutes * 60_000; at < to.getTime(); at += everyMinutes * 60_000) events.push(this.quality(connectionId, new Date(at), line));
+      for (let at = from.getTime() + everyMinutes * 60_000; at < to.getTime(); at += everyMinutes * 60_000)
+        events.push(this.quality(connectionId, new Date(at), line));
       events.push(this.leave(connectionId, to, cause));
       return events;
     },

@@ -36,7 +36,23 @@ export function createDtlsIdentity(): DtlsIdentity {
   const keyFile = path.join(dir, 'key.pem');
   const made = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=hoinghi-test-site', '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=hoinghi-test-site',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { stdio: 'pipe' },
   );
   if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr.toString()}`);
@@ -155,7 +171,19 @@ export class MediaLine {
 
     const openssl = spawn(
       'openssl',
-      ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${relayPort}`, '-cert', identity.certFile, '-key', identity.keyFile, '-use_srtp', 'SRTP_AES128_CM_SHA1_80', '-ign_eof'],
+      [
+        's_client',
+        '-dtls1_2',
+        '-connect',
+        `127.0.0.1:${relayPort}`,
+        '-cert',
+        identity.certFile,
+        '-key',
+        identity.keyFile,
+        '-use_srtp',
+        'SRTP_AES128_CM_SHA1_80',
+        '-ign_eof',
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let stdout = '';

@@ -35,7 +35,14 @@ export async function startPageSite(driver: Driver): Promise<PageSite> {
   const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
   const created = await t.request('POST', '/api/meetings', {
     cookie: t.cookies.secretariat,
-    body: { title: 'Hội nghị trực tuyến', hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: communes.map((c) => c.id), allowConflicts: true },
+    body: {
+      title: 'Hội nghị trực tuyến',
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: communes.map((c) => c.id),
+      allowConflicts: true,
+    },
   });
   if (created.status !== 201) throw new Error(`page site: meeting not created (${created.status})`);
   const meetingId = created.body.id as string;

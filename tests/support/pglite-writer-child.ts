@@ -35,7 +35,10 @@ say({ step: 'opened', ms: Date.now() - started });
 const acked = readFileSync(ackedFile, 'utf8').split('\n').filter(Boolean);
 const present = new Set<string>();
 for (let i = 0; i < acked.length; i += 1000) {
-  const rows = await database.db.select({ id: attendanceEvents.eventId }).from(attendanceEvents).where(inArray(attendanceEvents.eventId, acked.slice(i, i + 1000)));
+  const rows = await database.db
+    .select({ id: attendanceEvents.eventId })
+    .from(attendanceEvents)
+    .where(inArray(attendanceEvents.eventId, acked.slice(i, i + 1000)));
   for (const r of rows) present.add(r.id);
 }
 say({ step: 'verified', acked: acked.length, missing: acked.filter((id) => !present.has(id)).slice(0, 20) });
@@ -46,7 +49,18 @@ for (let round = 0; ; round++) {
   const batch = Array.from({ length: 25 }, (_, k) => `${prefix}:${round}:${k}`);
   await Promise.all(
     batch.map((eventId, k) =>
-      writer.record({ kind: 'quality', eventId, meetingId, siteId, at: new Date(), connectionId: `${prefix}:${k}`, bitrateKbps: 900, lossPercent: 0.4, rttMs: 35, jitterMs: 3 }),
+      writer.record({
+        kind: 'quality',
+        eventId,
+        meetingId,
+        siteId,
+        at: new Date(),
+        connectionId: `${prefix}:${k}`,
+        bitrateKbps: 900,
+        lossPercent: 0.4,
+        rttMs: 35,
+        jitterMs: 3,
+      }),
     ),
   );
   say({ step: 'ack', ids: batch });

@@ -31,7 +31,8 @@ export function findPostgresBinaries(): string {
       .map((v) => path.join(root, v, 'bin')),
   );
   const found = candidates.find((dir) => existsSync(path.join(dir, 'initdb')));
-  if (!found) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: apt-get install postgresql (the .ci/run script does this)');
+  if (!found)
+    throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: apt-get install postgresql (the .ci/run script does this)');
   return found;
 }
 

@@ -174,9 +174,9 @@ it('reports on time, late, left early and absent for a meeting the communes real
   expect(created.status).toBe(201);
   const meetingId = created.body.id as string;
   const linksExpire = new Date(firstStart.getTime() + 3600_000);
-  const [a, b, c, d, e] = await Promise.all(
+  const [a, b, c, d, e] = (await Promise.all(
     communes.map(async (s): Promise<Site> => ({ id: s.id, name: s.name, path: new URL(await live.joinLink(meetingId, s.id, linksExpire)).pathname })),
-  ) as [Site, Site, Site, Site, Site];
+  )) as [Site, Site, Site, Site, Site];
 
   // --- D says it cannot attend, with a reason, on its readiness page ---------------------------
   const reason = 'Trùng lịch tiếp công dân định kỳ của xã';
@@ -224,7 +224,12 @@ it('reports on time, late, left early and absent for a meeting the communes real
   await host.click('#end-meeting'); // arms the button
   const ending = Date.now();
   await host.click('#end-meeting');
-  const end = await observe(() => hoinghi<Status>(host, 'status'), (s) => s?.kind === 'ended', ending, 'host console ending');
+  const end = await observe(
+    () => hoinghi<Status>(host, 'status'),
+    (s) => s?.kind === 'ended',
+    ending,
+    'host console ending',
+  );
   expect(await hoinghi<Status>(host, 'status')).toEqual({ kind: 'ended', reason: 'meeting-ended' });
   for (const page of [pageA, pageB]) {
     await expect.poll(() => hoinghi<Status>(page, 'status'), { timeout: 30_000 }).toEqual({ kind: 'ended', reason: 'meeting-ended' });
@@ -237,11 +242,17 @@ it('reports on time, late, left early and absent for a meeting the communes real
     { site: b, status: 'late', flags: ['late'], label: 'Đến muộn', join: joinB, leave: end, connected: between(joinB, end) },
     { site: c, status: 'left-early', flags: ['left-early'], label: 'Về sớm', join: joinC, leave: leaveC, connected: between(startsAt, leaveC) },
   ] as const;
-  
+
   // --- The JSON report: the server's figures, to the second (minutes exactly) ------------------
   // The leaves of a host-ended meeting are recorded a moment after the sockets close.
   await expect
-    .poll(async () => (await t.request('GET', `/api/meetings/${meetingId}/attendance`, { cookie: t.cookies.leader })).body.sites.filter((s: { connectedNow: boolean }) => s.connectedNow).length, { timeout: 30_000 })
+    .poll(
+      async () =>
+        (await t.request('GET', `/api/meetings/${meetingId}/attendance`, { cookie: t.cookies.leader })).body.sites.filter(
+          (s: { connectedNow: boolean }) => s.connectedNow,
+        ).length,
+      { timeout: 30_000 },
+    )
     .toBe(0);
   const json = (await t.request('GET', `/api/meetings/${meetingId}/attendance`, { cookie: t.cookies.leader })).body;
   expect(json.phase).toBe('ended');
@@ -295,11 +306,20 @@ it('reports on time, late, left early and absent for a meeting the communes real
   expect(await row(d.id).locator('.notes').textContent()).toBe(reason);
   expect(await row(e.id).getAttribute('data-status')).toBe('absent');
   expect((await row(e.id).locator('.badge').textContent())?.trim()).toBe('Vắng không lý do');
-  for (const [id, value] of Object.entries({ 'total-invited': '5', 'total-present': '3', 'total-late': '1', 'total-left-early': '1', 'total-absent-with-reason': '1', 'total-absent': '1' })) {
+  for (const [id, value] of Object.entries({
+    'total-invited': '5',
+    'total-present': '3',
+    'total-late': '1',
+    'total-left-early': '1',
+    'total-absent-with-reason': '1',
+    'total-absent': '1',
+  })) {
     expect(await leader.locator(`#${id} .value`).textContent(), id).toBe(value);
   }
   // The configured thresholds, written the Vietnamese way like every other figure on the page.
-  expect(await leader.locator('#attendance-totals + p').textContent()).toContain('vào sau giờ bắt đầu quá 0,1 phút; về sớm: rời trước giờ kết thúc quá 0,1 phút.');
+  expect(await leader.locator('#attendance-totals + p').textContent()).toContain(
+    'vào sau giờ bắt đầu quá 0,1 phút; về sớm: rời trước giờ kết thúc quá 0,1 phút.',
+  );
   await leader.screenshot({ path: path.join(SCREENSHOT_DIR, 'attendance-live-report.png'), fullPage: true });
 
   // --- The CSV, downloaded from the page and read back -------------------------------------------

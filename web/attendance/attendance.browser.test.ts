@@ -37,7 +37,13 @@ describe('attendance pages in Chromium', () => {
 
     // Earlier meetings of the week, so the dashboard has a history to show.
     for (const [n, day] of ['2026-12-02', '2026-12-03', '2026-12-04'].entries()) {
-      const m = await scheduleMeeting(t, { title: `Giao ban ngày ${day.slice(8)}/12`, hostSiteId: hall.id, siteIds: communes.map((c) => c.id), startsAt: vn(`${day} 08:00`), endsAt: vn(`${day} 10:00`) });
+      const m = await scheduleMeeting(t, {
+        title: `Giao ban ngày ${day.slice(8)}/12`,
+        hostSiteId: hall.id,
+        siteIds: communes.map((c) => c.id),
+        startsAt: vn(`${day} 08:00`),
+        endsAt: vn(`${day} 10:00`),
+      });
       await recordAttendanceEvents(
         t.database.db,
         communes.flatMap((c, i) => {
@@ -48,7 +54,13 @@ describe('attendance pages in Chromium', () => {
       );
     }
 
-    const meeting = await scheduleMeeting(t, { title: 'Hội nghị triển khai nhiệm vụ năm 2027', hostSiteId: hall.id, siteIds: communes.map((c) => c.id), startsAt: vn('2026-12-05 08:00'), endsAt: vn('2026-12-05 10:00') });
+    const meeting = await scheduleMeeting(t, {
+      title: 'Hội nghị triển khai nhiệm vụ năm 2027',
+      hostSiteId: hall.id,
+      siteIds: communes.map((c) => c.id),
+      startsAt: vn('2026-12-05 08:00'),
+      endsAt: vn('2026-12-05 10:00'),
+    });
     meetingId = meeting.id;
     const at = (time: string) => vn(`2026-12-05 ${time}`);
     const [onTime, late, early, excused, , dropper] = communes.map((c) => siteEvents(meetingId, c.id));
@@ -69,7 +81,11 @@ describe('attendance pages in Chromium', () => {
     server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'], headless: true });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+      headless: true,
+    });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'vi-VN' });
     page = await context.newPage();
     page.on('pageerror', (error) => {
@@ -138,7 +154,8 @@ describe('attendance pages in Chromium', () => {
     t.clock.now = vn('2026-12-05 09:30');
     try {
       await page.goto(`${baseUrl}/meetings/${meetingId}/live`);
-      const ids = async (group: string) => page.locator(`section[data-group="${group}"] li`).evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.siteId));
+      const ids = async (group: string) =>
+        page.locator(`section[data-group="${group}"] li`).evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.siteId));
       expect(await ids('not-joined')).toEqual(expect.arrayContaining([communes[3]!.id, communes[4]!.id, communes[11]!.id]));
       expect(await ids('dropped')).toEqual([communes[2]!.id]);
       expect(await page.locator(`li[data-site-id="${communes[4]!.id}"] .contact`).textContent()).toContain('0233 3852 444');
@@ -162,7 +179,10 @@ describe('attendance pages in Chromium', () => {
     expect(await page.locator('#chronic-absentees tr[data-site-id]').count()).toBeGreaterThan(0);
     expect(await page.locator(`#chronic-absentees tr[data-site-id="${communes[11]!.id}"]`).count()).toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'attendance-dashboard.png'), fullPage: true });
-    await Promise.all([page.waitForURL(`${baseUrl}/meetings/${meetingId}/attendance`), page.click(`#dashboard-meetings a[href="/meetings/${meetingId}/attendance"]`)]);
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/meetings/${meetingId}/attendance`),
+      page.click(`#dashboard-meetings a[href="/meetings/${meetingId}/attendance"]`),
+    ]);
     expect(await page.locator('.record-subtitle').textContent()).toBe('Hội nghị triển khai nhiệm vụ năm 2027');
 
     await page.goto(`${baseUrl}/reports?from=2026-12-01&to=2026-12-07&lang=en`);

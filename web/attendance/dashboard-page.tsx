@@ -16,7 +16,12 @@ const NATIONAL_ROW_LIMIT = 200;
 
 type CommuneRow = AttendanceDashboard['communes'][number];
 
-export function AttendanceDashboardPage(props: { lang: Lang; user: AuthenticatedUser; dashboard: AttendanceDashboard; provinces: { code: string; name: string }[] }) {
+export function AttendanceDashboardPage(props: {
+  lang: Lang;
+  user: AuthenticatedUser;
+  dashboard: AttendanceDashboard;
+  provinces: { code: string; name: string }[];
+}) {
   const { lang, dashboard: d } = props;
   const t = attendanceTranslator(lang);
   const chronic = d.communes.filter((c) => c.chronicAbsentee);
@@ -74,7 +79,14 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
           <section class="card chart-card">
             <h2>{d.province ? t('rateChartByCommune') : t('rateChartByProvince')}</h2>
             <div class="chart-box">
-              <canvas id="rate-chart" data-query={query} data-lang={lang} data-by={d.province ? 'commune' : 'province'} data-label={t('attendanceRate')} aria-label={d.province ? t('rateChartByCommune') : t('rateChartByProvince')}></canvas>
+              <canvas
+                id="rate-chart"
+                data-query={query}
+                data-lang={lang}
+                data-by={d.province ? 'commune' : 'province'}
+                data-label={t('attendanceRate')}
+                aria-label={d.province ? t('rateChartByCommune') : t('rateChartByProvince')}
+              ></canvas>
             </div>
           </section>
 
@@ -83,7 +95,13 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
               <h2>
                 {t('chronicAbsentees')} <span class="count">{chronic.length}</span>
               </h2>
-              <p class="muted small">{t('chronicRule', { n: d.rules.chronicAbsentee.minAbsences, rate: d.rules.chronicAbsentee.maxRate * 100, min: d.rules.chronicAbsentee.minInvitedForRate })}</p>
+              <p class="muted small">
+                {t('chronicRule', {
+                  n: d.rules.chronicAbsentee.minAbsences,
+                  rate: d.rules.chronicAbsentee.maxRate * 100,
+                  min: d.rules.chronicAbsentee.minInvitedForRate,
+                })}
+              </p>
               {chronic.length === 0 ? (
                 <p class="muted">{t('none')}</p>
               ) : (
@@ -101,7 +119,12 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
                         <td>{showCommune(c)}</td>
                         <td class="num">
                           {c.absent}/{c.invited}
-                          {c.absentWithReason > 0 && <span class="muted small"> ({c.absentWithReason} {t('excusedShort')})</span>}
+                          {c.absentWithReason > 0 && (
+                            <span class="muted small">
+                              {' '}
+                              ({c.absentWithReason} {t('excusedShort')})
+                            </span>
+                          )}
                         </td>
                         <td class="num">{formatPercent(c.attendanceRate, lang)}</td>
                       </tr>
@@ -141,7 +164,13 @@ export function AttendanceDashboardPage(props: { lang: Lang; user: Authenticated
               <h2>
                 {t('qualityHotspots')} <span class="count">{hotspots.length}</span>
               </h2>
-              <p class="muted small">{t('hotspotRule', { loss: formatNumber(d.rules.qualityHotspot.lossPercent, 0, lang), rtt: d.rules.qualityHotspot.rttMs, m: d.rules.qualityHotspot.minMeetingsSampled })}</p>
+              <p class="muted small">
+                {t('hotspotRule', {
+                  loss: formatNumber(d.rules.qualityHotspot.lossPercent, 0, lang),
+                  rtt: d.rules.qualityHotspot.rttMs,
+                  m: d.rules.qualityHotspot.minMeetingsSampled,
+                })}
+              </p>
               {hotspots.length === 0 ? (
                 <p class="muted">{t('none')}</p>
               ) : (

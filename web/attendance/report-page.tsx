@@ -102,7 +102,8 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
           <Total label={t('attendanceRate')} value={formatPercent(totals.attendanceRate, lang)} id="total-rate" />
         </section>
         <p class="muted small">
-          {t('totalsNote')} {t('thresholdsNote', { late: formatFigure(ledger.thresholds.lateMinutes, lang), early: formatFigure(ledger.thresholds.earlyLeaveMinutes, lang) })}
+          {t('totalsNote')}{' '}
+          {t('thresholdsNote', { late: formatFigure(ledger.thresholds.lateMinutes, lang), early: formatFigure(ledger.thresholds.earlyLeaveMinutes, lang) })}
         </p>
 
         {ledger.sites.length === 0 ? (

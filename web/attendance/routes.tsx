@@ -12,7 +12,6 @@ import { NotFoundError } from '../../api/errors.ts';
 import { buildAttendanceDashboard } from '../../api/attendance/dashboard.ts';
 import type { ComputationGate } from '../../api/attendance/dashboard-gate.ts';
 import type { LiveAttendance } from '../../api/attendance/live-attendance.ts';
-import { buildMeetingReport } from '../../api/attendance/report.ts';
 import { assertMayWatchLive, resolveDashboardQuery, scopedMeetingReport } from '../../api/attendance/routes.ts';
 import { dashboardProvinceFor, NATIONAL_UNIT, unitInSubtree } from '../../api/auth/policy.ts';
 import { dashboardQuery } from '../../api/attendance/schemas.ts';

@@ -23,7 +23,10 @@ export const attendanceTexts = defineTexts({
   phase_running: { vi: 'Đang diễn ra', en: 'In progress' },
   phase_ended: { vi: 'Đã kết thúc', en: 'Ended' },
   generatedAt: { vi: 'Lập lúc', en: 'Generated at' },
-  thresholdsNote: { vi: 'Đến muộn: vào sau giờ bắt đầu quá {late} phút; về sớm: rời trước giờ kết thúc quá {early} phút.', en: 'Late: joined more than {late} min after the start; left early: left more than {early} min before the end.' },
+  thresholdsNote: {
+    vi: 'Đến muộn: vào sau giờ bắt đầu quá {late} phút; về sớm: rời trước giờ kết thúc quá {early} phút.',
+    en: 'Late: joined more than {late} min after the start; left early: left more than {early} min before the end.',
+  },
   totals: { vi: 'Tổng hợp', en: 'Summary' },
   invited: { vi: `${capitalize(term.site.vi)} được mời`, en: 'Sites invited' },
   present: { vi: 'Có mặt', en: 'Present' },
@@ -94,8 +97,14 @@ export const attendanceTexts = defineTexts({
   time: { vi: 'Thời gian', en: 'Time' },
   none: { vi: 'Không có.', en: 'None.' },
   noMeetingsInRange: { vi: 'Không có cuộc họp nào đã kết thúc trong khoảng thời gian này.', en: 'No meeting ended in this range.' },
-  chronicRule: { vi: 'Vắng từ {n} lần trở lên, hoặc tham dự dưới {rate}% khi được mời từ {min} lần.', en: 'Absent {n} times or more, or attended under {rate}% once invited {min} times.' },
-  hotspotRule: { vi: 'Trung vị mất gói từ {loss}% hoặc RTT từ {rtt} ms, qua ít nhất {m} cuộc họp.', en: 'Median loss of {loss}% or more, or RTT of {rtt} ms or more, over at least {m} meetings.' },
+  chronicRule: {
+    vi: 'Vắng từ {n} lần trở lên, hoặc tham dự dưới {rate}% khi được mời từ {min} lần.',
+    en: 'Absent {n} times or more, or attended under {rate}% once invited {min} times.',
+  },
+  hotspotRule: {
+    vi: 'Trung vị mất gói từ {loss}% hoặc RTT từ {rtt} ms, qua ít nhất {m} cuộc họp.',
+    en: 'Median loss of {loss}% or more, or RTT of {rtt} ms or more, over at least {m} meetings.',
+  },
   allCommunes: { vi: `Tất cả ${term.communes.vi} (thấp nhất trước)`, en: `All ${term.communes.en} (lowest first)` },
   showingFirst: { vi: 'Hiển thị {n} dòng đầu; chọn một tỉnh để xem đủ.', en: 'Showing the first {n} rows; choose a province to see all.' },
   report: { vi: 'Báo cáo', en: 'Reports' },

@@ -18,7 +18,14 @@ export function auditPages(ctx: AppContext) {
     if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
     const query = parsed.data;
     const entries = await readAuditLog(ctx.db, user, { ...query, format: 'json' });
-    const csv = new URLSearchParams(Object.entries({ ...(query.unit ? { unit: query.unit } : {}), ...(query.action ? { action: query.action } : {}), ...(query.actor ? { actor: query.actor } : {}), format: 'csv' }));
+    const csv = new URLSearchParams(
+      Object.entries({
+        ...(query.unit ? { unit: query.unit } : {}),
+        ...(query.action ? { action: query.action } : {}),
+        ...(query.actor ? { actor: query.actor } : {}),
+        format: 'csv',
+      }),
+    );
     return c.html(
       <Layout title={t('auditTitle')} lang={lang} user={user}>
         <h1>{t('auditTitle')}</h1>

@@ -81,7 +81,10 @@ export function authPages(ctx: AppContext, loginLimiter: LoginLimiter, accounts:
       await accounts.completeReset(parsed.data.token, parsed.data.password);
     } catch (error) {
       if (!(error instanceof InvalidLinkError)) throw error;
-      return c.html(<ResetPasswordPage lang={c.get('lang')} action={action} error={accountTranslator(c.get('lang'))('resetLinkBad')} />, error.status as 404 | 410);
+      return c.html(
+        <ResetPasswordPage lang={c.get('lang')} action={action} error={accountTranslator(c.get('lang'))('resetLinkBad')} />,
+        error.status as 404 | 410,
+      );
     }
     return c.html(<ResetPasswordPage lang={c.get('lang')} action={action} done />);
   });
@@ -90,7 +93,16 @@ export function authPages(ctx: AppContext, loginLimiter: LoginLimiter, accounts:
   const accountPage = async (c: Context<AppEnv>, extra: { notice?: string; error?: string; status?: number } = {}) => {
     const user = signedInUser(c);
     const signIns = await listSignIns(ctx.db, user.id, ctx.now(), currentSignInToken(ctx, c));
-    return c.html(<AccountPage lang={c.get('lang')} user={user} signIns={signIns} {...(extra.notice ? { notice: extra.notice } : {})} {...(extra.error ? { error: extra.error } : {})} />, (extra.status ?? 200) as 200);
+    return c.html(
+      <AccountPage
+        lang={c.get('lang')}
+        user={user}
+        signIns={signIns}
+        {...(extra.notice ? { notice: extra.notice } : {})}
+        {...(extra.error ? { error: extra.error } : {})}
+      />,
+      (extra.status ?? 200) as 200,
+    );
   };
   app.get('/account', signedInPage, (c) => accountPage(c, c.req.query('done') === '1' ? { notice: accountTranslator(c.get('lang'))('passwordChanged') } : {}));
   app.post('/account/password', signedInPage, async (c) => {
@@ -115,7 +127,16 @@ export function authPages(ctx: AppContext, loginLimiter: LoginLimiter, accounts:
   const usersPage = async (c: Context<AppEnv>, extra: { notice?: string; error?: string; status?: number } = {}) => {
     const user = signedInUser(c);
     const users = await accounts.list(user);
-    return c.html(<UsersPage lang={c.get('lang')} user={user} users={users} {...(extra.notice ? { notice: extra.notice } : {})} {...(extra.error ? { error: extra.error } : {})} />, (extra.status ?? 200) as 200);
+    return c.html(
+      <UsersPage
+        lang={c.get('lang')}
+        user={user}
+        users={users}
+        {...(extra.notice ? { notice: extra.notice } : {})}
+        {...(extra.error ? { error: extra.error } : {})}
+      />,
+      (extra.status ?? 200) as 200,
+    );
   };
   const adminAction = async (c: Context<AppEnv>, act: () => Promise<unknown>) => {
     try {
@@ -127,11 +148,19 @@ export function authPages(ctx: AppContext, loginLimiter: LoginLimiter, accounts:
     }
     return c.redirect('/admin/users?done=1', 303);
   };
-  app.get('/admin/users', pageAuth('accounts.manage'), (c) => usersPage(c, c.req.query('done') === '1' ? { notice: accountTranslator(c.get('lang'))('done') } : {}));
+  app.get('/admin/users', pageAuth('accounts.manage'), (c) =>
+    usersPage(c, c.req.query('done') === '1' ? { notice: accountTranslator(c.get('lang'))('done') } : {}),
+  );
   app.post('/admin/users', pageAuth('accounts.manage'), async (c) => {
     const form = await parseFormBody(c);
     return adminAction(c, async () => {
-      const parsed = newUserInput.safeParse({ email: formText(form.email), displayName: formText(form.displayName), role: formText(form.role), unitCode: formText(form.unitCode), password: formText(form.password) });
+      const parsed = newUserInput.safeParse({
+        email: formText(form.email),
+        displayName: formText(form.displayName),
+        role: formText(form.role),
+        unitCode: formText(form.unitCode),
+        password: formText(form.password),
+      });
       if (!parsed.success) throw ValidationError.fromZod(parsed.error);
       const actor = signedInUser(c);
       const unitCode = parsed.data.unitCode ?? actor.unitCode;

@@ -10,15 +10,24 @@ export const authTexts = defineTexts({
 export const accountTexts = defineTexts({
   forgotTitle: { vi: 'Quên mật khẩu', en: 'Forgotten password' },
   forgotLink: { vi: 'Quên mật khẩu?', en: 'Forgot your password?' },
-  forgotIntro: { vi: 'Nhập thư điện tử của tài khoản; hệ thống sẽ gửi đường dẫn đặt lại mật khẩu (dùng một lần, trong 30 phút).', en: 'Enter your account’s e-mail; we will send a link to set a new password (single use, 30 minutes).' },
-  forgotSent: { vi: 'Nếu địa chỉ này thuộc một tài khoản đang hoạt động, thư có đường dẫn đặt lại mật khẩu đã được gửi.', en: 'If this address belongs to an active account, a link to set a new password is on its way.' },
+  forgotIntro: {
+    vi: 'Nhập thư điện tử của tài khoản; hệ thống sẽ gửi đường dẫn đặt lại mật khẩu (dùng một lần, trong 30 phút).',
+    en: 'Enter your account’s e-mail; we will send a link to set a new password (single use, 30 minutes).',
+  },
+  forgotSent: {
+    vi: 'Nếu địa chỉ này thuộc một tài khoản đang hoạt động, thư có đường dẫn đặt lại mật khẩu đã được gửi.',
+    en: 'If this address belongs to an active account, a link to set a new password is on its way.',
+  },
   send: { vi: 'Gửi đường dẫn', en: 'Send the link' },
   resetTitle: { vi: 'Đặt mật khẩu mới', en: 'Set a new password' },
   newPassword: { vi: 'Mật khẩu mới (ít nhất 12 ký tự)', en: 'New password (at least 12 characters)' },
   currentPassword: { vi: 'Mật khẩu hiện tại', en: 'Current password' },
   save: { vi: 'Lưu', en: 'Save' },
   resetDone: { vi: 'Đã đặt mật khẩu mới. Vui lòng đăng nhập lại.', en: 'Your new password is set. Please sign in again.' },
-  resetLinkBad: { vi: 'Đường dẫn không hợp lệ, đã được dùng hoặc đã quá 30 phút. Hãy yêu cầu đường dẫn mới.', en: 'This link is not valid, was already used or is older than 30 minutes. Ask for a new one.' },
+  resetLinkBad: {
+    vi: 'Đường dẫn không hợp lệ, đã được dùng hoặc đã quá 30 phút. Hãy yêu cầu đường dẫn mới.',
+    en: 'This link is not valid, was already used or is older than 30 minutes. Ask for a new one.',
+  },
   accountTitle: { vi: 'Tài khoản của tôi', en: 'My account' },
   changePassword: { vi: 'Đổi mật khẩu', en: 'Change password' },
   passwordChanged: { vi: 'Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.', en: 'Password changed; your other sign-ins have ended.' },

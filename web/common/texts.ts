@@ -44,7 +44,10 @@ export const errorPageTexts = defineTexts({
     en: `Your account may not open this page or do this. Ask your ${term.unit.en}’s administrator if you need to.`,
   },
   notFoundTitle: { vi: 'Không tìm thấy trang', en: 'Page not found' },
-  notFound: { vi: `Trang hoặc ${term.meeting.vi} bạn tìm không tồn tại, hoặc đường dẫn bị sai.`, en: `The page or ${term.meeting.en} you asked for does not exist, or the address is wrong.` },
+  notFound: {
+    vi: `Trang hoặc ${term.meeting.vi} bạn tìm không tồn tại, hoặc đường dẫn bị sai.`,
+    en: `The page or ${term.meeting.en} you asked for does not exist, or the address is wrong.`,
+  },
   tooManyTitle: { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' },
   tooMany: { vi: 'Vui lòng đợi một lát rồi thử lại.', en: 'Please wait a moment and try again.' },
   internalTitle: { vi: 'Hệ thống gặp lỗi', en: 'Something went wrong' },

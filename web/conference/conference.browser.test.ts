@@ -43,7 +43,14 @@ async function scheduleMeeting(title: string, communeCount: number): Promise<{ m
   const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
   const created = await t.request('POST', '/api/meetings', {
     cookie: t.cookies.secretariat,
-    body: { title, hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: communes.map((c) => c.id), allowConflicts: true },
+    body: {
+      title,
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: communes.map((c) => c.id),
+      allowConflicts: true,
+    },
   });
   expect(created.status).toBe(201);
   const meeting = meetingFacts(await getMeeting(t.database.db, created.body.id));
@@ -226,7 +233,9 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
   await commune.exposeFunction('__recordStatus', (kind: string) => statuses.push(kind));
   await commune.evaluate(() => {
     const el = document.querySelector('#status')!;
-    new MutationObserver(() => (window as unknown as { __recordStatus(k: string): void }).__recordStatus(el.getAttribute('data-kind') ?? '')).observe(el, { attributes: true });
+    new MutationObserver(() => (window as unknown as { __recordStatus(k: string): void }).__recordStatus(el.getAttribute('data-kind') ?? '')).observe(el, {
+      attributes: true,
+    });
   });
   process.kill(live.live.sfu.pool.slots()[0]!.worker.pid, 'SIGKILL');
 
@@ -241,7 +250,9 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
 
   // Attendance: the first interval closed as a server failure, a second one opened.
   await expect
-    .poll(async () => (await attendanceOf(meeting.meetingId, a.siteId)).map((e) => [e.kind, e.connectionId === firstJoin!.connectionId, e.cause ?? null]), { timeout: 30_000 })
+    .poll(async () => (await attendanceOf(meeting.meetingId, a.siteId)).map((e) => [e.kind, e.connectionId === firstJoin!.connectionId, e.cause ?? null]), {
+      timeout: 30_000,
+    })
     .toEqual([
       ['join', true, null],
       ['leave', true, 'server-failure'],

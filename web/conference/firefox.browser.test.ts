@@ -79,7 +79,14 @@ it('carries media both ways between a commune in Firefox ESR and the host in Chr
   const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
   const created = await t.request('POST', '/api/meetings', {
     cookie: t.cookies.secretariat,
-    body: { title: 'Họp thử trình duyệt Firefox', hostSiteId: hall!.id, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), siteIds: [commune!.id], allowConflicts: true },
+    body: {
+      title: 'Họp thử trình duyệt Firefox',
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: [commune!.id],
+      allowConflicts: true,
+    },
   });
   expect(created.status).toBe(201);
   const meeting = meetingFacts(await getMeeting(t.ctx.db, created.body.id));

@@ -24,7 +24,16 @@ export interface MeetingFacts {
   sites: Array<{ siteId: string; name: string }>;
 }
 
-function ConferenceShell(props: { title: string; lang: Lang; heading: string; subheading: string; script: ScriptEntry; bodyData: Record<string, string>; sites: MeetingFacts['sites']; children: Child }) {
+function ConferenceShell(props: {
+  title: string;
+  lang: Lang;
+  heading: string;
+  subheading: string;
+  script: ScriptEntry;
+  bodyData: Record<string, string>;
+  sites: MeetingFacts['sites'];
+  children: Child;
+}) {
   const t = conferenceTranslator(props.lang);
   const data = Object.fromEntries(Object.entries(props.bodyData).map(([k, v]) => [`data-${k}`, v]));
   return (

@@ -25,13 +25,22 @@ export const conferenceTexts = defineTexts({
   checkNetwork: { vi: 'Kết nối tới máy chủ hội nghị', en: 'Connection to the conference server' },
   checking: { vi: 'Đang kiểm tra…', en: 'Checking…' },
   cameraOk: { vi: 'Hoạt động', en: 'Working' },
-  cameraMissing: { vi: 'Không mở được máy quay — kiểm tra dây cắm và quyền truy cập của trình duyệt', en: 'Cannot open the camera — check the cable and the browser permission' },
+  cameraMissing: {
+    vi: 'Không mở được máy quay — kiểm tra dây cắm và quyền truy cập của trình duyệt',
+    en: 'Cannot open the camera — check the cable and the browser permission',
+  },
   micOk: { vi: 'Hãy nói thử: thanh mức âm thanh phải nhảy lên', en: 'Say something: the level bar should move' },
-  micMissing: { vi: 'Không mở được micrô — kiểm tra dây cắm và quyền truy cập của trình duyệt', en: 'Cannot open the microphone — check the cable and the browser permission' },
+  micMissing: {
+    vi: 'Không mở được micrô — kiểm tra dây cắm và quyền truy cập của trình duyệt',
+    en: 'Cannot open the microphone — check the cable and the browser permission',
+  },
   networkOk: { vi: 'Tốt', en: 'Good' },
   networkSlow: { vi: 'Chậm — hình ảnh có thể bị giật', en: 'Slow — video may stutter' },
   networkFailed: { vi: 'Không kết nối được — kiểm tra mạng rồi bấm «Kiểm tra lại»', en: 'Could not connect — check the network, then press “Check again”' },
-  tokenRefused: { vi: 'Đường dẫn tham dự không còn hiệu lực. Liên hệ văn phòng để được cấp lại.', en: 'This invitation link is no longer valid. Ask the secretariat for a new one.' },
+  tokenRefused: {
+    vi: 'Đường dẫn tham dự không còn hiệu lực. Liên hệ văn phòng để được cấp lại.',
+    en: 'This invitation link is no longer valid. Ask the secretariat for a new one.',
+  },
   serverFull: {
     vi: 'Máy chủ hội nghị đã đủ số điểm cầu, chưa nhận thêm được. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại», hoặc liên hệ văn phòng.',
     en: 'The conference server is full and cannot take another site yet. Wait a few minutes and press “Check again”, or call the secretariat.',

@@ -41,7 +41,15 @@ function AnswerCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelivery
   );
 }
 
-export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; status: MeetingDeliveryStatus; resent?: number; tooSoon?: string; rotated?: string }) {
+export function InvitesPage(props: {
+  lang: Lang;
+  user: AuthenticatedUser;
+  meeting: MeetingDetail;
+  status: MeetingDeliveryStatus;
+  resent?: number;
+  tooSoon?: string;
+  rotated?: string;
+}) {
   const t = pageTranslator(invitePageTexts, props.lang);
   const { meeting, status } = props;
   const canResend = props.user.role !== 'leader';

@@ -7,7 +7,14 @@ import { pageTranslator } from '../common/texts.ts';
 import { invitePageTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
 
-export function ReadinessPage(props: { lang: Lang; view: ReadinessView; action: string; saved?: boolean; error?: string; values?: { delegateName?: string; reason?: string } }) {
+export function ReadinessPage(props: {
+  lang: Lang;
+  view: ReadinessView;
+  action: string;
+  saved?: boolean;
+  error?: string;
+  values?: { delegateName?: string; reason?: string };
+}) {
   const t = pageTranslator(invitePageTexts, props.lang);
   const { meeting, answer } = props.view;
   const delegateName = props.values?.delegateName ?? answer?.delegateName ?? '';

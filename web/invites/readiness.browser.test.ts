@@ -48,11 +48,19 @@ describe('readiness page in Chromium', () => {
 
   it('a commune confirms from the link in its e-mail and the secretariat sees it', async () => {
     const halls = (await t.request('GET', '/api/sites?kind=hall', { cookie: t.cookies.secretariat })).body.sites as { id: string; unitCode: string }[];
-    const communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter((s: { kind: string }) => s.kind === 'commune') as { id: string; name: string; contactEmails: string[] }[];
+    const communes = (await t.request('GET', '/api/units/44/sites', { cookie: t.cookies.secretariat })).body.sites.filter(
+      (s: { kind: string }) => s.kind === 'commune',
+    ) as { id: string; name: string; contactEmails: string[] }[];
     const commune = communes[3]!;
     const created = await t.request('POST', '/api/meetings', {
       cookie: t.cookies.secretariat,
-      body: { title: 'Hội nghị sơ kết quý IV', hostSiteId: halls.find((h) => h.unitCode === '44')!.id, startsAt: new Date(TEST_NOW.getTime() + 86_400_000).toISOString(), endsAt: new Date(TEST_NOW.getTime() + 93_600_000).toISOString(), siteIds: communes.slice(0, 5).map((c) => c.id) },
+      body: {
+        title: 'Hội nghị sơ kết quý IV',
+        hostSiteId: halls.find((h) => h.unitCode === '44')!.id,
+        startsAt: new Date(TEST_NOW.getTime() + 86_400_000).toISOString(),
+        endsAt: new Date(TEST_NOW.getTime() + 93_600_000).toISOString(),
+        siteIds: communes.slice(0, 5).map((c) => c.id),
+      },
     });
     expect(created.status).toBe(201);
     const meetingId = created.body.id as string;

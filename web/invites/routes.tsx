@@ -58,8 +58,14 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
       const parsed = readinessAnswerInput.safeParse(raw);
       if (!parsed.success) {
         const view = await readinessView(ctx, token);
-        const values = { ...(raw.delegateName === undefined ? {} : { delegateName: raw.delegateName }), ...(raw.reason === undefined ? {} : { reason: raw.reason }) };
-        return c.html(<ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} error={ValidationError.fromZod(parsed.error).message} values={values} />, 422);
+        const values = {
+          ...(raw.delegateName === undefined ? {} : { delegateName: raw.delegateName }),
+          ...(raw.reason === undefined ? {} : { reason: raw.reason }),
+        };
+        return c.html(
+          <ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} error={ValidationError.fromZod(parsed.error).message} values={values} />,
+          422,
+        );
       }
       await recordReadiness(ctx, token, parsed.data);
       return c.redirect(`/ready/${token}?saved=1`, 303);
@@ -99,7 +105,11 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
     try {
       const confirm = formText(form.confirm) === 'true';
-      const result = await outbox.resend(id.data, { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true', confirm }, user);
+      const result = await outbox.resend(
+        id.data,
+        { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true', confirm },
+        user,
+      );
       return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
@@ -144,13 +154,19 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
 
   app.get('/mail/:id/message.eml', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
-    return c.body(new Uint8Array(message.raw), 200, { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${message.entry.id}.eml"` });
+    return c.body(new Uint8Array(message.raw), 200, {
+      'Content-Type': 'message/rfc822',
+      'Content-Disposition': `attachment; filename="${message.entry.id}.eml"`,
+    });
   });
 
   app.get('/mail/:id/invite.ics', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
-    return c.body(message.ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Disposition': `attachment; filename="${message.entry.id}.ics"` });
+    return c.body(message.ics, 200, {
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${message.entry.id}.ics"`,
+    });
   });
 
   return app;

@@ -90,7 +90,11 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
             </a>{' '}
           </>
         )}
-        <a href={`/meetings/${m.id}/invites`} id="invites-link">{t('invitations')}</a> · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> · <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
+        <a href={`/meetings/${m.id}/invites`} id="invites-link">
+          {t('invitations')}
+        </a>{' '}
+        · <a href={`/meetings/${m.id}/attendance`}>{attendanceTranslator(props.lang)('attendanceReport')}</a> ·{' '}
+        <a href={`/meetings/${m.id}/live`}>{attendanceTranslator(props.lang)('liveBoard')}</a>
       </p>
       {canChange && (
         <form method="post" action={`/meetings/${m.id}/cancel`} class="inline">

@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { meetingView, unitInSubtree } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../../api/errors.ts';
+import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
 import { createMeetingInput } from '../../api/meetings/schemas.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting } from '../../api/meetings/queries.ts';
@@ -42,8 +42,16 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming.meetings} />);
   });
 
-  const renderForm = async (c: Context<AppEnv>, user: AuthenticatedUser, values: ScheduleFormValues, failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] }) => {
-    const [allHalls, allProvinces] = await Promise.all([listSites(ctx.db, { kind: 'hall', limit: 5000 }), listUnits(ctx.db, { level: 'province', limit: 5000 })]);
+  const renderForm = async (
+    c: Context<AppEnv>,
+    user: AuthenticatedUser,
+    values: ScheduleFormValues,
+    failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] },
+  ) => {
+    const [allHalls, allProvinces] = await Promise.all([
+      listSites(ctx.db, { kind: 'hall', limit: 5000 }),
+      listUnits(ctx.db, { level: 'province', limit: 5000 }),
+    ]);
     // Offer only what the account may host from and invite (api/auth/policy.ts).
     const halls = allHalls.filter((h) => unitInSubtree(user.unitCode, { code: h.unitCode, parentCode: h.parentCode }));
     const provinces = allProvinces.filter((p) => unitInSubtree(user.unitCode, p));
@@ -69,7 +77,15 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const raw = await parseFormBody(c, { all: true });
     const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-    const form = scheduleForm.parse({ ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => typeof v === 'string')), unitCodes: asList(raw.unitCodes), siteIds: asList(raw.siteIds) });
+    const form = scheduleForm.parse({
+      ...Object.fromEntries(
+        Object.entries(raw)
+          .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
+          .filter(([, v]) => typeof v === 'string'),
+      ),
+      unitCodes: asList(raw.unitCodes),
+      siteIds: asList(raw.siteIds),
+    });
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
     try {
       const startsAt = parseVietnamLocal(`${form.date}T${form.startTime}`);
@@ -111,7 +127,10 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       await meetings.cancel(id.data, undefined, user);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
-      return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />, error.status as 409);
+      return c.html(
+        <MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />,
+        error.status as 409,
+      );
     }
     return c.redirect(`/meetings/${id.data}`, 303);
   });

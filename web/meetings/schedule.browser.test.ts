@@ -73,7 +73,10 @@ it('signs in and schedules a meeting for all 78 communes of Quảng Trị', asyn
   await page.fill('input[name=startTime]', '09:00');
   await page.fill('input[name=endTime]', '10:00');
   await page.check('input[name=unitCodes][value="44"]');
-  const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/meetings/new') && r.request().method() === 'POST'), page.click('#schedule-form button[type=submit]')]);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/meetings/new') && r.request().method() === 'POST'),
+    page.click('#schedule-form button[type=submit]'),
+  ]);
   expect(response.status()).toBe(409);
   const error = await page.textContent('.error');
   expect(error).toContain('79 điểm cầu đã có cuộc họp khác trùng giờ');

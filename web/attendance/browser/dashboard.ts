@@ -17,7 +17,10 @@ const FAIR_RATE = 0.8;
 const MAX_BARS = 80;
 
 async function draw(canvas: HTMLCanvasElement): Promise<void> {
-  const response = await fetch(`/api/reports/attendance?${canvas.dataset.query ?? ''}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  const response = await fetch(`/api/reports/attendance?${canvas.dataset.query ?? ''}`, {
+    headers: { accept: 'application/json' },
+    credentials: 'same-origin',
+  });
   if (!response.ok) return;
   const data = (await response.json()) as AttendanceDashboard;
   const vietnamese = canvas.dataset.lang !== 'en';

@@ -12,7 +12,11 @@ type BoardPatch = Omit<LiveBoardJson, 'sites'> & { sites: LiveBoardSite[]; remov
 const board = document.querySelector<HTMLElement>('#live-board');
 if (board) start(board);
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; text?: string; href?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; text?: string; href?: string } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.class) node.className = props.class;
   if (props.text !== undefined) node.textContent = props.text;
@@ -26,7 +30,8 @@ function siteItem(site: LiveBoardJson['sites'][number], labels: LiveLabels): HTM
   li.dataset.siteId = site.siteId;
   if (site.role === 'host') li.append(el('span', { class: 'host-mark', text: ` (${labels.hostMark})` }));
   if (site.since) li.append(el('span', { class: 'muted small', text: ` · ${labels.since} ${site.since.slice(11, 16)}` }));
-  if (site.group === 'dropped' && site.lastLeaveCause) li.append(el('div', { class: 'small', text: labels.causes[site.lastLeaveCause] ?? site.lastLeaveCause }));
+  if (site.group === 'dropped' && site.lastLeaveCause)
+    li.append(el('div', { class: 'small', text: labels.causes[site.lastLeaveCause] ?? site.lastLeaveCause }));
   if (site.rsvp?.answer === 'declined') li.append(el('div', { class: 'small', text: `${labels.declined}${site.rsvp.reason ? `: ${site.rsvp.reason}` : ''}` }));
   if (site.contactPhone || site.contactEmails.length > 0) {
     const contact = el('div', { class: 'contact small' });

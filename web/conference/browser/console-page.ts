@@ -204,7 +204,10 @@ function renderFloorAndHands(): void {
       li.dataset['siteId'] = siteId;
       const name = document.createElement('span');
       name.textContent = nameOf(siteId);
-      li.append(name, button(t('giveFloor'), 'primary small', () => act(() => client.request('giveFloor', { siteId }))));
+      li.append(
+        name,
+        button(t('giveFloor'), 'primary small', () => act(() => client.request('giveFloor', { siteId }))),
+      );
       return li;
     }),
   );

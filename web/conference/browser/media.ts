@@ -16,7 +16,9 @@ export function parseQuality(value: string | null | undefined, fallback: VideoQu
   return value === 'low' || value === 'medium' || value === 'high' ? value : fallback;
 }
 
-export async function openCameraAndMic(quality: VideoQuality): Promise<{ camera: MediaStreamTrack | undefined; microphone: MediaStreamTrack | undefined; error?: string }> {
+export async function openCameraAndMic(
+  quality: VideoQuality,
+): Promise<{ camera: MediaStreamTrack | undefined; microphone: MediaStreamTrack | undefined; error?: string }> {
   const size = videoSizes[quality];
   const video = { width: { ideal: size.width }, height: { ideal: size.height }, frameRate: { ideal: size.frameRate } };
   const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };

@@ -267,7 +267,15 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
     if (!conn) return out;
     out.transports = { send: conn.send.connectionState, recv: conn.recv.connectionState };
     for (const { consumer, remote } of conn.remotes.values()) {
-      const row = { consumerId: remote.consumerId, siteId: remote.siteId, source: remote.source, kind: remote.kind, packetsReceived: 0, bytesReceived: 0, framesDecoded: 0 };
+      const row = {
+        consumerId: remote.consumerId,
+        siteId: remote.siteId,
+        source: remote.source,
+        kind: remote.kind,
+        packetsReceived: 0,
+        bytesReceived: 0,
+        framesDecoded: 0,
+      };
       for (const s of (await consumer.getStats()).values() as IterableIterator<Record<string, unknown>>) {
         if (s['type'] !== 'inbound-rtp') continue;
         row.packetsReceived += Number(s['packetsReceived'] ?? 0);
@@ -370,7 +378,9 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
   async #startMedia(conn: Connection): Promise<void> {
     // before the capabilities, so no video consumer is set up only to be dropped
     if (this.#audioOnly) await conn.signaling.request('setAudioOnly', { audioOnly: true });
-    await conn.signaling.request('setRtpCapabilities', { rtpCapabilities: conn.device.recvRtpCapabilities as RequestData<'setRtpCapabilities'>['rtpCapabilities'] });
+    await conn.signaling.request('setRtpCapabilities', {
+      rtpCapabilities: conn.device.recvRtpCapabilities as RequestData<'setRtpCapabilities'>['rtpCapabilities'],
+    });
     for (const [source, track] of this.#local) {
       if (track.readyState === 'live') await this.#produce(conn, source, track);
     }

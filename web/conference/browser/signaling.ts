@@ -92,14 +92,22 @@ export class SignalingClient {
         ws.close();
         reject(new Error('signaling connection timed out'));
       }, CONNECT_TIMEOUT_MS);
-      ws.addEventListener('open', () => {
-        clearTimeout(timer);
-        resolve(new SignalingClient(ws, opts));
-      }, { once: true });
-      ws.addEventListener('close', (ev) => {
-        clearTimeout(timer);
-        reject(new Error(`signaling connection refused (${ev.code})`));
-      }, { once: true });
+      ws.addEventListener(
+        'open',
+        () => {
+          clearTimeout(timer);
+          resolve(new SignalingClient(ws, opts));
+        },
+        { once: true },
+      );
+      ws.addEventListener(
+        'close',
+        (ev) => {
+          clearTimeout(timer);
+          reject(new Error(`signaling connection refused (${ev.code})`));
+        },
+        { once: true },
+      );
     });
   }
 
@@ -115,10 +123,13 @@ export class SignalingClient {
     if (!this.open) return Promise.reject(new RequestError('closed', 'not connected', type));
     const id = this.#nextId++;
     return new Promise<ResponseDataOf<T>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new RequestError('timeout', 'no answer from the server', type));
-      }, timeoutMs ?? this.opts.requestTimeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => {
+          this.#pending.delete(id);
+          reject(new RequestError('timeout', 'no answer from the server', type));
+        },
+        timeoutMs ?? this.opts.requestTimeoutMs ?? 10_000,
+      );
       this.#pending.set(id, { type, resolve: resolve as (d: unknown) => void, reject, timer });
       this.ws.send(JSON.stringify({ id, type, data }));
     });

@@ -29,6 +29,13 @@ export const appConfigSchema = z
       .min(1)
       .max(24 * 30)
       .default(12),
+    /** A sign-in without a request for this long ends, before its absolute expiry. */
+    SIGN_IN_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .default(120),
     /** How long a looked-up sign-in is reused without asking the database (api/auth/sign-ins.ts); 0 turns it off. */
     SIGN_IN_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** Behind an https reverse proxy: trust X-Forwarded-Proto for the Secure cookie flag. */

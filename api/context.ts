@@ -21,6 +21,8 @@ export interface AuthenticatedUser {
   email: string;
   displayName: string;
   role: Role;
+  /** "VN", a province or a commune code: the subtree the account acts within (api/auth/policy.ts). */
+  unitCode: string;
 }
 
 export type { Lang } from './i18n/translator.ts';

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { attendanceRoutes } from './attendance/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { directoryRoutes } from './directory/routes.ts';
@@ -20,11 +21,12 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
       // Replies depend on who asks unless a route says otherwise (the administrative tree).
       if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
     })
-    .route('/', authRoutes(ctx, services.loginLimiter))
+    .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
     .route('/', unitRoutes(ctx))
     .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx, services.attendance))
-    .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports));
+    .route('/', attendanceRoutes(ctx, services.attendance, services.dashboardGate))
+    .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports))
+    .route('/', auditRoutes(ctx));
 }

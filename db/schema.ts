@@ -64,12 +64,20 @@ export const users = pgTable(
     email: text('email').notNull(),
     displayName: text('display_name').notNull(),
     role: userRole('role').notNull(),
+    /**
+     * The unit the account acts for: "VN" (national staff), a province or a commune code. What
+     * the account may see and do is this unit's subtree (api/auth/policy.ts).
+     */
+    unitCode: text('unit_code')
+      .notNull()
+      .default('VN')
+      .references(() => adminUnits.code),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('users_email_uq').on(t.email)],
+  (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_unit_idx').on(t.unitCode)],
 );
 
 /** Sign-ins (one per browser signed in). Only the SHA-256 of the cookie value is stored, never the value itself. */
@@ -77,13 +85,33 @@ export const signIns = pgTable(
   'sign_ins',
   {
     idHash: text('id_hash').primaryKey(),
+    /** What the account's own list of sign-ins shows and revokes by: not the cookie, not its hash. */
+    publicId: uuid('public_id').notNull().defaultRandom(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Last request seen (kept to the minute); an idle sign-in ends before its absolute expiry. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    userAgent: text('user_agent'),
   },
-  (t) => [index('sign_ins_user_idx').on(t.userId)],
+  (t) => [index('sign_ins_user_idx').on(t.userId), uniqueIndex('sign_ins_public_id_uq').on(t.publicId)],
+);
+
+/** Forgotten-password links: single use, 30 minutes. Only the SHA-256 of the token is stored. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
 export const meetings = pgTable(

@@ -3,7 +3,8 @@
  * and the single place where errors become responses. Built from an AppContext so tests run it
  * in-process with `app.request()` against PGlite or PostgreSQL.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { csrf } from 'hono/csrf';
@@ -12,14 +13,18 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadUser } from '../api/auth/middleware.ts';
 import type { AppContext, AppEnv } from '../api/context.ts';
-import { DomainError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '../api/errors.ts';
+import { DomainError, ForbiddenError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '../api/errors.ts';
+import { auditLog } from '../db/schema.ts';
 import { calendarFeedRoutes } from '../api/invites/calendar-feed.ts';
 import { redactLinkTokens } from '../api/logger.ts';
 import { apiRoutes } from '../api/routes.ts';
 import type { AppServices } from '../api/services.ts';
 import { assetRoutes } from '../web/assets.ts';
 import { attendancePages } from '../web/attendance/routes.tsx';
+import { auditPages } from '../web/audit/routes.tsx';
 import { authPages } from '../web/auth/routes.tsx';
+import { describeError } from '../web/common/error-messages.ts';
+import { ErrorPage } from '../web/common/error-page.tsx';
 import { chooseLang } from '../web/common/texts.ts';
 import { conferencePageLookups, conferencePages } from '../web/conference/routes.tsx';
 import { directoryPages } from '../web/directory/routes.tsx';
@@ -80,33 +85,79 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   // Public links held by calendars and e-mail: the calendar feed, /join/:token, /ready/:token.
   app.route('/', calendarFeedRoutes(ctx));
   app.route('/', assetRoutes());
-  app.route('/', authPages(ctx, services.loginLimiter));
+  app.route('/', authPages(ctx, services.loginLimiter, services.accounts));
   app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
-  app.route('/', attendancePages(ctx, services.attendance));
+  app.route('/', attendancePages(ctx, services.attendance, services.dashboardGate));
   app.route('/', meetingPages(ctx, services.meetings));
   app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
+  app.route('/', auditPages(ctx));
+
+  // Pages get a page in the reader's language; the API, the calendar feed and assets keep JSON.
+  const wantsPage = (c: Context<AppEnv>) => {
+    const path = c.req.path;
+    if (path === '/api' || path.startsWith('/api/') || path.startsWith('/calendar/') || path.startsWith('/static/') || path === '/healthz') return false;
+    const accept = c.req.header('accept') ?? '';
+    return !(accept.includes('application/json') && !accept.includes('text/html'));
+  };
+  const errorPage = (c: Context<AppEnv>, status: ContentfulStatusCode, detail?: string) =>
+    // Called as a function: this module stays plain TypeScript.
+    c.html(
+      ErrorPage({
+        lang: c.get('lang') ?? 'vi',
+        user: c.get('user') ?? null,
+        status,
+        ...(detail === undefined ? {} : { detail }),
+        requestId: c.get('requestId') ?? 'unknown',
+      }),
+      status,
+    );
 
   app.notFound((c) => {
+    if (wantsPage(c)) return errorPage(c, 404);
     const error = new NotFoundError('Route', `${c.req.method} ${c.req.path}`);
     return c.json({ error: { code: error.code, message: error.message } }, 404);
   });
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
+    if (error instanceof ForbiddenError) await recordRefusal(ctx, c);
     if (error instanceof DomainError) {
       if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
+      if (wantsPage(c)) return errorPage(c, error.status, describeError(error, c.get('lang') ?? 'vi'));
       return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
     }
     if (error instanceof HTTPException) {
       // Hono's own middleware (csrf) throws these with a status and no secrets.
       const forbidden = error.status === 403;
       const message = error.message || (forbidden ? 'Cross-site request refused: post from this site, or send JSON' : 'Request refused');
+      if (wantsPage(c)) return errorPage(c, error.status as ContentfulStatusCode);
       return c.json({ error: { code: forbidden ? 'forbidden' : 'http_error', message } }, error.status);
     }
     (c.get('log') ?? ctx.logger).error({ err: error, path: redactLinkTokens(c.req.path), method: c.req.method }, 'unhandled error');
+    if (wantsPage(c)) return errorPage(c, 500);
     return c.json({ error: { code: 'internal', message: `Internal error (request ${c.get('requestId') ?? 'unknown'})` } }, 500);
   });
 
   return app;
 }
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * A signed-in account refused by the policy is written to the audit log (what it tried, not
+ * with which link or body). Best effort: a failing write must not turn the 403 into a 500.
+ */
+async function recordRefusal(ctx: AppContext, c: Context<AppEnv>): Promise<void> {
+  const user = c.get('user');
+  if (!user) return;
+  try {
+    await ctx.db.insert(auditLog).values({
+      actorUserId: user.id,
+      action: 'request.refused',
+      entity: 'request',
+      entityId: `${c.req.method} ${redactLinkTokens(c.req.path)}`.slice(0, 300),
+      details: {},
+    });
+  } catch (error) {
+    (c.get('log') ?? ctx.logger).warn({ err: error }, 'refusal not audited');
+  }
+}

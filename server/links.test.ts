@@ -53,9 +53,10 @@ describe('links already sent out', () => {
       for (const match of text.matchAll(/http:\/\/hoinghi\.test(\/[A-Za-z0-9_\-./?=&%]*)/g)) links.add(match[1]!.replace(/=3D/g, '='));
     }
     const families = new Set([...links].map((link) => link.split('/')[1]));
-    expect([...families].sort()).toEqual(['join', 'ready']);
+    // The host hall's invitation links to its console (sign-in required), never to /join.
+    expect([...families].sort()).toEqual(['join', 'meetings', 'ready']);
     for (const link of links) {
-      const response = await t.request('GET', link);
+      const response = await t.request('GET', link, link.startsWith('/meetings/') ? { cookie: t.cookies.secretariat } : {});
       expect(response.status, link).toBe(200);
       expect(String(response.headers.get('content-type')), link).toMatch(/text\/html/);
     }

@@ -11,10 +11,9 @@ import { openDatabase } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp } from './app.ts';
-import { createServices, disconnectRemovedSites } from './services.ts';
+import { closeConsolesOfEndedSignIns, createServices, disconnectRemovedSites, disconnectRotatedSites } from './services.ts';
 import { DeliveryJournal } from '../api/invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatcher.ts';
-import { createMailTransport } from './mail-transport.ts';
 import { startConferenceService } from '../api/conference/service.ts';
 import { scheduleAttendanceRetention } from '../api/attendance/retention.ts';
 import { ensureFirstAdmin } from '../api/auth/users.ts';
@@ -52,9 +51,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  First admin account: ${admin.email}\n  Password (shown only now): ${admin.generatedPassword}\n\n`);
   }
 
-  const transport = createMailTransport(config, logger);
-  const services = createServices(ctx, { transport });
+  const services = createServices(ctx);
   const app = createApp(ctx, services);
+  // Invitations and password-reset links leave by the same transport.
+  const transport = services.mail;
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
   server.setTimeout(config.HTTP_IDLE_TIMEOUT_MS);
   const conference = await startConferenceService(ctx, server);
   disconnectRemovedSites(services.meetings, conference.sfu);
+  closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
+  disconnectRotatedSites(services.invites, conference.sfu);
   logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'conference service ready');
 
   let stopping = false;

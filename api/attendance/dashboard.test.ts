@@ -65,6 +65,7 @@ describe.each(DRIVERS)('attendance dashboard on %s', (driver) => {
       email: 'secretariat@test.hoinghi',
       displayName: 'Test secretariat',
       role: 'secretariat',
+      unitCode: 'VN',
     });
     await scheduleMeeting(t, { title: 'Sau', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-20 09:00'), endsAt: vn('2026-12-20 10:00') });
     await scheduleMeeting(t, { title: 'Đang họp', hostSiteId: hall, siteIds: [X, Y], startsAt: vn('2026-12-09 09:00'), endsAt: vn('2026-12-09 17:00') });

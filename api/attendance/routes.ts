@@ -2,24 +2,27 @@
  * /api/meetings/:id/attendance (the report as JSON or a streamed CSV),
  * /api/meetings/:id/attendance/live (the live board once) and …/live/events (the live board
  * pushed as server-sent events: the whole board, then patches), and /api/reports/attendance
- * (the leaders' dashboard). Leaders and secretariats read them all; admins may do everything.
+ * (the leaders' dashboard). Leaders, secretariats and admins read them within their unit's subtree (api/auth/policy.ts).
  */
 import { ledgerThresholds } from './config.ts';
 import { TZDate } from '@date-fns/tz';
-import { format, subDays } from 'date-fns';
+import { differenceInCalendarDays, format, subDays } from 'date-fns';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
-import type { AppContext, AppEnv } from '../context.ts';
-import { requireRole } from '../auth/middleware.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
+import { ValidationError } from '../errors.ts';
+import type { ComputationGate } from './dashboard-gate.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { dashboardProvinceFor, meetingView } from '../auth/policy.ts';
 import { VIETNAM_TIME_ZONE } from '../time.ts';
 import { parseParam, parseQuery, uuidParam, vietnamIsoString } from '../validation.ts';
 import { buildAttendanceDashboard, vietnamDayStart, type DashboardQuery } from './dashboard.ts';
 import { translator } from '../i18n/translator.ts';
 import { attachmentDisposition } from './download.ts';
-import { NotFoundError } from '../errors.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { LiveAttendance } from './live-attendance.ts';
-import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, storedReportBody, type MeetingReport } from './report.ts';
+import { buildMeetingReport, meetingReportCsvStream, meetingReportJson, storedReportBody, type MeetingReport, type ReportOptions } from './report.ts';
 import { dashboardQuery, meetingAttendanceQuery, type DashboardQueryInput } from './schemas.ts';
 import { attendanceLedgerTexts } from './texts.ts';
 
@@ -29,11 +32,18 @@ export function reportFileName(report: MeetingReport): string {
   return translator(attendanceLedgerTexts, 'vi')('csv.fileName', { title: report.meeting.title.slice(0, 80), day });
 }
 
+/** The longest range one dashboard covers: a year, so one request cannot read a decade of events. */
+export const MAX_DASHBOARD_DAYS = 366;
+
 /** The dashboard's default range is the last 30 days, today included (Vietnam days). */
 export function resolveDashboardQuery(input: DashboardQueryInput, now: Date): DashboardQuery {
   const today = new TZDate(now, VIETNAM_TIME_ZONE);
   const to = input.to ?? format(today, 'yyyy-MM-dd');
   const from = input.from ?? format(subDays(input.to ? new TZDate(vietnamDayStart(input.to), VIETNAM_TIME_ZONE) : today, 29), 'yyyy-MM-dd');
+  const days = differenceInCalendarDays(vietnamDayStart(to), vietnamDayStart(from)) + 1;
+  if (days < 1) throw new ValidationError('from must not be after to', { from, to }, 400);
+  if (days > MAX_DASHBOARD_DAYS)
+    throw new ValidationError(`A dashboard covers at most ${MAX_DASHBOARD_DAYS} days; this range has ${days}`, { from, to, maxDays: MAX_DASHBOARD_DAYS }, 400);
   return { from, to, province: input.province };
 }
 
@@ -70,18 +80,37 @@ export const attendanceDashboardBody = z.looseObject({
   meetings: z.array(z.unknown()),
 });
 
+/**
+ * The report an actor may read (api/auth/policy.ts): the whole meeting when it belongs to the
+ * actor's subtree, otherwise (a national meeting read by a province) the actor's own sites only.
+ */
+export async function scopedMeetingReport(ctx: AppContext, actor: AuthenticatedUser, meetingId: string, options: ReportOptions = {}): Promise<MeetingReport> {
+  const view = await meetingView(ctx.db, actor, meetingId, 'report.read');
+  return buildMeetingReport(ctx.db, meetingId, ctx.now(), {
+    ...options,
+    thresholds: ledgerThresholds(ctx.config),
+    ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}),
+  });
+}
+
+/** The live board shows the whole meeting: it is for the meeting's own unit and those above it. */
+export async function assertMayWatchLive(ctx: AppContext, actor: AuthenticatedUser, meetingId: string): Promise<void> {
+  if ((await meetingView(ctx.db, actor, meetingId, 'report.read')).scope !== 'full') throw new ForbiddenError('This meeting belongs to another unit');
+}
+
 /** How soon a browser's EventSource reconnects after the stream breaks. */
 const RECONNECT_MS = 2000;
 const MAX_UNSENT_FRAMES = 64;
 
-export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
-  const canRead = requireRole('secretariat', 'leader');
+export function attendanceRoutes(ctx: AppContext, live: LiveAttendance, dashboards: ComputationGate) {
+  const canRead = requireAction('report.read');
   return new Hono<AppEnv>()
     .get('/meetings/:id/attendance', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const query = parseQuery(c, meetingAttendanceQuery);
       const now = ctx.now();
-      if (query.format === 'json' && !query.timeline) {
+      const view = await meetingView(ctx.db, c.get('user')!, id, 'report.read');
+      if (view.scope === 'full' && query.format === 'json' && !query.timeline) {
         // An ended meeting's report as stored: the common case, and the national one.
         const body = await storedReportBody(ctx.db, id, now, ledgerThresholds(ctx.config));
         if (body !== null) return c.body(body, 200, { 'Content-Type': 'application/json; charset=UTF-8' });
@@ -90,6 +119,7 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
         qualityTimeline: query.format === 'json' && query.timeline,
         thresholds: ledgerThresholds(ctx.config),
         live,
+        ...(view.scope === 'own-sites' ? { siteIds: view.siteIds } : {}),
       });
       if (query.format === 'csv') {
         const csv = meetingReportCsvStream(report, query.sep === 'semicolon' ? { delimiter: ';', decimalSeparator: ',' } : {});
@@ -103,13 +133,15 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
     })
     .get('/meetings/:id/attendance/live', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      await assertMayWatchLive(ctx, c.get('user')!, id);
       const board = await live.board(id, ctx.now());
       if (!board) throw new NotFoundError('Meeting', id);
       return c.json(board satisfies z.input<typeof liveBoardBody>, 200, { 'Cache-Control': 'no-store' });
     })
     .get('/meetings/:id/attendance/live/events', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      // Refuse an unknown meeting with a plain 404 before the stream starts.
+      // Refuse an unknown meeting with a plain 404, and another unit's with 403, before the stream starts.
+      await assertMayWatchLive(ctx, c.get('user')!, id);
       if (!(await live.board(id, ctx.now()))) throw new NotFoundError('Meeting', id);
       c.header('Content-Type', 'text/event-stream; charset=utf-8');
       c.header('Cache-Control', 'no-store');
@@ -142,7 +174,12 @@ export function attendanceRoutes(ctx: AppContext, live: LiveAttendance) {
     })
     .get('/reports/attendance', canRead, async (c) => {
       const now = ctx.now();
-      const query = resolveDashboardQuery(parseQuery(c, dashboardQuery), now);
-      return c.json((await buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config))) satisfies z.input<typeof attendanceDashboardBody>);
+      const input = parseQuery(c, dashboardQuery);
+      const query = resolveDashboardQuery({ ...input, province: await dashboardProvinceFor(ctx.db, c.get('user')!, input.province) }, now);
+      return c.json(
+        (await dashboards.run(() => buildAttendanceDashboard(ctx.db, query, now, ledgerThresholds(ctx.config)))) satisfies z.input<
+          typeof attendanceDashboardBody
+        >,
+      );
     });
 }

@@ -53,6 +53,19 @@ describe.each(DRIVERS)('accounts and sessions on %s', (driver) => {
     expect(limited.body.error.code).toBe('too_many_requests');
   });
 
+  it('lets at most the configured number of 40 parallel wrong passwords reach the password check', async () => {
+    await t.signInAs('secretariat', '44', 'burst@test.hoinghi');
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, () => t.request('POST', '/api/auth/login', { body: { email: 'burst@test.hoinghi', password: 'wrong password' } })),
+    );
+    const statuses = attempts.map((a) => a.status);
+    // 401 means the password was verified (and was wrong); 429 means it never got that far.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(37);
+    // The account is locked now, even with the right password.
+    expect((await t.request('POST', '/api/auth/login', { body: { email: 'burst@test.hoinghi', password: 'correct horse battery' } })).status).toBe(429);
+  });
+
   it('answers a wrong password and an unknown account the same way', async () => {
     const unknown = await t.request('POST', '/api/auth/login', { body: { email: 'nobody@test.hoinghi', password: 'whatever it is' } });
     const wrong = await t.request('POST', '/api/auth/login', { body: { email: 'admin@test.hoinghi', password: 'whatever it is' } });

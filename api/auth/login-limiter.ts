@@ -1,7 +1,10 @@
 /**
- * Brute-force protection for sign-in: a budget of failed attempts per (client address, e-mail)
- * and a larger one per client address, kept in memory (rate-limiter-flexible). A successful
- * sign-in clears the pair's budget.
+ * Brute-force protection for sign-in, kept in memory (rate-limiter-flexible): a budget of failed
+ * attempts per account (whatever address they come from) and a larger one per client address.
+ *
+ * An attempt spends a point of both budgets *before* the password is checked, and a successful
+ * sign-in gives them back. Checking first and counting after the (slow) password hash let a
+ * burst of parallel attempts all pass the check before any was counted: 40 at once got 40 tries.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../errors.ts';
@@ -11,32 +14,35 @@ export class LoginLimiter {
   private readonly perClient: RateLimiterMemory;
 
   constructor(maxAttempts: number, windowSeconds: number) {
-    this.perAccount = new RateLimiterMemory({ points: maxAttempts, duration: windowSeconds });
-    this.perClient = new RateLimiterMemory({ points: maxAttempts * 10, duration: windowSeconds });
+    this.perAccount = new RateLimiterMemory({ points: maxAttempts, duration: windowSeconds, keyPrefix: 'account' });
+    this.perClient = new RateLimiterMemory({ points: maxAttempts * 10, duration: windowSeconds, keyPrefix: 'client' });
   }
 
-  /** Throws TooManyRequestsError when either budget is spent. */
-  async assertAllowed(clientAddress: string, email: string): Promise<void> {
-    const [account, client] = await Promise.all([this.perAccount.get(`${clientAddress}|${email}`), this.perClient.get(clientAddress)]);
-    for (const state of [account, client]) {
-      if (state && state.remainingPoints <= 0) throw new TooManyRequestsError(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+  /**
+   * Spends one attempt of the account's and the client's budgets, or throws TooManyRequestsError
+   * (spending nothing) when either is used up. Call before verifying the password.
+   */
+  async beginAttempt(clientAddress: string, email: string): Promise<void> {
+    try {
+      await this.perAccount.consume(email);
+    } catch (reason) {
+      throw tooMany(reason);
+    }
+    try {
+      await this.perClient.consume(clientAddress);
+    } catch (reason) {
+      await this.perAccount.reward(email);
+      throw tooMany(reason);
     }
   }
 
-  async recordFailure(clientAddress: string, email: string): Promise<void> {
-    // consume() rejects with a RateLimiterRes once the budget is spent; the next
-    // assertAllowed() reports that, so the rejection itself carries no news.
-    await Promise.all([
-      this.perAccount.consume(`${clientAddress}|${email}`).catch(ignoreSpentBudget),
-      this.perClient.consume(clientAddress).catch(ignoreSpentBudget),
-    ]);
-  }
-
-  async recordSuccess(clientAddress: string, email: string): Promise<void> {
-    await this.perAccount.delete(`${clientAddress}|${email}`);
+  /** The attempt succeeded: the account's failures are forgiven and the client's point returned. */
+  async succeeded(clientAddress: string, email: string): Promise<void> {
+    await Promise.all([this.perAccount.delete(email), this.perClient.reward(clientAddress)]);
   }
 }
 
-function ignoreSpentBudget(reason: unknown): void {
+function tooMany(reason: unknown): TooManyRequestsError {
   if (!(reason instanceof RateLimiterRes)) throw reason;
+  return new TooManyRequestsError(Math.max(1, Math.ceil(reason.msBeforeNext / 1000)));
 }

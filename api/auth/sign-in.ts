@@ -1,12 +1,13 @@
 /** Sign-in and sign-out, shared by the JSON API and the login page. */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { auditLog } from '../../db/schema.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { clientAddress, isHttps } from './middleware.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
-import { createSignIn, endSignIn, SIGN_IN_COOKIE } from './sign-ins.ts';
+import { createSignIn, endSignIn, signInCookieName } from './sign-ins.ts';
 import { findUserByEmail } from './users.ts';
 
 export async function signIn(
@@ -17,32 +18,40 @@ export async function signIn(
 ): Promise<AuthenticatedUser> {
   const email = credentials.email.trim().toLowerCase();
   const address = clientAddress(c, ctx.config.TRUST_PROXY);
-  await limiter.assertAllowed(address, email);
+  // Counted before the password is checked, so parallel attempts cannot outrun the limit.
+  await limiter.beginAttempt(address, email);
   const user = await findUserByEmail(ctx.db, email);
   const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), credentials.password);
   if (!user?.active || !valid) {
-    await limiter.recordFailure(address, email);
     c.get('log').info({ event: 'login.failed' }, 'sign-in refused');
     throw new UnauthorizedError('Wrong e-mail or password');
   }
-  await limiter.recordSuccess(address, email);
+  await limiter.succeeded(address, email);
   // A fresh cookie value at every sign-in; an old one presented with this request dies.
-  const previous = getCookie(c, SIGN_IN_COOKIE);
+  const https = isHttps(c, ctx.config.TRUST_PROXY);
+  const previous = getCookie(c, signInCookieName(https));
   if (previous) await endSignIn(ctx.db, previous);
-  const signInRow = await createSignIn(ctx.db, user.id, ctx.now(), ctx.config.SIGN_IN_TTL_HOURS);
-  setCookie(c, SIGN_IN_COOKIE, signInRow.token, {
+  const signInRow = await createSignIn(ctx.db, user.id, ctx.now(), ctx.config.SIGN_IN_TTL_HOURS, c.req.header('user-agent'));
+  setCookie(c, signInCookieName(https), signInRow.token, {
     httpOnly: true,
     sameSite: 'Lax',
-    secure: isHttps(c, ctx.config.TRUST_PROXY),
+    secure: https,
     path: '/',
     expires: signInRow.expiresAt,
   });
+  await ctx.db.insert(auditLog).values({ actorUserId: user.id, action: 'user.sign_in', entity: 'user', entityId: user.id, details: {} });
   c.get('log').info({ event: 'login.ok', userId: user.id }, 'signed in');
-  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, unitCode: user.unitCode };
 }
 
 export async function signOut(ctx: AppContext, c: Context<AppEnv>): Promise<void> {
-  const token = getCookie(c, SIGN_IN_COOKIE);
+  const https = isHttps(c, ctx.config.TRUST_PROXY);
+  const token = getCookie(c, signInCookieName(https));
   if (token) await endSignIn(ctx.db, token);
-  deleteCookie(c, SIGN_IN_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c, ctx.config.TRUST_PROXY) });
+  deleteCookie(c, signInCookieName(https), { path: '/', httpOnly: true, sameSite: 'Lax', secure: https });
+}
+
+/** The sign-in cookie's value on this request, if any. */
+export function currentSignInToken(ctx: AppContext, c: Context<AppEnv>): string | undefined {
+  return getCookie(c, signInCookieName(isHttps(c, ctx.config.TRUST_PROXY)));
 }

@@ -17,6 +17,11 @@ export const newUserInput = z
       .transform((e) => e.toLowerCase()),
     displayName: z.string().trim().min(1).max(200),
     role: z.enum(['secretariat', 'leader', 'admin']),
+    /** "VN", a province or a commune code; the creating admin's own unit when absent. */
+    unitCode: z
+      .string()
+      .regex(/^(VN|\d{2}|\d{5})$/, 'must be "VN", a 2-digit province code or a 5-digit commune code')
+      .optional(),
     password: z.string().min(12, 'must be at least 12 characters').max(200),
   })
   .strict();
@@ -28,11 +33,15 @@ export async function createUser(db: Database, input: z.output<typeof newUserInp
     return await db.transaction(async (tx) => {
       const [user] = await tx
         .insert(users)
-        .values({ email: input.email, displayName: input.displayName, role: input.role, passwordHash })
-        .returning({ id: users.id, email: users.email, displayName: users.displayName, role: users.role });
-      await tx
-        .insert(auditLog)
-        .values({ actorUserId, action: 'user.create', entity: 'user', entityId: user!.id, details: { email: input.email, role: input.role } });
+        .values({ email: input.email, displayName: input.displayName, role: input.role, unitCode: input.unitCode ?? 'VN', passwordHash })
+        .returning({ id: users.id, email: users.email, displayName: users.displayName, role: users.role, unitCode: users.unitCode });
+      await tx.insert(auditLog).values({
+        actorUserId,
+        action: 'user.create',
+        entity: 'user',
+        entityId: user!.id,
+        details: { email: input.email, role: input.role, unitCode: input.unitCode ?? 'VN' },
+      });
       return user!;
     });
   } catch (error) {

@@ -7,10 +7,12 @@ import { and, eq } from 'drizzle-orm';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import { SignalingError, type SignalingAuthenticator } from '../../sfu/index.ts';
-import { findSignedInUser, SIGN_IN_COOKIE } from '../auth/sign-ins.ts';
+import { findSignedInUser, SECURE_SIGN_IN_COOKIE, SIGN_IN_COOKIE } from '../auth/sign-ins.ts';
 import type { AppContext } from '../context.ts';
-import { InvalidLinkError } from '../errors.ts';
+import { ForbiddenError, InvalidLinkError } from '../errors.ts';
+import { assertMayManageMeeting } from '../auth/policy.ts';
 import { verifySiteToken } from '../invites/site-tokens.ts';
+import type { ConsoleRegistry } from './consoles.ts';
 
 /**
  * Meetings overrun: a connection stays open this long after the scheduled end before the SFU
@@ -18,7 +20,7 @@ import { verifySiteToken } from '../invites/site-tokens.ts';
  */
 export const OVERRUN_GRACE_MS = 60 * 60_000;
 
-export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now'>): SignalingAuthenticator {
+export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' | 'config'>, consoles?: ConsoleRegistry): SignalingAuthenticator {
   async function identityFor(meetingId: string, siteId: string) {
     const [row] = await ctx.db
       .select({ status: meetings.status, endsAt: meetings.endsAt, hostSiteId: meetings.hostSiteId, siteName: sites.name, role: meetingParticipants.role })
@@ -46,17 +48,30 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now'>
         }
         if (!verified.meetingId) throw new SignalingError('unauthorized', 'This link is not valid');
         if (request.meetingId && request.meetingId !== verified.meetingId) throw new SignalingError('forbidden', 'This link belongs to another meeting');
-        return identityFor(verified.meetingId, verified.siteId);
+        const identity = await identityFor(verified.meetingId, verified.siteId);
+        // Host powers come only with a signed-in console (api/auth/policy.ts), never with a link.
+        if (identity.role === 'host') throw new SignalingError('forbidden', 'The host hall runs the meeting from its console: sign in and open it');
+        return identity;
       }
-      const signInToken = request.cookieHeader ? parseCookies(request.cookieHeader, SIGN_IN_COOKIE)[SIGN_IN_COOKIE] : undefined;
+      // The upgrade does not say whether the page was served over https: either cookie name will do.
+      const cookies = request.cookieHeader ? parseCookies(request.cookieHeader) : {};
+      const signInToken = cookies[SECURE_SIGN_IN_COOKIE] ?? cookies[SIGN_IN_COOKIE];
       if (!signInToken) throw new SignalingError('unauthorized', 'A join link or a signed-in secretariat is required');
-      const user = await findSignedInUser(ctx.db, signInToken, ctx.now());
+      const user = await findSignedInUser(ctx.db, signInToken, ctx.now(), { idleMinutes: ctx.config.SIGN_IN_IDLE_MINUTES });
       if (!user) throw new SignalingError('unauthorized', 'Your sign-in has ended; sign in again');
-      if (user.role === 'leader') throw new SignalingError('forbidden', 'Only a secretariat can run the host console');
       if (!request.meetingId) throw new SignalingError('unauthorized', 'Which meeting? Send meetingId');
       const [meeting] = await ctx.db.select({ hostSiteId: meetings.hostSiteId }).from(meetings).where(eq(meetings.id, request.meetingId)).limit(1);
       if (!meeting) throw new SignalingError('forbidden', 'No such meeting');
-      return identityFor(request.meetingId, meeting.hostSiteId);
+      try {
+        await assertMayManageMeeting(ctx.db, user, request.meetingId, 'meeting.console');
+      } catch (error) {
+        if (error instanceof ForbiddenError)
+          throw new SignalingError('forbidden', 'Only a secretariat of the unit this meeting belongs to can run its console');
+        throw error;
+      }
+      const identity = await identityFor(request.meetingId, meeting.hostSiteId);
+      consoles?.opened(user.id, request.meetingId, meeting.hostSiteId);
+      return identity;
     },
   };
 }

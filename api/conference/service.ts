@@ -14,17 +14,21 @@ import { createAttendanceWriter } from '../attendance/writer.ts';
 import { createSfu, type Sfu } from '../../sfu/index.ts';
 import type { AppContext } from '../context.ts';
 import { createSignalingAuthenticator } from './authenticator.ts';
+import { ConsoleRegistry } from './consoles.ts';
 
 export interface ConferenceService {
   sfu: Sfu;
+  /** Which account runs which console: to close them when the account loses its sign-ins. */
+  consoles: ConsoleRegistry;
   close(): Promise<void>;
 }
 
 export async function startConferenceService(ctx: AppContext, server: Server): Promise<ConferenceService> {
   const writer = createAttendanceWriter(ctx);
+  const consoles = new ConsoleRegistry();
   const sfu = await createSfu({
     config: ctx.config.sfu,
-    authenticator: createSignalingAuthenticator(ctx),
+    authenticator: createSignalingAuthenticator(ctx, consoles),
     attendanceSink: {
       async record(event) {
         await writer.record(event);
@@ -39,6 +43,7 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
   let closing: Promise<void> | undefined;
   return {
     sfu,
+    consoles,
     close: () =>
       (closing ??= (async () => {
         await sfu.close();

@@ -8,9 +8,10 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { meetingParticipants, meetings, sites } from '../../db/schema.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { assertMayManageSite } from '../auth/policy.ts';
 import type { AppContext, AppEnv } from '../context.ts';
-import { InvalidLinkError, NotFoundError } from '../errors.ts';
+import { InvalidLinkError } from '../errors.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { parseMailbox } from './config.ts';
 import { renderSiteFeed } from './ical.ts';
@@ -43,7 +44,11 @@ export async function renderSiteCalendar(ctx: AppContext, siteId: string, token:
     const cancelled = meeting.status === 'cancelled';
     const links = cancelled
       ? { join: `${ctx.config.PUBLIC_URL}/`, readiness: `${ctx.config.PUBLIC_URL}/` }
-      : siteLinks(ctx.config.PUBLIC_URL, await derivedMeetingTokens(ctx.db, token, { meetingId: meeting.id, siteId, expiresAt: meeting.endsAt }));
+      : siteLinks(
+          ctx.config.PUBLIC_URL,
+          await derivedMeetingTokens(ctx.db, token, { meetingId: meeting.id, siteId, expiresAt: meeting.endsAt }),
+          meeting.hostSiteId === siteId ? { meetingId: meeting.id } : undefined,
+        );
     entries.push({ meeting: { ...meeting, hostSiteName }, links });
   }
   return renderSiteFeed({ site: { name: site.name }, organizer: parseMailbox(ctx.config.MAIL_FROM), meetings: entries });
@@ -68,12 +73,11 @@ export const calendarTokenBody = z.object({ siteId: z.uuid(), url: z.url(), webc
 
 /** `POST /api/sites/:siteId/calendar-token` (secretariat): a new subscription URL for the site. */
 export function calendarTokenRoutes(ctx: AppContext) {
-  return new Hono<AppEnv>().post('/sites/:siteId/calendar-token', requireRole('secretariat'), async (c) => {
+  return new Hono<AppEnv>().post('/sites/:siteId/calendar-token', requireAction('site.links'), async (c) => {
     const siteId = parseParam(c.req.param('siteId'), uuidParam, 'site id');
     // A JSON body ({} is enough) also keeps the POST out of reach of cross-site forms.
     const input = await parseJsonBody(c, calendarTokenInput);
-    const [site] = await ctx.db.select({ id: sites.id }).from(sites).where(eq(sites.id, siteId)).limit(1);
-    if (!site) throw new NotFoundError('Site', siteId);
+    await assertMayManageSite(ctx.db, c.get('user')!, siteId);
     const token = await ctx.db.transaction(async (tx) => {
       if (input.rotate) await revokeCalendarTokens(tx, siteId, ctx.now());
       return mintCalendarToken(tx, siteId);

@@ -15,9 +15,10 @@
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor, Transaction } from '../../db/client.ts';
-import { auditLog, invites, meetings, sites } from '../../db/schema.ts';
+import { auditLog, invites, meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { assertMayManageMeeting } from '../auth/policy.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MeetingChange } from '../meetings/service.ts';
 import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.ts';
 
@@ -30,6 +31,8 @@ export const NO_CONTACT_EMAIL = 'no contact e-mail address for this site';
 
 // Rows per INSERT: 1,000 rows × 11 columns stays far below PostgreSQL's 65,535 parameters.
 const INSERT_CHUNK = 1000;
+/** A site is sent the same invitation again at most once in this long, unless the secretariat confirms. */
+export const RESEND_INTERVAL_MS = 10 * 60_000;
 // Rows per JSON INSERT: bounds the size of one parameter (about 250 bytes a row).
 const JSON_INSERT_CHUNK = 10_000;
 
@@ -117,6 +120,8 @@ async function contactsOf(db: Executor, siteIds: string[]): Promise<Map<string, 
 export interface ResendInput {
   siteIds?: string[] | undefined;
   failedOnly?: boolean | undefined;
+  /** Also to sites resent to in the last 10 minutes. */
+  confirm?: boolean | undefined;
 }
 
 export interface ResendResult {
@@ -132,6 +137,7 @@ export interface ResendResult {
 
 export class InviteOutbox {
   private readonly wakeListeners = new Set<() => void>();
+  private readonly rotatedListeners: Array<(meetingId: string, siteId: string) => void> = [];
 
   /** The composition root (server/services.ts) connects it to the meetings service's changes. */
   constructor(private readonly ctx: AppContext) {}
@@ -184,6 +190,7 @@ export class InviteOutbox {
    */
   async resend(meetingId: string, input: ResendInput, actor: AuthenticatedUser): Promise<ResendResult> {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, meetingId);
     const result = await this.ctx.db.transaction(async (tx) => {
       const [meeting] = await tx.select({ id: meetings.id }).from(meetings).where(eq(meetings.id, meetingId)).limit(1);
       if (!meeting) throw new NotFoundError('Meeting', meetingId);
@@ -202,6 +209,20 @@ export class InviteOutbox {
 
       const counts: ResendResult = { requeued: 0, resent: 0, alreadyPending: 0, withoutAddress: 0 };
       const targets = [...latest.values()].filter((row) => row.status === 'failed' || (row.status === 'sent' && !input.failedOnly));
+      // A site resent to in the last 10 minutes is not sent to again unless the secretariat confirms:
+      // a double click or an impatient second try should not flood a commune's mailbox.
+      if (!input.confirm) {
+        const since = new Date(now.getTime() - RESEND_INTERVAL_MS);
+        const recent = new Set(rows.filter((row) => row.resend > 0 && row.createdAt.getTime() > since.getTime()).map((row) => row.siteId));
+        const tooSoon = targets.filter((row) => recent.has(row.siteId)).map((row) => row.siteId);
+        if (tooSoon.length) {
+          throw new ConflictError(
+            `${tooSoon.length} site(s) were sent this invitation again less than 10 minutes ago; send confirm: true to send once more`,
+            { siteIds: tooSoon.slice(0, 100) },
+            'resend_too_soon',
+          );
+        }
+      }
       counts.alreadyPending = [...latest.values()].filter((row) => row.status === 'queued' || row.status === 'sending').length;
       const contacts = await contactsOf(
         tx,
@@ -245,5 +266,82 @@ export class InviteOutbox {
     this.ctx.logger.info({ meetingId, actorUserId: actor.id, ...result }, 'invitations re-queued');
     if (result.requeued + result.resent > 0) this.wake();
     return result;
+  }
+
+  /** Called after a site's links were rotated (to disconnect a connection on an old link). Must not throw. */
+  onLinksRotated(listener: (meetingId: string, siteId: string) => void): void {
+    this.rotatedListeners.push(listener);
+  }
+
+  /**
+   * New links for one site of a meeting: every join and readiness token it holds for the meeting
+   * is revoked, and its invitation is sent again (the new message carries new links). After
+   * commit, listeners disconnect the site if it is connected with an old link.
+   */
+  async rotateLinks(meetingId: string, siteId: string, actor: AuthenticatedUser): Promise<{ siteId: string }> {
+    const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, meetingId);
+    await this.ctx.db.transaction(async (tx) => {
+      const [meeting] = await tx
+        .select({ status: meetings.status, endsAt: meetings.endsAt })
+        .from(meetings)
+        .where(eq(meetings.id, meetingId))
+        .limit(1)
+        .for('update');
+      if (!meeting) throw new NotFoundError('Meeting', meetingId);
+      if (meeting.status === 'cancelled') throw new ConflictError('This meeting has been cancelled', undefined, 'meeting_cancelled');
+      if (meeting.endsAt.getTime() <= now.getTime()) throw new ConflictError('This meeting is over', undefined, 'meeting_over');
+      const [participant] = await tx
+        .select({ siteId: meetingParticipants.siteId })
+        .from(meetingParticipants)
+        .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.siteId, siteId)))
+        .limit(1);
+      if (!participant) throw new NotFoundError('Site in this meeting', siteId);
+      await revokeMeetingTokens(tx, meetingId, now, [siteId]);
+      const [latest] = await tx
+        .select()
+        .from(invites)
+        .where(
+          and(
+            eq(invites.meetingId, meetingId),
+            eq(invites.siteId, siteId),
+            eq(invites.method, 'REQUEST'),
+            ne(invites.kind, 'reminder'),
+            ne(invites.status, 'superseded'),
+          ),
+        )
+        .orderBy(desc(invites.sequence), desc(invites.resend))
+        .limit(1)
+        .for('update');
+      const recipients = (await contactsOf(tx, [siteId])).get(siteId) ?? [];
+      if (latest && recipients.length) {
+        // Queued or sending: the message about to go out mints its links then, after the revocation.
+        if (latest.status === 'failed')
+          await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, latest.id));
+        if (latest.status === 'sent') {
+          await tx.insert(invites).values({
+            meetingId,
+            siteId,
+            sequence: latest.sequence,
+            method: latest.method,
+            kind: latest.kind,
+            recipients,
+            resend: latest.resend + 1,
+            nextAttemptAt: now,
+          });
+        }
+      }
+      await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'links.rotate', entity: 'meeting', entityId: meetingId, details: { siteId } });
+    });
+    this.ctx.logger.info({ meetingId, siteId, actorUserId: actor.id }, 'site links rotated');
+    for (const listener of this.rotatedListeners) {
+      try {
+        listener(meetingId, siteId);
+      } catch (error) {
+        this.ctx.logger.error({ err: error, meetingId, siteId }, 'links-rotated listener failed');
+      }
+    }
+    this.wake();
+    return { siteId };
   }
 }

@@ -76,7 +76,13 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
     return [...out, ...toRender.map(({ row }) => ({ row, step: 'error' as const, error }))];
   }
   const publicUrl = ctx.config.PUBLIC_URL;
-  const linksOf = new Map(needLinks.map(({ row }, i) => [row.id, siteLinks(publicUrl, minted[i]!)]));
+  // The host hall's "join" link is its console (site-tokens.ts): no link carries host powers.
+  const linksOf = new Map(
+    needLinks.map(({ row, meeting }, i) => [
+      row.id,
+      siteLinks(publicUrl, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined),
+    ]),
+  );
   const noLinks = { join: `${publicUrl}/`, readiness: `${publicUrl}/` };
   for (const { row, meeting } of toRender) {
     try {

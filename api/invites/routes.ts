@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, AppContext } from '../context.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { assertMayReadDelivery } from '../auth/policy.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { meetingDeliveryStatus } from './delivery-status.ts';
 import type { InviteOutbox } from './outbox.ts';
@@ -12,6 +13,8 @@ export const resendInput = z.object({
   siteIds: z.array(z.uuid()).min(1).max(10_000).optional(),
   /** Only messages that failed; otherwise sent ones are sent once more too. */
   failedOnly: z.boolean().optional(),
+  /** Send again even to sites resent to in the last 10 minutes (otherwise 409 resend_too_soon). */
+  confirm: z.boolean().optional(),
 });
 
 const count = z.number().int().min(0);
@@ -43,13 +46,24 @@ export const deliveryStatusBody = z
 export const resendResultBody = z.object({ requeued: count, resent: count, alreadyPending: count, withoutAddress: count }).strict();
 
 export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
-  return new Hono<AppEnv>()
-    .get('/meetings/:id/invites', requireRole('secretariat', 'leader'), async (c) =>
-      c.json((await meetingDeliveryStatus(ctx.db, parseParam(c.req.param('id'), uuidParam, 'meeting id'))) satisfies z.input<typeof deliveryStatusBody>),
-    )
-    .post('/meetings/:id/invites/resend', requireRole('secretariat'), async (c) => {
-      const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
-      const input = await parseJsonBody(c, resendInput);
-      return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
-    });
+  return (
+    new Hono<AppEnv>()
+      .get('/meetings/:id/invites', requireAction('meeting.delivery'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        await assertMayReadDelivery(ctx.db, c.get('user')!, id);
+        return c.json((await meetingDeliveryStatus(ctx.db, id)) satisfies z.input<typeof deliveryStatusBody>);
+      })
+      .post('/meetings/:id/invites/resend', requireAction('meeting.manage'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        const input = await parseJsonBody(c, resendInput);
+        return c.json((await outbox.resend(id, input, c.get('user')!)) satisfies z.input<typeof resendResultBody>);
+      })
+      // New links for one site: the old ones stop working (and disconnect it), a new invitation goes out.
+      .post('/meetings/:id/sites/:siteId/rotate-links', requireAction('meeting.manage'), async (c) => {
+        const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+        const siteId = parseParam(c.req.param('siteId'), uuidParam, 'site id');
+        await parseJsonBody(c, z.object({}).strict());
+        return c.json(await outbox.rotateLinks(id, siteId, c.get('user')!));
+      })
+  );
 }

@@ -160,9 +160,18 @@ export async function moveMeetingTokenExpiry(db: Executor, meetingId: string, en
     .where(and(eq(siteTokens.meetingId, meetingId), isNull(siteTokens.revokedAt)));
 }
 
-/** The links as they appear in messages. */
-export function siteLinks(publicUrl: string, tokens: { join: string; readiness: string }): { join: string; readiness: string } {
-  return { join: `${publicUrl}/join/${tokens.join}`, readiness: `${publicUrl}/ready/${tokens.readiness}` };
+/**
+ * The links as they appear in messages. The host hall's "join" link is its console, which needs
+ * a signed-in secretariat of the meeting's unit: a link in an e-mail must never carry host
+ * powers (giving the floor, muting, removing sites, ending the meeting), and the signaling
+ * authenticator refuses a host site's join token for the same reason.
+ */
+export function siteLinks(publicUrl: string, tokens: { join: string; readiness: string }, host?: { meetingId: string }): { join: string; readiness: string } {
+  return { join: host ? consoleUrl(publicUrl, host.meetingId) : `${publicUrl}/join/${tokens.join}`, readiness: `${publicUrl}/ready/${tokens.readiness}` };
+}
+
+export function consoleUrl(publicUrl: string, meetingId: string): string {
+  return `${publicUrl}/meetings/${meetingId}/console`;
 }
 
 export function calendarFeedUrl(publicUrl: string, siteId: string, token: string): string {

@@ -6,7 +6,8 @@
 import { and, asc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { adminUnits, meetingParticipants, meetings, sites } from '../../db/schema.ts';
-import { NotFoundError } from '../errors.ts';
+import { assertRoleMay, meetingInvolves, type Actor } from '../auth/policy.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 
 export type MeetingRow = typeof meetings.$inferSelect;
 
@@ -40,13 +41,25 @@ export interface MeetingListFilter {
   siteId?: string;
   status?: 'scheduled' | 'cancelled';
   limit: number;
+  /** The previous page's nextCursor. */
+  after?: string | undefined;
+}
+
+/** One page of the list, and where the next one starts (null: this was the last). */
+export interface MeetingPage {
+  meetings: MeetingSummary[];
+  nextCursor: string | null;
 }
 
 const MAX_SITES_LISTED_PER_CONFLICT = 20;
 
 /** Meetings overlapping [from, to), of a site, in a status; by start time. */
-export async function listMeetings(db: Executor, filter: MeetingListFilter): Promise<MeetingSummary[]> {
-  const conditions: SQL[] = [];
+export async function listMeetings(db: Executor, filter: MeetingListFilter, actor: Actor): Promise<MeetingPage> {
+  assertRoleMay(actor, 'meeting.read');
+  // Only what the account may read (api/auth/policy.ts), a page at a time in start order.
+  const conditions: SQL[] = [meetingInvolves(actor.unitCode)];
+  const after = filter.after === undefined ? null : decodeCursor(filter.after);
+  if (after) conditions.push(sql`(${meetings.startsAt}, ${meetings.id}) > (${after.startsAt}::timestamptz, ${after.id}::uuid)`);
   if (filter.from) conditions.push(gt(meetings.endsAt, filter.from));
   if (filter.to) conditions.push(lt(meetings.startsAt, filter.to));
   if (filter.status) conditions.push(eq(meetings.status, filter.status));
@@ -63,10 +76,28 @@ export async function listMeetings(db: Executor, filter: MeetingListFilter): Pro
     .select({ meeting: meetings, hostName: sites.name, participantCount })
     .from(meetings)
     .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
-    .where(conditions.length ? and(...conditions) : undefined)
+    .where(and(...conditions))
     .orderBy(asc(meetings.startsAt), asc(meetings.id))
-    .limit(filter.limit);
-  return rows.map((r) => ({ ...r.meeting, hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) }));
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    meetings: page.map((r) => ({ ...r.meeting, hostSite: { id: r.meeting.hostSiteId, name: r.hostName }, participantCount: Number(r.participantCount ?? 0) })),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(last.meeting) : null,
+  };
+}
+
+/** A page boundary: the last meeting's start and id, opaque to clients. */
+function encodeCursor(m: { startsAt: Date; id: string }): string {
+  return Buffer.from(`${m.startsAt.toISOString()}|${m.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startsAt: string; id: string } {
+  const [startsAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length || !startsAt || !id || Number.isNaN(Date.parse(startsAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new ValidationError('Invalid page cursor: pass nextCursor from the previous page', undefined, 400);
+  }
+  return { startsAt: new Date(startsAt).toISOString(), id };
 }
 
 /**

@@ -1,6 +1,7 @@
-/** /api/meetings: schedule, list, read, change and cancel meetings. Bodies are shaped by json.ts. */
+/** /api/meetings: schedule, list, read, change and cancel meetings. Bodies are shaped by json.ts; who may: api/auth/policy.ts. */
 import { Hono, type Context } from 'hono';
-import { requireRole } from '../auth/middleware.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { meetingView } from '../auth/policy.ts';
 import type { AppContext, AppEnv } from '../context.ts';
 import { matchesEtag } from '../etag.ts';
 import { parseJsonBody, parseParam, parseQuery, uuidParam } from '../validation.ts';
@@ -11,9 +12,9 @@ import type { MeetingReplyCache } from './reply-cache.ts';
 import type { MeetingService } from './service.ts';
 
 export function meetingRoutes(ctx: AppContext, meetings: MeetingService, reads: MeetingReplyCache) {
-  const canRead = requireRole('secretariat', 'leader');
-  const canChange = requireRole('secretariat');
-  /** A read from the reply cache (reply-cache.ts), keyed by the account and what was asked. */
+  const canRead = requireAction('meeting.read');
+  const canChange = requireAction('meeting.manage');
+  /** A read from the reply cache (reply-cache.ts), keyed by the account (whose unit scopes it) and what was asked. */
   const cachedRead = async (c: Context<AppEnv>, what: string, build: () => Promise<unknown>) => {
     const reply = await reads.get(`${c.get('user')!.id}|${what}`, async () => JSON.stringify(await build()));
     const headers = { ETag: reply.etag, 'Cache-Control': 'private, no-cache' };
@@ -23,21 +24,26 @@ export function meetingRoutes(ctx: AppContext, meetings: MeetingService, reads: 
   return new Hono<AppEnv>()
     .get('/meetings', canRead, async (c) => {
       const query = parseQuery(c, listMeetingsQuery);
-      return cachedRead(c, `list:${JSON.stringify(query)}`, async () => meetingListJson(await listMeetings(ctx.db, query)) satisfies MeetingListBody);
+      return cachedRead(
+        c,
+        `list:${JSON.stringify(query)}`,
+        async () => meetingListJson(await listMeetings(ctx.db, query, c.get('user')!)) satisfies MeetingListBody,
+      );
     })
-    .post('/meetings', canChange, async (c) => {
+    .post('/meetings', requireAction('meeting.schedule'), async (c) => {
       const meeting = await meetings.create(await parseJsonBody(c, createMeetingInput), c.get('user')!);
       return c.json(meetingDetailJson(meeting), 201, { Location: `/api/meetings/${meeting.id}` });
     })
     .get('/meetings/:id', canRead, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+      await meetingView(ctx.db, c.get('user')!, id);
       return cachedRead(c, `detail:${id}`, async () => meetingDetailJson(await getMeeting(ctx.db, id)) satisfies MeetingDetailBody);
     })
     .patch('/meetings/:id', canChange, async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       return c.json(meetingDetailJson(await meetings.update(id, await parseJsonBody(c, updateMeetingInput), c.get('user')!)));
     })
-    .post('/meetings/:id/cancel', canChange, async (c) => {
+    .post('/meetings/:id/cancel', requireAction('meeting.manage'), async (c) => {
       const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       const body = await parseJsonBody(c, cancelMeetingInput);
       return c.json(meetingDetailJson(await meetings.cancel(id, body.reason, c.get('user')!)));

@@ -10,7 +10,8 @@ export const instant = z.iso
   .transform((s) => new Date(Math.floor(new Date(s).getTime() / 1000) * 1000));
 
 const siteIdList = z.array(z.uuid()).max(10_000);
-const unitCodeList = z.array(unitCode).max(5_000);
+/** Units, not sites: the 34 provinces and a few communes fit; a longer list is a mistake or an attack. */
+const unitCodeList = z.array(unitCode).max(200);
 
 export const createMeetingInput = z
   .object({
@@ -54,6 +55,8 @@ export const listMeetingsQuery = z
     to: instant.optional(),
     siteId: z.uuid().optional(),
     status: z.enum(['scheduled', 'cancelled']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(200),
+    /** A page of at most 100; `after` is the previous page's nextCursor. */
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    after: z.string().max(200).optional(),
   })
   .strict();

@@ -11,6 +11,7 @@ import type { Transaction } from '../../db/client.ts';
 import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { assertMayManageMeeting, assertMaySchedule } from '../auth/policy.ts';
 import { subtreeCodes } from '../units/service.ts';
 import { conflictingMeetingJson } from './json.ts';
 import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
@@ -78,6 +79,7 @@ export class MeetingService {
 
   async create(input: CreateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
+    await assertMaySchedule(this.ctx.db, actor, input);
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
 
     const id = randomUUID();
@@ -129,6 +131,10 @@ export class MeetingService {
 
   async update(id: string, input: UpdateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
+    if (input.hostSiteId || input.addSiteIds || input.addUnitCodes) {
+      await assertMaySchedule(this.ctx.db, actor, { hostSiteId: input.hostSiteId, siteIds: input.addSiteIds, unitCodes: input.addUnitCodes });
+    }
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       const current = await loadMeetingForChange(tx, id, now);
@@ -213,6 +219,7 @@ export class MeetingService {
 
   async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
     const change = await this.ctx.db.transaction(async (tx) => {
       await tx.execute(SCHEDULING_LOCK);
       await loadMeetingForChange(tx, id, now);

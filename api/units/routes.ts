@@ -6,8 +6,9 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireRole } from '../auth/middleware.ts';
-import type { AppContext, AppEnv } from '../context.ts';
+import { requireAction } from '../auth/middleware.ts';
+import { contactsVisible } from '../auth/policy.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseParam, parseQuery } from '../validation.ts';
 import { hasRealAddress } from '../directory/addresses.ts';
@@ -69,7 +70,7 @@ export const unitSitesBody = z.object({ unit: z.looseObject({ code: z.string(), 
 export function unitRoutes(ctx: AppContext) {
   const directory = new UnitDirectory(ctx.db);
   return new Hono<AppEnv>()
-    .use(requireRole('secretariat', 'leader'))
+    .use(requireAction('units.read'))
     .get('/units', async (c) => {
       const reply = await directory.list(parseQuery(c, unitsQuery));
       const headers = { ETag: reply.etag, 'Cache-Control': 'no-cache' };
@@ -80,7 +81,24 @@ export function unitRoutes(ctx: AppContext) {
       const code = parseParam(c.req.param('code'), unitCode, 'unit code');
       const unit = await getUnit(ctx.db, code);
       if (!unit) throw new NotFoundError('Administrative unit', code);
-      return c.json({ unit, sites: withAddressFlag(await listSitesUnder(ctx.db, code, { activeOnly: false })) } satisfies z.input<typeof unitSitesBody>);
+      const actor = c.get('user')!;
+      return c.json({
+        unit,
+        sites: withAddressFlag(await listSitesUnder(ctx.db, code, { activeOnly: false })).map((site) => withVisibleContacts(actor, site)),
+      } satisfies z.input<typeof unitSitesBody>);
     })
-    .get('/sites', async (c) => c.json({ sites: withAddressFlag(await listSites(ctx.db, parseQuery(c, sitesQuery))) } satisfies z.input<typeof siteListBody>));
+    .get('/sites', async (c) => {
+      const actor = c.get('user')!;
+      return c.json({
+        sites: withAddressFlag(await listSites(ctx.db, parseQuery(c, sitesQuery))).map((site) => withVisibleContacts(actor, site)),
+      } satisfies z.input<typeof siteListBody>);
+    });
+}
+
+/** The tree is public to every account; a site's contacts only within the account's subtree. */
+function withVisibleContacts<S extends { unitCode: string; parentCode: string | null; contactEmails: string[]; contactPhone: string | null }>(
+  actor: AuthenticatedUser,
+  site: S,
+): S {
+  return contactsVisible(actor, site) ? site : { ...site, contactEmails: [], contactPhone: null };
 }

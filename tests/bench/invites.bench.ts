@@ -99,7 +99,7 @@ async function benchDriver(label: string, database: DatabaseHandle, floor: numbe
       siteIds: [],
       allowConflicts: true,
     },
-    { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat' },
+    { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat', unitCode: 'VN' },
   );
   const scheduleMs = performance.now() - started;
   const [queued] = await database.db.select({ n: count() }).from(invites).where(eq(invites.meetingId, meeting.id));

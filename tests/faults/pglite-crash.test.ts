@@ -70,7 +70,7 @@ describe('PGlite killed with SIGKILL during writes, 20 times', () => {
       const startsAt = new Date(Date.now() + 60_000);
       const meeting = await createServices(ctx).meetings.create(
         { title: 'Giao ban', hostSiteId: hall.id, siteIds: [siteId], startsAt, endsAt: new Date(startsAt.getTime() + 3600_000), allowConflicts: true },
-        { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat' },
+        { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat', unitCode: 'VN' },
       );
       meetingId = meeting.id;
     } finally {

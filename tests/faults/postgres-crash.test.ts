@@ -69,7 +69,7 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
     const startsAt = new Date(Date.now() - 60_000);
     const meeting = await createServices(ctx).meetings.create(
       { title: 'Hội nghị toàn thành phố', hostSiteId: hall.id, siteIds, startsAt, endsAt: new Date(startsAt.getTime() + 3 * 3600_000), allowConflicts: true },
-      { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat' },
+      { id: user.id, email: user.email, displayName: user.displayName, role: 'secretariat', unitCode: 'VN' },
     );
     meetingId = meeting.id;
   });

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { credentialsInput } from '../../api/auth/routes.ts';
+import { completeResetInput, forgotPasswordInput, resetPasswordInput } from '../../api/auth/accounts.ts';
 import { newUserInput } from '../../api/auth/users.ts';
+import { auditPageQuery, auditQuery } from '../../api/audit/log.ts';
 import { dashboardQuery, meetingAttendanceQuery } from '../../api/attendance/schemas.ts';
 import type { Role } from '../../api/context.ts';
 import { directoryUpdateInput } from '../../api/directory/fields.ts';
@@ -256,8 +258,9 @@ export const API_ROUTES = table({
     body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
     ok: shapes.meetingDetail,
   })),
+  // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
   'GET /api/meetings': api('leader', (fx) => ({
-    minAccepted: 0.1,
+    minAccepted: 0.05,
     path: fixed('/api/meetings'),
     query: queryString(listMeetingsQuery, fx.hints),
     ok: shapes.meetingList,
@@ -358,6 +361,42 @@ export const API_ROUTES = table({
     minAccepted: 0.08,
     path: at('/api/meetings/:p/call-list', meetingId(fx)),
     query: queryString(callListQuery, fx.hints),
+    okContentType: /application\/json|text\/csv/,
+  })),
+  // Accounts: ids are random (a fuzzed deactivation must not lock out the accounts the other
+  // routes sign in with); changing one's own password is left out for the same reason.
+  'GET /api/users': api('admin', () => ({ minAccepted: 0.5, path: fixed('/api/users') })),
+  'POST /api/users/:id/deactivate': api('admin', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/users/:p/deactivate', pathParam(fc.uuid())),
+    body: json(z.object({}).strict(), fx.hints),
+  })),
+  'POST /api/users/:id/password': api('admin', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/users/:p/password', pathParam(fc.uuid())),
+    body: json(resetPasswordInput, fx.hints),
+  })),
+  'GET /api/auth/sign-ins': api('leader', () => ({ minAccepted: 0.5, path: fixed('/api/auth/sign-ins') })),
+  'DELETE /api/auth/sign-ins/:id': api('leader', () => ({
+    minAccepted: 0,
+    path: at('/api/auth/sign-ins/:p', pathParam(fc.uuid())),
+    body: fc.constant<Body>({ contentType: 'application/json', body: '{}' }),
+  })),
+  'POST /api/auth/forgot-password': api(null, (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/auth/forgot-password'),
+    body: json(forgotPasswordInput, fx.hints),
+  })),
+  'POST /api/auth/reset-password': api(null, (fx) => ({ minAccepted: 0, path: fixed('/api/auth/reset-password'), body: json(completeResetInput, fx.hints) })),
+  'POST /api/meetings/:id/sites/:siteId/rotate-links': api('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: fc.tuple(meetingId(fx), pathParam(fc.constantFrom(...fx.communes.slice(0, 40)))).map(([m, s]) => `/api/meetings/${m}/sites/${s}/rotate-links`),
+    body: json(z.object({}).strict(), fx.hints),
+  })),
+  'GET /api/audit': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/audit'),
+    query: queryString(auditQuery, fx.hints),
     okContentType: /application\/json|text\/csv/,
   })),
   'GET (unknown route)': api('leader', () => ({
@@ -488,6 +527,24 @@ export const PAGE_ROUTES = table({
     body: formBody({ answer: fc.constantFrom(...readinessAnswerInput.shape.answer.options), delegateName: fc.string(), reason: fc.string() }),
   })),
   'GET /join/:token': page(null, (fx) => ({ minAccepted: 0.15, path: at('/join/:p', linkToken(fx.tokens.join)) })),
+  'GET /account': page('leader', () => ({ minAccepted: 0.5, path: fixed('/account'), query: fc.constantFrom('', '?done=1', '?done=%00') })),
+  'GET /admin/users': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/users'), query: fc.constantFrom('', '?done=1') })),
+  'GET /audit': page('secretariat', (fx) => ({ minAccepted: 0.05, path: fixed('/audit'), query: queryString(auditPageQuery, fx.hints) })),
+  'GET /forgot-password': page(null, () => ({ minAccepted: 0.5, path: fixed('/forgot-password'), query: fc.constantFrom('', '?sent=1') })),
+  'POST /forgot-password': page(null, () => ({
+    minAccepted: 0.05,
+    path: fixed('/forgot-password'),
+    body: formBody({ email: fc.constantFrom('leader@test.hoinghi', 'x@y.vn') }),
+  })),
+  'GET /reset-password/:token': page(null, () => ({
+    minAccepted: 0.5,
+    path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))),
+  })),
+  'POST /reset-password/:token': page(null, () => ({
+    minAccepted: 0,
+    path: at('/reset-password/:p', pathParam(fc.base64String({ minLength: 40, maxLength: 48 }))),
+    body: formBody({ password: fc.string() }),
+  })),
   'GET /mail': page('secretariat', () => ({ minAccepted: 0.5, path: fixed('/mail') })),
   'GET /mail/:id': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/mail/:p', mailId(fx)) })),
   'GET /mail/:id/message.eml': page('secretariat', (fx) => ({

@@ -3,15 +3,17 @@
  * Requests go through `app.request()`, the same code path as real HTTP.
  */
 import type { DestinationStream } from 'pino';
-import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { createApp } from '../../server/app.ts';
 import { createServices, type AppServices } from '../../server/services.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { parseConfig, type AppConfig } from '../../api/config.ts';
 import type { AppContext, Role } from '../../api/context.ts';
+import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { createLogger } from '../../api/logger.ts';
 import { seedAdministrativeTree } from '../../db/seed.ts';
 import { openTestDatabase, type Driver, type TestDatabase } from './database.ts';
+
+export type ScopedAccount = 'quangTriSecretariat' | 'hanoiLeader';
 
 export const TEST_NOW = new Date('2026-12-01T08:00:00+07:00');
 
@@ -21,8 +23,13 @@ export interface TestApp {
   services: AppServices;
   database: TestDatabase;
   clock: { now: Date };
-  /** Session cookie header values by role. */
-  cookies: Record<Role, string>;
+  /**
+   * Sign-in cookie header values: one national (VN) account per role, and, when their province
+   * is seeded, a Quảng Trị (44) secretariat and a Hà Nội (01) leader. Never seeded by npm start.
+   */
+  cookies: Record<Role, string> & Partial<Record<ScopedAccount, string>>;
+  /** Signs in a new account of the given role and unit; returns its cookie. */
+  signInAs(role: Role, unitCode: string, email?: string): Promise<string>;
   request(
     method: string,
     path: string,
@@ -43,6 +50,8 @@ export interface TestAppOptions {
   config?: Record<string, string>;
   /** Follow the real clock instead of TEST_NOW (tests with a browser, whose clock is real). */
   realClock?: boolean;
+  /** How mail leaves (password-reset links); default: the configuration's (a mail folder under DATA_DIR). */
+  mail?: MailTransport;
   /** Where log lines go (with config LOG_LEVEL); tests that read the logs pass a stream. */
   logDestination?: DestinationStream;
   /** Mail sent at once (calendar links from the directory); invitations go through a test dispatcher. */
@@ -55,7 +64,7 @@ export async function createTestApp(driver: Driver, options: TestAppOptions = {}
   if (options.realClock) Object.defineProperty(clock, 'now', { get: () => new Date() });
   const config = testConfig(options.config);
   const ctx: AppContext = { config, db: database.db, logger: createLogger(config.LOG_LEVEL, options.logDestination), now: () => clock.now };
-  const services = createServices(ctx, options.mailTransport ? { transport: options.mailTransport } : {});
+  const services = createServices(ctx, options.mail ? { mail: options.mail } : options.mailTransport ? { mail: options.mailTransport } : {});
   const app = createApp(ctx, services);
   await seedAdministrativeTree(database.db, options.provinces ? { provinceCodes: options.provinces } : {});
 
@@ -74,13 +83,16 @@ export async function createTestApp(driver: Driver, options: TestAppOptions = {}
     return { status: response.status, body: parsed, headers: response.headers };
   };
 
-  const cookies = {} as Record<Role, string>;
-  for (const role of ['secretariat', 'leader', 'admin'] as const) {
-    const email = `${role}@test.hoinghi`;
-    await createUser(database.db, { email, displayName: `Test ${role}`, role, password: 'correct horse battery' }, null);
+  const signInAs = async (role: Role, unitCode: string, email = `${role}-${unitCode.toLowerCase()}@test.hoinghi`) => {
+    await createUser(database.db, { email, displayName: `Test ${role} ${unitCode}`, role, unitCode, password: 'correct horse battery' }, null);
     const response = await request('POST', '/api/auth/login', { body: { email, password: 'correct horse battery' } });
     if (response.status !== 200) throw new Error(`login as ${role} failed: ${JSON.stringify(response.body)}`);
-    cookies[role] = response.headers.get('set-cookie')!.split(';')[0]!;
-  }
-  return { app, ctx, services, database, clock, cookies, request, close: () => database.close() };
+    return response.headers.get('set-cookie')!.split(';')[0]!;
+  };
+  const cookies = {} as TestApp['cookies'];
+  for (const role of ['secretariat', 'leader', 'admin'] as const) cookies[role] = await signInAs(role, 'VN', `${role}@test.hoinghi`);
+  const seeded = (code: string) => options.provinces === undefined || options.provinces.includes(code);
+  if (seeded('44')) cookies.quangTriSecretariat = await signInAs('secretariat', '44');
+  if (seeded('01')) cookies.hanoiLeader = await signInAs('leader', '01');
+  return { app, ctx, services, database, clock, cookies, signInAs, request, close: () => database.close() };
 }

@@ -12,7 +12,8 @@ import { rsvps, sites, users } from '../../db/schema.ts';
 import type { TestApp } from './app.ts';
 
 /** Sessions last 30 days: tests move the clock to meetings in December 2026. */
-export const ATTENDANCE_TEST_CONFIG = { SIGN_IN_TTL_HOURS: '720' };
+/** Tests move the clock days ahead with the same sign-ins. */
+export const ATTENDANCE_TEST_CONFIG = { SIGN_IN_TTL_HOURS: '720', SIGN_IN_IDLE_MINUTES: '43200' };
 
 /** "2026-12-02 09:00" in Hà Nội time. */
 export function vn(dateTime: string): Date {
@@ -45,7 +46,7 @@ export async function sitesOf(
 export async function scheduleMeeting(t: TestApp, input: { title: string; hostSiteId: string; siteIds: string[]; startsAt: Date; endsAt: Date }) {
   t.clock.now = new Date(input.startsAt.getTime() - 3600_000);
   const [user] = await t.database.db.select().from(users).where(eq(users.email, 'secretariat@test.hoinghi'));
-  const secretariat = { id: user!.id, email: user!.email, displayName: user!.displayName, role: 'secretariat' as const };
+  const secretariat = { id: user!.id, email: user!.email, displayName: user!.displayName, role: 'secretariat' as const, unitCode: 'VN' };
   return t.services.meetings.create(
     { title: input.title, hostSiteId: input.hostSiteId, siteIds: input.siteIds, startsAt: input.startsAt, endsAt: input.endsAt, allowConflicts: true },
     secretariat,

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { startConferenceService, type ConferenceService } from '../../api/conference/service.ts';
-import { disconnectRemovedSites } from '../../server/services.ts';
+import { closeConsolesOfEndedSignIns, disconnectRemovedSites, disconnectRotatedSites } from '../../server/services.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { serveApp, type RunningServer } from './browser.ts';
 import type { Driver } from './database.ts';
@@ -42,6 +42,8 @@ export async function startLiveTestServer(driver: Driver, options: TestAppOption
   const server = await serveApp(t.app.fetch, port);
   const live = await startConferenceService(t.ctx, server.server as Server);
   disconnectRemovedSites(t.services.meetings, live.sfu);
+  closeConsolesOfEndedSignIns(t.services.accounts, live.consoles, live.sfu);
+  disconnectRotatedSites(t.services.invites, live.sfu);
   let closed: Promise<void> | undefined;
   return {
     t,

@@ -15,8 +15,9 @@ import { LANGS, translator, type Namespace } from '../../api/i18n/translator.ts'
 import { inviteTexts } from '../../api/invites/texts.ts';
 import { timeTexts } from '../../api/time.ts';
 import { attendanceTexts } from '../../web/attendance/texts.ts';
-import { authTexts } from '../../web/auth/texts.ts';
-import { commonTexts, errorTexts } from '../../web/common/texts.ts';
+import { accountTexts, authTexts } from '../../web/auth/texts.ts';
+import { auditTexts } from '../../web/audit/texts.ts';
+import { commonTexts, errorPageTexts, errorTexts } from '../../web/common/texts.ts';
 import { conferenceTexts } from '../../web/conference/texts.ts';
 import { invitePageTexts } from '../../web/invites/texts.ts';
 import { meetingTexts } from '../../web/meetings/texts.ts';
@@ -31,6 +32,9 @@ const namespaces: Record<string, Namespace> = {
   'web/common': commonTexts,
   'web/common errors': errorTexts,
   'web/auth': authTexts,
+  'web/auth accounts': accountTexts,
+  'web/common error pages': errorPageTexts,
+  'web/audit': auditTexts,
   'web/meetings': meetingTexts,
   'web/invites': invitePageTexts,
   'web/attendance': attendanceTexts,

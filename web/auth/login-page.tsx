@@ -2,6 +2,7 @@ import type { Lang } from '../../api/context.ts';
 import { pageTranslator } from '../common/texts.ts';
 import { authTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
+import { accountTranslator } from './texts.ts';
 
 export function LoginPage(props: { lang: Lang; next: string; email?: string; error?: string }) {
   const t = pageTranslator(authTexts, props.lang);
@@ -23,6 +24,9 @@ export function LoginPage(props: { lang: Lang; next: string; email?: string; err
             {t('signIn')}
           </button>
         </form>
+        <p>
+          <a href="/forgot-password">{accountTranslator(props.lang)('forgotLink')}</a>
+        </p>
       </section>
     </Layout>
   );

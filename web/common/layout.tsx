@@ -48,9 +48,12 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
           <nav>
             {props.user && <a href="/">{t('upcomingMeetings')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/meetings/new">{t('newMeeting')}</a>}
-            {props.user && props.user.role !== 'leader' && <a href="/mail">{t('mailFolderNav')}</a>}
+            {props.user && props.user.role !== 'leader' && props.user.unitCode === 'VN' && <a href="/mail">{t('mailFolderNav')}</a>}
             {mayUseDirectory(props.user) && <a href="/directory">{directoryTranslator(props.lang)('directory')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
+            {props.user?.role === 'admin' && <a href="/admin/users">{t('accountsNav')}</a>}
+            {props.user && props.user.role !== 'leader' && <a href="/audit">{t('auditNav')}</a>}
+            {props.user && <a href="/account">{t('myAccountNav')}</a>}
           </nav>
           <div class="account">
             <a href={`?lang=${otherLang(props.lang)}`} class="lang">

@@ -1,17 +1,19 @@
 /**
- * Who may open a page. `pageAuth(...roles)` runs before a page handler: without a sign-in it
- * redirects to the login page (and back afterwards); with the wrong role it refuses (403).
- * Admins may open every page. Behind it, `signedInUser(c)` is the user the guard let through.
+ * Who may open a page. `pageAuth(action)` runs before a page handler: without a sign-in it
+ * redirects to the login page (and back afterwards); when the role may not attempt the action
+ * (api/auth/policy.ts) it refuses (403). The unit checks follow in the handler.
+ * Behind it, `signedInUser(c)` is the user the guard let through.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv, AuthenticatedUser, Role } from '../../api/context.ts';
+import { roleMay, type Action } from '../../api/auth/policy.ts';
+import type { AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { ForbiddenError } from '../../api/errors.ts';
 
-export function pageAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
+export function pageAuth(action: Action): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
-    if (roles.length && user.role !== 'admin' && !roles.includes(user.role)) throw new ForbiddenError();
+    if (!roleMay(user.role, action)) throw new ForbiddenError();
     await next();
   };
 }

@@ -30,6 +30,33 @@ export const commonTexts = defineTexts({
   error: { vi: 'Không thực hiện được', en: 'Could not do that' },
   back: { vi: 'Quay lại', en: 'Back' },
   notAllowed: { vi: 'Tài khoản của bạn không có quyền này.', en: 'Your account may not do this.' },
+  accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
+  myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
+  auditNav: { vi: 'Nhật ký', en: 'Audit log' },
+});
+
+/** The page a refused, missing or failed page request gets (web/common/error-page.tsx). */
+export const errorPageTexts = defineTexts({
+  badRequestTitle: { vi: 'Yêu cầu không hợp lệ', en: 'Invalid request' },
+  forbiddenTitle: { vi: 'Không có quyền truy cập', en: 'Not allowed' },
+  forbidden: {
+    vi: `Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu cần, vui lòng liên hệ quản trị viên của ${term.unit.vi}.`,
+    en: `Your account may not open this page or do this. Ask your ${term.unit.en}’s administrator if you need to.`,
+  },
+  notFoundTitle: { vi: 'Không tìm thấy trang', en: 'Page not found' },
+  notFound: {
+    vi: `Trang hoặc ${term.meeting.vi} bạn tìm không tồn tại, hoặc đường dẫn bị sai.`,
+    en: `The page or ${term.meeting.en} you asked for does not exist, or the address is wrong.`,
+  },
+  tooManyTitle: { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' },
+  tooMany: { vi: 'Vui lòng đợi một lát rồi thử lại.', en: 'Please wait a moment and try again.' },
+  internalTitle: { vi: 'Hệ thống gặp lỗi', en: 'Something went wrong' },
+  internal: {
+    vi: 'Đã xảy ra lỗi trong hệ thống. Vui lòng thử lại; nếu vẫn lỗi, báo cho bộ phận kỹ thuật mã yêu cầu {requestId}.',
+    en: 'The system ran into an error. Please try again; if it persists, tell the technical team the request id {requestId}.',
+  },
+  genericTitle: { vi: 'Không thực hiện được', en: 'Could not do that' },
+  backHome: { vi: 'Về trang chủ', en: 'Back to the start page' },
 });
 
 /** What a refused form says (web/common/error-messages.ts). */

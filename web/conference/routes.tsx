@@ -14,7 +14,8 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppContext, AppEnv } from '../../api/context.ts';
+import { assertMayManageMeeting, roleMay } from '../../api/auth/policy.ts';
+import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { ForbiddenError, InvalidLinkError } from '../../api/errors.ts';
 import { verifySiteToken } from '../../api/invites/site-tokens.ts';
 import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/queries.ts';
@@ -26,6 +27,7 @@ export type { MeetingFacts } from './pages.tsx';
 
 export interface JoinPageFacts {
   meeting: MeetingFacts;
+  siteId: string;
   siteName: string;
 }
 
@@ -43,6 +45,8 @@ export interface ConferencePageDeps {
   resolveJoinToken(token: string): Promise<JoinPageFacts | null>;
   /** The meeting the console runs; null if there is no such meeting (or it was cancelled). */
   consoleFacts(meetingId: string): Promise<ConsoleFacts | null>;
+  /** Throws ForbiddenError unless the user may run this meeting's console (api/auth/policy.ts). */
+  assertMayOpenConsole(user: AuthenticatedUser, meetingId: string): Promise<void>;
 }
 
 /** The page facts of a meeting as the meetings service returns it (for both lookups). */
@@ -71,8 +75,9 @@ export function conferencePageLookups(ctx: AppContext): ConferencePageDeps {
       if (!detail) throw new InvalidLinkError('revoked');
       const site = detail.participants.find((p) => p.siteId === verified.siteId);
       if (!site) throw new InvalidLinkError('revoked');
-      return { meeting: meetingFacts(detail), siteName: site.name };
+      return { meeting: meetingFacts(detail), siteId: site.siteId, siteName: site.name };
     },
+    assertMayOpenConsole: (user, meetingId) => assertMayManageMeeting(ctx.db, user, meetingId, 'meeting.console'),
     async consoleFacts(meetingId) {
       const detail = await liveMeeting(meetingId);
       return detail ? { meeting: meetingFacts(detail), invitedCount: detail.participantCount - 1 } : null;
@@ -115,17 +120,20 @@ export function conferencePages(deps: ConferencePageDeps) {
       }
     }
     if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('invalidLinkTitle')} message={t('invalidLink')} />, 404);
+    // The host hall's link (an older invitation) carries no host powers: its place is the console, after sign-in.
+    if (facts.siteId === facts.meeting.hostSiteId) return c.redirect(`/meetings/${facts.meeting.meetingId}/console`, 303);
     return c.html(<JoinPage lang={lang} meeting={facts.meeting} siteName={facts.siteName} quality={quality(c.req.query('video'), 'medium')} />);
   });
 
   app.get('/meetings/:id/console', async (c) => {
     const user = c.get('user');
     if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
-    if (user.role !== 'secretariat' && user.role !== 'admin') throw new ForbiddenError();
+    if (!roleMay(user.role, 'meeting.console')) throw new ForbiddenError();
     const lang = c.get('lang');
     const t = conferenceTranslator(lang);
     const id = uuidParam.safeParse(c.req.param('id'));
     const facts = id.success ? await deps.consoleFacts(id.data) : null;
+    if (facts && id.success) await deps.assertMayOpenConsole(user, id.data);
     if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('notFoundTitle')} message={t('notFoundTitle')} />, 404);
     return c.html(<ConsolePage lang={lang} meeting={facts.meeting} invitedCount={facts.invitedCount} quality={quality(c.req.query('video'), 'high')} />);
   });

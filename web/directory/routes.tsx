@@ -36,7 +36,7 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 
 export function directoryPages(ctx: AppContext, directory: DirectoryService, imports: DirectoryImports, calendarLinks: CalendarLinks) {
   const app = new Hono<AppEnv>();
-  const guard = pageAuth('secretariat');
+  const guard = pageAuth('directory.manage');
 
   const idOr404 = (c: Context<AppEnv>, what: string) => {
     const id = uuidParam.safeParse(c.req.param('id'));
@@ -214,7 +214,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
     }
   });
 
-  app.get('/meetings/:id/call-list', pageAuth('secretariat'), async (c) => {
+  app.get('/meetings/:id/call-list', pageAuth('meeting.manage'), async (c) => {
     const id = idOr404(c, 'Meeting');
     const list = await meetingCallList(ctx.db, id);
     const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(list.meeting.hostSiteId)).unitCode);

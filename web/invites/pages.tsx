@@ -52,7 +52,15 @@ function AnswerCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelivery
   );
 }
 
-export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; status: MeetingDeliveryStatus; resent?: number }) {
+export function InvitesPage(props: {
+  lang: Lang;
+  user: AuthenticatedUser;
+  meeting: MeetingDetail;
+  status: MeetingDeliveryStatus;
+  resent?: number;
+  tooSoon?: string;
+  rotated?: string;
+}) {
   const t = pageTranslator(invitePageTexts, props.lang);
   const { meeting, status } = props;
   const canResend = props.user.role !== 'leader';
@@ -76,6 +84,18 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         <p class="notice" role="status">
           {t('resendDone')}: {props.resent}
         </p>
+      )}
+      {props.rotated !== undefined && (
+        <p class="notice" role="status">
+          {t('linksRotated')}
+        </p>
+      )}
+      {props.tooSoon !== undefined && (
+        <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="notice">
+          {t('resendTooSoon')} <input type="hidden" name="siteId" value={props.tooSoon} />
+          <input type="hidden" name="confirm" value="true" />
+          <button type="submit">{t('resendAnyway')}</button>
+        </form>
       )}
       <p id="invite-summary">
         {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('unsendableCount')}:{' '}
@@ -124,6 +144,13 @@ export function InvitesPage(props: { lang: Lang; user: AuthenticatedUser; meetin
                       <input type="hidden" name="siteId" value={site.siteId} />
                       <button type="submit" class="link">
                         {t('resend')}
+                      </button>
+                    </form>
+                  )}
+                  {site.role === 'participant' && (
+                    <form method="post" action={`/meetings/${meeting.id}/invites/${site.siteId}/rotate`} class="inline">
+                      <button type="submit" class="link">
+                        {t('rotateLinks')}
                       </button>
                     </form>
                   )}

@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { assertMayReadDelivery, assertMayReadMailFolder } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import type { InviteOutbox } from '../../api/invites/outbox.ts';
@@ -73,12 +74,15 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     }
   });
 
-  app.get('/meetings/:id/invites', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/meetings/:id/invites', pageAuth('meeting.delivery'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await assertMayReadDelivery(ctx.db, user, id.data);
     const [meeting, status] = await Promise.all([getMeeting(ctx.db, id.data), meetingDeliveryStatus(ctx.db, id.data)]);
     const resent = c.req.query('resent');
+    const tooSoon = uuidParam.safeParse(c.req.query('tooSoon')).data;
+    const rotated = uuidParam.safeParse(c.req.query('rotated')).data;
     return c.html(
       <InvitesPage
         lang={c.get('lang')}
@@ -86,11 +90,13 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
         meeting={meeting}
         status={status}
         {...(resent && /^\d+$/.test(resent) ? { resent: Number(resent) } : {})}
+        {...(tooSoon ? { tooSoon } : {})}
+        {...(rotated ? { rotated } : {})}
       />,
     );
   });
 
-  app.post('/meetings/:id/invites/resend', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/:id/invites/resend', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
@@ -98,34 +104,55 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     const siteId = z.uuid().optional().safeParse(formText(form.siteId));
     if (!siteId.success) throw new ValidationError('Invalid site id', undefined, 400);
     try {
+      const confirm = formText(form.confirm) === 'true';
       const result = await outbox.resend(
         id.data,
-        { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true' },
+        { ...(siteId.data ? { siteIds: [siteId.data] } : {}), failedOnly: formText(form.failedOnly) === 'true', confirm },
         user,
       );
       return c.redirect(`/meetings/${id.data}/invites?resent=${result.requeued + result.resent}`, 303);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
+      // Sent again less than 10 minutes ago: the page asks before sending once more.
+      if (error.code === 'resend_too_soon' && siteId.data) return c.redirect(`/meetings/${id.data}/invites?tooSoon=${siteId.data}`, 303);
       return c.redirect(`/meetings/${id.data}/invites?resent=0`, 303);
     }
+  });
+
+  app.post('/meetings/:id/invites/:siteId/rotate', pageAuth('meeting.manage'), async (c) => {
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const siteId = uuidParam.safeParse(c.req.param('siteId'));
+    if (!id.success || !siteId.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await outbox.rotateLinks(id.data, siteId.data, signedInUser(c));
+    return c.redirect(`/meetings/${id.data}/invites?rotated=${siteId.data}`, 303);
   });
 
   // The mail folder was called the outbox before; keep old bookmarks working.
   app.get('/outbox/*', (c) => c.redirect(c.req.path.replace(/^\/outbox/, '/mail'), 301));
   app.get('/outbox', (c) => c.redirect('/mail', 301));
 
-  app.get('/mail', pageAuth('secretariat'), async (c) => {
+  // The mail folder holds every message to every site: national staff only.
+  app.use('/mail', pageAuth('mail.read'), async (c, next) => {
+    assertMayReadMailFolder(signedInUser(c));
+    await next();
+  });
+  app.use('/mail/*', pageAuth('mail.read'), async (c, next) => {
+    assertMayReadMailFolder(signedInUser(c));
+    await next();
+  });
+
+  app.get('/mail', async (c) => {
     const user = signedInUser(c);
     const entries = await listMailFolder(ctx.config.MAIL_FOLDER_DIR, { limit: 500, logger: c.get('log') });
     return c.html(<MailFolderPage lang={c.get('lang')} user={user} entries={entries} smtpConfigured={ctx.config.SMTP_URL !== undefined} />);
   });
 
-  app.get('/mail/:id', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id', async (c) => {
     const user = signedInUser(c);
     return c.html(<MailFolderMessagePage lang={c.get('lang')} user={user} message={await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'))} />);
   });
 
-  app.get('/mail/:id/message.eml', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id/message.eml', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     return c.body(new Uint8Array(message.raw), 200, {
       'Content-Type': 'message/rfc822',
@@ -133,7 +160,7 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     });
   });
 
-  app.get('/mail/:id/invite.ics', pageAuth('secretariat'), async (c) => {
+  app.get('/mail/:id/invite.ics', async (c) => {
     const message = await mailFolderMessage(ctx.config.MAIL_FOLDER_DIR, c.req.param('id'));
     if (message.ics === null) throw new NotFoundError('Calendar of message', message.entry.id);
     return c.body(message.ics, 200, {

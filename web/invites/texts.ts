@@ -41,6 +41,16 @@ export const invitePageTexts = defineTexts({
   answer: { vi: 'Trả lời', en: 'Answer' },
   noAnswer: { vi: 'Chưa trả lời', en: 'No answer' },
   resend: { vi: 'Gửi lại', en: 'Resend' },
+  rotateLinks: { vi: 'Cấp đường dẫn mới', en: 'New links' },
+  linksRotated: {
+    vi: `Đã thu hồi đường dẫn cũ của ${term.site.vi} và gửi ${term.invitation.vi} mới.`,
+    en: `The ${term.site.en}'s old links are withdrawn and a new ${term.invitation.en} is on its way.`,
+  },
+  resendTooSoon: {
+    vi: `${capitalize(term.site.vi)} này vừa được gửi lại chưa đầy 10 phút trước.`,
+    en: `This ${term.site.en} was sent it again less than 10 minutes ago.`,
+  },
+  resendAnyway: { vi: 'Vẫn gửi lại', en: 'Send once more' },
   resendAllFailed: { vi: 'Gửi lại tất cả thư lỗi', en: 'Resend all failed' },
   unsendable: { vi: `Không gửi được: ${term.site.vi} chưa có địa chỉ thư điện tử`, en: 'Not sendable: the site has no e-mail address' },
   unsendableCount: { vi: 'Chưa có địa chỉ', en: 'No address' },

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { assertMayManageMeeting, meetingView, unitInSubtree } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
@@ -89,10 +90,10 @@ function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
 export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   const app = new Hono<AppEnv>();
 
-  app.get('/', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
-    const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 200 });
-    return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming} />);
+    const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 100 }, user);
+    return c.html(<MeetingListPage lang={c.get('lang')} user={user} meetings={upcoming.meetings} />);
   });
 
   const renderForm = async (
@@ -102,11 +103,14 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] },
     extra: { edit?: EditMode; notice?: string } = {},
   ) => {
-    const [halls, provinces, withoutAddress] = await Promise.all([
+    const [allHalls, allProvinces, withoutAddress] = await Promise.all([
       listSites(ctx.db, { kind: 'hall', limit: 5000 }),
       listUnits(ctx.db, { level: 'province', limit: 5000 }),
       communesWithoutAddressByProvince(ctx.db),
     ]);
+    // Offer only what the account may host from and invite (api/auth/policy.ts).
+    const halls = allHalls.filter((h) => unitInSubtree(user.unitCode, { code: h.unitCode, parentCode: h.parentCode }));
+    const provinces = allProvinces.filter((p) => unitInSubtree(user.unitCode, p));
     const page = (
       <ScheduleFormPage
         lang={c.get('lang')}
@@ -121,7 +125,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     return c.html(page, (failure?.status ?? 200) as 200);
   };
 
-  app.get('/meetings/new', pageAuth('secretariat'), async (c) => {
+  app.get('/meetings/new', pageAuth('meeting.schedule'), async (c) => {
     const user = signedInUser(c);
     const copy = uuidParam.safeParse(c.req.query('copy'));
     if (!copy.success) return renderForm(c, user, {});
@@ -132,7 +136,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     return renderForm(c, user, values, undefined, { notice });
   });
 
-  app.post('/meetings/new', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/new', pageAuth('meeting.schedule'), async (c) => {
     const user = signedInUser(c);
     const form = await readScheduleForm(c);
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
@@ -157,10 +161,11 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     }
   });
 
-  app.get('/meetings/:id', pageAuth('secretariat', 'leader'), async (c) => {
+  app.get('/meetings/:id', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await meetingView(ctx.db, user, id.data);
     const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
     return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
   });
@@ -172,10 +177,11 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     ...(preview ? { preview } : {}),
   });
 
-  app.get('/meetings/:id/edit', pageAuth('secretariat'), async (c) => {
+  app.get('/meetings/:id/edit', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await assertMayManageMeeting(ctx.db, user, id.data);
     const meeting = await getMeeting(ctx.db, id.data);
     if (meeting.status === 'cancelled') return c.redirect(`/meetings/${meeting.id}`, 303);
     return renderForm(c, user, valuesOf(meeting), undefined, { edit: editMode(meeting) });
@@ -183,7 +189,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
 
   // Two steps on one form: "preview" shows what each site will receive, "save" applies exactly
   // the previewed change (a token binds them) through the same service as PATCH /api/meetings/:id.
-  app.post('/meetings/:id/edit', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/:id/edit', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
@@ -225,7 +231,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     }
   });
 
-  app.post('/meetings/:id/cancel', pageAuth('secretariat'), async (c) => {
+  app.post('/meetings/:id/cancel', pageAuth('meeting.manage'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
@@ -238,7 +244,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
       if (!parsed.success) throw ValidationError.fromZod(parsed.error, 400);
       await meetings.cancel(id.data, parsed.data.reason, user);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.status === 404) throw error;
+      if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
       return c.html(
         <MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />,
         error.status as 409,

@@ -61,12 +61,12 @@ const api =
   };
 
 const page =
-  (method: 'GET' | 'POST', path: (f: Fixtures, fresh: string | undefined) => string) =>
+  (method: 'GET' | 'POST', path: (f: Fixtures, fresh: string | undefined) => string, body = '') =>
   async (t: TestApp, f: Fixtures, cookie: string | null, fresh: string | undefined): Promise<Outcome> => {
     const headers: Record<string, string> = { accept: 'text/html' };
     if (cookie) headers.cookie = cookie;
     if (method === 'POST') Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' });
-    const response = await t.app.request(path(f, fresh), { method, headers, ...(method === 'POST' ? { body: '' } : {}) });
+    const response = await t.app.request(path(f, fresh), { method, headers, ...(method === 'POST' ? { body } : {}) });
     if (response.status >= 400) expect(response.headers.get('content-type')).toMatch(/text\/html/);
     return response.status;
   };
@@ -334,7 +334,8 @@ const ACTIONS: Action[] = [
   {
     label: 'form `POST /meetings/:id/cancel` of a Quảng Trị meeting',
     fresh: 'qt',
-    run: page('POST', (_, id) => `/meetings/${id}/cancel`),
+    // The page asks for a ticked confirmation and a reason before it cancels.
+    run: page('POST', (_, id) => `/meetings/${id}/cancel`, 'confirm=yes&reason=Ho%C3%A3n'),
     expected: [303, 303, 403, 303, 303, 303, 403],
   },
   // ------------------------------------------------------------------ console WebSocket, calendar feed

@@ -108,8 +108,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
     const form = await parseFormBody(c);
     const file = form.file;
     try {
-      if (!(file instanceof File) || file.size === 0)
-        throw new ValidationError(c.get('lang') === 'vi' ? 'Chưa chọn tệp, hoặc tệp rỗng' : 'No file chosen, or the file is empty');
+      if (!(file instanceof File) || file.size === 0) throw new ValidationError(directoryTranslator(c.get('lang'))('noFileChosen'));
       const preview = await imports.preview(code, { bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name }, user);
       return c.redirect(`/directory/imports/${preview.id}`, 303);
     } catch (error) {

@@ -12,6 +12,7 @@ import type { DirectoryField } from '../../api/directory/fields.ts';
 
 export const directoryTexts = defineTexts({
   directory: { vi: 'Danh bạ điểm cầu', en: 'Site directory' },
+  noFileChosen: { vi: 'Chưa chọn tệp, hoặc tệp rỗng', en: 'No file chosen, or the file is empty' },
   intro: {
     vi: 'Địa chỉ thư điện tử, điện thoại và người phụ trách của từng điểm cầu. Giấy mời họp được gửi tới các địa chỉ này.',
     en: 'E-mail addresses, phone and the person responsible for every site. Invitations go to these addresses.',
@@ -114,7 +115,9 @@ export function problemText(problem: { problem: ImportProblemCode; field?: Direc
 }
 
 export function fieldText(field: DirectoryField, lang: Lang): string {
-  return lang === 'en' ? field : fieldVi[field];
+  // The English page shows the column's own name; Vietnamese has its words.
+  if (lang === 'en') return field;
+  return fieldVi[field];
 }
 
 const reasonVi: Record<string, string> = {

@@ -3,15 +3,14 @@
  * scheduled, the dispatcher delivers to a local SMTP server, the commune opens the readiness
  * link from its e-mail, confirms with a delegate, and the secretariat sees the answer.
  */
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { linkIn, readArrival, testDispatcher, testTransport, waitFor } from '../../api/invites/delivery.test-support.ts';
 import type { InviteDispatcher } from '../../api/invites/dispatcher.ts';
 import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../api/invites/smtp-test-server.test-support.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
+import { launchBrowser, serveApp, type RunningServer } from '../../tests/support/browser.ts';
 
 // Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -21,7 +20,7 @@ describe('readiness page in Chromium', () => {
   let smtp: TestSmtpServer;
   let transport: MailTransport;
   let dispatcher: InviteDispatcher;
-  let http: ServerType;
+  let http: RunningServer;
   let origin: string;
   let browser: Browser;
 
@@ -31,15 +30,13 @@ describe('readiness page in Chromium', () => {
     transport = testTransport(smtp.url);
     dispatcher = testDispatcher(t, transport);
     dispatcher.start();
-    http = await new Promise<ServerType>((resolve) => {
-      const server = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(server));
-    });
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
+    http = await serveApp(t.app.fetch);
+    origin = http.url;
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http?.close();
     await dispatcher.close();
     await transport.close();
     await t.close();

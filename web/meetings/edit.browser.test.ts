@@ -3,8 +3,6 @@
  * meeting and removes two sites, the preview says who gets an update and who a cancellation,
  * and exactly those messages reach a real SMTP server; cancelling needs the confirmation.
  */
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readArrival, testDispatcher, testTransport, waitFor } from '../../api/invites/delivery.test-support.ts';
@@ -13,7 +11,7 @@ import type { MailTransport } from '../../api/invites/mail-transport.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../api/invites/smtp-test-server.test-support.ts';
 import { toVietnamLocalInput } from '../../api/time.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
-import { launchBrowser } from '../../tests/support/browser.ts';
+import { launchBrowser, serveApp, type RunningServer } from '../../tests/support/browser.ts';
 
 // Real browsers on a 2-core machine shared with other test files: slow, not stuck.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -23,7 +21,7 @@ describe('editing and cancelling meetings in Chromium', () => {
   let smtp: TestSmtpServer;
   let transport: MailTransport;
   let dispatcher: InviteDispatcher;
-  let http: ServerType;
+  let http: RunningServer;
   let origin: string;
   let browser: Browser;
 
@@ -33,15 +31,13 @@ describe('editing and cancelling meetings in Chromium', () => {
     transport = testTransport(smtp.url);
     dispatcher = testDispatcher(t, transport);
     dispatcher.start();
-    http = await new Promise<ServerType>((resolve) => {
-      const server = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(server));
-    });
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    http = await serveApp(t.app.fetch);
+    origin = http.url;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http?.close();
     await dispatcher.close();
     await transport.close();
     await t.close();

@@ -5,6 +5,9 @@
  */
 import type { Server } from 'node:http';
 import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
+import { getMeeting } from '../../api/meetings/queries.ts';
+import { listSites, listSitesUnder } from '../../api/units/service.ts';
+import { meetingFacts, type MeetingFacts } from '../../web/conference/routes.tsx';
 import { startConferenceService, type ConferenceService } from '../../api/conference/service.ts';
 import { closeConsolesOfEndedSignIns, disconnectRemovedSites, disconnectRotatedSites } from '../../server/services.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
@@ -61,4 +64,43 @@ export async function startLiveTestServer(driver: Driver, options: TestAppOption
         await t.close();
       })()),
   };
+}
+
+/** A commune invited to a meeting, with the path of its join link (/join/<token>). */
+export interface CommuneInvite {
+  siteId: string;
+  siteName: string;
+  path: string;
+}
+
+/**
+ * A meeting of the Quảng Trị hall with its first `communeCount` communes, starting in five
+ * minutes, scheduled through the API as a secretariat would, and each commune's join path.
+ */
+export async function scheduleLiveMeeting(
+  live: LiveTestServer,
+  title: string,
+  communeCount: number,
+): Promise<{ meeting: MeetingFacts; invites: CommuneInvite[] }> {
+  const { t } = live;
+  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
+  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
+  const startsAt = new Date(Date.now() + 5 * 60_000);
+  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
+  const created = await t.request('POST', '/api/meetings', {
+    cookie: t.cookies.secretariat,
+    body: {
+      title,
+      hostSiteId: hall!.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      siteIds: communes.map((c) => c.id),
+      allowConflicts: true,
+    },
+  });
+  if (created.status !== 201) throw new Error(`scheduling the test meeting failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const meeting = meetingFacts(await getMeeting(t.ctx.db, created.body.id));
+  const invites: CommuneInvite[] = [];
+  for (const c of communes) invites.push({ siteId: c.id, siteName: c.name, path: new URL(await live.joinLink(meeting.meetingId, c.id, endsAt)).pathname });
+  return { meeting, invites };
 }

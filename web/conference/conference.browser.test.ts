@@ -11,56 +11,23 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { getMeeting } from '../../api/meetings/queries.ts';
-import { listSites, listSitesUnder } from '../../api/units/service.ts';
 import { attendanceEvents } from '../../db/schema.ts';
-import { meetingFacts, type MeetingFacts } from './routes.tsx';
 import type { TestApp } from '../../tests/support/app.ts';
 import { launchBrowser } from '../../tests/support/browser.ts';
-import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+import { scheduleLiveMeeting, startLiveTestServer, type CommuneInvite, type LiveTestServer } from '../../tests/support/live.ts';
 import { TestSocket } from '../../tests/support/signaling-client.ts';
 
 // Real browsers and media on a 2-core machine shared with other test files: slow, not stuck.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-interface Invite {
-  /** The join link's path, /join/<token>. */
-  path: string;
-  siteId: string;
-  siteName: string;
-}
+type Invite = CommuneInvite;
 
 let live: LiveTestServer;
 let t: TestApp;
 let browser: Browser;
 let contexts: BrowserContext[] = [];
 
-/** Schedules a meeting of the Quảng Trị hall with `communeCount` communes through the API, with a join link each. */
-async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; invites: Invite[] }> {
-  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
-  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
-  const startsAt = new Date(Date.now() + 5 * 60_000);
-  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
-  const created = await t.request('POST', '/api/meetings', {
-    cookie: t.cookies.secretariat,
-    body: {
-      title,
-      hostSiteId: hall!.id,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
-      siteIds: communes.map((c) => c.id),
-      allowConflicts: true,
-    },
-  });
-  expect(created.status).toBe(201);
-  const meeting = meetingFacts(await getMeeting(t.database.db, created.body.id));
-  const invites: Invite[] = [];
-  for (const c of communes) {
-    const link = await live.joinLink(meeting.meetingId, c.id, endsAt);
-    invites.push({ path: new URL(link).pathname, siteId: c.id, siteName: c.name });
-  }
-  return { meeting, invites };
-}
+const scheduleMeeting = (title: string, communeCount: number) => scheduleLiveMeeting(live, title, communeCount);
 
 /** A site's stored joins and leaves in a meeting, oldest first (quality samples left out). */
 async function attendanceOf(meetingId: string, siteId: string) {

@@ -20,11 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { getMeeting } from '../../api/meetings/queries.ts';
-import { listSites, listSitesUnder } from '../../api/units/service.ts';
-import { meetingFacts, type MeetingFacts } from './routes.tsx';
 import { launchBrowser } from '../../tests/support/browser.ts';
-import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
+import { scheduleLiveMeeting, startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
@@ -117,30 +114,7 @@ afterAll(async () => {
   if (turnDir) rmSync(turnDir, { recursive: true, force: true });
 });
 
-/** A meeting of the Quảng Trị hall with `communeCount` communes, and each commune's join path. */
-async function scheduleMeeting(title: string, communeCount: number): Promise<{ meeting: MeetingFacts; joins: Array<{ siteId: string; path: string }> }> {
-  const { t } = live;
-  const [hall] = await listSites(t.ctx.db, { kind: 'hall', q: 'Quảng Trị', limit: 1 });
-  const communes = (await listSitesUnder(t.ctx.db, '44', { activeOnly: true })).filter((s) => s.kind === 'commune').slice(0, communeCount);
-  const startsAt = new Date(Date.now() + 5 * 60_000);
-  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
-  const created = await t.request('POST', '/api/meetings', {
-    cookie: t.cookies.secretariat,
-    body: {
-      title,
-      hostSiteId: hall!.id,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt.toISOString(),
-      siteIds: communes.map((c) => c.id),
-      allowConflicts: true,
-    },
-  });
-  expect(created.status).toBe(201);
-  const meeting = meetingFacts(await getMeeting(t.ctx.db, created.body.id));
-  const joins = [];
-  for (const c of communes) joins.push({ siteId: c.id, path: new URL(await live.joinLink(meeting.meetingId, c.id, endsAt)).pathname });
-  return { meeting, joins };
-}
+const scheduleMeeting = (title: string, communeCount: number) => scheduleLiveMeeting(live, title, communeCount);
 
 async function openPage(path: string, withSession: boolean): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -207,7 +181,7 @@ const SIZES = [
 ];
 
 it('keeps the host, the controls and a small own picture on a phone and a small laptop', async () => {
-  const { meeting, joins } = await scheduleMeeting('Hội nghị thử màn hình nhỏ', 1);
+  const { meeting, invites: joins } = await scheduleMeeting('Hội nghị thử màn hình nhỏ', 1);
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   const commune = await openPage(`${joins[0]!.path}?video=low`, false);
   await expect.poll(() => decoded(commune, (c) => c.siteId === meeting.hostSiteId && c.kind === 'video'), { timeout: 45_000 }).toBeGreaterThan(0);
@@ -248,7 +222,7 @@ it('keeps the host, the controls and a small own picture on a phone and a small 
 });
 
 it('lets a commune on a weak line switch to audio only and back, and shows it on the host console', async () => {
-  const { meeting, joins } = await scheduleMeeting('Hội nghị thử đường truyền yếu', 1);
+  const { meeting, invites: joins } = await scheduleMeeting('Hội nghị thử đường truyền yếu', 1);
   const site = joins[0]!;
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   const commune = await openPage(`${site.path}?video=low`, false);
@@ -345,7 +319,7 @@ function selectedPairs(page: Page): Promise<SelectedPair[]> {
 }
 
 it('reaches the SFU over TCP when the network lets no UDP through', async () => {
-  const { meeting, joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TCP', 1);
+  const { meeting, invites: joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TCP', 1);
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   const context = await browser.newContext();
   contexts.push(context);
@@ -365,7 +339,7 @@ it('reaches the SFU over TCP when the network lets no UDP through', async () => 
 });
 
 it('reaches the SFU through coturn over TLS when only TLS to the TURN server gets out', async () => {
-  const { meeting, joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TLS', 1);
+  const { meeting, invites: joins } = await scheduleMeeting('Hội nghị thử mạng chỉ cho TLS', 1);
   const host = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
   const context = await browser.newContext();
   contexts.push(context);

@@ -142,8 +142,9 @@ describe('PGlite killed with SIGKILL during writes, 20 times', () => {
     expect(rounds.filter((r) => r.killedDuring === 'writing').every((r) => r.verified !== null && r.acks > 0)).toBe(true);
     expect(acked.length).toBeGreaterThan(1000);
 
-    // The files were left by a kill: PostgreSQL's own record of an unclean stop.
-    expect(readControlFile(pgliteDirectory({ DATA_DIR: dataDir })).state).toBe('in production');
+    // The files were left by a kill: PostgreSQL's own record of an unclean stop. A last round
+    // killed while opening may have been stopped in the middle of its own crash recovery.
+    expect(['in production', 'in crash recovery']).toContain(readControlFile(pgliteDirectory({ DATA_DIR: dataDir })).state);
     const database = await openDatabase({ DATA_DIR: dataDir, DATABASE_POOL_SIZE: 1 });
     try {
       const stored = new Set<string>();

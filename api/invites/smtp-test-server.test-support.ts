@@ -29,6 +29,12 @@ export interface TestSmtpServer {
   url: string;
   port: number;
   received: ReceivedMail[];
+  /**
+   * Connection errors the server reported: a client killed mid-message resets its socket, and
+   * smtp-server emits that as an 'error' on the server (it stays quiet only outside a transaction).
+   * They are kept here for tests to read; unheard, they would be uncaught exceptions.
+   */
+  connectionErrors: Error[];
   close(): Promise<void>;
 }
 
@@ -62,13 +68,19 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}): 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  const connectionErrors: Error[] = [];
+  server.on('error', (error: Error) => connectionErrors.push(error));
   const port = (server.server.address() as net.AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,
     port,
     received,
+    connectionErrors,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

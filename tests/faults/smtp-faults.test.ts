@@ -56,6 +56,9 @@ async function startFaultyRelay(fault: Fault, victims: Set<string>): Promise<Fau
       });
     },
   });
+  // A socket this relay cuts mid-message is reported by smtp-server as an 'error' on the server:
+  // it is the fault under test, so it is heard here rather than left an uncaught exception.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as net.AddressInfo).port;
   return {

@@ -22,3 +22,4 @@ export const forbidden = (message: string) => new SignalingError('forbidden', me
 export const notFound = (message: string) => new SignalingError('not-found', message);
 export const invalidState = (message: string) => new SignalingError('invalid-state', message);
 export const capacity = (message: string) => new SignalingError('capacity', message);
+export const consoleOpen = (message: string) => new SignalingError('console-open', message);

@@ -19,6 +19,10 @@ export interface PeerIdentity {
   siteId: string;
   siteName: string;
   role: Role;
+  /** The browser tab's own id (`join.clientId`), when it sent one. */
+  clientId?: string | undefined;
+  /** The host confirmed replacing a console open in another tab or on another machine. */
+  takeOver?: boolean | undefined;
 }
 
 export interface PeerCallbacks {

@@ -23,6 +23,7 @@ export const errorCodes = [
   'invalid-state', // the request does not fit the current state (not joined yet, already joined)
   'rate-limited', // too many frames (the socket is then closed) or too many hand changes (it is not)
   'capacity', // this node holds as many sites as it may (SFU_MAX_SITES); try again later
+  'console-open', // another console of this meeting is open: join again with `takeOver` to replace it
   'internal', // the server failed; the message leaks nothing
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -132,7 +133,17 @@ const Empty = z.object({}).optional().default({});
 
 export const ClientRequest = z.discriminatedUnion('type', [
   /** First message. A commune site sends its invite's join token; the host relies on its sign-in cookie. */
-  req('join', z.object({ meetingId: Uuid.optional(), joinToken: z.string().min(1).max(2000).optional() })),
+  req(
+    'join',
+    z.object({
+      meetingId: Uuid.optional(),
+      joinToken: z.string().min(1).max(2000).optional(),
+      /** One per browser tab: a tab's own rejoin replaces its earlier connection without asking. */
+      clientId: z.string().min(8).max(64).optional(),
+      /** The host confirmed taking over a console that is open elsewhere. */
+      takeOver: z.boolean().optional(),
+    }),
+  ),
   /** The device's capabilities, sent once mediasoup-client's Device is loaded; consumption starts after it. */
   req('setRtpCapabilities', z.object({ rtpCapabilities: RtpCapabilities })),
   req('createTransport', z.object({ direction: z.enum(['send', 'recv']) })),

@@ -31,7 +31,7 @@ import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
 import type { LeaveCause } from '../db/attendance-event.ts';
 import { rtcListenInfo, type SfuConfig } from './config.ts';
-import { forbidden, invalidState, notFound } from './errors.ts';
+import { consoleOpen, forbidden, invalidState, notFound } from './errors.ts';
 import { Peer, type PeerIdentity } from './peer.ts';
 import type { MediaSource, ServerNotification, SiteInfo } from './protocol.ts';
 import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
@@ -170,9 +170,16 @@ export class Room {
   // Membership
   // -------------------------------------------------------------------------------------------
 
-  /** Adds a connection. A second connection for the same site replaces the first. */
+  /**
+   * Adds a connection. A second connection for the same site replaces the first — for the host's
+   * console only when it is the same browser tab rejoining or the host confirmed the take-over;
+   * otherwise the newcomer is refused with `console-open` and the open console stays.
+   */
   async join(identity: PeerIdentity, notify: (n: ServerNotification) => void): Promise<Peer> {
     if (this.#closed) throw invalidState('meeting room closed');
+    const open = this.#bySite.get(identity.siteId);
+    if (open && identity.role === 'host' && !identity.takeOver && (identity.clientId === undefined || open.identity.clientId !== identity.clientId))
+      throw consoleOpen('the console of this meeting is open elsewhere; confirm to take it over');
     this.#pendingJoins++;
     try {
       const previous = this.#bySite.get(identity.siteId);

@@ -29,6 +29,7 @@ import {
   hostOnlyRequests,
   type ErrorCode,
   type IceServer,
+  type RequestData,
   type ResponseDataOf,
   type RtpCapabilities,
   type ServerMessage,
@@ -47,6 +48,12 @@ export const SiteIdentity = z.object({
 });
 export type SiteIdentity = z.infer<typeof SiteIdentity>;
 
+/** What the joining browser tab says about itself (see the `join` request). */
+export interface JoiningTab {
+  clientId?: string | undefined;
+  takeOver?: boolean | undefined;
+}
+
 export interface AuthRequest {
   /** A commune's join token from its invite link (sent in the `join` message). */
   joinToken?: string;
@@ -58,7 +65,7 @@ export interface AuthRequest {
 
 export interface SignalingConnectionDeps {
   authenticate(req: AuthRequest): Promise<SiteIdentity>;
-  join(identity: SiteIdentity, connection: SignalingConnection): Promise<{ room: Room; peer: Peer }>;
+  join(identity: SiteIdentity, connection: SignalingConnection, tab: JoiningTab): Promise<{ room: Room; peer: Peer }>;
   onClosed(connection: SignalingConnection): void;
   limits: SignalingLimits;
   /** TURN servers (with fresh credentials) for a site's join reply. */
@@ -429,7 +436,7 @@ export class SignalingConnection {
     if (!this.#handChanges.take()) throw new SignalingError('rate-limited', 'too many hand changes; try again shortly');
   }
 
-  async #join(data: { meetingId?: string | undefined; joinToken?: string | undefined }): Promise<ResponseDataOf<'join'>> {
+  async #join(data: RequestData<'join'>): Promise<ResponseDataOf<'join'>> {
     if (this.#state !== 'new') throw invalidState(this.#state === 'joining' ? 'join in progress' : 'already joined');
     this.#state = 'joining';
     try {
@@ -441,7 +448,7 @@ export class SignalingConnection {
       });
       if (wanted !== undefined && identity.meetingId !== wanted) throw forbidden('these credentials are for another meeting');
       if (identity.validUntil.getTime() <= Date.now()) throw unauthorized('credentials expired');
-      const { room, peer } = await this.deps.join(identity, this);
+      const { room, peer } = await this.deps.join(identity, this, { clientId: data.clientId, takeOver: data.takeOver });
       if (this.#state !== 'joining') {
         // the socket closed while we were joining
         room.leave(peer, 'left');

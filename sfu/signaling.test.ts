@@ -216,6 +216,38 @@ describe('signaling: a meeting', () => {
     await host.c.note('newConsumer', (n) => n.data.producerId === produced.producerId);
   });
 
+  it('refuses a second console until it confirms the take-over, but lets the same tab rejoin and a site reconnect without asking', async () => {
+    const meetingId = randomUUID();
+    const first = auth.issueHostSession(meetingId);
+    const open = await connect({ cookie: first.cookie });
+    await open.ok('join', { meetingId, clientId: 'tab-one-0000' });
+
+    // Another machine signed in to the same hall: asked, and the open console stays.
+    const other = await connect({ cookie: auth.issueHostSession(meetingId, 'Văn phòng UBND tỉnh', first.siteId).cookie });
+    const refused = await other.request('join', { meetingId, clientId: 'tab-two-0000' });
+    expect(refused.ok ? null : refused.error.code).toBe('console-open');
+    const refusedWithoutId = await other.request('join', { meetingId });
+    expect(refusedWithoutId.ok ? null : refusedWithoutId.error.code).toBe('console-open');
+    expect((await open.request('ping', {})).ok).toBe(true);
+    expect(open.notes.filter((n) => n.type === 'kicked')).toEqual([]);
+
+    // The same tab rejoining on a new socket (its old one not yet noticed as dead) is not asked.
+    const again = await connect({ cookie: first.cookie });
+    await again.ok('join', { meetingId, clientId: 'tab-one-0000' });
+    await open.note('kicked', (n) => n.data.reason === 'replaced');
+
+    // Confirmed: the take-over replaces the open console.
+    await other.ok('join', { meetingId, clientId: 'tab-two-0000', takeOver: true });
+    await again.note('kicked', (n) => n.data.reason === 'replaced');
+    await again.closed; // the replaced socket is closed, not left open
+
+    // A commune reopening its page simply replaces its earlier connection.
+    const site = await joinSite(meetingId, 'Xã Mở Lại', false);
+    const reopened = await connect();
+    await reopened.ok('join', { joinToken: site.token });
+    await site.c.note('kicked', (n) => n.data.reason === 'replaced');
+  });
+
   it('disconnects a revoked site within 2 seconds', async () => {
     const meetingId = randomUUID();
     await joinHost(meetingId);

@@ -23,7 +23,7 @@ import type { SfuConfig } from './config.ts';
 import { capacity } from './errors.ts';
 import { Room, type RoomEvents } from './room.ts';
 import { turnIceServers } from './turn.ts';
-import { SignalingConnection, type AuthRequest, type SiteIdentity } from './signaling-connection.ts';
+import { SignalingConnection, type AuthRequest, type JoiningTab, type SiteIdentity } from './signaling-connection.ts';
 import { CloseCode } from './protocol.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -176,7 +176,7 @@ export class SignalingServer {
         { ...(cookieHeader !== undefined ? { cookieHeader } : {}), ...(meetingId !== undefined ? { meetingId } : {}) },
         {
           authenticate: (r) => this.opts.authenticator.authenticate(r),
-          join: (identity, s) => this.#join(identity, s),
+          join: (identity, s, tab) => this.#join(identity, s, tab),
           onClosed: (s) => {
             this.#connections.delete(s.connectionId);
             clearTimeout(joinTimer);
@@ -251,7 +251,7 @@ export class SignalingServer {
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
-  async #join(identity: SiteIdentity, connection: SignalingConnection) {
+  async #join(identity: SiteIdentity, connection: SignalingConnection, tab: JoiningTab) {
     // A room can close (emptied, failed) between being looked up and being joined: retry once or twice.
     for (let attempt = 0; ; attempt++) {
       const room = await this.#openRoom(identity.meetingId);
@@ -262,7 +262,7 @@ export class SignalingServer {
         throw capacity('this conference server is full');
       }
       try {
-        const peer = await room.join({ ...identity, connectionId: connection.connectionId }, (note) => connection.notify(note));
+        const peer = await room.join({ ...identity, ...tab, connectionId: connection.connectionId }, (note) => connection.notify(note));
         return { room, peer };
       } catch (err) {
         if (!room.closed || attempt >= 2) throw err;

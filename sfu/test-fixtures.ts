@@ -98,9 +98,9 @@ export class TokenTableAuthenticator implements SignalingAuthenticator {
     return { token, siteId };
   }
 
-  issueHostSession(meetingId: string, siteName = 'Văn phòng UBND tỉnh') {
+  /** A host's sign-in for the meeting; pass `siteId` to sign in a second console of the same hall. */
+  issueHostSession(meetingId: string, siteName = 'Văn phòng UBND tỉnh', siteId: string = randomUUID()) {
     const sid = randomUUID();
-    const siteId = randomUUID();
     this.#hostSessions.set(sid, { siteId, siteName, meetings: new Set([meetingId]), validUntil: new Date(Date.now() + 3_600_000) });
     return { cookie: `sid=${sid}; theme=light`, siteId };
   }

@@ -227,6 +227,27 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
     ]);
 });
 
+it('asks a second console before it takes over, and leaves the open one alone until then', async () => {
+  const { meeting } = await scheduleMeeting('Họp thử tiếp quản bàn điều khiển', 1);
+  const first = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  await passPreJoin(first);
+
+  // The same secretariat opens the console again on another computer: it is asked, not let in.
+  const second = await openPage(`/meetings/${meeting.meetingId}/console?video=low`, true);
+  await expect.poll(() => second.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+  expect(await second.locator('#check-network').textContent()).toContain('Bàn điều khiển của cuộc họp này đang mở');
+  expect(await second.locator('#take-over').isVisible()).toBe(true);
+  expect(await second.locator('#enter').isDisabled()).toBe(true);
+  expect(await first.locator('#status').getAttribute('data-kind')).toBe('connected');
+  expect(await first.locator('#ended').isVisible()).toBe(false);
+
+  // Confirmed: the second console comes in, the first one ends as replaced.
+  await second.click('#take-over-confirm');
+  await passPreJoin(second);
+  await expect.poll(() => first.locator('#ended').isVisible(), { timeout: 15_000 }).toBe(true);
+  expect(await first.locator('#ended-message').textContent()).toContain('từ một cửa sổ hoặc máy khác');
+});
+
 it('tells a commune in Vietnamese when the conference server is full, and lets it in once a place frees', async () => {
   const { invites } = await scheduleMeeting('Họp thử sức chứa máy chủ', 5);
   // Four sites fill the node (SFU_MAX_SITES = 4): joined sockets count like pages.

@@ -89,6 +89,12 @@ function PreJoin(props: { lang: Lang; title: string; enterLabel: string }) {
               <span class="result">{t('checking')}</span>
             </li>
           </ul>
+          <div id="take-over" class="notice" hidden>
+            <p>{t('consoleOpen')}</p>
+            <button id="take-over-confirm" type="button">
+              {t('takeOver')}
+            </button>
+          </div>
           <label>
             {t('quality')}
             <select id="quality">

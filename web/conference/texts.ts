@@ -45,6 +45,11 @@ export const conferenceTexts = defineTexts({
     vi: 'Máy chủ hội nghị đã đủ số điểm cầu, chưa nhận thêm được. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại», hoặc liên hệ văn phòng.',
     en: 'The conference server is full and cannot take another site yet. Wait a few minutes and press “Check again”, or call the secretariat.',
   },
+  consoleOpen: {
+    vi: 'Bàn điều khiển của cuộc họp này đang mở ở một cửa sổ hoặc máy khác. Tiếp quản sẽ đóng bàn điều khiển kia.',
+    en: 'The console of this meeting is open in another window or on another computer. Taking over closes that one.',
+  },
+  takeOver: { vi: 'Tiếp quản bàn điều khiển', en: 'Take over the console' },
   roundTrip: { vi: 'độ trễ', en: 'round trip' },
   quality: { vi: 'Chất lượng hình ảnh', en: 'Video quality' },
   qualityLow: { vi: 'Thấp (đường truyền yếu)', en: 'Low (weak line)' },

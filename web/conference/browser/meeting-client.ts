@@ -132,6 +132,9 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
   #micMutedLocally = false;
   /** A site's sound-only mode (a weak line); kept across rejoins like the tracks. */
   #audioOnly = false;
+  /** This tab's id: our own rejoins replace our earlier connection without asking. */
+  readonly #clientId = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  #takeOver = false;
 
   constructor(private readonly opts: MeetingClientOptions) {
     super();
@@ -164,6 +167,11 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
       this.#setStatus({ kind: 'idle' });
       throw err;
     }
+  }
+
+  /** The host confirmed replacing a console open elsewhere: the next join says so. */
+  allowTakeOver(): void {
+    this.#takeOver = true;
   }
 
   /** The line's round trip to the server, measured now (the pre-join check). */
@@ -314,7 +322,7 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
       ...(this.opts.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: this.opts.heartbeatIntervalMs } : {}),
     });
     try {
-      const joined = await signaling.request('join', this.opts.credentials);
+      const joined = await signaling.request('join', { ...this.opts.credentials, clientId: this.#clientId, ...(this.#takeOver ? { takeOver: true } : {}) });
       const device = await Device.factory();
       await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities });
       const transportOptions = async (direction: 'send' | 'recv'): Promise<types.TransportOptions> => {

@@ -75,7 +75,9 @@ export function runPreJoin(client: MeetingClient, t: Translate, initialQuality: 
     } catch (err) {
       refused = err instanceof RequestError && (err.code === 'unauthorized' || err.code === 'forbidden');
       const full = err instanceof RequestError && err.code === 'capacity';
-      setCheck('#check-network', 'failed', t(refused ? 'tokenRefused' : full ? 'serverFull' : 'networkFailed'));
+      const consoleOpen = err instanceof RequestError && err.code === 'console-open';
+      $('#take-over').hidden = !consoleOpen;
+      setCheck('#check-network', 'failed', t(refused ? 'tokenRefused' : full ? 'serverFull' : consoleOpen ? 'consoleOpen' : 'networkFailed'));
     }
   };
 
@@ -89,6 +91,12 @@ export function runPreJoin(client: MeetingClient, t: Translate, initialQuality: 
   };
 
   qualitySelect.addEventListener('change', () => void checkDevices());
+  // Another console of this meeting is open: only an explicit click replaces it.
+  $('#take-over-confirm').addEventListener('click', () => {
+    $('#take-over').hidden = true;
+    client.allowTakeOver();
+    void checkNetwork().then(() => (enter.disabled = !networkOk));
+  });
   recheck.addEventListener('click', () => void checkAll());
   void checkAll();
 

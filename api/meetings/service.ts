@@ -1,6 +1,7 @@
 /**
  * Scheduling: create, change and cancel meetings (reading them is queries.ts, writing them out
- * for the API json.ts). Every write runs in one transaction under a scheduling lock, so a
+ * for the API json.ts). Every write runs in one transaction under the scheduling locks of what it
+ * books (scheduling-locks.ts), so a
  * refused request (bad site, conflict, rule) leaves nothing behind, and two secretariats booking
  * the same commune at once cannot both succeed. Listeners (the invitation outbox) write their
  * rows inside that same transaction. Each write answers the meeting as queries.ts reads it.
@@ -16,6 +17,7 @@ import { subtreeCodes } from '../units/service.ts';
 import { conflictingMeetingJson } from './json.ts';
 import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
+import { lockScheduling } from './scheduling-locks.ts';
 import type { CreateMeetingInput, UpdateMeetingInput } from './schemas.ts';
 
 export interface MeetingChange {
@@ -61,8 +63,6 @@ export class ScheduleConflictError extends ConflictError {
   }
 }
 
-const SCHEDULING_LOCK = sql`select pg_advisory_xact_lock(hashtext('hoinghi.scheduling'))`;
-
 export class MeetingService {
   private readonly listeners: MeetingChangeListener[] = [];
   private readonly committedListeners: MeetingCommittedListener[] = [];
@@ -84,12 +84,12 @@ export class MeetingService {
 
     const id = randomUUID();
     const change = await this.ctx.db.transaction(async (tx) => {
-      await tx.execute(SCHEDULING_LOCK);
       await assertActiveHost(tx, input.hostSiteId);
       const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
       selected.delete(input.hostSiteId);
       if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
       const siteIds = [input.hostSiteId, ...selected];
+      await lockScheduling(tx, input, siteIds);
       if (!input.allowConflicts) await assertNoConflicts(tx, siteIds, input, null);
 
       const [meeting] = await tx
@@ -136,7 +136,8 @@ export class MeetingService {
       await assertMaySchedule(this.ctx.db, actor, { hostSiteId: input.hostSiteId, siteIds: input.addSiteIds, unitCodes: input.addUnitCodes });
     }
     const change = await this.ctx.db.transaction(async (tx) => {
-      await tx.execute(SCHEDULING_LOCK);
+      // The meeting's row lock first (a concurrent change of the same meeting waits here), then
+      // the scheduling locks of what it becomes.
       const current = await loadMeetingForChange(tx, id, now);
       const next = {
         title: input.title ?? current.title,
@@ -170,6 +171,7 @@ export class MeetingService {
       if (finalSiteIds.size < 2) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
       const added = [...finalSiteIds].filter((siteId) => !currentSiteIds.has(siteId));
       const removed = [...currentSiteIds].filter((siteId) => !finalSiteIds.has(siteId));
+      if (timeChanged || added.length) await lockScheduling(tx, next, timeChanged ? [...finalSiteIds] : added);
 
       if (!input.allowConflicts) {
         // Sites already in the meeting only need re-checking when the time moves.
@@ -221,7 +223,7 @@ export class MeetingService {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, id);
     const change = await this.ctx.db.transaction(async (tx) => {
-      await tx.execute(SCHEDULING_LOCK);
+      // Cancelling frees bookings: the meeting's row lock is all it needs.
       await loadMeetingForChange(tx, id, now);
       const [meeting] = await tx
         .update(meetings)

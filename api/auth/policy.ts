@@ -173,6 +173,15 @@ export async function assertMayManageSite(db: Executor, actor: Actor, siteId: st
   if (site.within !== true) throw new ForbiddenError('This site belongs to another unit');
 }
 
+/** Reading or changing the directory (contacts) of `unitCode` and the units below it. */
+export async function assertMayUseDirectory(db: Executor, actor: Actor, unitCode: string): Promise<void> {
+  assertRoleMay(actor, 'directory.manage');
+  if (actor.unitCode === NATIONAL_UNIT) return;
+  const [unit] = await db.select({ code: adminUnits.code, parentCode: adminUnits.parentCode }).from(adminUnits).where(eq(adminUnits.code, unitCode)).limit(1);
+  if (!unit) throw new NotFoundError('Administrative unit', unitCode);
+  if (!unitInSubtree(actor.unitCode, unit)) throw new ForbiddenError('This directory belongs to another unit');
+}
+
 /** Creating, changing or deactivating an account of `unitCode`. */
 export async function assertMayManageAccountsOf(db: Executor, actor: Actor, unitCode: string): Promise<void> {
   assertRoleMay(actor, 'accounts.manage');

@@ -1,21 +1,20 @@
 /**
- * Who may read and change the directory of a unit. One function, called by the JSON API and
- * the pages alike, with the unit the request is about: secretariats and admins of the nation reach
- * every unit, those of a province or commune their own unit's directory.
+ * Who may read and change the directory of a unit: the API and the pages call this with the unit
+ * the request is about; the rule itself is the policy's (api/auth/policy.ts): secretariats and
+ * admins, over their unit's subtree (a province's staff reach each of its communes too).
  */
+import type { Executor } from '../../db/client.ts';
+import { assertMayUseDirectory, roleMay } from '../auth/policy.ts';
 import type { AuthenticatedUser } from '../context.ts';
-import { NATIONAL_UNIT } from '../auth/policy.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { UnauthorizedError } from '../errors.ts';
 
-export function assertDirectoryAccess(user: AuthenticatedUser | null, unitCode: string): AuthenticatedUser {
+export async function assertDirectoryAccess(db: Executor, user: AuthenticatedUser | null, unitCode: string): Promise<AuthenticatedUser> {
   if (!user) throw new UnauthorizedError();
-  if (user.role !== 'admin' && user.role !== 'secretariat') throw new ForbiddenError('Only the secretariat may read or change the directory of sites');
-  // National staff reach every unit; a province's or commune's staff reach their own unit's directory.
-  if (user.unitCode !== NATIONAL_UNIT && unitCode !== user.unitCode) throw new ForbiddenError('This directory belongs to another unit');
+  await assertMayUseDirectory(db, user, unitCode);
   return user;
 }
 
 /** Whether to offer directory links at all (navigation, the scheduling form's notice). */
 export function mayUseDirectory(user: AuthenticatedUser | null): boolean {
-  return user?.role === 'admin' || user?.role === 'secretariat';
+  return user !== null && roleMay(user.role, 'directory.manage');
 }

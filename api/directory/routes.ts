@@ -76,19 +76,19 @@ export function directoryRoutes(db: Executor, directory: DirectoryService, impor
       })
       .get('/directory/units/:code', async (c) => {
         const code = unitParam(c);
-        assertDirectoryAccess(c.get('user'), code);
+        await assertDirectoryAccess(db, c.get('user'), code);
         const query = parseQuery(c, directoryListQuery);
         return c.json(await directory.listUnit(code, { missingOnly: query.missing === 'true' }));
       })
       .get('/directory/units/:code/export', async (c) => {
         const code = unitParam(c);
-        assertDirectoryAccess(c.get('user'), code);
+        await assertDirectoryAccess(db, c.get('user'), code);
         const query = parseQuery(c, directoryExportQuery);
         return sendExport(c, await directory.export(code, query.format, { delimiter: query.sep === 'semicolon' ? ';' : ',' }));
       })
       .post('/directory/units/:code/imports', async (c) => {
         const code = unitParam(c);
-        const user = assertDirectoryAccess(c.get('user'), code);
+        const user = await assertDirectoryAccess(db, c.get('user'), code);
         const query = parseQuery(c, directoryImportQuery);
         const type = c.req.header('content-type') ?? '';
         if (/^(application\/json|multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(type)) {
@@ -100,17 +100,17 @@ export function directoryRoutes(db: Executor, directory: DirectoryService, impor
       })
       .get('/directory/imports/:id', async (c) => {
         const id = idParam(c, 'import id');
-        assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        await assertDirectoryAccess(db, c.get('user'), await imports.unitOf(id));
         return c.json(await imports.get(id));
       })
       .post('/directory/imports/:id/apply', async (c) => {
         const id = idParam(c, 'import id');
-        const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        const user = await assertDirectoryAccess(db, c.get('user'), await imports.unitOf(id));
         return c.json(await imports.apply(id, await parseJsonBody(c, applyImportInput), user));
       })
       .post('/directory/imports/:id/discard', async (c) => {
         const id = idParam(c, 'import id');
-        const user = assertDirectoryAccess(c.get('user'), await imports.unitOf(id));
+        const user = await assertDirectoryAccess(db, c.get('user'), await imports.unitOf(id));
         await imports.discard(id, user);
         return c.json({ id, status: 'discarded' });
       })
@@ -120,7 +120,7 @@ export function directoryRoutes(db: Executor, directory: DirectoryService, impor
         const query = parseQuery(c, callListQuery);
         const list = await meetingCallList(db, id);
         // The organiser's unit: the call list is its secretariat's work.
-        assertDirectoryAccess(c.get('user'), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
+        await assertDirectoryAccess(db, c.get('user'), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
         if (query.format === 'csv') {
           return sendExport(c, {
             fileName: `Danh sách gọi điện - ${list.meeting.title.slice(0, 80)}.csv`,
@@ -142,12 +142,12 @@ export function directoryRoutes(db: Executor, directory: DirectoryService, impor
       })
       .get('/directory/sites/:id', async (c) => {
         const id = idParam(c, 'site id');
-        assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
+        await assertDirectoryAccess(db, c.get('user'), (await directory.getSite(id)).unitCode);
         return c.json(await directory.getSite(id));
       })
       .patch('/directory/sites/:id', async (c) => {
         const id = idParam(c, 'site id');
-        const user = assertDirectoryAccess(c.get('user'), (await directory.getSite(id)).unitCode);
+        const user = await assertDirectoryAccess(db, c.get('user'), (await directory.getSite(id)).unitCode);
         return c.json(await directory.updateSite(id, await parseJsonBody(c, directoryUpdateInput), user));
       })
   );

@@ -253,6 +253,26 @@ const ACTIONS: Action[] = [
     run: api('POST', (f) => `/api/sites/${f.hnCommunes[0]}/calendar-token`),
     expected: [401, 201, 403, 201, 403, 403, 403],
   },
+  { label: '`GET /api/directory/units/44`', run: api('GET', () => '/api/directory/units/44'), expected: [401, 200, 403, 200, 200, 200, 403] },
+  { label: '`GET /api/directory/units/01`', run: api('GET', () => '/api/directory/units/01'), expected: [401, 200, 403, 200, 403, 403, 403] },
+  {
+    label: '`PATCH /api/directory/sites/:id` of a commune of 44',
+    run: api(
+      'PATCH',
+      (f) => `/api/directory/sites/${f.qtCommunes[0]}`,
+      () => ({ note: 'Hội trường tầng 2' }),
+    ),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
+    label: '`PATCH /api/directory/sites/:id` of a commune of 01',
+    run: api(
+      'PATCH',
+      (f) => `/api/directory/sites/${f.hnCommunes[0]}`,
+      () => ({ note: 'Hội trường tầng 2' }),
+    ),
+    expected: [401, 200, 403, 200, 403, 403, 403],
+  },
   {
     label: '`POST /api/users` an account of 44',
     run: async (t, _f, cookie) =>
@@ -294,6 +314,12 @@ const ACTIONS: Action[] = [
   // ------------------------------------------------------------------ pages
   { label: 'page `/`', run: page('GET', () => '/'), expected: [303, 200, 200, 200, 200, 200, 200] },
   { label: 'page `/meetings/new`', run: page('GET', () => '/meetings/new'), expected: [303, 200, 403, 200, 200, 200, 403] },
+  { label: 'page `/directory` (below VN: to its own unit)', run: page('GET', () => '/directory'), expected: [303, 200, 403, 200, 303, 303, 403] },
+  {
+    label: 'page `/directory/sites/:id` of a commune of 44',
+    run: page('GET', (f) => `/directory/sites/${f.qtCommunes[0]}`),
+    expected: [303, 200, 403, 200, 200, 200, 403],
+  },
   {
     label: 'page `/meetings/:id` of a Quảng Trị meeting',
     run: page('GET', (f) => `/meetings/${f.meetings.qt}`),

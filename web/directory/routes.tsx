@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
+import { NATIONAL_UNIT } from '../../api/auth/policy.ts';
 import { assertDirectoryAccess } from '../../api/directory/access.ts';
 import { hasRealAddress, splitAddresses } from '../../api/directory/addresses.ts';
 import { directoryFields } from '../../api/directory/fields.ts';
@@ -50,7 +51,10 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
   };
 
   app.get('/directory', guard, async (c) => {
-    const user = assertDirectoryAccess(signedInUser(c), 'VN');
+    // Below the nation the directory starts at the account's own unit.
+    const own = signedInUser(c);
+    if (own && own.unitCode !== NATIONAL_UNIT) return c.redirect(`/directory/units/${own.unitCode}`, 303);
+    const user = await assertDirectoryAccess(ctx.db, own, NATIONAL_UNIT);
     const entries = await listEntries(ctx.db, 'VN');
     const provinces = new Map<string, ProvinceSummary>();
     for (const entry of entries) {
@@ -96,7 +100,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.get('/directory/units/:code', guard, async (c) => {
     const code = unitOr404(c);
-    const user = assertDirectoryAccess(signedInUser(c), code);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), code);
     const notice = c.req.query('applied');
     const t = directoryTranslator(c.get('lang'));
     return renderUnit(c, user, code, notice && /^\d+$/.test(notice) ? { notice: `${t('applied')}: ${notice} ${t('sitesChanged')}.` } : {});
@@ -104,7 +108,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.post('/directory/units/:code/import', guard, async (c) => {
     const code = unitOr404(c);
-    const user = assertDirectoryAccess(signedInUser(c), code);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), code);
     const form = await parseFormBody(c);
     const file = form.file;
     try {
@@ -125,14 +129,14 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.get('/directory/imports/:id', guard, async (c) => {
     const id = idOr404(c, 'Directory import');
-    const user = assertDirectoryAccess(signedInUser(c), await imports.unitOf(id));
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), await imports.unitOf(id));
     return renderImport(c, user, id, c.req.query('discarded') === '1' ? { notice: directoryTranslator(c.get('lang'))('discarded') } : {});
   });
 
   app.post('/directory/imports/:id/apply', guard, async (c) => {
     const id = idOr404(c, 'Directory import');
     const unit = await imports.unitOf(id);
-    const user = assertDirectoryAccess(signedInUser(c), unit);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), unit);
     const form = await parseFormBody(c);
     try {
       const result = await imports.apply(id, { acceptValid: form.acceptValid === 'true' }, user);
@@ -145,7 +149,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.post('/directory/imports/:id/discard', guard, async (c) => {
     const id = idOr404(c, 'Directory import');
-    const user = assertDirectoryAccess(signedInUser(c), await imports.unitOf(id));
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), await imports.unitOf(id));
     try {
       await imports.discard(id, user);
     } catch (error) {
@@ -171,13 +175,13 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.get('/directory/sites/:id', guard, async (c) => {
     const id = idOr404(c, 'Site');
-    const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(id)).unitCode);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), (await directory.getSite(id)).unitCode);
     return renderSite(c, user, id, c.req.query('saved') === '1' ? { notice: directoryTranslator(c.get('lang'))('saved') } : {});
   });
 
   app.post('/directory/sites/:id', guard, async (c) => {
     const id = idOr404(c, 'Site');
-    const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(id)).unitCode);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), (await directory.getSite(id)).unitCode);
     const form = await parseFormBody(c);
     const values: SiteFormValues = {
       contactEmails: text(form.contactEmails),
@@ -199,7 +203,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
 
   app.post('/directory/sites/:id/calendar-link', guard, async (c) => {
     const id = idOr404(c, 'Site');
-    const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(id)).unitCode);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), (await directory.getSite(id)).unitCode);
     const form = await parseFormBody(c);
     // Shown once, on this response: only its hash is stored.
     c.header('Cache-Control', 'no-store');
@@ -216,7 +220,7 @@ export function directoryPages(ctx: AppContext, directory: DirectoryService, imp
   app.get('/meetings/:id/call-list', pageAuth('meeting.manage'), async (c) => {
     const id = idOr404(c, 'Meeting');
     const list = await meetingCallList(ctx.db, id);
-    const user = assertDirectoryAccess(signedInUser(c), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
+    const user = await assertDirectoryAccess(ctx.db, signedInUser(c), (await directory.getSite(list.meeting.hostSiteId)).unitCode);
     return c.html(<CallListPage lang={c.get('lang')} user={user} list={list} />);
   });
 

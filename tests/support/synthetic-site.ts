@@ -55,6 +55,9 @@ export class SyntheticSite {
       const joined = await site.ok('join', {
         ...(credentials.joinToken ? { joinToken: credentials.joinToken } : {}),
         ...(credentials.meetingId ? { meetingId: credentials.meetingId } : {}),
+        // A synthetic host means to be the console: it takes over one left open, as a secretariat
+        // who confirmed the question would.
+        ...(credentials.cookie ? { takeOver: true } : {}),
       });
       site.connectionId = joined.connectionId;
       site.siteId = joined.siteId;

@@ -1,9 +1,9 @@
 /**
  * Scheduling: create, change and cancel meetings (reading them is queries.ts, writing them out
- * for the API json.ts). Every write runs in one transaction under the scheduling locks of what it
- * books (scheduling-locks.ts), so a
- * refused request (bad site, conflict, rule) leaves nothing behind, and two secretariats booking
- * the same commune at once cannot both succeed. Listeners (the invitation outbox) write their
+ * for the API json.ts). Every write runs in one transaction, a booking under the scheduling
+ * locks of what it books (scheduling-locks.ts), so a refused request (bad site, conflict, rule)
+ * leaves nothing behind, and two secretariats booking the same commune at once cannot both
+ * succeed. Listeners (the invitation outbox) write their
  * rows inside that same transaction. Each write answers the meeting as queries.ts reads it.
  */
 import { randomUUID } from 'node:crypto';

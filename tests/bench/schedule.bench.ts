@@ -15,12 +15,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { assertMayManageMeeting, assertMaySchedule } from '../../api/auth/policy.ts';
 import { createUser } from '../../api/auth/users.ts';
 import type { AppContext } from '../../api/context.ts';
 import { createLogger } from '../../api/logger.ts';
 import { getMeeting } from '../../api/meetings/queries.ts';
+import { schedulingLockIds } from '../../api/meetings/scheduling-locks.ts';
 import { MeetingService } from '../../api/meetings/service.ts';
 import { openDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { adminUnits, meetingParticipants, meetings, sites } from '../../db/schema.ts';
@@ -30,6 +31,12 @@ import { startPostgresServer } from '../support/postgres-server.ts';
 import { fmt, percentile, printTable, timeIt } from './measure.ts';
 
 const CREATE_RUNS = 5;
+const WAIT_COLUMNS = [
+  'commune create, idle p50',
+  'same, during a national create, other time p50',
+  'same, overlapping time p50',
+  'outcomes of the commune creates during a national create',
+] as const;
 const READ_RUNS = 50;
 
 async function benchDriver(name: string, database: DatabaseHandle): Promise<Record<string, string | number>> {
@@ -118,7 +125,10 @@ async function benchDriver(name: string, database: DatabaseHandle): Promise<Reco
       ).ms,
     );
 
-  const waits = await communeWaits(database, service, actor, host!.id);
+  const waits =
+    database.driver === 'postgres'
+      ? await communeWaits(database, service, actor, host!.id)
+      : Object.fromEntries(WAIT_COLUMNS.map((column) => [column, 'n/a (one connection)']));
 
   const floor = percentile(floors, 50);
   const create = percentile(creates, 50);
@@ -137,9 +147,25 @@ async function benchDriver(name: string, database: DatabaseHandle): Promise<Reco
 }
 
 /**
+ * Resolves once the national create is inside its transaction with every one of its scheduling
+ * locks taken (`expected` of them), watched from another connection through pg_locks: the
+ * participant rows are still to be written, so a booking that shares a lock waits for them.
+ */
+async function nationalHoldsItsLocks(database: DatabaseHandle, expected: number): Promise<void> {
+  for (;;) {
+    const rows = (await database.db.execute(sql`select count(*)::int as held from pg_locks where locktype = 'advisory' and granted`)) as unknown as {
+      held: number;
+    }[];
+    if ((rows[0]?.held ?? 0) >= expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/**
  * A commune meeting of Hà Nội (01) created while a national meeting's create is in flight: at
  * another time of day and overlapping it, each timed from its own start and printed beside the
- * same create on an idle database. PGlite has one connection, so there it queues either way.
+ * same create on an idle database. PostgreSQL only: PGlite has one connection, so there every
+ * request queues behind an open transaction whatever it books.
  */
 async function communeWaits(database: DatabaseHandle, service: MeetingService, actor: Awaited<ReturnType<typeof createUser>>, nationalHall: string) {
   const [hanoiHall] = await database.db.select({ id: sites.id }).from(sites).where(eq(sites.unitCode, '01'));
@@ -160,12 +186,16 @@ async function communeWaits(database: DatabaseHandle, service: MeetingService, a
       },
       actor,
     );
+  const provinces = (await database.db.selectDistinct({ code: adminUnits.code }).from(adminUnits).where(sql`${adminUnits.level} <> 'commune'`)).map(
+    (u) => u.code,
+  );
   const idle: number[] = [];
   const otherTime: number[] = [];
   const overlapping: number[] = [];
+  const outcomes = new Map<string, number>();
   for (let run = 0; run < CREATE_RUNS; run++) {
     const day = Date.UTC(2027, 3, 1 + run, 1); // 08:00 in Vietnam
-    idle.push((await timeIt(() => communeMeeting('Giao ban xã (một mình)', new Date(day + 8 * 3600_000), 3 * run))).ms);
+    idle.push((await timeIt(() => communeMeeting('Giao ban xã (một mình)', new Date(day + 11 * 3600_000), 3 * run))).ms);
     for (const [samples, offsetHours, commune] of [
       [otherTime, 8, 3 * run + 1],
       [overlapping, 1, 3 * run + 2],
@@ -181,20 +211,25 @@ async function communeWaits(database: DatabaseHandle, service: MeetingService, a
         },
         actor,
       );
-      await new Promise((resolve) => setTimeout(resolve, 20)); // the national create is under way
+      await nationalHoldsItsLocks(database, schedulingLockIds({ startsAt: new Date(day), endsAt: new Date(day + 3 * 3600_000) }, provinces).length);
       // Overlapping, it may well be refused (409) once it sees the national meeting: timed all the same.
       const attempt = () => communeMeeting('Giao ban xã', new Date(day + offsetHours * 3600_000 + 600_000), commune).catch((error: unknown) => error);
-      samples.push((await timeIt(attempt)).ms);
+      const { ms, value } = await timeIt(attempt);
+      samples.push(ms);
+      if (value instanceof Error) outcomes.set(value.name, (outcomes.get(value.name) ?? 0) + 1);
+      else outcomes.set('created', (outcomes.get('created') ?? 0) + 1);
       const created = await national;
       await database.db.delete(meetings).where(eq(meetings.id, created.id));
     }
   }
   const idleP50 = percentile(idle, 50);
-  return {
+  const figures: Record<(typeof WAIT_COLUMNS)[number], string> = {
     'commune create, idle p50': fmt(idleP50),
     'same, during a national create, other time p50': fmt(percentile(otherTime, 50)),
     'same, overlapping time p50': fmt(percentile(overlapping, 50)),
+    'outcomes of the commune creates during a national create': [...outcomes].map(([kind, n]) => `${kind} ${n}`).join(', '),
   };
+  return figures;
 }
 
 const rows: Record<string, string | number>[] = [];

@@ -37,7 +37,9 @@ export async function signIn(
     sameSite: 'Lax',
     secure: https,
     path: '/',
-    expires: signInRow.expiresAt,
+    // Max-Age, not Expires: a commune PC whose clock is off by hours still keeps the cookie for
+    // the sign-in's lifetime, counted on its own clock.
+    maxAge: Math.max(0, Math.floor((signInRow.expiresAt.getTime() - ctx.now().getTime()) / 1000)),
   });
   await ctx.db.insert(auditLog).values({ actorUserId: user.id, action: 'user.sign_in', entity: 'user', entityId: user.id, details: {} });
   c.get('log').info({ event: 'login.ok', userId: user.id }, 'signed in');

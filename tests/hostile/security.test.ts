@@ -140,6 +140,10 @@ describe('security (PGlite)', () => {
       expect(cookie).toMatch(/SameSite=Lax/);
       expect(cookie).toMatch(/Path=\//);
       expect(cookie).not.toMatch(/Secure/);
+      // Lifetime as Max-Age, counted on the browser's clock: a PC whose clock is hours off (or a
+      // test whose server clock is fixed) keeps the cookie; an absolute Expires would drop it.
+      expect(cookie).toMatch(new RegExp(`Max-Age=${t.ctx.config.SIGN_IN_TTL_HOURS * 3600}(;|$)`));
+      expect(cookie).not.toMatch(/Expires=/);
       const https = await pageLogin({ 'x-forwarded-proto': 'https' });
       expect(https.headers.get('set-cookie')).toMatch(/; Secure/);
       // The sign-out cookie that clears it carries the same flags, so the browser replaces it.

@@ -3,6 +3,7 @@
  * bookings of a commune wins, the rest get 409), and a booking that could not conflict — another
  * time of day — does not wait for a national meeting being created.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sites as sitesTable } from '../../db/schema.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
@@ -69,8 +70,27 @@ describe.each(DRIVERS)('scheduling locks on %s', (driver) => {
   it('lets exactly one of ten simultaneous bookings of the same commune through; the others get 409', async () => {
     const commune = quangTriCommunes[0]!;
     const hosts = [nationalHall, quangTriHall, hanoiHall, nationalHall, quangTriHall, hanoiHall, nationalHall, quangTriHall, hanoiHall, nationalHall];
-    const replies = await Promise.all(hosts.map((host, i) => schedule(`Họp tranh chấp ${i}`, host, [commune, quangTriCommunes[i + 1]!], 30 + i * 0.1)));
-    expect(replies.map((r) => r.status).sort()).toEqual([201, ...Array(hosts.length - 1).fill(409)]);
+    // On PostgreSQL the bookings run on separate connections; a trigger that sleeps before each
+    // meeting row is written holds every transaction between its conflict check and its commit,
+    // so without the locks all ten would pass the check (this test then fails). PGlite has one
+    // connection and serialises them anyway.
+    if (driver === 'postgres') {
+      await t.database.db.execute(
+        sql.raw(`CREATE FUNCTION test_slow_meeting_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`),
+      );
+      await t.database.db.execute(
+        sql.raw('CREATE TRIGGER test_slow_meeting_insert BEFORE INSERT ON meetings FOR EACH ROW EXECUTE FUNCTION test_slow_meeting_insert()'),
+      );
+    }
+    try {
+      const replies = await Promise.all(hosts.map((host, i) => schedule(`Họp tranh chấp ${i}`, host, [commune, quangTriCommunes[i + 1]!], 30 + i * 0.1)));
+      expect(replies.map((r) => r.status).sort()).toEqual([201, ...Array(hosts.length - 1).fill(409)]);
+    } finally {
+      if (driver === 'postgres') {
+        await t.database.db.execute(sql.raw('DROP TRIGGER test_slow_meeting_insert ON meetings'));
+        await t.database.db.execute(sql.raw('DROP FUNCTION test_slow_meeting_insert()'));
+      }
+    }
   });
 
   // PGlite has one connection: a transaction held open there holds every request, by design.

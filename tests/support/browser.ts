@@ -11,6 +11,13 @@ import puppeteer, { type Browser as BidiBrowser } from 'puppeteer-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
+/**
+ * The pre-join network check's states that mean the SFU was reached: `warn` is a round trip above
+ * the page's "slow line" threshold, which a loaded 2-core test machine can cross; tests that are
+ * not about that threshold accept both.
+ */
+export const NETWORK_REACHED = /^(ok|warn)$/;
+
 export interface LaunchOptions {
   /** Runs this instead of the browser itself, e.g. BrowserNetwork.wrap()'s script (tests/support/netns.ts). */
   executablePath?: string;

@@ -309,6 +309,38 @@ export const rsvps = pgTable(
   (t) => [primaryKey({ columns: [t.meetingId, t.siteId] })],
 );
 
+/**
+ * A site's device checks (the rehearsal from its invitation's "Kiểm tra thiết bị" link): camera
+ * and microphone found, and a short test connection to the SFU. Every check is kept; the
+ * secretariat's readiness view shows each site's latest. RTT and loss are null when the test
+ * connection did not reach the SFU.
+ */
+export const deviceChecks = pgTable(
+  'device_checks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
+    /** A summary of the browser ("Chrome 131 · Linux"), not the whole user agent. */
+    browser: text('browser').notNull(),
+    cameraOk: boolean('camera_ok').notNull(),
+    micOk: boolean('mic_ok').notNull(),
+    rttMs: integer('rtt_ms'),
+    /** Lost packets in tenths of a percent (0..1000): integer, so both drivers read it back alike. */
+    lossPermille: integer('loss_permille'),
+  },
+  (t) => [
+    index('device_checks_meeting_site_idx').on(t.meetingId, t.siteId, t.checkedAt),
+    check('device_checks_rtt_ck', sql`${t.rttMs} is null or ${t.rttMs} >= 0`),
+    check('device_checks_loss_ck', sql`${t.lossPermille} is null or (${t.lossPermille} >= 0 and ${t.lossPermille} <= 1000)`),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Attendance (the live sessions and attendance issues)
 

@@ -33,6 +33,8 @@ const requestExamples: { [T in ClientRequestType]: unknown } = {
   kick: { siteId: uuid },
   endMeeting: {},
   setPage: { page: 0, pageSize: 16 },
+  rehearse: { readinessToken: 'r'.repeat(43) },
+  rehearsalStats: {},
 };
 
 const site = {

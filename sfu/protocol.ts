@@ -144,6 +144,15 @@ export const ClientRequest = z.discriminatedUnion('type', [
       takeOver: z.boolean().optional(),
     }),
   ),
+  /**
+   * Instead of `join`: a rehearsal (the device check from the invitation's readiness link, any
+   * time before the meeting). The site sends its camera and microphone to a router of its own
+   * for a few seconds and asks `rehearsalStats` what arrived; it is not in the meeting's room,
+   * so no host sees it, nothing is recorded as attendance, and no meeting request is served.
+   */
+  req('rehearse', z.object({ readinessToken: z.string().min(1).max(200) })),
+  /** During a rehearsal: what the SFU received of the site's media so far (the line's loss). */
+  req('rehearsalStats', Empty),
   /** The device's capabilities, sent once mediasoup-client's Device is loaded; consumption starts after it. */
   req('setRtpCapabilities', z.object({ rtpCapabilities: RtpCapabilities })),
   req('createTransport', z.object({ direction: z.enum(['send', 'recv']) })),
@@ -178,6 +187,8 @@ export type ClientRequest = z.infer<typeof ClientRequest>;
 export type ClientRequestType = ClientRequest['type'];
 export type RequestData<T extends ClientRequestType> = Extract<ClientRequest, { type: T }>['data'];
 export const hostOnlyRequests = new Set<ClientRequestType>(['giveFloor', 'revokeFloor', 'muteSite', 'spotlight', 'kick', 'endMeeting', 'setPage']);
+/** What a rehearsing connection may ask: a send transport, its media, the stats, and goodbye. */
+export const rehearsalRequests = new Set<ClientRequestType>(['ping', 'createTransport', 'connectTransport', 'produce', 'rehearsalStats', 'leave']);
 
 // ---------------------------------------------------------------------------------------------
 // Replies: the data of a successful response, per request type
@@ -197,6 +208,25 @@ export const ResponseData = {
     handQueue: z.array(Uuid),
     /** TURN servers for networks that block the SFU's ports; empty when none is configured. */
     iceServers: z.array(IceServer).max(4),
+  }),
+  rehearse: z.object({
+    meetingId: Uuid,
+    siteId: Uuid,
+    siteName: z.string(),
+    routerRtpCapabilities: RtpCapabilities,
+    iceServers: z.array(IceServer).max(4),
+    /** The rehearsal ends (the socket closes normally) after this long. */
+    maxDurationMs: z.number().int().positive(),
+  }),
+  rehearsalStats: z.object({
+    /** RTP packets the SFU received from the site, over all its streams. */
+    packetsReceived: z.number().int().min(0),
+    /** Packets the SFU saw missing (sequence gaps not repaired). */
+    packetsLost: z.number().int().min(0),
+    /** packetsLost out of all expected, 0 when nothing arrived. */
+    lossPercent: z.number().min(0).max(100),
+    /** The media path's round trip as the SFU measured it from RTCP, when it could. */
+    rttMs: z.number().min(0).nullable(),
   }),
   setRtpCapabilities: Ok,
   createTransport: z.object({

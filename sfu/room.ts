@@ -47,7 +47,8 @@ export interface RoomEvents {
   closed(room: Room): void;
 }
 
-const mediaCodecs: ms.RouterRtpCodecCapability[] = [
+/** The codecs every meeting router (and a rehearsal's) offers. */
+export const mediaCodecs: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
   {

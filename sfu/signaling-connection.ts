@@ -5,12 +5,16 @@
  *
  * It also keeps one browser from costing the server more than its share: frames are admitted
  * at a steady rate into a bounded queue (one too many: a `rate-limited` error, then the socket
- * is closed with CloseCode.rateLimited), nothing but `join` and `ping` is served before join,
+ * is closed with CloseCode.rateLimited), nothing but `join`, `rehearse` and `ping` is served
+ * before join,
  * hand raises and lowers (each broadcast to every site) have their own budget, and a browser
  * that stops reading is closed instead of buffering without end.
  *
+ * A connection may instead `rehearse` (the device check from a site's readiness link): it then
+ * holds a Rehearsal, outside any room, and serves only the rehearsal's few requests.
+ *
  * Sessions do not know the server that owns them: it passes in `join` (authenticate and enter
- * a room) and learns of the socket's end through `onClosed`.
+ * a room) and `rehearse`, and learns of the socket's end through `onClosed`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -27,6 +31,7 @@ import {
   Role,
   assertNever,
   hostOnlyRequests,
+  rehearsalRequests,
   type ErrorCode,
   type IceServer,
   type RequestData,
@@ -35,6 +40,7 @@ import {
   type ServerMessage,
   type ServerNotification,
 } from './protocol.ts';
+import type { Rehearsal } from './rehearsal.ts';
 import type { Room } from './room.ts';
 
 /** What the app's authenticator must establish about a connection. */
@@ -65,6 +71,10 @@ export interface AuthRequest {
 
 export interface SignalingConnectionDeps {
   authenticate(req: AuthRequest): Promise<SiteIdentity>;
+  /** Who a readiness token speaks for (a rehearsal); refuses like `authenticate`. */
+  authenticateRehearsal(readinessToken: string): Promise<SiteIdentity>;
+  /** Starts a rehearsal for this connection; `onEnded` when it ends by itself. */
+  rehearse(identity: SiteIdentity, connection: SignalingConnection, onEnded: (reason: 'time-up' | 'server-failure') => void): Promise<Rehearsal>;
   join(identity: SiteIdentity, connection: SignalingConnection, tab: JoiningTab): Promise<{ room: Room; peer: Peer }>;
   onClosed(connection: SignalingConnection): void;
   limits: SignalingLimits;
@@ -135,7 +145,8 @@ export class SignalingConnection {
   #identity: SiteIdentity | undefined;
   #room: Room | undefined;
   #peer: Peer | undefined;
-  #state: 'new' | 'joining' | 'joined' | 'closed' = 'new';
+  #rehearsal: Rehearsal | undefined;
+  #state: 'new' | 'joining' | 'joined' | 'rehearsing' | 'closed' = 'new';
   #failedJoins = 0;
   #queue: Promise<void> = Promise.resolve();
   /** Frames received and not yet handled. */
@@ -194,6 +205,10 @@ export class SignalingConnection {
   get joined(): boolean {
     return this.#state === 'joined';
   }
+  /** Joined a meeting or rehearsing: past the join deadline. */
+  get admitted(): boolean {
+    return this.#state === 'joined' || this.#state === 'rehearsing';
+  }
 
   notify(note: ServerNotification): void {
     this.#send(note);
@@ -214,6 +229,7 @@ export class SignalingConnection {
   kick(reason: 'revoked' | 'expired'): void {
     const room = this.#room;
     const peer = this.#peer;
+    // a rehearsal (or a connection not yet in a room) just ends
     if (!room || !peer) return this.close(CloseCode.unauthorized, reason);
     peer.send({ type: 'kicked', data: { reason } });
     room.leave(peer, 'kicked');
@@ -230,6 +246,7 @@ export class SignalingConnection {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     clearTimeout(this.#expiry);
+    this.#endRehearsal();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
       this.ws.close(code, reason);
       // ws waits 30 s for the browser's close frame; a client that floods or stops reading gets less.
@@ -258,6 +275,7 @@ export class SignalingConnection {
   #onSocketClosed(code: number): void {
     this.#state = 'closed';
     clearTimeout(this.#expiry);
+    this.#endRehearsal();
     const room = this.#room;
     const peer = this.#peer;
     this.#room = undefined;
@@ -316,14 +334,25 @@ export class SignalingConnection {
     return { room: this.#room, peer: this.#peer };
   }
 
+  #endRehearsal(): void {
+    const rehearsal = this.#rehearsal;
+    this.#rehearsal = undefined;
+    rehearsal?.close();
+  }
+
   async #handle(req: ClientRequest): Promise<unknown> {
-    if (this.#state !== 'joined' && req.type !== 'join' && req.type !== 'ping') throw unauthorized('join first');
+    if (this.#state === 'rehearsing') return this.#handleRehearsal(req);
+    if (this.#state !== 'joined' && req.type !== 'join' && req.type !== 'rehearse' && req.type !== 'ping') throw unauthorized('join first');
     if (hostOnlyRequests.has(req.type) && this.#joinedPeer().peer.role !== 'host') {
       throw forbidden('only the host can do this');
     }
     switch (req.type) {
       case 'join':
         return this.#join(req.data);
+      case 'rehearse':
+        return this.#rehearse(req.data);
+      case 'rehearsalStats':
+        throw invalidState('not rehearsing');
       case 'ping':
         return { serverTime: Date.now() } satisfies ResponseDataOf<'ping'>;
       case 'setRtpCapabilities': {
@@ -431,6 +460,95 @@ export class SignalingConnection {
     }
   }
 
+  /** A rehearsing connection: its send transport and media, the stats, goodbye; nothing of a meeting. */
+  async #handleRehearsal(req: ClientRequest): Promise<unknown> {
+    const rehearsal = this.#rehearsal;
+    if (!rehearsal || !rehearsalRequests.has(req.type)) throw invalidState('a rehearsal only tests the line; join the meeting from its join link');
+    switch (req.type) {
+      case 'ping':
+        return { serverTime: Date.now() } satisfies ResponseDataOf<'ping'>;
+      case 'createTransport': {
+        if (req.data.direction !== 'send') throw invalidState('a rehearsal only sends');
+        const t = await rehearsal.peer.createTransport('send');
+        return {
+          transportId: t.id,
+          iceParameters: t.iceParameters,
+          iceCandidates: this.deps.announce(t.iceCandidates),
+          dtlsParameters: t.dtlsParameters,
+        } satisfies ResponseDataOf<'createTransport'>;
+      }
+      case 'connectTransport':
+        await rehearsal.peer.connectTransport(req.data.transportId, req.data.dtlsParameters);
+        return {};
+      case 'produce': {
+        const producer = await rehearsal.peer.produce({ ...req.data, paused: false });
+        return { producerId: producer.id, paused: producer.paused } satisfies ResponseDataOf<'produce'>;
+      }
+      case 'rehearsalStats':
+        return (await rehearsal.stats()) satisfies ResponseDataOf<'rehearsalStats'>;
+      case 'leave':
+        this.#afterReply(() => this.close(CloseCode.normal, 'rehearsal done'));
+        return {};
+      case 'join':
+      case 'rehearse':
+      case 'setRtpCapabilities':
+      case 'restartIce':
+      case 'closeProducer':
+      case 'setProducerPaused':
+      case 'resumeConsumer':
+      case 'raiseHand':
+      case 'lowerHand':
+      case 'setAudioOnly':
+      case 'giveFloor':
+      case 'revokeFloor':
+      case 'muteSite':
+      case 'spotlight':
+      case 'kick':
+      case 'endMeeting':
+      case 'setPage':
+        throw invalidState('a rehearsal only tests the line');
+      default:
+        return assertNever(req);
+    }
+  }
+
+  /**
+   * Starts a rehearsal: the readiness token says which site; no room is entered. Refused once
+   * joined (or rehearsing), like a second join.
+   */
+  async #rehearse(data: RequestData<'rehearse'>): Promise<ResponseDataOf<'rehearse'>> {
+    if (this.#state !== 'new') throw invalidState(this.#state === 'joining' ? 'join in progress' : 'already joined');
+    this.#state = 'joining';
+    try {
+      const identity = await this.#checkedIdentity(() => this.deps.authenticateRehearsal(data.readinessToken));
+      if (identity.validUntil.getTime() <= Date.now()) throw unauthorized('credentials expired');
+      const rehearsal = await this.deps.rehearse(identity, this, () => this.close(CloseCode.normal, 'rehearsal over'));
+      if (this.#state !== 'joining') {
+        rehearsal.close();
+        throw invalidState('connection closed');
+      }
+      this.#identity = identity;
+      this.#rehearsal = rehearsal;
+      this.#state = 'rehearsing';
+      this.#armExpiry(identity.validUntil);
+      this.log.info({ meetingId: identity.meetingId, siteId: identity.siteId }, 'rehearsing');
+      return {
+        meetingId: identity.meetingId,
+        siteId: identity.siteId,
+        siteName: identity.siteName,
+        routerRtpCapabilities: rehearsal.router.rtpCapabilities as unknown as RtpCapabilities,
+        iceServers: this.deps.iceServers(identity.siteId),
+        maxDurationMs: rehearsal.maxDurationMs,
+      };
+    } catch (err) {
+      if (this.#state === 'joining') this.#state = 'new';
+      if (++this.#failedJoins >= MAX_FAILED_JOINS) {
+        this.#afterReply(() => this.close(CloseCode.unauthorized, 'too many failed joins'));
+      }
+      throw err;
+    }
+  }
+
   /** Each hand change is broadcast to every site of the meeting: one site gets a small budget. */
   #takeHandChange(): void {
     if (!this.#handChanges.take()) throw new SignalingError('rate-limited', 'too many hand changes; try again shortly');
@@ -493,9 +611,14 @@ export class SignalingConnection {
   }
 
   async #authenticate(req: AuthRequest): Promise<SiteIdentity> {
+    return this.#checkedIdentity(() => this.deps.authenticate(req));
+  }
+
+  /** Runs the app's authenticator: its refusals pass, anything else (and a bad identity) is `internal`. */
+  async #checkedIdentity(authenticate: () => Promise<SiteIdentity>): Promise<SiteIdentity> {
     let result: unknown;
     try {
-      result = await this.deps.authenticate(req);
+      result = await authenticate();
     } catch (err) {
       if (err instanceof SignalingError) throw err;
       this.log.error({ err }, 'authenticator failed');

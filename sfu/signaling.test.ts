@@ -641,3 +641,65 @@ describe('signaling: a browser that does not read', () => {
     await new Promise((r) => srv.close(r));
   });
 });
+
+describe('signaling: rehearsal', () => {
+  it('tests the line outside the room: no host sees it, no attendance, only rehearsal requests, closed cleanly', async () => {
+    const meetingId = randomUUID();
+    const host = await joinHost(meetingId);
+    const siteId = randomUUID();
+    const readinessToken = auth.issueReadinessToken(meetingId, siteId, 'Xã Diễn Tập');
+    const eventsBefore = attendanceSink.events.filter((e) => e.meetingId === meetingId).length;
+    const c = await connect();
+    // Before anything: only join, rehearse and ping are served.
+    expect(await c.request('rehearsalStats', {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await c.request('rehearse', { readinessToken: 'made-up' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const started = await c.ok('rehearse', { readinessToken });
+    expect(started).toMatchObject({ meetingId, siteId, siteName: 'Xã Diễn Tập', maxDurationMs: expect.any(Number) });
+    expect(sfu.signaling.rehearsalCount()).toBe(1);
+    // Nothing of the meeting: not in the room, no second join, no receiving, no hand.
+    expect(await c.request('join', { joinToken: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+    expect(await c.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+    expect(await c.request('raiseHand', {})).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+    expect(await c.request('giveFloor', { siteId })).toMatchObject({ ok: false, error: { code: 'invalid-state' } });
+    const send = await c.ok('createTransport', { direction: 'send' });
+    const ssrc = Math.floor(Math.random() * 1e6);
+    const mic = await c.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(ssrc) });
+    expect(mic.paused).toBe(false); // nobody hears it: no floor needed
+    await c.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(ssrc + 10) });
+    expect(await c.ok('rehearsalStats', {})).toEqual({ packetsReceived: 0, packetsLost: 0, lossPercent: 0, rttMs: null });
+    expect(await c.ok('ping', {})).toMatchObject({ serverTime: expect.any(Number) });
+
+    const room = sfu.signaling.room(meetingId)!;
+    expect(room.peerBySite(siteId)).toBeUndefined();
+    expect(host.c.notes.some((n) => n.type === 'siteState' && n.data.siteId === siteId)).toBe(false);
+    expect(host.c.notes.some((n) => n.type === 'newConsumer' && n.data.siteId === siteId)).toBe(false);
+
+    const router = [...(await Promise.all(sfu.pool.slots().map(async (s: WorkerSlot) => (await s.worker.dump()) as { routerIds: string[] })))].flatMap(
+      (d) => d.routerIds,
+    );
+    expect(router.length).toBeGreaterThanOrEqual(2); // the meeting's and the rehearsal's
+    await c.ok('leave', {});
+    expect(await c.closed).toMatchObject({ code: CloseCode.normal });
+    await eventually(() => sfu.signaling.rehearsalCount() === 0);
+    expect(attendanceSink.events.filter((e) => e.meetingId === meetingId).length).toBe(eventsBefore);
+    expect(host.c.notes.some((n) => n.type === 'siteState' && n.data.siteId === siteId)).toBe(false);
+    // The rehearsal's router is gone; the meeting's stays.
+    const after = (await Promise.all(sfu.pool.slots().map(async (s: WorkerSlot) => (await s.worker.dump()) as { routerIds: string[] }))).flatMap(
+      (d) => d.routerIds,
+    );
+    expect(after).toEqual(expect.arrayContaining(room.routers.map((r) => r.id)));
+    expect(after.length).toBe(router.length - 1);
+  });
+
+  it('ends a rehearsal when its socket drops', async () => {
+    const meetingId = randomUUID();
+    const token = auth.issueReadinessToken(meetingId, randomUUID(), 'Xã Mất Mạng');
+    const c = await connect();
+    await c.ok('rehearse', { readinessToken: token });
+    await c.ok('createTransport', { direction: 'send' });
+    expect(sfu.signaling.rehearsalCount()).toBe(1);
+    c.ws.terminate();
+    await eventually(() => sfu.signaling.rehearsalCount() === 0);
+    expect(sfu.signaling.room(meetingId)).toBeUndefined();
+  });
+});

@@ -21,6 +21,7 @@ import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
 import type { SfuConfig } from './config.ts';
 import { capacity } from './errors.ts';
+import { Rehearsal } from './rehearsal.ts';
 import { Room, type RoomEvents } from './room.ts';
 import { turnIceServers } from './turn.ts';
 import { SignalingConnection, type AuthRequest, type JoiningTab, type SiteIdentity } from './signaling-connection.ts';
@@ -37,6 +38,11 @@ export type { AuthRequest, SiteIdentity } from './signaling-connection.ts';
  */
 export interface SignalingAuthenticator {
   authenticate(req: AuthRequest): Promise<SiteIdentity>;
+  /**
+   * A rehearsal (device check) with a site's readiness token: resolve with the site it speaks for
+   * (any time from its invitation to the meeting's end), or throw a SignalingError like above.
+   */
+  authenticateRehearsal(readinessToken: string): Promise<SiteIdentity>;
 }
 
 export interface SignalingOptions {
@@ -59,6 +65,8 @@ export interface SignalingOptions {
 }
 
 const MAX_FRAME_BYTES = 256 * 1024;
+/** A rehearsal's test connection lasts a few seconds; this is its ceiling, whatever the browser does. */
+export const REHEARSAL_MAX_MS = 60_000;
 /** A refused upgrade's socket is cut this long after the answer, whether or not the client closes. */
 const REFUSE_LINGER_MS = 1000;
 
@@ -102,6 +110,8 @@ export class SignalingServer {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, autoPong: false });
   readonly #connections = new Map<string, SignalingConnection>();
   readonly #rooms = new Map<string, RoomEntry>();
+  /** Rehearsals under way: outside every room, but they load the node like a site. */
+  readonly #rehearsals = new Set<Rehearsal>();
   /** Upgraded (or upgrading) sockets, in all and per client address, for the caps. */
   #sockets = 0;
   readonly #socketsByAddress = new Map<string, number>();
@@ -176,7 +186,9 @@ export class SignalingServer {
         { ...(cookieHeader !== undefined ? { cookieHeader } : {}), ...(meetingId !== undefined ? { meetingId } : {}) },
         {
           authenticate: (r) => this.opts.authenticator.authenticate(r),
+          authenticateRehearsal: (token) => this.opts.authenticator.authenticateRehearsal(token),
           join: (identity, s, tab) => this.#join(identity, s, tab),
+          rehearse: (identity, s, onEnded) => this.#rehearse(identity, s, onEnded),
           onClosed: (s) => {
             this.#connections.delete(s.connectionId);
             clearTimeout(joinTimer);
@@ -189,7 +201,7 @@ export class SignalingServer {
       );
       this.#connections.set(connection.connectionId, connection);
       const joinTimer = setTimeout(() => {
-        if (!connection.joined) connection.close(CloseCode.unauthorized, 'join timeout');
+        if (!connection.admitted) connection.close(CloseCode.unauthorized, 'join timeout');
       }, joinTimeoutMs).unref();
     });
   }
@@ -223,7 +235,12 @@ export class SignalingServer {
   siteCount(): number {
     let n = 0;
     for (const { room } of this.#rooms.values()) if (room && !room.closed) n += room.size;
-    return n;
+    return n + this.#rehearsals.size;
+  }
+
+  /** Rehearsals under way on this node (diagnostics and tests). */
+  rehearsalCount(): number {
+    return this.#rehearsals.size;
   }
 
   /** The live room of a meeting (diagnostics and tests). */
@@ -268,6 +285,24 @@ export class SignalingServer {
         if (!room.closed || attempt >= 2) throw err;
       }
     }
+  }
+
+  async #rehearse(identity: SiteIdentity, connection: SignalingConnection, onEnded: (reason: 'time-up' | 'server-failure') => void): Promise<Rehearsal> {
+    if (this.siteCount() >= this.opts.config.maxSites) {
+      this.#log.warn({ meetingId: identity.meetingId, maxSites: this.opts.config.maxSites }, 'rehearsal refused: node at capacity');
+      throw capacity('this conference server is full');
+    }
+    const rehearsal = await Rehearsal.create({
+      identity,
+      connectionId: connection.connectionId,
+      pool: this.opts.pool,
+      maxDurationMs: REHEARSAL_MAX_MS,
+      onEnded,
+      log: this.#log,
+    });
+    this.#rehearsals.add(rehearsal);
+    rehearsal.router.observer.once('close', () => this.#rehearsals.delete(rehearsal));
+    return rehearsal;
   }
 
   #openRoom(meetingId: string): Promise<Room> {

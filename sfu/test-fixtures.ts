@@ -89,6 +89,7 @@ export function vp8SimulcastParameters(ssrcBase: number) {
 
 export class TokenTableAuthenticator implements SignalingAuthenticator {
   readonly #tokens = new Map<string, SiteIdentity>();
+  readonly #readinessTokens = new Map<string, SiteIdentity>();
   /** session id (cookie `sid`) → host identity, for any meeting listed */
   readonly #hostSessions = new Map<string, { siteId: string; siteName: string; meetings: Set<string>; validUntil: Date }>();
 
@@ -105,8 +106,22 @@ export class TokenTableAuthenticator implements SignalingAuthenticator {
     return { cookie: `sid=${sid}; theme=light`, siteId };
   }
 
+  /** A readiness token (the device check's credential) for a site already given a join token. */
+  issueReadinessToken(meetingId: string, siteId: string, siteName: string, validForMs = 3_600_000) {
+    const token = randomUUID();
+    this.#readinessTokens.set(token, { meetingId, siteId, siteName, role: 'participant', validUntil: new Date(Date.now() + validForMs) });
+    return token;
+  }
+
   revoke(token: string): void {
     this.#tokens.delete(token);
+    this.#readinessTokens.delete(token);
+  }
+
+  async authenticateRehearsal(readinessToken: string): Promise<SiteIdentity> {
+    const id = this.#readinessTokens.get(readinessToken);
+    if (!id) throw unauthorized('unknown readiness token');
+    return id;
   }
 
   async authenticate(req: AuthRequest): Promise<SiteIdentity> {

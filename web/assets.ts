@@ -27,6 +27,7 @@ export const scriptEntries = {
   'attendance-dashboard': 'attendance/browser/dashboard.ts',
   'conference-join': 'conference/browser/join-page.ts',
   'conference-console': 'conference/browser/console-page.ts',
+  'device-check': 'invites/browser/device-check.ts',
 } as const;
 /** Style sheets by name; `app` is on every page. */
 export const styleEntries = {

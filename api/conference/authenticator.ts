@@ -36,7 +36,29 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' 
     return { meetingId, siteId, siteName: row.siteName, role: row.role, validUntil };
   }
 
+  /** A link token of `purpose`, as the signaling server's refusals. */
+  async function verifiedLink(token: string, purpose: 'join' | 'readiness') {
+    let verified: Awaited<ReturnType<typeof verifySiteToken>>;
+    try {
+      verified = await verifySiteToken(ctx.db, token, purpose, ctx.now());
+    } catch (error) {
+      if (error instanceof InvalidLinkError) throw new SignalingError('unauthorized', error.message);
+      throw error;
+    }
+    if (!verified.meetingId) throw new SignalingError('unauthorized', 'This link is not valid');
+    return { meetingId: verified.meetingId, siteId: verified.siteId };
+  }
+
   return {
+    /**
+     * A rehearsal (the device check) with the readiness link's token: from the invitation to the
+     * meeting's end, for any site still invited. It enters no room and carries no powers, so the
+     * host hall may rehearse too.
+     */
+    async authenticateRehearsal(readinessToken) {
+      const verified = await verifiedLink(readinessToken, 'readiness');
+      return identityFor(verified.meetingId, verified.siteId);
+    },
     async authenticate(request) {
       if (request.joinToken) {
         let verified: Awaited<ReturnType<typeof verifySiteToken>>;

@@ -5,12 +5,16 @@
  * withdrawal must arrive too), marked as removed. A message that could not be sent because the
  * site has no address is counted as unsendable, not failed: nothing went wrong in delivery, the
  * directory lacks an entry (the page links to it).
+ *
+ * Beside the answer, each site's latest device check (its rehearsal from the invitation): the
+ * sites that never checked come first among the participants, since those are the ones to call.
  */
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { adminUnits, invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { toVietnamIso } from '../time.ts';
+import { latestDeviceChecks, type DeviceCheckView } from './device-checks.ts';
 import { NO_CONTACT_EMAIL, type InviteRow } from './outbox.ts';
 
 export interface SiteDelivery {
@@ -37,6 +41,8 @@ export interface SiteDelivery {
   lastSentSequence: number | null;
   reminder: { status: InviteRow['status']; sentAt: string | null } | null;
   rsvp: { answer: 'attending' | 'declined'; reason: string | null; delegateName: string | null; answeredAt: string } | null;
+  /** The site's latest device check; null when it never ran one. */
+  deviceCheck: DeviceCheckView | null;
 }
 
 export interface MeetingDeliveryStatus {
@@ -52,6 +58,8 @@ export interface MeetingDeliveryStatus {
     attending: number;
     declined: number;
     unanswered: number;
+    /** Participating sites that never ran the device check (the host hall checks from its console). */
+    unchecked: number;
   };
   sites: SiteDelivery[];
 }
@@ -61,13 +69,14 @@ const newer = (a: InviteRow, b: InviteRow) => a.sequence > b.sequence || (a.sequ
 export async function meetingDeliveryStatus(db: Executor, meetingId: string): Promise<MeetingDeliveryStatus> {
   const [meeting] = await db.select({ id: meetings.id, sequence: meetings.sequence }).from(meetings).where(eq(meetings.id, meetingId)).limit(1);
   if (!meeting) throw new NotFoundError('Meeting', meetingId);
-  const [rows, participants, answers] = await Promise.all([
+  const [rows, participants, answers, checks] = await Promise.all([
     db.select().from(invites).where(eq(invites.meetingId, meetingId)),
     db
       .select({ siteId: meetingParticipants.siteId, role: meetingParticipants.role })
       .from(meetingParticipants)
       .where(eq(meetingParticipants.meetingId, meetingId)),
     db.select().from(rsvps).where(eq(rsvps.meetingId, meetingId)),
+    latestDeviceChecks(db, meetingId),
   ]);
   const roles = new Map(participants.map((p) => [p.siteId, p.role]));
   const siteIds = [...new Set([...roles.keys(), ...rows.map((r) => r.siteId)])];
@@ -126,10 +135,12 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
       lastSentSequence: lastSent.get(site.id) ?? null,
       reminder: reminder ? { status: reminder.status, sentAt: reminder.sentAt ? toVietnamIso(reminder.sentAt) : null } : null,
       rsvp: answer ? { answer: answer.answer, reason: answer.reason, delegateName: answer.delegateName, answeredAt: toVietnamIso(answer.answeredAt) } : null,
+      deviceCheck: checks.get(site.id) ?? null,
     };
   });
-  // Host first, then removed sites last, each group in unit order.
-  const rank = (s: SiteDelivery) => (s.role === 'host' ? 0 : s.role === 'participant' ? 1 : 2);
+  // Host first, then the participants that never checked their devices, then those that did,
+  // removed sites last; each group in unit order.
+  const rank = (s: SiteDelivery) => (s.role === 'host' ? 0 : s.role === 'participant' ? (s.deviceCheck ? 2 : 1) : 3);
   out.sort((a, b) => rank(a) - rank(b));
 
   const current = out.filter((s) => s.role !== null);
@@ -147,6 +158,7 @@ export async function meetingDeliveryStatus(db: Executor, meetingId: string): Pr
       attending: current.filter((s) => s.rsvp?.answer === 'attending').length,
       declined: current.filter((s) => s.rsvp?.answer === 'declined').length,
       unanswered: current.filter((s) => !s.rsvp).length,
+      unchecked: current.filter((s) => s.role === 'participant' && !s.deviceCheck).length,
     },
     sites: out,
   };

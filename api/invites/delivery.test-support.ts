@@ -76,7 +76,12 @@ export async function sitesByEmail(t: TestApp, siteIds: string[]): Promise<Map<s
 
 /** The token at the end of a /join/… or /ready/… link. */
 export function tokenOf(link: string): string {
-  return new URL(link).pathname.split('/').pop() ?? '';
+  return (
+    new URL(link).pathname
+      .replace(/\/check$/, '')
+      .split('/')
+      .pop() ?? ''
+  );
 }
 
 export function linkIn(text: string, kind: 'join' | 'ready'): string {

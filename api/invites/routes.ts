@@ -6,6 +6,7 @@ import { requireAction } from '../auth/middleware.ts';
 import { assertMayReadDelivery } from '../auth/policy.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { meetingDeliveryStatus } from './delivery-status.ts';
+import { DeviceCheckLimiter, deviceCheckInput, recordDeviceCheck } from './device-checks.ts';
 import type { InviteOutbox } from './outbox.ts';
 
 export const resendInput = z.object({
@@ -18,6 +19,18 @@ export const resendInput = z.object({
 });
 
 const count = z.number().int().min(0);
+
+/** A site's device check as the API returns it (POST /api/meetings/:id/device-checks, and in the invites view). */
+export const deviceCheckBody = z
+  .object({
+    checkedAt: z.string(),
+    browser: z.string(),
+    cameraOk: z.boolean(),
+    micOk: z.boolean(),
+    rttMs: z.number().int().min(0).nullable(),
+    lossPercent: z.number().min(0).max(100).nullable(),
+  })
+  .strict();
 
 /** GET /api/meetings/:id/invites: per site, its messages' delivery and its readiness answer. */
 export const deliveryStatusBody = z
@@ -35,15 +48,38 @@ export const deliveryStatusBody = z
         attending: count,
         declined: count,
         unanswered: count,
+        unchecked: count,
       })
       .strict(),
     // Each site's messages and answer are checked by the delivery tests; here only who it is.
-    sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), role: z.enum(['host', 'participant']).nullable() })),
+    sites: z.array(
+      z.object({
+        siteId: z.uuid(),
+        siteName: z.string(),
+        role: z.enum(['host', 'participant']).nullable(),
+        deviceCheck: deviceCheckBody.nullable(),
+      }),
+    ),
   })
   .strict();
 
 /** POST /api/meetings/:id/invites/resend: how many sites got what (see ResendResult in outbox.ts). */
 export const resendResultBody = z.object({ requeued: count, resent: count, alreadyPending: count, withoutAddress: count }).strict();
+
+/**
+ * POST /api/meetings/:id/device-checks: the site's check page reports what it found. No account:
+ * the readiness token in the body is the credential. Mounted before the routes that require a
+ * sign-in for everything under them.
+ */
+export function deviceCheckRoutes(ctx: AppContext) {
+  const limiter = new DeviceCheckLimiter();
+  return new Hono<AppEnv>().post('/meetings/:id/device-checks', async (c) => {
+    const id = parseParam(c.req.param('id'), uuidParam, 'meeting id');
+    const input = await parseJsonBody(c, deviceCheckInput);
+    const check = await recordDeviceCheck(ctx, limiter, id, input);
+    return c.json(check satisfies z.input<typeof deviceCheckBody>, 201);
+  });
+}
 
 export function inviteRoutes(ctx: AppContext, outbox: InviteOutbox) {
   return (

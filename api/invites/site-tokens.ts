@@ -161,13 +161,21 @@ export async function moveMeetingTokenExpiry(db: Executor, meetingId: string, en
 }
 
 /**
- * The links as they appear in messages. The host hall's "join" link is its console, which needs
+ * The links as they appear in messages: the join link and the device check (readiness) link. The host hall's "join" link is its console, which needs
  * a signed-in secretariat of the meeting's unit: a link in an e-mail must never carry host
  * powers (giving the floor, muting, removing sites, ending the meeting), and the signaling
  * authenticator refuses a host site's join token for the same reason.
  */
 export function siteLinks(publicUrl: string, tokens: { join: string; readiness: string }, host?: { meetingId: string }): { join: string; readiness: string } {
-  return { join: host ? consoleUrl(publicUrl, host.meetingId) : `${publicUrl}/join/${tokens.join}`, readiness: `${publicUrl}/ready/${tokens.readiness}` };
+  return { join: host ? consoleUrl(publicUrl, host.meetingId) : `${publicUrl}/join/${tokens.join}`, readiness: deviceCheckUrl(publicUrl, tokens.readiness) };
+}
+
+/**
+ * The "Kiểm tra thiết bị" link: the device check page of the readiness token, which leads on to
+ * the readiness answer (/ready/:token) with the same token.
+ */
+export function deviceCheckUrl(publicUrl: string, readinessToken: string): string {
+  return `${publicUrl}/ready/${readinessToken}/check`;
 }
 
 export function consoleUrl(publicUrl: string, meetingId: string): string {

@@ -37,6 +37,8 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
   const totals = ledger.totals;
   const phase = ledger.phase === 'not-started' ? t('phase_notStarted') : ledger.phase === 'running' ? t('phase_running') : t('phase_ended');
   const csvHref = `/api/meetings/${meeting.id}/attendance?format=csv`;
+  // Who the site said would sit in (its readiness answer): the record names the person, not only the hall.
+  const delegates = new Map(report.invitedSites.flatMap((s) => (s.rsvp?.delegate ? [[s.siteId, s.rsvp.delegate] as const] : [])));
   return (
     <Layout title={`${t('attendanceReport')}: ${meeting.title}`} lang={lang} user={props.user} styles={['attendance']} scripts={['attendance-report']}>
       <article class="attendance-record" id="attendance-report" data-meeting-id={meeting.id}>
@@ -114,6 +116,7 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
               <tr>
                 <th class="num">{t('no')}</th>
                 <th>{t('site')}</th>
+                <th>{t('delegate')}</th>
                 <th>{t('status')}</th>
                 <th>{t('firstJoin')}</th>
                 <th>{t('lastLeave')}</th>
@@ -135,6 +138,7 @@ export function AttendanceReportPage(props: { lang: Lang; user: AuthenticatedUse
                       {site.role === 'host' && <span class="host-mark"> ({t('hostMark')})</span>}
                       {site.unitName && site.unitName !== site.siteName && <div class="muted small">{site.unitName}</div>}
                     </td>
+                    <td class="delegate">{delegates.get(site.siteId) ?? ''}</td>
                     <td>
                       <StatusBadge site={site} lang={lang} />
                     </td>

@@ -48,6 +48,7 @@ export const attendanceTexts = defineTexts({
   quality: { vi: 'Chất lượng đường truyền', en: 'Line quality' },
   lossShort: { vi: 'mất gói', en: 'loss' },
   notes: { vi: 'Ghi chú', en: 'Notes' },
+  delegate: { vi: 'Người dự họp', en: 'Delegate' },
   hostMark: { vi: capitalize(term.hostSite.vi), en: capitalize(term.hostSite.en) },
   stillConnected: { vi: 'Đang kết nối', en: 'Still connected' },
   downloadCsv: { vi: 'Tải tệp CSV (Excel)', en: 'Download CSV (Excel)' },

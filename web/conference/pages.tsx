@@ -9,6 +9,8 @@ import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import type { ScriptEntry } from '../assets.ts';
 import { AssetTags } from '../common/layout.tsx';
 import { conferenceTranslator } from './texts.ts';
+import type { DeviceCheckView } from '../../api/invites/device-checks.ts';
+import { DeviceCheckCell } from '../invites/pages.tsx';
 
 export interface MeetingFacts {
   meetingId: string;
@@ -193,8 +195,43 @@ export function JoinPage(props: { lang: Lang; meeting: MeetingFacts; siteName: s
   );
 }
 
+/**
+ * The sites not (yet) in the meeting, with their latest device check, those that never checked
+ * first: who to call before the start. The console script hides a site's row while it is online.
+ */
+function NotJoined(props: { lang: Lang; meeting: MeetingFacts; deviceChecks: ReadonlyMap<string, DeviceCheckView> }) {
+  const t = conferenceTranslator(props.lang);
+  const sites = props.meeting.sites.filter((s) => s.siteId !== props.meeting.hostSiteId);
+  const ordered = [...sites.filter((s) => !props.deviceChecks.has(s.siteId)), ...sites.filter((s) => props.deviceChecks.has(s.siteId))];
+  return (
+    <details id="not-joined" open>
+      <summary>
+        {t('notJoinedHeading')} (<span id="not-joined-count">{ordered.length}</span>)
+      </summary>
+      <table class="list">
+        <tbody>
+          {ordered.map((site) => (
+            <tr data-site-id={site.siteId}>
+              <td>{site.name}</td>
+              <td class="device-check">
+                <DeviceCheckCell lang={props.lang} check={props.deviceChecks.get(site.siteId) ?? null} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 /** /meetings/:id/console — the host hall's console. */
-export function ConsolePage(props: { lang: Lang; meeting: MeetingFacts; invitedCount: number; quality: string }) {
+export function ConsolePage(props: {
+  lang: Lang;
+  meeting: MeetingFacts;
+  invitedCount: number;
+  deviceChecks: ReadonlyMap<string, DeviceCheckView>;
+  quality: string;
+}) {
   const t = conferenceTranslator(props.lang);
   const m = props.meeting;
   return (
@@ -262,6 +299,7 @@ export function ConsolePage(props: { lang: Lang; meeting: MeetingFacts; invitedC
             {t('noSites')}
           </p>
           <ul id="site-grid" class="site-grid"></ul>
+          <NotJoined lang={props.lang} meeting={m} deviceChecks={props.deviceChecks} />
           <details id="left-sites" hidden>
             <summary>
               {t('leftSitesHeading')} (<span id="left-count">0</span>)

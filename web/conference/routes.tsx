@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { assertMayManageMeeting, roleMay } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { ForbiddenError, InvalidLinkError } from '../../api/errors.ts';
+import { latestDeviceChecks, type DeviceCheckView } from '../../api/invites/device-checks.ts';
 import { verifySiteToken } from '../../api/invites/site-tokens.ts';
 import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { uuidParam } from '../../api/validation.ts';
@@ -35,6 +36,8 @@ export interface ConsoleFacts {
   meeting: MeetingFacts;
   /** Sites invited besides the host. */
   invitedCount: number;
+  /** Each site's latest device check (the rehearsal from its invitation), by site id. */
+  deviceChecks: ReadonlyMap<string, DeviceCheckView>;
 }
 
 export interface ConferencePageDeps {
@@ -80,7 +83,8 @@ export function conferencePageLookups(ctx: AppContext): ConferencePageDeps {
     assertMayOpenConsole: (user, meetingId) => assertMayManageMeeting(ctx.db, user, meetingId, 'meeting.console'),
     async consoleFacts(meetingId) {
       const detail = await liveMeeting(meetingId);
-      return detail ? { meeting: meetingFacts(detail), invitedCount: detail.participantCount - 1 } : null;
+      if (!detail) return null;
+      return { meeting: meetingFacts(detail), invitedCount: detail.participantCount - 1, deviceChecks: await latestDeviceChecks(ctx.db, detail.id) };
     },
   };
 }
@@ -135,7 +139,15 @@ export function conferencePages(deps: ConferencePageDeps) {
     const facts = id.success ? await deps.consoleFacts(id.data) : null;
     if (facts && id.success) await deps.assertMayOpenConsole(user, id.data);
     if (!facts) return c.html(<ConferenceMessagePage lang={lang} title={t('notFoundTitle')} message={t('notFoundTitle')} />, 404);
-    return c.html(<ConsolePage lang={lang} meeting={facts.meeting} invitedCount={facts.invitedCount} quality={quality(c.req.query('video'), 'high')} />);
+    return c.html(
+      <ConsolePage
+        lang={lang}
+        meeting={facts.meeting}
+        invitedCount={facts.invitedCount}
+        deviceChecks={facts.deviceChecks}
+        quality={quality(c.req.query('video'), 'high')}
+      />,
+    );
   });
 
   return app;

@@ -121,6 +121,7 @@ export const conferenceTexts = defineTexts({
   stateLeft: { vi: 'Đã rời', en: 'Left' },
   noSites: { vi: 'Chưa có điểm cầu nào vào phòng họp.', en: 'No site has joined yet.' },
   leftSitesHeading: { vi: 'Đã rời phòng họp', en: 'Left the meeting' },
+  notJoinedHeading: { vi: 'Chưa vào phòng họp — kiểm tra thiết bị', en: 'Not in the meeting yet — device checks' },
   actionFailed: { vi: 'Không thực hiện được', en: 'Could not do that' },
   consoleEnded: { vi: 'Cuộc họp đã kết thúc cho tất cả điểm cầu.', en: 'The meeting has ended for every site.' },
   notFoundTitle: { vi: 'Không tìm thấy cuộc họp', en: 'Meeting not found' },

@@ -5,8 +5,9 @@ import type { MailFolderEntry, MailFolderMessage } from '../../api/invites/mail-
 import { NO_CONTACT_EMAIL } from '../../api/invites/outbox.ts';
 import type { MeetingDetail } from '../../api/meetings/queries.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
+import { formatNumber } from '../../api/i18n/format.ts';
 import { siteRoleLabel } from '../../api/attendance/texts.ts';
-import type { Translate } from '../../api/i18n/translator.ts';
+import { translator, type Translate } from '../../api/i18n/translator.ts';
 import { pageTranslator, type commonTexts } from '../common/texts.ts';
 import { invitePageTexts } from './texts.ts';
 
@@ -48,6 +49,37 @@ function AnswerCell(props: { t: InvitesTranslate; lang: Lang; site: SiteDelivery
       {site.rsvp.delegateName && <div class="delegate">{site.rsvp.delegateName}</div>}
       {site.rsvp.reason && <div class="small">{site.rsvp.reason}</div>}
       <div class="small muted">{formatVietnamDateTime(new Date(site.rsvp.answeredAt), props.lang)}</div>
+    </>
+  );
+}
+
+/** The site's latest device check: when, which browser, camera/microphone, round trip and loss. */
+export function DeviceCheckCell(props: { lang: Lang; check: SiteDelivery['deviceCheck'] }) {
+  const { check } = props;
+  const t = translator(invitePageTexts, props.lang);
+  if (!check) return <span class="muted never-checked">{t('neverChecked')}</span>;
+  const reached = check.rttMs !== null;
+  return (
+    <>
+      <span class={check.cameraOk ? 'check-ok' : 'check-failed'}>{t(check.cameraOk ? 'checkCameraOk' : 'checkCameraFailed')}</span>
+      {' · '}
+      <span class={check.micOk ? 'check-ok' : 'check-failed'}>{t(check.micOk ? 'checkMicOk' : 'checkMicFailed')}</span>
+      <div class="check-line">
+        {reached ? (
+          <>
+            <span class="rtt">{check.rttMs} ms</span>
+            {' · '}
+            <span class="loss">
+              {t('lossLabel')} {formatNumber(check.lossPercent ?? 0, 1, props.lang)}%
+            </span>
+          </>
+        ) : (
+          <span class="check-failed">{t('checkServerUnreached')}</span>
+        )}
+      </div>
+      <div class="small muted">
+        <span class="browser">{check.browser}</span> · {formatVietnamDateTime(new Date(check.checkedAt), props.lang)}
+      </div>
     </>
   );
 }
@@ -99,7 +131,7 @@ export function InvitesPage(props: {
       )}
       <p id="invite-summary">
         {t('sites')}: {s.sites} · {t('sent')}: {s.sent} · {t('queued')}: {s.queued + s.sending} · {t('failed')}: {s.failed} · {t('unsendableCount')}:{' '}
-        {s.unsendable} · {t('attending')}: {s.attending} · {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered}
+        {s.unsendable} · {t('attending')}: {s.attending} · {t('declined')}: {s.declined} · {t('noAnswer')}: {s.unanswered} · {t('neverChecked')}: {s.unchecked}
       </p>
       {canResend && (s.failed > 0 || s.unsendable > 0) && (
         <form method="post" action={`/meetings/${meeting.id}/invites/resend`} class="inline">
@@ -117,6 +149,7 @@ export function InvitesPage(props: {
             <th class="num">{t('attempts')}</th>
             <th class="num">{t('lastSentSequence')}</th>
             <th>{t('answer')}</th>
+            <th>{t('deviceCheck')}</th>
             {canResend && <th></th>}
           </tr>
         </thead>
@@ -137,6 +170,7 @@ export function InvitesPage(props: {
               <td class="answer">
                 <AnswerCell t={t} lang={props.lang} site={site} />
               </td>
+              <td class="device-check">{site.role === 'participant' && <DeviceCheckCell lang={props.lang} check={site.deviceCheck} />}</td>
               {canResend && (
                 <td>
                   {(site.latest?.status === 'failed' || site.latest?.status === 'sent') && (

@@ -56,6 +56,11 @@ export function ReadinessPage(props: {
             </>
           )}
         </dl>
+        <p>
+          <a class="button" id="check-link" href={`${props.action}/check`}>
+            {t('deviceCheck')}
+          </a>
+        </p>
         <form method="post" action={props.action}>
           <label>
             {t('delegateName')}

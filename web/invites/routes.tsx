@@ -15,6 +15,8 @@ import { readinessAnswerInput, readinessView, recordReadiness } from '../../api/
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { InvitesPage, MailFolderMessagePage, MailFolderPage } from './pages.tsx';
 import { LinkProblemPage, ReadinessPage } from './readiness-page.tsx';
+import { DeviceCheckPage } from './device-check-page.tsx';
+import { latestDeviceCheck } from '../../api/invites/device-checks.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 
 const formText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -43,6 +45,19 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
     try {
       const view = await readinessView(ctx, token);
       return c.html(<ReadinessPage lang={c.get('lang')} view={view} action={`/ready/${token}`} saved={c.req.query('saved') === '1'} />);
+    } catch (error) {
+      return linkProblem(c, error);
+    }
+  });
+
+  // The device check from the invitation: the same token; usable from the invitation to the meeting's end.
+  app.get('/ready/:token/check', async (c) => {
+    c.header('Referrer-Policy', 'no-referrer');
+    const token = c.req.param('token');
+    try {
+      const view = await readinessView(ctx, token);
+      const lastCheck = await latestDeviceCheck(ctx.db, view.meeting.id, view.siteId);
+      return c.html(<DeviceCheckPage lang={c.get('lang')} view={view} lastCheck={lastCheck} answerHref={`/ready/${token}`} />);
     } catch (error) {
       return linkProblem(c, error);
     }

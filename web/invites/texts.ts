@@ -66,6 +66,15 @@ export const invitePageTexts = defineTexts({
   superseded: { vi: 'Không cần gửi', en: 'Not needed' },
   noContactEmail: { vi: `${capitalize(term.site.vi)} chưa có địa chỉ thư điện tử`, en: 'The site has no e-mail address' },
   reminder: { vi: 'Thư nhắc', en: 'Reminder' },
+  // Device checks (the rehearsal from the invitation), as the secretariat and the console see them
+  deviceCheck: { vi: 'Kiểm tra thiết bị', en: 'Device check' },
+  neverChecked: { vi: 'Chưa kiểm tra thiết bị', en: 'Devices not checked' },
+  checkCameraOk: { vi: 'Camera tốt', en: 'Camera OK' },
+  checkCameraFailed: { vi: 'Không có camera', en: 'No camera' },
+  checkMicOk: { vi: 'Micrô tốt', en: 'Microphone OK' },
+  checkMicFailed: { vi: 'Không có micrô', en: 'No microphone' },
+  checkServerUnreached: { vi: 'Không kết nối được máy chủ', en: 'Could not reach the server' },
+  lossLabel: { vi: 'mất gói', en: 'loss' },
   // The local mail folder
   mailFolder: { vi: 'Thư đã tạo (chưa cấu hình SMTP)', en: 'Generated mail (no SMTP configured)' },
   mailFolderSmtpNote: {

@@ -231,6 +231,16 @@ client.on('joined', (info) => {
   refreshPage();
   renderAll();
 });
+/** The not-yet-joined list (with each site's device check) shows only the sites not online. */
+function renderNotJoined(): void {
+  let count = 0;
+  for (const row of document.querySelectorAll<HTMLElement>('#not-joined tr[data-site-id]')) {
+    row.hidden = sites.has(row.dataset['siteId'] ?? '');
+    if (!row.hidden) count++;
+  }
+  $('#not-joined-count').textContent = String(count);
+}
+
 client.on('siteState', (info) => {
   if (info.role !== 'participant') return;
   const known = sites.has(info.siteId);
@@ -243,6 +253,7 @@ client.on('siteState', (info) => {
   }
   if (known !== info.online) refreshPage();
   renderAll();
+  renderNotJoined();
 });
 client.on('trackAdded', (r) => {
   audio.add(r);

@@ -19,6 +19,7 @@ import { applyImportInput } from '../../api/directory/import.ts';
 import { callListQuery, directoryExportQuery, directoryListQuery } from '../../api/directory/routes.ts';
 import { calendarTokenInput } from '../../api/invites/calendar-feed.ts';
 import { readinessAnswerInput } from '../../api/invites/readiness.ts';
+import { deviceCheckInput } from '../../api/invites/device-checks.ts';
 import { resendInput } from '../../api/invites/routes.ts';
 import { createMailFolderTransport, listMailFolder } from '../../api/invites/mail-folder.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
@@ -289,6 +290,27 @@ export const API_ROUTES = table({
     body: json(resendInput, fx.siteHints),
     ok: shapes.resendResult,
   })),
+  // At most 10 checks per site in 10 minutes (then 429): the fixture's one token can succeed 10 times.
+  'POST /api/meetings/:id/device-checks': api(null, (fx) => ({
+    minAccepted: 0.002,
+    path: at(
+      '/api/meetings/:p/device-checks',
+      pathParam(fc.oneof({ arbitrary: fc.constant(fx.meetingIds[0]!), weight: 4 }, { arbitrary: fc.uuid(), weight: 1 })),
+    ),
+    body: json(
+      deviceCheckInput,
+      fx.hints,
+      fc.record({
+        token: fc.constantFrom(fx.tokens.readiness, fx.tokens.join),
+        browser: fc.constantFrom('Chrome 131 · Windows', 'Firefox 128 · Linux'),
+        cameraOk: fc.boolean(),
+        micOk: fc.boolean(),
+        rttMs: fc.option(fc.integer({ min: 0, max: 2000 })),
+        lossPercent: fc.option(fc.double({ min: 0, max: 100, noNaN: true })),
+      }),
+    ),
+    ok: shapes.deviceCheck,
+  })),
   'POST /api/sites/:siteId/calendar-token': api('secretariat', (fx) => ({
     minAccepted: 0.15,
     path: at('/api/sites/:p/calendar-token', pathParam(fc.constantFrom(...fx.communes.slice(5, 10), ...fx.halls))),
@@ -520,6 +542,10 @@ export const PAGE_ROUTES = table({
     minAccepted: 0.15,
     path: at('/ready/:p', linkToken(fx.tokens.readiness)),
     query: fc.constantFrom('', '?saved=1', '?saved=%00'),
+  })),
+  'GET /ready/:token/check': page(null, (fx) => ({
+    minAccepted: 0.15,
+    path: at('/ready/:p/check', linkToken(fx.tokens.readiness)),
   })),
   'POST /ready/:token': page(null, (fx) => ({
     minAccepted: 0.04,

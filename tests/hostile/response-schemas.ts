@@ -17,7 +17,7 @@ export {
   directoryUnitBody as directoryUnit,
 } from '../../api/directory/routes.ts';
 export { calendarTokenBody as calendarToken } from '../../api/invites/calendar-feed.ts';
-export { deliveryStatusBody as deliveryStatus, resendResultBody as resendResult } from '../../api/invites/routes.ts';
+export { deliveryStatusBody as deliveryStatus, deviceCheckBody as deviceCheck, resendResultBody as resendResult } from '../../api/invites/routes.ts';
 export { meetingDetailBody as meetingDetail, meetingListBody as meetingList } from '../../api/meetings/json.ts';
 export { siteListBody as siteList, unitListBody as unitList, unitSitesBody as unitSites } from '../../api/units/routes.ts';
 

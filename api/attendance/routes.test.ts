@@ -1,4 +1,6 @@
 import { parse } from 'csv-parse/sync';
+import { and, eq } from 'drizzle-orm';
+import { rsvps } from '../../db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { ATTENDANCE_TEST_CONFIG, badLine, declineWithReason, scheduleMeeting, setContact, siteEvents, sitesOf, vn } from '../../tests/support/attendance.ts';
@@ -68,6 +70,22 @@ describe.each(DRIVERS)('attendance report API on %s', (driver) => {
     const english = await t.request('GET', `/meetings/${meetingId}/attendance?lang=en`, { cookie: t.cookies.leader });
     expect(english.body).toContain('ATTENDANCE RECORD');
     expect(english.body).toContain('Absent, excused');
+  });
+
+  it('names on the printable roll call the delegate each site gave on its readiness page', async () => {
+    t.clock.now = vn('2026-12-02 12:00');
+    const late = five[1]!;
+    const values = { answer: 'attending' as const, delegateName: 'Đ/c Lê Văn C, Phó Chủ tịch UBND xã', answeredAt: vn('2026-12-01 15:00') };
+    await t.database.db.insert(rsvps).values({ meetingId, siteId: late.id, ...values });
+    try {
+      const page = await t.request('GET', `/meetings/${meetingId}/attendance`, { cookie: t.cookies.leader });
+      expect(page.status).toBe(200);
+      const row = new RegExp(`<tr data-site-id="${late.id}"[^]*?</tr>`).exec(page.body)?.[0] ?? '';
+      expect(row).toContain('<td class="delegate">Đ/c Lê Văn C, Phó Chủ tịch UBND xã</td>');
+      expect(page.body).toContain('<th>Người dự họp</th>');
+    } finally {
+      await t.database.db.delete(rsvps).where(and(eq(rsvps.meetingId, meetingId), eq(rsvps.siteId, late.id)));
+    }
   });
 
   it('gives the ledger as JSON with Vietnam times', async () => {

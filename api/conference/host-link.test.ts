@@ -76,4 +76,21 @@ describe.each(DRIVERS)('the host hall’s link on %s', (driver) => {
     // The console joins as host only with the sign-in of the meeting's unit.
     expect((await authenticator.authenticate({ meetingId, cookieHeader: t.cookies.quangTriSecretariat! })).role).toBe('host');
   });
+
+  it('lets a site rehearse with its readiness token only', async () => {
+    const authenticator = createSignalingAuthenticator(t.ctx);
+    const tokens = await mintMeetingTokens(t.ctx.db, {
+      meetingId,
+      siteId: communeId,
+      expiresAt: new Date('2026-12-05T10:00:00+07:00'),
+      purposes: ['join', 'readiness'],
+    });
+    expect(await authenticator.authenticateRehearsal(tokens.readiness)).toMatchObject({ meetingId, siteId: communeId });
+    // A join token is not a readiness token, and a made-up one is unknown.
+    for (const token of [tokens.join, 'x'.repeat(43)]) {
+      const refusal = await authenticator.authenticateRehearsal(token).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(SignalingError);
+      expect((refusal as SignalingError).code).toBe('unauthorized');
+    }
+  });
 });

@@ -360,3 +360,64 @@ export const attendanceLedgers = pgTable('attendance_ledgers', {
   reportSites: text('report_sites').notNull(),
   computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// SFU nodes and where each site of a meeting is placed (api/nodes)
+
+/**
+ * A media node: one process with signaling and mediasoup workers, registered by itself at
+ * start-up and kept alive by its heartbeat. A node whose heartbeat is older than the dead-after
+ * window is out of placement at once, and the next live node to look declares it dead
+ * (`deadAt`); a heartbeat brings it back. `load` is the sites connected at the last heartbeat
+ * (shown to the operator); placement counts placed sites instead (site_placements).
+ */
+export const sfuNodes = pgTable(
+  'sfu_nodes',
+  {
+    id: text('id').primaryKey(),
+    /** ws(s)://host/ws: where a site placed here opens its signaling socket. */
+    signalingUrl: text('signaling_url').notNull(),
+    /** The address announced to browsers for media (the announced address, else the listen IP). */
+    mediaAddress: text('media_address').notNull(),
+    /** Sites this node admits (SFU_MAX_SITES). */
+    capacity: integer('capacity').notNull(),
+    /** The operator's "take no new sites" (kept across restarts). */
+    draining: boolean('draining').notNull().default(false),
+    load: integer('load').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, precision: 3 }).notNull(),
+    deadAt: timestamp('dead_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [check('sfu_nodes_capacity_positive', sql`${t.capacity} >= 1`), check('sfu_nodes_load_nonnegative', sql`${t.load} >= 0`)],
+);
+
+/** The operator's map: a province's sites go to this node while it is alive, not draining and not full. */
+export const provinceNodes = pgTable('province_nodes', {
+  provinceCode: text('province_code')
+    .primaryKey()
+    .references(() => adminUnits.code),
+  nodeId: text('node_id')
+    .notNull()
+    .references(() => sfuNodes.id, { onDelete: 'cascade' }),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * The node each site of a meeting was sent to, or (nodeId null) the moment it was refused
+ * because every node was full. A site keeps its node for the meeting while that node lives; the
+ * host site's node is the meeting's origin.
+ */
+export const sitePlacements = pgTable(
+  'site_placements',
+  {
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    nodeId: text('node_id').references(() => sfuNodes.id, { onDelete: 'set null' }),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.siteId] }), index('site_placements_node_idx').on(t.nodeId)],
+);

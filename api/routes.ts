@@ -11,22 +11,27 @@ import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
+import { nodeRoutes } from './nodes/routes.ts';
 import type { AppServices } from './services.ts';
 import { unitRoutes } from './units/routes.ts';
 
 export function apiRoutes(ctx: AppContext, services: AppServices) {
-  return new Hono<AppEnv>()
-    .use(async (c, next) => {
-      await next();
-      // Replies depend on who asks unless a route says otherwise (the administrative tree).
-      if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
-    })
-    .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
-    .route('/', unitRoutes(ctx))
-    .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
-    .route('/', inviteRoutes(ctx, services.invites))
-    .route('/', calendarTokenRoutes(ctx))
-    .route('/', attendanceRoutes(ctx, services.attendance, services.dashboardGate))
-    .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports))
-    .route('/', auditRoutes(ctx));
+  return (
+    new Hono<AppEnv>()
+      .use(async (c, next) => {
+        await next();
+        // Replies depend on who asks unless a route says otherwise (the administrative tree).
+        if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'private, no-cache');
+      })
+      .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
+      // Before the units router, whose sign-in guard would cover /join/node (a commune has no account).
+      .route('/', nodeRoutes(ctx))
+      .route('/', unitRoutes(ctx))
+      .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
+      .route('/', inviteRoutes(ctx, services.invites))
+      .route('/', calendarTokenRoutes(ctx))
+      .route('/', attendanceRoutes(ctx, services.attendance, services.dashboardGate))
+      .route('/', directoryRoutes(ctx.db, services.directory, services.directoryImports))
+      .route('/', auditRoutes(ctx))
+  );
 }

@@ -13,6 +13,7 @@ import type { MailTransport } from './invites/mail-transport.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingReplyCache } from './meetings/reply-cache.ts';
 import type { MeetingService } from './meetings/service.ts';
+import type { NodeDirectory } from './nodes/directory.ts';
 
 export interface AppServices {
   meetings: MeetingService;
@@ -34,4 +35,6 @@ export interface AppServices {
   attendance: LiveAttendance;
   /** Meeting reads kept for a moment per account; cleared by every meeting change. */
   meetingReads: MeetingReplyCache;
+  /** The SFU nodes' signaling origins, for the live pages' Content-Security-Policy. */
+  nodes: NodeDirectory;
 }

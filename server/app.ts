@@ -47,7 +47,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        // The live pages open their signaling socket on the node placement chose (api/nodes).
+        connectSrc: ["'self'", () => services.nodes.connectSources()],
         mediaSrc: ["'self'", 'blob:'],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],

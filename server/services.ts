@@ -22,6 +22,7 @@ import { createMailTransport } from './mail-transport.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
 import { MeetingReplyCache } from '../api/meetings/reply-cache.ts';
 import { MeetingService } from '../api/meetings/service.ts';
+import { NodeDirectory } from '../api/nodes/directory.ts';
 import type { AppServices } from '../api/services.ts';
 import type { ConsoleRegistry } from '../api/conference/consoles.ts';
 import type { Sfu } from '../sfu/index.ts';
@@ -61,6 +62,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}): A
     directory: new DirectoryService(ctx),
     directoryImports: new DirectoryImports(ctx),
     calendarLinks: new CalendarLinks(ctx, mail),
+    nodes: new NodeDirectory(ctx),
   };
 }
 

@@ -18,7 +18,7 @@
  */
 import { and, asc, eq, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { adminUnits, meetings, provinceNodes, sfuNodes, sitePlacements, sites } from '../../db/schema.ts';
+import { adminUnits, meetingParticipants, meetings, provinceNodes, sfuNodes, sitePlacements, sites } from '../../db/schema.ts';
 import { NoNodeAvailableError, NotFoundError } from '../errors.ts';
 import { isAlive, livePlacement } from './registry.ts';
 
@@ -39,12 +39,13 @@ export async function placeSite(db: Database, request: PlacementRequest): Promis
   const outcome = await db.transaction(async (tx) => {
     const [site] = await tx
       .select({ hostSiteId: meetings.hostSiteId, level: adminUnits.level, unitCode: adminUnits.code, parentCode: adminUnits.parentCode })
-      .from(meetings)
-      .innerJoin(sites, eq(sites.id, siteId))
+      .from(meetingParticipants)
+      .innerJoin(meetings, eq(meetings.id, meetingParticipants.meetingId))
+      .innerJoin(sites, eq(sites.id, meetingParticipants.siteId))
       .innerJoin(adminUnits, eq(adminUnits.code, sites.unitCode))
-      .where(eq(meetings.id, meetingId))
+      .where(and(eq(meetingParticipants.meetingId, meetingId), eq(meetingParticipants.siteId, siteId), eq(meetings.status, 'scheduled')))
       .limit(1);
-    if (!site) throw new NotFoundError('Meeting site', `${meetingId}/${siteId}`);
+    if (!site) throw new NotFoundError('Site of a scheduled meeting', `${meetingId}/${siteId}`);
     const isHost = site.hostSiteId === siteId;
     const province = site.level === 'province' ? site.unitCode : site.level === 'commune' ? site.parentCode : null;
 

@@ -30,6 +30,7 @@ import { conferencePageLookups, conferencePages } from '../web/conference/routes
 import { directoryPages } from '../web/directory/routes.tsx';
 import { invitePages } from '../web/invites/routes.tsx';
 import { meetingPages } from '../web/meetings/routes.tsx';
+import { nodePages } from '../web/nodes/routes.tsx';
 import { createServices } from './services.ts';
 
 export function createApp(ctx: AppContext, services: AppServices = createServices(ctx)) {
@@ -93,6 +94,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', meetingPages(ctx, services.meetings));
   app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
   app.route('/', auditPages(ctx));
+  app.route('/', nodePages(ctx));
 
   // Pages get a page in the reader's language; the API, the calendar feed and assets keep JSON.
   const wantsPage = (c: Context<AppEnv>) => {

@@ -98,6 +98,34 @@ describe.each(DRIVERS)('nodes over HTTP on %s', (driver) => {
     expect((await t.request('GET', '/api/nodes', {})).status).toBe(401);
   });
 
+  it('shows the operator’s page to national admins, whose forms drain a node and map a province', async () => {
+    const page = (cookie: string | null) => t.app.request('/admin/nodes', { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+    const shown = await page(t.cookies.admin);
+    expect(shown.status).toBe(200);
+    const html = await shown.text();
+    expect(html).toContain('Máy chủ hội nghị');
+    expect(html).toMatch(/<tr data-node-id="edge-1" data-state="alive">/);
+    expect(html).toContain('wss://edge-1.hoinghi.test/ws');
+    expect(html).toContain('Giao ban tỉnh');
+    expect((await page(t.cookies.secretariat)).status).toBe(403);
+    expect((await page(await t.signInAs('admin', '44', 'admin-44-page@test.hoinghi'))).status).toBe(403);
+    expect((await page(null)).status).toBe(303);
+
+    const post = (path: string, body: string) =>
+      t.app.request(path, {
+        method: 'POST',
+        headers: { cookie: t.cookies.admin, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body,
+      });
+    expect((await post('/admin/nodes/edge-1/drain', 'draining=1')).status).toBe(303);
+    expect(await (await page(t.cookies.admin)).text()).toMatch(/data-state="draining"/);
+    expect((await post('/admin/nodes/edge-1/drain', 'draining=0')).status).toBe(303);
+    expect((await post('/admin/nodes/provinces', 'province=44&nodeId=edge-1')).status).toBe(303);
+    expect((await t.request('GET', '/api/nodes', { cookie: t.cookies.admin })).body.nodes[0].provinces).toEqual(['44']);
+    expect((await post('/admin/nodes/provinces', 'province=44&nodeId=')).status).toBe(303);
+    expect((await t.request('GET', '/api/nodes', { cookie: t.cookies.admin })).body.nodes[0].provinces).toEqual([]);
+  });
+
   it('lets the live pages connect to the nodes’ origins (CSP connect-src)', async () => {
     await t.services.nodes.refresh();
     const page = await t.app.request(`/join/${tokens.get(communes[0]!)}`, { headers: { accept: 'text/html' } });

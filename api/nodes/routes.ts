@@ -21,9 +21,9 @@ import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import { placeSite, refusedSites } from './placement.ts';
 import { listNodes, mapProvince, setDraining, type NodeSummary } from './registry.ts';
 
-const joinNodeBody = z.object({ joinToken: z.string().min(1).max(512) });
-const drainBody = z.object({ draining: z.boolean() });
-const provinceBody = z.object({ nodeId: z.string().min(1).max(63).nullable() });
+export const joinNodeBody = z.object({ joinToken: z.string().min(1).max(512) });
+export const drainBody = z.object({ draining: z.boolean() });
+export const provinceBody = z.object({ nodeId: z.string().min(1).max(63).nullable() });
 const nodeIdParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
 const provinceParam = z.string().regex(/^\d{2}$/);
 

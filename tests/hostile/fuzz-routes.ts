@@ -26,6 +26,8 @@ import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetin
 import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
+import { registerNode } from '../../api/nodes/registry.ts';
+import { drainBody, joinNodeBody, provinceBody } from '../../api/nodes/routes.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
 import { encodeSegment, formBody, jsonBody, pathParam, queryString, runFuzz, type Body, type FuzzTarget } from './fuzz-harness.ts';
 import * as shapes from './response-schemas.ts';
@@ -114,6 +116,10 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     purposes: ['join', 'readiness'],
   });
   const calendarToken = await mintCalendarToken(t.database.db, communes[3]!);
+  // Conference servers for the placement routes (the clock is pinned, so they stay alive):
+  // `main` takes the sites, `spare` is the one the drain routes switch.
+  for (const id of ['main', 'spare'])
+    await registerNode(t.database.db, { id, signalingUrl: `ws://${id}.hoinghi.test/ws`, mediaAddress: '127.0.0.1', capacity: 100_000 }, TEST_NOW);
   const mailFolder = createMailFolderTransport({ dir: mailDir });
   await mailFolder.send({
     from: 'hoinghi@test.hoinghi',
@@ -399,6 +405,37 @@ export const API_ROUTES = table({
     query: queryString(auditQuery, fx.hints),
     okContentType: /application\/json|text\/csv/,
   })),
+  'POST /api/join/node': api(null, (fx) => ({
+    minAccepted: 0.1,
+    path: fixed('/api/join/node'),
+    body: json(joinNodeBody, fx.hints, fc.constant({ joinToken: fx.tokens.join })),
+    ok: z.object({ nodeId: z.string(), signalingUrl: z.string().regex(/^wss?:\/\//) }),
+  })),
+  'POST /api/meetings/:id/console/node': api('secretariat', (fx) => ({
+    minAccepted: 0.1,
+    path: at('/api/meetings/:p/console/node', meetingId(fx)),
+    body: json(z.object({}).strict(), fx.hints),
+    ok: z.object({ nodeId: z.string(), signalingUrl: z.string() }),
+  })),
+  'GET /api/meetings/:id/refused-sites': api('secretariat', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/api/meetings/:p/refused-sites', meetingId(fx)),
+    ok: z.object({ sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), at: z.string() })) }),
+  })),
+  'GET /api/nodes': api('admin', () => ({ minAccepted: 0.5, path: fixed('/api/nodes'), ok: z.object({ nodes: z.array(z.looseObject({ id: z.string() })) }) })),
+  'POST /api/nodes/:id/drain': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/api/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: json(drainBody, fx.hints),
+  })),
+  'PUT /api/nodes/provinces/:code': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: at(
+      '/api/nodes/provinces/:p',
+      pathParam(fc.oneof({ arbitrary: fc.constant('44'), weight: 4 }, { arbitrary: fc.constantFrom('01', '99', 'VN', '19165'), weight: 1 })),
+    ),
+    body: json(provinceBody, fx.hints, fc.record({ nodeId: fc.constantFrom('main', 'spare', null) })),
+  })),
   'GET (unknown route)': api('leader', () => ({
     minAccepted: 0 /* every path is unknown by construction: a 404 is the only right answer */,
     path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`),
@@ -529,6 +566,17 @@ export const PAGE_ROUTES = table({
   'GET /join/:token': page(null, (fx) => ({ minAccepted: 0.15, path: at('/join/:p', linkToken(fx.tokens.join)) })),
   'GET /account': page('leader', () => ({ minAccepted: 0.5, path: fixed('/account'), query: fc.constantFrom('', '?done=1', '?done=%00') })),
   'GET /admin/users': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/users'), query: fc.constantFrom('', '?done=1') })),
+  'GET /admin/nodes': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/nodes'), query: fc.constantFrom('', '?done=1') })),
+  'POST /admin/nodes/:id/drain': page('admin', () => ({
+    minAccepted: 0.05,
+    path: at('/admin/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: formBody({ draining: fc.constantFrom('0', '1') }),
+  })),
+  'POST /admin/nodes/provinces': page('admin', () => ({
+    minAccepted: 0.05,
+    path: fixed('/admin/nodes/provinces'),
+    body: formBody({ province: fc.constantFrom('44', '44', '01'), nodeId: fc.constantFrom('main', 'spare', '') }),
+  })),
   'GET /audit': page('secretariat', (fx) => ({ minAccepted: 0.05, path: fixed('/audit'), query: queryString(auditPageQuery, fx.hints) })),
   'GET /forgot-password': page(null, () => ({ minAccepted: 0.5, path: fixed('/forgot-password'), query: fc.constantFrom('', '?sent=1') })),
   'POST /forgot-password': page(null, () => ({

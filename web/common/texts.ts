@@ -31,6 +31,7 @@ export const commonTexts = defineTexts({
   back: { vi: 'Quay lại', en: 'Back' },
   notAllowed: { vi: 'Tài khoản của bạn không có quyền này.', en: 'Your account may not do this.' },
   accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
+  nodesNav: { vi: 'Máy chủ hội nghị', en: 'Conference servers' },
   myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
   auditNav: { vi: 'Nhật ký', en: 'Audit log' },
 });

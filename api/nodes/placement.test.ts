@@ -123,7 +123,7 @@ describe.each(DRIVERS)('SFU nodes and placement on %s', (driver) => {
       ['a', 'alive'],
       ['b', 'dead'],
     ]);
-    expect(await availableCapacity(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual({ nodes: 1, capacity: 100 });
+    expect(await availableCapacity(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual({ registered: 2, nodes: 1, capacity: 100 });
 
     // A node that was only late comes back with its heartbeat.
     expect(await heartbeat(t.ctx.db, 'b', 0, at())).toBe(true);
@@ -163,7 +163,7 @@ describe.each(DRIVERS)('SFU nodes and placement on %s', (driver) => {
     for (const site of qt.slice(1, 5)) expect((await place(site)).nodeId).toBe('b');
     expect((await place(qt[0]!)).nodeId).toBe('a');
     expect((await listNodes(t.ctx.db, at(), DEAD_AFTER_MS)).map((n) => n.state)).toEqual(['draining', 'alive']);
-    expect(await availableCapacity(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual({ nodes: 1, capacity: 100 });
+    expect(await availableCapacity(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual({ registered: 2, nodes: 1, capacity: 100 });
     // Draining every node refuses the next site.
     await setDraining(t.ctx.db, 'b', true);
     expect(await refusal(qt[5]!)).toBeInstanceOf(NoNodeAvailableError);

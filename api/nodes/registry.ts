@@ -166,11 +166,18 @@ export async function mapProvince(db: Executor, provinceCode: string, nodeId: st
     .onConflictDoUpdate({ target: provinceNodes.provinceCode, set: { nodeId, updatedAt: sql`now()` } });
 }
 
-/** Sites the alive, non-draining nodes admit in all (the scheduling form's capacity warning). */
-export async function availableCapacity(db: Executor, at: Date, deadAfterMs: number): Promise<{ nodes: number; capacity: number }> {
+/**
+ * Sites the alive, non-draining nodes admit in all (the capacity warning), and how many nodes
+ * are registered at all (none: no conference service runs against this database, nothing to warn about).
+ */
+export async function availableCapacity(db: Executor, at: Date, deadAfterMs: number): Promise<{ registered: number; nodes: number; capacity: number }> {
+  const open = and(isNull(sfuNodes.deadAt), eq(sfuNodes.draining, false), gt(sfuNodes.heartbeatAt, staleBefore(at, deadAfterMs)));
   const [row] = await db
-    .select({ nodes: sql<number>`count(*)::int`, capacity: sql<number>`coalesce(sum(${sfuNodes.capacity}), 0)::int` })
-    .from(sfuNodes)
-    .where(and(isNull(sfuNodes.deadAt), eq(sfuNodes.draining, false), gt(sfuNodes.heartbeatAt, staleBefore(at, deadAfterMs))));
-  return { nodes: row?.nodes ?? 0, capacity: row?.capacity ?? 0 };
+    .select({
+      registered: sql<number>`count(*)::int`,
+      nodes: sql<number>`(count(*) filter (where ${open}))::int`,
+      capacity: sql<number>`(coalesce(sum(${sfuNodes.capacity}) filter (where ${open}), 0))::int`,
+    })
+    .from(sfuNodes);
+  return { registered: row?.registered ?? 0, nodes: row?.nodes ?? 0, capacity: row?.capacity ?? 0 };
 }

@@ -132,4 +132,16 @@ describe.each(DRIVERS)('nodes over HTTP on %s', (driver) => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/connect-src 'self' wss:\/\/edge-1\.hoinghi\.test(;|$| )/);
   });
+
+  it('warns on the meeting’s page, where the scheduling form lands, that it has more sites than the servers take, and lists the refused sites', async () => {
+    const page = async (cookie: string) => (await t.app.request(`/meetings/${meetingId}`, { headers: { accept: 'text/html', cookie } })).text();
+    const html = await page(t.cookies.quangTriSecretariat!);
+    expect(html).toMatch(/id="capacity-warning"[^>]*>Cảnh báo: cuộc họp có 4 điểm cầu nhưng các máy chủ hội nghị đang hoạt động chỉ nhận tối đa 2\./);
+    expect(html).toMatch(new RegExp(`id="refused-sites"[\\s\\S]*data-site-id="${communes[2]}"`));
+    // A leader reads the meeting, not the servers.
+    expect(await page(t.cookies.leader)).not.toContain('capacity-warning');
+    // Room enough: no warning.
+    await registerNode(t.ctx.db, { id: 'edge-2', signalingUrl: 'wss://edge-2.hoinghi.test/ws', mediaAddress: '203.0.113.8', capacity: 10 }, t.clock.now);
+    expect(await page(t.cookies.quangTriSecretariat!)).not.toContain('capacity-warning');
+  });
 });

@@ -7,6 +7,7 @@ import { siteRoleLabel } from '../../api/attendance/texts.ts';
 import { pageTranslator } from '../common/texts.ts';
 import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
+import { MeetingNodeNotes, type MeetingNodeFacts } from '../nodes/meeting-notes.tsx';
 
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
   const t = pageTranslator(meetingTexts, props.lang);
@@ -54,7 +55,7 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
   );
 }
 
-export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string; notice?: string }) {
+export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string; notice?: string; nodes?: MeetingNodeFacts }) {
   const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
@@ -67,6 +68,7 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
           {props.notice}
         </p>
       )}
+      {props.nodes && <MeetingNodeNotes lang={props.lang} facts={props.nodes} />}
       <dl class="facts">
         <dt>{t('time')}</dt>
         <dd>

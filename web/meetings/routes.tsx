@@ -24,6 +24,9 @@ import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
 import { ScheduleFormPage, type EditMode, type ScheduleFormValues } from './schedule-form-page.tsx';
 import { meetingTexts } from './texts.ts';
+import { availableCapacity } from '../../api/nodes/registry.ts';
+import { refusedSites } from '../../api/nodes/placement.ts';
+import type { MeetingNodeFacts } from '../nodes/meeting-notes.tsx';
 
 const scheduleForm = z.object({
   title: z.string().default(''),
@@ -84,6 +87,17 @@ function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
     date: start.slice(0, 10),
     startTime: start.slice(11, 16),
     endTime: toVietnamLocalInput(meeting.endsAt).slice(11, 16),
+  };
+}
+
+/** The capacity warning and the refused sites a meeting's page shows to those who run it (web/nodes). */
+async function meetingNodeFacts(ctx: AppContext, meeting: MeetingDetail): Promise<MeetingNodeFacts> {
+  const [available, refused] = await Promise.all([availableCapacity(ctx.db, ctx.now(), ctx.config.sfu.node.deadAfterMs), refusedSites(ctx.db, meeting.id)]);
+  return {
+    ...(available.registered > 0 && meeting.participantCount > available.capacity
+      ? { shortOfCapacity: { sites: meeting.participantCount, capacity: available.capacity } }
+      : {}),
+    refused,
   };
 }
 
@@ -167,7 +181,9 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     await meetingView(ctx.db, user, id.data);
     const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
+    const meeting = await getMeeting(ctx.db, id.data);
+    const nodes = user.role !== 'leader' && meeting.status === 'scheduled' ? await meetingNodeFacts(ctx, meeting) : undefined;
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={meeting} {...(notice ? { notice } : {})} {...(nodes ? { nodes } : {})} />);
   });
 
   const editMode = (meeting: MeetingDetail, preview?: EditMode['preview']): EditMode => ({

@@ -25,7 +25,7 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
       })
       .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
       // Before the units router, whose sign-in guard would cover /join/node (a commune has no account).
-      .route('/', nodeRoutes(ctx))
+      .route('/', nodeRoutes(ctx, services.nodes))
       .route('/', unitRoutes(ctx))
       .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
       .route('/', inviteRoutes(ctx, services.invites))

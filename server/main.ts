@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   disconnectRemovedSites(services.meetings, conference.sfu);
   closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
   disconnectRotatedSites(services.invites, conference.sfu);
-  // The live pages' CSP names the nodes' origins from the first request on.
+  // Placement counts this node's sites live; the live pages' CSP names the nodes' origins from the first request on.
+  services.nodes.attachLocal(config.sfu.node.id, () => conference.sfu.signaling.siteCount());
   await services.nodes.refresh();
   logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase, nodeId: config.sfu.node.id }, 'conference service ready');
 

@@ -92,6 +92,28 @@ describe.each(DRIVERS)('SFU nodes and placement on %s', (driver) => {
     expect(await refusedSites(t.ctx.db, meetingId)).toEqual([]);
   });
 
+  it('counts a node’s connected sites and the ones placed since, so a site that left frees its place', async () => {
+    await node('a', 2);
+    await place(qt[0]!);
+    await place(qt[1]!);
+    expect(await refusal(qt[2]!)).toBeInstanceOf(NoNodeAvailableError);
+    // Both connected: the heartbeat counts them, the placements are no longer pending.
+    later(4000);
+    await heartbeat(t.ctx.db, 'a', 2, at());
+    expect(await refusal(qt[2]!)).toBeInstanceOf(NoNodeAvailableError);
+    // One left.
+    later(2000);
+    await heartbeat(t.ctx.db, 'a', 1, at());
+    expect((await place(qt[2]!)).nodeId).toBe('a');
+    expect(await refusal(qt[3]!)).toBeInstanceOf(NoNodeAvailableError);
+    // This process's own node is counted live, not at its last heartbeat.
+    later(4000);
+    const local = (n: number) =>
+      placeSite(t.ctx.db, { meetingId, siteId: qt[3]!, at: at(), deadAfterMs: DEAD_AFTER_MS, local: { nodeId: 'a', load: () => n } });
+    await expect(local(2)).rejects.toBeInstanceOf(NoNodeAvailableError);
+    expect((await local(1)).nodeId).toBe('a');
+  });
+
   it('never passes a capacity when placements race', async () => {
     await node('a', 2);
     await node('b', 3);

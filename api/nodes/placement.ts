@@ -4,8 +4,10 @@
  *  1. A site keeps the node it was placed on while that node is alive (a reload, a rejoin), even
  *     a draining one: draining stops new sites, it does not move placed ones.
  *  2. Only alive (heartbeat younger than the dead-after window, not declared dead), non-draining
- *     nodes with room are candidates; a node's load is the sites placed on it for meetings that
- *     can still be joined, and a node never gets more than its capacity.
+ *     nodes with room are candidates, and a node never gets more than its capacity. A node's
+ *     load is the sites connected to it (its last heartbeat's count, or the live count when the
+ *     node is this process) plus the sites placed on it since shortly before that count, which
+ *     may not have connected yet: a site that left frees its place, one on its way holds it.
  *  3. A site whose province the operator mapped to a node goes there if it is a candidate.
  *  4. Else the least loaded candidate (placed / capacity; ties: the most room, then the id).
  *  5. None: NoNodeAvailableError (typed, 503), and the refusal is recorded for the secretariat
@@ -16,7 +18,7 @@
  * The host site's node is the meeting's origin. Placements are serialised by locking every
  * node row in the transaction, so two processes placing at once never pass a capacity.
  */
-import { and, asc, eq, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { adminUnits, meetingParticipants, meetings, provinceNodes, sfuNodes, sitePlacements, sites } from '../../db/schema.ts';
 import { NoNodeAvailableError, NotFoundError } from '../errors.ts';
@@ -32,10 +34,12 @@ export interface PlacementRequest {
   siteId: string;
   at: Date;
   deadAfterMs: number;
+  /** This process's own node and its sites connected now (fresher than its last heartbeat). */
+  local?: { nodeId: string; load(): number };
 }
 
 export async function placeSite(db: Database, request: PlacementRequest): Promise<Placement> {
-  const { meetingId, siteId, at, deadAfterMs } = request;
+  const { meetingId, siteId, at, deadAfterMs, local } = request;
   const outcome = await db.transaction(async (tx) => {
     const [site] = await tx
       .select({ hostSiteId: meetings.hostSiteId, level: adminUnits.level, unitCode: adminUnits.code, parentCode: adminUnits.parentCode })
@@ -61,9 +65,11 @@ export async function placeSite(db: Database, request: PlacementRequest): Promis
     const kept = alive.find((n) => n.id === current?.nodeId);
     if (kept) return { ok: true as const, node: kept };
 
-    const placedRows = alive.length
+    // Placed since shortly before the node's connected count: on their way, not in it yet.
+    const countedAt = (n: (typeof nodes)[number]) => (n.id === local?.nodeId ? at : n.heartbeatAt);
+    const pendingRows = alive.length
       ? await tx
-          .select({ nodeId: sitePlacements.nodeId, n: sql<number>`count(*)::int` })
+          .select({ nodeId: sitePlacements.nodeId, at: sitePlacements.at })
           .from(sitePlacements)
           .innerJoin(meetings, eq(meetings.id, sitePlacements.meetingId))
           .where(
@@ -74,13 +80,17 @@ export async function placeSite(db: Database, request: PlacementRequest): Promis
                 sitePlacements.nodeId,
                 alive.map((n) => n.id),
               ),
+              gt(sitePlacements.at, new Date(Math.min(...alive.map((n) => countedAt(n).getTime())) - deadAfterMs / 2)),
               or(ne(sitePlacements.meetingId, meetingId), ne(sitePlacements.siteId, siteId)),
             ),
           )
-          .groupBy(sitePlacements.nodeId)
       : [];
-    const placed = new Map(placedRows.map((r) => [r.nodeId, r.n]));
-    const load = (n: (typeof nodes)[number]) => placed.get(n.id) ?? 0;
+    const pending = new Map<string, number>();
+    for (const n of alive) {
+      const since = countedAt(n).getTime() - deadAfterMs / 2;
+      pending.set(n.id, pendingRows.filter((r) => r.nodeId === n.id && r.at.getTime() > since).length);
+    }
+    const load = (n: (typeof nodes)[number]) => (n.id === local?.nodeId ? local.load() : n.load) + (pending.get(n.id) ?? 0);
     const open = alive.filter((n) => !n.draining);
     const leastLoaded = (candidates: typeof open) =>
       [...candidates].sort(

@@ -51,7 +51,7 @@ describe.each(DRIVERS)('nodes over HTTP on %s', (driver) => {
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ code: 'no_node_available', details: { reason: 'full' } });
     // What the page shows for that code (web/conference/browser/ui.ts showNoNode).
-    expect(conferenceTranslator('vi')('noNodeAvailable')).toMatch(/^Tất cả máy chủ hội nghị đều đã đủ số điểm cầu/);
+    expect(conferenceTranslator('vi')('noNodeAvailable')).toMatch(/^Máy chủ hội nghị đã đủ số điểm cầu: mọi máy chủ đều đầy/);
 
     const seen = await t.request('GET', `/api/meetings/${meetingId}/refused-sites`, { cookie: t.cookies.quangTriSecretariat });
     expect(seen.status).toBe(200);

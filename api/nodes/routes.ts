@@ -18,6 +18,7 @@ import { meetings } from '../../db/schema.ts';
 import { ForbiddenError, InvalidLinkError, NotFoundError } from '../errors.ts';
 import { verifySiteToken } from '../invites/site-tokens.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
+import type { NodeDirectory } from './directory.ts';
 import { placeSite, refusedSites } from './placement.ts';
 import { listNodes, mapProvince, setDraining, type NodeSummary } from './registry.ts';
 
@@ -36,8 +37,9 @@ export function nodeJson(n: NodeSummary) {
   };
 }
 
-export function nodeRoutes(ctx: AppContext) {
+export function nodeRoutes(ctx: AppContext, nodes: NodeDirectory) {
   const deadAfterMs = ctx.config.sfu.node.deadAfterMs;
+  const local = () => (nodes.local ? { local: nodes.local } : {});
   const hostSiteOf = async (meetingId: string) => {
     const [row] = await ctx.db.select({ hostSiteId: meetings.hostSiteId }).from(meetings).where(eq(meetings.id, meetingId)).limit(1);
     if (!row) throw new NotFoundError('Meeting', meetingId);
@@ -50,12 +52,12 @@ export function nodeRoutes(ctx: AppContext) {
       if (!verified.meetingId) throw new InvalidLinkError('unknown');
       // The host hall joins from its console, never with a link (api/conference/authenticator.ts).
       if ((await hostSiteOf(verified.meetingId)) === verified.siteId) throw new ForbiddenError('The host hall runs the meeting from its console');
-      return c.json(await placeSite(ctx.db, { meetingId: verified.meetingId, siteId: verified.siteId, at: ctx.now(), deadAfterMs }));
+      return c.json(await placeSite(ctx.db, { meetingId: verified.meetingId, siteId: verified.siteId, at: ctx.now(), deadAfterMs, ...local() }));
     })
     .post('/meetings/:id/console/node', requireAction('meeting.console'), async (c) => {
       const meetingId = parseParam(c.req.param('id'), uuidParam, 'meeting id');
       await assertMayManageMeeting(ctx.db, c.get('user')!, meetingId, 'meeting.console');
-      return c.json(await placeSite(ctx.db, { meetingId, siteId: await hostSiteOf(meetingId), at: ctx.now(), deadAfterMs }));
+      return c.json(await placeSite(ctx.db, { meetingId, siteId: await hostSiteOf(meetingId), at: ctx.now(), deadAfterMs, ...local() }));
     })
     .get('/meetings/:id/refused-sites', requireAction('meeting.manage'), async (c) => {
       const meetingId = parseParam(c.req.param('id'), uuidParam, 'meeting id');

@@ -10,31 +10,15 @@ import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { openScreen } from './media.ts';
 import { runPreJoin } from './prejoin.ts';
 import { MeetingClient, type RemoteTrack } from './meeting-client.ts';
-import {
-  $,
-  AudioSink,
-  bindStatusLine,
-  exposeDiagnostics,
-  pageTranslator,
-  showEnded,
-  showNoNode,
-  showTrack,
-  siteDirectory,
-  chooseNode,
-  type Translate,
-} from './ui.ts';
+import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, placedNode, showEnded, showTrack, siteDirectory, type Translate } from './ui.ts';
 
 const t: Translate = pageTranslator();
 const body = document.body;
 const meetingId = body.dataset['meetingId'] ?? '';
 const PAGE_SIZE = 12;
 
-// The host's node is the meeting's origin (api/nodes/placement.ts).
-const node = await chooseNode({ meetingId });
-if (!node.ok) showNoNode(t);
-// When every server is full nothing below may run (no socket, no camera): the page waits for the reader to try again.
-const nodeUrl = node.ok ? node.url : await new Promise<never>(() => {});
-const client = new MeetingClient({ url: nodeUrl, credentials: { meetingId } });
+// The host's node is the meeting's origin (api/nodes/placement.ts), asked anew before every connection.
+const client = new MeetingClient({ url: placedNode({ meetingId }), credentials: { meetingId } });
 exposeDiagnostics(client);
 bindStatusLine(client, $('#status'), t);
 window.addEventListener('pagehide', () => client.closeNow());

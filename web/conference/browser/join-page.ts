@@ -7,7 +7,7 @@
 import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { runPreJoin } from './prejoin.ts';
 import { MeetingClient, type RemoteTrack } from './meeting-client.ts';
-import { $, AudioSink, bindStatusLine, chooseNode, exposeDiagnostics, pageTranslator, showEnded, showNoNode, showTrack, siteDirectory } from './ui.ts';
+import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, placedNode, showEnded, showTrack, siteDirectory } from './ui.ts';
 
 const t = pageTranslator();
 const body = document.body;
@@ -16,12 +16,8 @@ const hostSiteName = body.dataset['hostSiteName'] ?? '';
 // The token is the last path segment; it goes to the server only inside the `join` message.
 const joinToken = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 
-// The node this site is placed on (api/nodes); when every one is full, the page says so and stops.
-const node = await chooseNode({ joinToken });
-if (!node.ok) showNoNode(t);
-// When every server is full nothing below may run (no socket, no camera): the page waits for the reader to try again.
-const nodeUrl = node.ok ? node.url : await new Promise<never>(() => {});
-const client = new MeetingClient({ url: nodeUrl, credentials: { joinToken } });
+// The node this site is placed on (api/nodes), asked anew before every connection.
+const client = new MeetingClient({ url: placedNode({ joinToken }), credentials: { joinToken } });
 exposeDiagnostics(client);
 bindStatusLine(client, $('#status'), t);
 // Closing the tab is leaving: close the socket cleanly so attendance records `left`.

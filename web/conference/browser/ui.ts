@@ -37,6 +37,20 @@ export function signalingUrl(): string {
 const PlacementReply = z.object({ nodeId: z.string(), signalingUrl: z.string().regex(/^wss?:\/\/[^\s]+$/) });
 const ErrorReply = z.object({ error: z.object({ code: z.string() }) });
 
+/** Every conference server is full (or none runs): the pre-join check says so and offers to check again. */
+export class NoNodeError extends Error {
+  override readonly name = 'NoNodeError';
+}
+
+/** The MeetingClient's `url`: asks for this site's node before every connection. */
+export function placedNode(request: { joinToken: string } | { meetingId: string }): () => Promise<string> {
+  return async () => {
+    const node = await chooseNode(request);
+    if (!node.ok) throw new NoNodeError('every conference server is full');
+    return node.url;
+  };
+}
+
 /** Where this page's signaling socket goes, or that every conference server refused it. */
 export type NodeChoice = { ok: true; url: string } | { ok: false; code: 'no_node_available' };
 
@@ -132,13 +146,6 @@ export function showEnded(reason: EndReason, t: Translate, override?: string): v
   // Joining again makes sense after leaving or a lost link, not after being sent away.
   $('#rejoin-link').hidden = !(reason === 'left' || reason === 'replaced');
   $('#ended').hidden = false;
-}
-
-/** Every conference server is full: say so, and offer to try again (a reload asks for a node anew). */
-export function showNoNode(t: Translate): void {
-  showEnded('refused', t, t('noNodeAvailable'));
-  $('#ended').dataset['reason'] = 'no-node';
-  $('#rejoin-link').hidden = false;
 }
 
 /**

@@ -368,8 +368,8 @@ export const attendanceLedgers = pgTable('attendance_ledgers', {
  * A media node: one process with signaling and mediasoup workers, registered by itself at
  * start-up and kept alive by its heartbeat. A node whose heartbeat is older than the dead-after
  * window is out of placement at once, and the next live node to look declares it dead
- * (`deadAt`); a heartbeat brings it back. `load` is the sites connected at the last heartbeat
- * (shown to the operator); placement counts placed sites instead (site_placements).
+ * (`deadAt`); a heartbeat brings it back. `load` is the sites connected at the last heartbeat;
+ * placement adds the sites placed here since (site_placements), which may not have connected yet.
  */
 export const sfuNodes = pgTable(
   'sfu_nodes',

@@ -42,7 +42,7 @@ export interface NodeSummary {
   draining: boolean;
   /** Sites connected at the last heartbeat. */
   load: number;
-  /** Sites placed here for meetings not yet over: what placement counts against capacity. */
+  /** Sites placed here for meetings that can still be joined (what the operator sees per meeting). */
   placed: number;
   heartbeatAt: Date;
   startedAt: Date;

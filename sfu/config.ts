@@ -99,7 +99,7 @@ export const SfuEnv = z
       .default('main'),
     SFU_NODE_URL: z
       .url({ protocol: /^wss?$/ })
-      .refine((u) => new URL(u).pathname.endsWith('/ws'), 'a ws:// or wss:// URL ending in /ws')
+      .refine((u) => URL.canParse(u) && new URL(u).pathname.endsWith('/ws'), 'a ws:// or wss:// URL ending in /ws')
       .optional(),
     SFU_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     SFU_NODE_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(600_000).default(6000),

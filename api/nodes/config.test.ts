@@ -35,6 +35,7 @@ describe('node configuration', () => {
       { SFU_NODE_ID: 'Mien Bac' },
       { SFU_NODE_URL: 'https://mien-bac.test/ws' },
       { SFU_NODE_URL: 'ws://mien-bac.test/socket' },
+      { SFU_NODE_URL: 'not a url' },
       { SFU_NODE_HEARTBEAT_MS: '2000', SFU_NODE_DEAD_AFTER_MS: '3000' },
       { SERVER_ROLE: 'edge' },
     ])

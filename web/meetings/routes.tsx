@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { assertMayManageMeeting, meetingView, unitInSubtree } from '../../api/auth/policy.ts';
+import { assertMayManageMeeting, meetingView, NATIONAL_UNIT, unitInSubtree } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import { translator } from '../../api/i18n/translator.ts';
+import { hasRealAddress } from '../../api/directory/addresses.ts';
 import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
 import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting, type MeetingDetail } from '../../api/meetings/queries.ts';
@@ -22,7 +23,7 @@ import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
-import { ScheduleFormPage, type EditMode, type ScheduleFormValues } from './schedule-form-page.tsx';
+import { ScheduleFormPage, type EditMode, type ScheduleFormValues, type WideScopeChoice } from './schedule-form-page.tsx';
 import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
@@ -37,6 +38,7 @@ const scheduleForm = z.object({
   siteIds: z.array(z.string()).default([]),
   allowConflicts: z.string().optional(),
   keepSiteIds: z.array(z.string()).default([]),
+  provinceHalls: z.string().optional(),
   step: z.string().optional(),
   previewToken: z.string().optional(),
 });
@@ -57,6 +59,11 @@ async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
     siteIds: asList(raw.siteIds),
     keepSiteIds: asList(raw.keepSiteIds),
   });
+}
+
+/** A province's own hall: its unit hangs directly below the nation. */
+function isProvinceHall(hall: { parentCode: string | null }): boolean {
+  return hall.parentCode === NATIONAL_UNIT;
 }
 
 function formTimes(form: ScheduleForm, lang: 'vi' | 'en'): { startsAt: string; endsAt: string } {
@@ -90,6 +97,13 @@ function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
 export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   const app = new Hono<AppEnv>();
 
+  /** "Every provincial hall" as site ids: the halls of the provinces within the account's unit. */
+  const chosenProvinceHalls = async (form: ScheduleForm, user: AuthenticatedUser): Promise<string[]> => {
+    if (form.provinceHalls !== 'all') return [];
+    const halls = await listSites(ctx.db, { kind: 'hall', limit: 5000 });
+    return halls.filter((h) => isProvinceHall(h) && unitInSubtree(user.unitCode, { code: h.unitCode, parentCode: h.parentCode })).map((h) => h.id);
+  };
+
   app.get('/', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
     const upcoming = await listMeetings(ctx.db, { from: ctx.now(), limit: 100 }, user);
@@ -111,6 +125,17 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     // Offer only what the account may host from and invite (api/auth/policy.ts).
     const halls = allHalls.filter((h) => unitInSubtree(user.unitCode, { code: h.unitCode, parentCode: h.parentCode }));
     const provinces = allProvinces.filter((p) => unitInSubtree(user.unitCode, p));
+    const provinceHalls = halls.filter(isProvinceHall);
+    const wideScope: WideScopeChoice | undefined =
+      user.unitCode === NATIONAL_UNIT
+        ? {
+            nationCount: provinceHalls.length + provinces.reduce((n, p) => n + p.childCount, 0),
+            nationWithoutAddress:
+              provinceHalls.filter((h) => !hasRealAddress(h.contactEmails)).length + [...withoutAddress.values()].reduce((n, k) => n + k, 0),
+            provinceHallCount: provinceHalls.length,
+            provinceHallsWithoutAddress: provinceHalls.filter((h) => !hasRealAddress(h.contactEmails)).length,
+          }
+        : undefined;
     const page = (
       <ScheduleFormPage
         lang={c.get('lang')}
@@ -118,6 +143,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         halls={halls}
         provinces={provinces.map((p) => ({ code: p.code, name: p.name, communeCount: p.childCount, withoutAddress: withoutAddress.get(p.code) ?? 0 }))}
         values={values}
+        {...(wideScope ? { wideScope } : {})}
         {...(failure ? { error: failure.message, conflicts: failure.conflicts ?? [] } : {})}
         {...extra}
       />
@@ -139,7 +165,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
   app.post('/meetings/new', pageAuth('meeting.schedule'), async (c) => {
     const user = signedInUser(c);
     const form = await readScheduleForm(c);
-    const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
+    const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true', provinceHalls: form.provinceHalls === 'all' };
     try {
       const parsed = createMeetingInput.safeParse({
         title: form.title,
@@ -147,7 +173,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         ...(form.referenceNumber.trim() ? { referenceNumber: form.referenceNumber } : {}),
         hostSiteId: form.hostSiteId,
         ...formTimes(form, c.get('lang')),
-        siteIds: form.siteIds,
+        siteIds: [...form.siteIds, ...(await chosenProvinceHalls(form, user))],
         unitCodes: form.unitCodes,
         allowConflicts: values.allowConflicts,
       });
@@ -195,7 +221,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     const meeting = await getMeeting(ctx.db, id.data);
     const form = await readScheduleForm(c);
-    const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true' };
+    const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true', provinceHalls: form.provinceHalls === 'all' };
     try {
       const keep = new Set(form.keepSiteIds);
       const parsed = updateMeetingInput.safeParse({
@@ -204,7 +230,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         referenceNumber: form.referenceNumber.trim() ? form.referenceNumber : null,
         hostSiteId: form.hostSiteId,
         ...formTimes(form, c.get('lang')),
-        addSiteIds: form.siteIds,
+        addSiteIds: [...form.siteIds, ...(await chosenProvinceHalls(form, user))],
         addUnitCodes: form.unitCodes,
         removeSiteIds: meeting.participants.filter((p) => !keep.has(p.siteId)).map((p) => p.siteId),
         allowConflicts: values.allowConflicts,

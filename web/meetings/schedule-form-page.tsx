@@ -6,6 +6,7 @@
  * saved (api/meetings/update-preview.ts).
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { NATIONAL_UNIT } from '../../api/auth/policy.ts';
 import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import type { PreviewSite, UpdatePreview } from '../../api/meetings/update-preview.ts';
 import { siteRoleLabel } from '../../api/attendance/texts.ts';
@@ -25,6 +26,8 @@ export interface ScheduleFormValues {
   unitCodes?: string[];
   siteIds?: string[];
   allowConflicts?: boolean;
+  /** Every provincial hall (the "provinceHalls" box), expanded by the page route. */
+  provinceHalls?: boolean;
   /** Editing: the current participants to keep (the others are removed). */
   keepSiteIds?: string[];
 }
@@ -44,11 +47,24 @@ export interface ProvinceChoice {
   withoutAddress: number;
 }
 
+/**
+ * What only national accounts may invite at once: every site in the country (unit "VN") and the
+ * 34 provincial halls. Provincial accounts do not see it (api/auth/policy.ts would refuse it).
+ */
+export interface WideScopeChoice {
+  /** Active sites below the nation: provincial halls and communes. */
+  nationCount: number;
+  nationWithoutAddress: number;
+  provinceHallCount: number;
+  provinceHallsWithoutAddress: number;
+}
+
 export function ScheduleFormPage(props: {
   lang: Lang;
   user: AuthenticatedUser;
   halls: { id: string; name: string }[];
   provinces: ProvinceChoice[];
+  wideScope?: WideScopeChoice;
   values: ScheduleFormValues;
   error?: string;
   notice?: string;
@@ -157,6 +173,36 @@ export function ScheduleFormPage(props: {
             </span>
           </div>
           <ul id="search-results" class="tree" hidden></ul>
+          {props.wideScope && (
+            <ul class="tree" id="wide-scope">
+              <li>
+                <label>
+                  <input
+                    type="checkbox"
+                    name="unitCodes"
+                    value={NATIONAL_UNIT}
+                    checked={checkedUnits.has(NATIONAL_UNIT)}
+                    data-count={props.wideScope.nationCount}
+                    data-missing={props.wideScope.nationWithoutAddress}
+                  />
+                  <span class="name">{t('wholeNation')}</span> <span class="muted">— {t('wholeNationHint', { n: props.wideScope.nationCount })}</span>
+                </label>
+              </li>
+              <li>
+                <label>
+                  <input
+                    type="checkbox"
+                    name="provinceHalls"
+                    value="all"
+                    checked={v.provinceHalls ?? false}
+                    data-count={props.wideScope.provinceHallCount}
+                    data-missing={props.wideScope.provinceHallsWithoutAddress}
+                  />
+                  <span class="name">{t('provinceHalls')}</span> <span class="muted">({props.wideScope.provinceHallCount})</span>
+                </label>
+              </li>
+            </ul>
+          )}
           <ul class="tree" id="province-tree">
             {props.provinces.map((p) => (
               <li class="province" data-code={p.code} data-name={p.name} data-count={p.communeCount}>

@@ -4,10 +4,28 @@
  * migrations at start-up.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Binary content; both drivers hand bytea over as a Buffer/Uint8Array. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
 export const unitLevel = pgEnum('unit_level', ['national', 'province', 'commune']);
 export const siteKind = pgEnum('site_kind', ['hall', 'commune', 'department']);
@@ -150,6 +168,31 @@ export const meetings = pgTable(
     check('meetings_end_after_start', sql`${t.endsAt} > ${t.startsAt}`),
     check('meetings_sequence_nonnegative', sql`${t.sequence} >= 0`),
   ],
+);
+
+/**
+ * The document an office sends with a meeting (the signed invitation letter or the agenda), as a
+ * PDF: stored once per meeting, attached to every site's invitation and update, and linked from
+ * the readiness page. Replacing it replaces the row.
+ */
+export const meetingAttachments = pgTable(
+  'meeting_attachments',
+  {
+    meetingId: uuid('meeting_id')
+      .primaryKey()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** Hex SHA-256 of the content: the download's ETag, and proof in the audit log of what was sent. */
+    sha256: text('sha256').notNull(),
+    content: bytea('content').notNull(),
+    uploadedBy: uuid('uploaded_by')
+      .notNull()
+      .references(() => users.id),
+    uploadedAt: createdAt(),
+  },
+  (t) => [check('meeting_attachments_size_positive', sql`${t.sizeBytes} > 0`)],
 );
 
 export const meetingParticipants = pgTable(

@@ -56,6 +56,8 @@ export type InviteEmailInput = InviteCalendarInput & {
    * "Thay đổi lịch họp". Defaults to SEQUENCE = 0.
    */
   firstForSite?: boolean;
+  /** The meeting's document (a PDF), attached to invitations and updates, never to cancellations. */
+  attachment?: { fileName: string; content: Uint8Array } | null;
 };
 
 const otherContactsSchema = z.array(z.email()).default([]);
@@ -225,6 +227,9 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
       html: htmlBody(parts),
       // base64 keeps the calendar's CRLFs and folded lines byte-exact through relays that rewrap text.
       icalEvent: { method, filename: 'invite.ics', content: ics, contentTransferEncoding: 'base64' },
+      ...(input.attachment && !cancelled
+        ? { attachments: [{ filename: input.attachment.fileName, content: Buffer.from(input.attachment.content), contentType: 'application/pdf' }] }
+        : {}),
     },
   };
 }

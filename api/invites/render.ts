@@ -5,7 +5,7 @@
  * happens before the first send (see dispatcher.ts: it keeps the at-risk window small).
  */
 import { and, eq, inArray, ne } from 'drizzle-orm';
-import { invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import { invites, meetingAttachments, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
 import type { AppContext } from '../context.ts';
 import { parseMailbox } from './config.ts';
 import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.ts';
@@ -22,6 +22,8 @@ export type Prepared =
 interface MeetingFacts {
   row: typeof meetings.$inferSelect;
   hostSiteName: string;
+  /** The meeting's document, loaded once per batch. */
+  attachment: { fileName: string; content: Uint8Array } | null;
 }
 
 /** What the rows of one claimed batch need to be rendered, loaded once per batch. */
@@ -103,6 +105,15 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
     .from(meetings)
     .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
     .where(inArray(meetings.id, meetingIds));
+  // Only invitations and updates carry the document.
+  const needsAttachment = [...new Set(rows.filter((r) => r.method === 'REQUEST' && r.kind !== 'reminder').map((r) => r.meetingId))];
+  const attachmentRows = needsAttachment.length
+    ? await db
+        .select({ meetingId: meetingAttachments.meetingId, fileName: meetingAttachments.fileName, content: meetingAttachments.content })
+        .from(meetingAttachments)
+        .where(inArray(meetingAttachments.meetingId, needsAttachment))
+    : [];
+  const attachments = new Map(attachmentRows.map((a) => [a.meetingId, { fileName: a.fileName, content: a.content }]));
   const siteRows = await db.select({ id: sites.id, name: sites.name }).from(sites).where(inArray(sites.id, siteIds));
   const participantRows = await db
     .select({ meetingId: meetingParticipants.meetingId, siteId: meetingParticipants.siteId })
@@ -131,7 +142,9 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
     siblings.set(key, list);
   }
   return {
-    meetings: new Map(meetingRows.map((r) => [r.meeting.id, { row: r.meeting, hostSiteName: r.hostSiteName }])),
+    meetings: new Map(
+      meetingRows.map((r) => [r.meeting.id, { row: r.meeting, hostSiteName: r.hostSiteName, attachment: attachments.get(r.meeting.id) ?? null }]),
+    ),
     siteNames: new Map(siteRows.map((r) => [r.id, r.name])),
     participants: new Set(participantRows.map((r) => pairKey(r.meetingId, r.siteId))),
     answered: new Set(answeredRows.map((r) => pairKey(r.meetingId, r.siteId))),
@@ -202,6 +215,7 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
       links,
       otherContacts,
       firstForSite: row.kind === 'invite' || (row.method === 'REQUEST' && !earlierRequestSent),
+      attachment: meeting.attachment,
     }).message;
   }
   // A deliberate resend gets its own Message-ID; automatic retries keep the original one.

@@ -9,11 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.ts';
-import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { adminUnits, auditLog, meetingAttachments, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { assertMayManageMeeting, assertMaySchedule } from '../auth/policy.ts';
 import { subtreeCodes } from '../units/service.ts';
+import { ATTACHMENT_CONTENT_TYPE, type AttachmentUpload } from './attachment.ts';
 import { conflictingMeetingJson } from './json.ts';
 import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
@@ -77,7 +78,8 @@ export class MeetingService {
     this.committedListeners.push(listener);
   }
 
-  async create(input: CreateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
+  /** `attachment` (checked by attachment.ts) is stored with the meeting, so its invitations carry it. */
+  async create(input: CreateMeetingInput, actor: AuthenticatedUser, attachment?: AttachmentUpload): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMaySchedule(this.ctx.db, actor, input);
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
@@ -107,12 +109,14 @@ export class MeetingService {
         })
         .returning();
       await insertParticipants(tx, id, input.hostSiteId, siteIds);
+      if (attachment) await storeAttachment(tx, id, attachment, actor);
       await auditMeeting(tx, actor, 'meeting.create', id, {
         title: input.title,
         startsAt: input.startsAt.toISOString(),
         endsAt: input.endsAt.toISOString(),
         siteCount: siteIds.length,
         allowConflicts: input.allowConflicts,
+        ...(attachment ? { attachment: { fileName: attachment.fileName, sha256: attachment.sha256 } } : {}),
       });
       return this.notify(tx, {
         kind: 'created',
@@ -219,6 +223,47 @@ export class MeetingService {
     return getMeeting(this.ctx.db, id);
   }
 
+  /**
+   * Attaches (or, with null, removes) the meeting's document. Every site must get what the
+   * invitation now carries, so it is a change like a new agenda: SEQUENCE rises and every site
+   * is sent an update, in the same transaction.
+   */
+  async setAttachment(id: string, attachment: AttachmentUpload | null, actor: AuthenticatedUser): Promise<MeetingDetail> {
+    const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
+    const change = await this.ctx.db.transaction(async (tx) => {
+      await loadMeetingForChange(tx, id, now);
+      const removed = await tx.delete(meetingAttachments).where(eq(meetingAttachments.meetingId, id)).returning({ sha256: meetingAttachments.sha256 });
+      if (attachment) await storeAttachment(tx, id, attachment, actor);
+      else if (removed.length === 0) throw new NotFoundError('Attachment', id);
+      const [meeting] = await tx
+        .update(meetings)
+        .set({ sequence: sql`${meetings.sequence} + 1`, updatedAt: now })
+        .where(eq(meetings.id, id))
+        .returning();
+      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(
+        (r) => r.siteId,
+      );
+      await auditMeeting(tx, actor, attachment ? 'meeting.attach' : 'meeting.detach', id, {
+        ...(attachment ? { fileName: attachment.fileName, sizeBytes: attachment.content.byteLength, sha256: attachment.sha256 } : {}),
+        replaced: removed[0]?.sha256 ?? null,
+        sequence: meeting!.sequence,
+      });
+      return this.notify(tx, {
+        kind: 'updated',
+        meeting: meeting!,
+        sequenceRaised: true,
+        contentChanged: true,
+        addedSiteIds: [],
+        removedSiteIds: [],
+        siteIds,
+      });
+    });
+    this.committed(change);
+    this.ctx.logger.info({ meetingId: id, actorUserId: actor.id, attached: attachment !== null }, 'meeting attachment changed');
+    return getMeeting(this.ctx.db, id);
+  }
+
   async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, id);
@@ -268,6 +313,18 @@ export class MeetingService {
 /** Who changed which meeting and how; written in the change's own transaction. */
 async function auditMeeting(tx: Transaction, actor: AuthenticatedUser, action: string, meetingId: string, details: Record<string, unknown>): Promise<void> {
   await tx.insert(auditLog).values({ actorUserId: actor.id, action, entity: 'meeting', entityId: meetingId, details });
+}
+
+async function storeAttachment(tx: Transaction, meetingId: string, attachment: AttachmentUpload, actor: AuthenticatedUser): Promise<void> {
+  await tx.insert(meetingAttachments).values({
+    meetingId,
+    fileName: attachment.fileName,
+    contentType: ATTACHMENT_CONTENT_TYPE,
+    sizeBytes: attachment.content.byteLength,
+    sha256: attachment.sha256,
+    content: attachment.content,
+    uploadedBy: actor.id,
+  });
 }
 
 function assertSchedule(problems: ScheduleProblem[]): void {

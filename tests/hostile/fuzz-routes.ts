@@ -278,6 +278,29 @@ export const API_ROUTES = table({
     body: json(cancelMeetingInput, fx.hints),
     ok: shapes.meetingDetail,
   })),
+  // The meeting's PDF: real-looking PDFs (some with hostile text inside), other bytes, odd names.
+  'PUT /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0.02,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    query: fc.oneof(hostileString, fc.constantFrom('Giấy mời.pdf', 'a/b\\c.pdf', '')).map((name) => `?fileName=${encodeSegment(name)}`),
+    body: fc.oneof(
+      { arbitrary: hostileString.map((text) => ({ contentType: 'application/pdf', body: `%PDF-1.4\n${text}\n%%EOF` })), weight: 3 },
+      { arbitrary: hostileString.map((body) => ({ contentType: 'application/pdf', body })), weight: 1 },
+      { arbitrary: fc.constant({ contentType: 'application/json', body: '{}' }), weight: 1 },
+    ),
+    ok: shapes.meetingDetail,
+  })),
+  'GET /api/meetings/:id/attachment': api('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
+  })),
+  'DELETE /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    body: json(z.object({}), fx.hints),
+    ok: shapes.meetingDetail,
+  })),
   'GET /api/meetings/:id/invites': api('leader', (fx) => ({
     minAccepted: 0.2,
     path: at('/api/meetings/:p/invites', meetingId(fx)),
@@ -443,6 +466,16 @@ export const PAGE_ROUTES = table({
     path: at('/meetings/:p/cancel', cancelId(fx)),
     body: formBody({ confirm: fc.constantFrom('yes', 'no'), reason: fc.string() }),
   })),
+  'POST /meetings/:id/attachment': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    body: formBody({ remove: fc.constantFrom('yes', 'no', ''), attachment: fc.string() }),
+  })),
+  'GET /meetings/:id/attachment': page('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
+  })),
   'GET /meetings/:id/edit': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/edit', meetingId(fx)) })),
   'POST /meetings/:id/edit': page('secretariat', (fx) => {
     return {
@@ -516,6 +549,11 @@ export const PAGE_ROUTES = table({
   'GET /meetings/:id/attendance': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/attendance', meetingId(fx)) })),
   'GET /meetings/:id/live': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/live', meetingId(fx)) })),
   'GET /reports': page('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/reports'), query: queryString(dashboardQuery, fx.hints) })),
+  'GET /ready/:token/attachment': page(null, (fx) => ({
+    minAccepted: 0,
+    path: at('/ready/:p/attachment', linkToken(fx.tokens.readiness)),
+    okContentType: /^application\/pdf$/,
+  })),
   'GET /ready/:token': page(null, (fx) => ({
     minAccepted: 0.15,
     path: at('/ready/:p', linkToken(fx.tokens.readiness)),

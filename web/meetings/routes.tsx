@@ -14,6 +14,7 @@ import { translator } from '../../api/i18n/translator.ts';
 import { hasRealAddress } from '../../api/directory/addresses.ts';
 import { communesWithoutAddressByProvince } from '../../api/directory/service.ts';
 import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type UpdateMeetingInput } from '../../api/meetings/schemas.ts';
+import { attachmentContent, attachmentResponse, checkAttachment, type AttachmentUpload } from '../../api/meetings/attachment.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
 import { previewMeetingUpdate } from '../../api/meetings/update-preview.ts';
@@ -46,10 +47,10 @@ const scheduleForm = z.object({
 type ScheduleForm = z.output<typeof scheduleForm>;
 
 /** A posted schedule or edit form: repeated fields as lists, anything else its first value. */
-async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
+async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm & { attachment: File | null }> {
   const raw = await parseFormBody(c, { all: true });
   const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-  return scheduleForm.parse({
+  const form = scheduleForm.parse({
     ...Object.fromEntries(
       Object.entries(raw)
         .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
@@ -59,6 +60,17 @@ async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm> {
     siteIds: asList(raw.siteIds),
     keepSiteIds: asList(raw.keepSiteIds),
   });
+  return { ...form, attachment: chosenFile(raw.attachment) };
+}
+
+/** The file of a form's file field; an empty field (nothing chosen) is none. */
+function chosenFile(value: unknown): File | null {
+  const file = Array.isArray(value) ? value[0] : value;
+  return file instanceof File && (file.size > 0 || file.name !== '') ? file : null;
+}
+
+async function checkedUpload(file: File): Promise<AttachmentUpload> {
+  return checkAttachment(file.name, new Uint8Array(await file.arrayBuffer()));
 }
 
 /** A province's own hall: its unit hangs directly below the nation. */
@@ -178,7 +190,8 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         allowConflicts: values.allowConflicts,
       });
       if (!parsed.success) throw ValidationError.fromZod(parsed.error);
-      const meeting = await meetings.create(parsed.data, user);
+      const attachment = form.attachment ? await checkedUpload(form.attachment) : undefined;
+      const meeting = await meetings.create(parsed.data, user, attachment);
       return c.redirect(`/meetings/${meeting.id}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -192,7 +205,8 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     await meetingView(ctx.db, user, id.data);
-    const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
+    const texts = translator(meetingTexts, c.get('lang'));
+    const notice = c.req.query('updated') === '1' ? texts('meetingUpdated') : c.req.query('attachment') === '1' ? texts('attachmentChanged') : undefined;
     return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
   });
 
@@ -255,6 +269,37 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
         { edit: editMode(meeting) },
       );
     }
+  });
+
+  app.get('/meetings/:id/attachment', pageAuth('meeting.read'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    await meetingView(ctx.db, user, id.data);
+    const attachment = await attachmentContent(ctx.db, id.data);
+    if (!attachment) throw new NotFoundError('Attachment', id.data);
+    return attachmentResponse(attachment, c.req.header('if-none-match'));
+  });
+
+  // Attach, replace (a file) or remove (remove=yes) the meeting's document; every site is updated.
+  app.post('/meetings/:id/attachment', pageAuth('meeting.manage'), async (c) => {
+    const user = signedInUser(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
+    const form = await parseFormBody(c);
+    try {
+      const file = chosenFile(form.attachment);
+      if (form.remove === 'yes') await meetings.setAttachment(id.data, null, user);
+      else if (file) await meetings.setAttachment(id.data, await checkedUpload(file), user);
+      else throw new ValidationError(translator(meetingTexts, c.get('lang'))('attachmentMissing'), { reason: 'attachment_missing' }, 400);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
+      return c.html(
+        <MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} error={describeError(error, c.get('lang'))} />,
+        error.status as 422,
+      );
+    }
+    return c.redirect(`/meetings/${id.data}?attachment=1`, 303);
   });
 
   app.post('/meetings/:id/cancel', pageAuth('meeting.manage'), async (c) => {

@@ -104,7 +104,13 @@ export function ScheduleFormPage(props: {
           )}
         </ErrorBox>
       )}
-      <form method="post" action={edit ? `/meetings/${edit.meetingId}/edit` : '/meetings/new'} id="schedule-form" class="card">
+      <form
+        method="post"
+        action={edit ? `/meetings/${edit.meetingId}/edit` : '/meetings/new'}
+        id="schedule-form"
+        class="card"
+        {...(edit ? {} : { enctype: 'multipart/form-data' })}
+      >
         <label>
           {t('title')}
           <input name="title" required maxlength={300} value={v.title ?? ''} />
@@ -119,6 +125,12 @@ export function ScheduleFormPage(props: {
             {v.agenda ?? ''}
           </textarea>
         </label>
+        {!edit && (
+          <label>
+            {t('attachmentField')}
+            <input type="file" name="attachment" accept="application/pdf,.pdf" />
+          </label>
+        )}
         <label>
           {t('hostSite')}
           <select name="hostSiteId" required>

@@ -95,11 +95,12 @@ async function insertInviteRows(tx: Executor, rows: InviteInsert[]): Promise<voi
         last_error: r.lastError ?? null,
         next_attempt_at: (r.nextAttemptAt ?? new Date()).toISOString(),
         resend: r.resend ?? 0,
+        whole_series: r.wholeSeries ?? false,
       })),
     );
     await tx.execute(sql`
-      insert into ${invites} (id, meeting_id, site_id, sequence, method, kind, recipients, status, last_error, next_attempt_at, resend)
-      select gen_random_uuid(), r.meeting_id, r.site_id, r.sequence, r.method, r.kind, r.recipients, r.status, r.last_error, r.next_attempt_at, r.resend
+      insert into ${invites} (id, meeting_id, site_id, sequence, method, kind, recipients, status, last_error, next_attempt_at, resend, whole_series)
+      select gen_random_uuid(), r.meeting_id, r.site_id, r.sequence, r.method, r.kind, r.recipients, r.status, r.last_error, r.next_attempt_at, r.resend, r.whole_series
       from json_populate_recordset(null::invites, ${json}::json) as r
       on conflict do nothing`);
   }
@@ -156,9 +157,13 @@ export class InviteOutbox {
   async enqueueForChange(tx: Transaction, change: MeetingChange): Promise<void> {
     const now = this.ctx.now();
     const meeting = change.meeting;
-    if (change.kind === 'cancelled') await revokeMeetingTokens(tx, meeting.id, now);
-    if (change.removedSiteIds.length) await revokeMeetingTokens(tx, meeting.id, now, change.removedSiteIds);
-    if (change.kind === 'updated' && change.contentChanged) await moveMeetingTokenExpiry(tx, meeting.id, meeting.endsAt);
+    // A whole-series message (series.ts) is about the series, not its first occurrence's links.
+    const series = change.wholeSeries;
+    if (!series) {
+      if (change.kind === 'cancelled') await revokeMeetingTokens(tx, meeting.id, now);
+      if (change.removedSiteIds.length) await revokeMeetingTokens(tx, meeting.id, now, change.removedSiteIds);
+      if (change.kind === 'updated' && change.contentChanged) await moveMeetingTokenExpiry(tx, meeting.id, meeting.endsAt);
+    }
 
     const planned = plan(change);
     if (planned.length === 0) return;
@@ -168,7 +173,8 @@ export class InviteOutbox {
       return {
         ...p,
         meetingId: meeting.id,
-        sequence: meeting.sequence,
+        sequence: series ? series.sequence : meeting.sequence,
+        wholeSeries: series !== undefined,
         recipients,
         // A site nobody can write to is recorded, not skipped: the secretariat must see it.
         ...(recipients.length === 0 ? { status: 'failed' as const, lastError: NO_CONTACT_EMAIL } : {}),
@@ -249,6 +255,7 @@ export class InviteOutbox {
             kind: row.kind,
             recipients,
             resend: row.resend + 1,
+            wholeSeries: row.wholeSeries,
             nextAttemptAt: now,
           });
         }
@@ -327,6 +334,7 @@ export class InviteOutbox {
             kind: latest.kind,
             recipients,
             resend: latest.resend + 1,
+            wholeSeries: latest.wholeSeries,
             nextAttemptAt: now,
           });
         }

@@ -242,6 +242,12 @@ export class SeriesService {
     return seriesJson(change.series, change.rows);
   }
 
+  /** The series' rule in words ("thứ Hai hằng tuần, 10 lần"), for an occurrence's page. */
+  async describe(id: string): Promise<string> {
+    const series = await loadSeries(this.ctx.db, id);
+    return describeRule(recurrenceRule.parse(series.rule), series.firstStartsAt);
+  }
+
   /** The series with its occurrences; 404 when it does not exist, 403 outside the account's unit. */
   async get(id: string, actor: AuthenticatedUser): Promise<SeriesBody> {
     const series = await loadSeries(this.ctx.db, id);
@@ -307,7 +313,10 @@ export class SeriesService {
         }
       }
       const rule = recurrenceRule.parse(old.rule);
-      const newRule: RecurrenceRule = rule.count !== undefined ? { frequency: rule.frequency, count: Math.max(2, moving.length) } : rule;
+      // A counted rule ends, for the new part, on the date of its last occurrence: a count of what
+      // moved could be 1, which is no series, and UNTIL says the same to every calendar.
+      const lastMoved = next.at(-1)!.startsAt;
+      const newRule: RecurrenceRule = rule.count !== undefined ? { frequency: rule.frequency, until: vietnamDate(lastMoved) } : rule;
       const [created] = await tx
         .insert(meetingSeries)
         .values({

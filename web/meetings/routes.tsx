@@ -245,7 +245,9 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService, series: 
     if (!id.success) throw new NotFoundError('Meeting', c.req.param('id'));
     await meetingView(ctx.db, user, id.data);
     const notice = c.req.query('updated') === '1' ? translator(meetingTexts, c.get('lang'))('meetingUpdated') : undefined;
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
+    const meeting = await getMeeting(ctx.db, id.data);
+    const seriesRule = meeting.seriesId ? await series.describe(meeting.seriesId) : undefined;
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={meeting} {...(notice ? { notice } : {})} {...(seriesRule ? { seriesRule } : {})} />);
   });
 
   const editMode = (meeting: MeetingDetail, preview?: EditMode['preview']): EditMode => ({

@@ -68,6 +68,7 @@ it('creates a weekly series through the form with the New Year holiday dropped',
   await page.click('#save-series');
   await page.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
   expect(await page.textContent('h1')).toBe('Giao ban tuần của tỉnh');
+  expect(await page.textContent('#series-rule')).toContain('hằng tuần, 3 lần');
 
   const [series] = await t.database.db.select().from(meetingSeries);
   expect(series!.excludedStarts.map((s) => new Date(Date.parse(s) + 7 * 3600_000).toISOString().slice(0, 10))).toEqual([holiday]);

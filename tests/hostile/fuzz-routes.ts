@@ -23,6 +23,7 @@ import { resendInput } from '../../api/invites/routes.ts';
 import { createMailFolderTransport, listMailFolder } from '../../api/invites/mail-folder.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from '../../api/meetings/schemas.ts';
+import { createSeriesInput, previewSeriesInput } from '../../api/meetings/series.ts';
 import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
@@ -171,6 +172,12 @@ const plausibleNewMeeting = (fx: FuzzFixture) =>
       allowConflicts: fc.boolean(),
     })
     .map(({ times, ...rest }) => ({ ...rest, ...times }));
+const plausibleRecurrence = fc.record({
+  frequency: fc.constantFrom('weekly', 'biweekly', 'monthly-weekday', 'monthly-date'),
+  count: fc.integer({ min: 2, max: 12 }),
+});
+const plausibleNewSeries = (fx: FuzzFixture) =>
+  fc.tuple(plausibleNewMeeting(fx), plausibleRecurrence).map(([meeting, recurrence]) => ({ ...meeting, recurrence, allowConflicts: true }));
 const plausibleChange = (fx: FuzzFixture) =>
   fc.oneof(
     plausibleTitle.map((title) => ({ title })),
@@ -257,6 +264,22 @@ export const API_ROUTES = table({
     path: fixed('/api/meetings'),
     body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
     ok: shapes.meetingDetail,
+  })),
+  'POST /api/meetings/series/preview': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/meetings/series/preview'),
+    body: json(
+      previewSeriesInput,
+      fx.hints,
+      plausibleTimes.chain((times) => plausibleRecurrence.map((recurrence) => ({ ...times, recurrence }))),
+    ),
+    ok: shapes.seriesPreview,
+  })),
+  'POST /api/meetings/series': api('secretariat', (fx) => ({
+    minAccepted: 0.03,
+    path: fixed('/api/meetings/series'),
+    body: json(createSeriesInput, fx.siteHints, plausibleNewSeries(fx)),
+    ok: shapes.series,
   })),
   // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
   'GET /api/meetings': api('leader', (fx) => ({

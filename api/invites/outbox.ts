@@ -20,7 +20,7 @@ import { assertMayManageMeeting } from '../auth/policy.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MeetingChange } from '../meetings/service.ts';
-import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.ts';
+import { moveMeetingTokenExpiry, revokeMeetingTokens, revokeSeriesTokens } from './site-tokens.ts';
 
 export type InviteRow = typeof invites.$inferSelect;
 type InviteInsert = typeof invites.$inferInsert;
@@ -290,7 +290,7 @@ export class InviteOutbox {
     await assertMayManageMeeting(this.ctx.db, actor, meetingId);
     await this.ctx.db.transaction(async (tx) => {
       const [meeting] = await tx
-        .select({ status: meetings.status, endsAt: meetings.endsAt })
+        .select({ status: meetings.status, endsAt: meetings.endsAt, seriesId: meetings.seriesId })
         .from(meetings)
         .where(eq(meetings.id, meetingId))
         .limit(1)
@@ -315,30 +315,37 @@ export class InviteOutbox {
             eq(invites.method, 'REQUEST'),
             ne(invites.kind, 'reminder'),
             ne(invites.status, 'superseded'),
+            eq(invites.wholeSeries, false),
           ),
         )
         .orderBy(desc(invites.sequence), desc(invites.resend))
         .limit(1)
         .for('update');
       const recipients = (await contactsOf(tx, [siteId])).get(siteId) ?? [];
-      if (latest && recipients.length) {
-        // Queued or sending: the message about to go out mints its links then, after the revocation.
-        if (latest.status === 'failed')
-          await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, latest.id));
-        if (latest.status === 'sent') {
-          await tx.insert(invites).values({
-            meetingId,
-            siteId,
-            sequence: latest.sequence,
-            method: latest.method,
-            kind: latest.kind,
-            recipients,
-            resend: latest.resend + 1,
-            wholeSeries: latest.wholeSeries,
-            nextAttemptAt: now,
-          });
-        }
+      // An occurrence of a series: the site's series links go too, and the series' message is
+      // sent again with new ones (it is what the site's calendar holds).
+      if (meeting.seriesId) {
+        await revokeSeriesTokens(tx, meeting.seriesId, siteId, now);
+        const [series] = await tx
+          .select({ row: invites })
+          .from(invites)
+          .innerJoin(meetings, eq(meetings.id, invites.meetingId))
+          .where(
+            and(
+              eq(meetings.seriesId, meeting.seriesId),
+              eq(invites.siteId, siteId),
+              eq(invites.wholeSeries, true),
+              eq(invites.method, 'REQUEST'),
+              ne(invites.status, 'superseded'),
+            ),
+          )
+          .orderBy(desc(invites.sequence), desc(invites.resend))
+          .limit(1)
+          .for('update');
+        if (series && recipients.length) await this.sendAgain(tx, series.row, recipients, now);
       }
+      // The occurrence's own message (a plain meeting's invitation, an occurrence's change).
+      if (latest && recipients.length) await this.sendAgain(tx, latest, recipients, now);
       await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'links.rotate', entity: 'meeting', entityId: meetingId, details: { siteId } });
     });
     this.ctx.logger.info({ meetingId, siteId, actorUserId: actor.id }, 'site links rotated');
@@ -351,5 +358,28 @@ export class InviteOutbox {
     }
     this.wake();
     return { siteId };
+  }
+
+  /**
+   * A message once more with new links: a failed row is re-queued in place; a sent one gets a
+   * deliberate copy (resend n + 1). A queued or sending one needs nothing: it mints its links
+   * when it goes out, after the revocation.
+   */
+  private async sendAgain(tx: Transaction, row: InviteRow, recipients: string[], now: Date): Promise<void> {
+    if (row.status === 'failed')
+      await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
+    if (row.status === 'sent') {
+      await tx.insert(invites).values({
+        meetingId: row.meetingId,
+        siteId: row.siteId,
+        sequence: row.sequence,
+        method: row.method,
+        kind: row.kind,
+        recipients,
+        resend: row.resend + 1,
+        wholeSeries: row.wholeSeries,
+        nextAttemptAt: now,
+      });
+    }
   }
 }

@@ -176,6 +176,14 @@ export async function revokeMeetingTokens(db: Executor, meetingId: string, now: 
     .where(and(...conditions));
 }
 
+/** Revokes a site's links of a series (when its links are rotated). */
+export async function revokeSeriesTokens(db: Executor, seriesId: string, siteId: string, now: Date): Promise<void> {
+  await db
+    .update(siteTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(siteTokens.seriesId, seriesId), eq(siteTokens.siteId, siteId), isNull(siteTokens.revokedAt)));
+}
+
 /** Revokes a site's calendar subscription links (when the secretariat rotates them). */
 export async function revokeCalendarTokens(db: Executor, siteId: string, now: Date): Promise<void> {
   await db

@@ -210,6 +210,46 @@ describe.each(DRIVERS)('meeting series on %s', (driver) => {
     expect(split.status).toBe(403);
   });
 
+  it("rotating a site's links in one occurrence revokes its series links and sends it the series again with new ones", async () => {
+    const sites = communes.slice(40, 42);
+    const created = await t.request('POST', '/api/meetings/series', {
+      cookie: t.cookies.quangTriSecretariat,
+      body: {
+        title: 'Giao ban quý',
+        hostSiteId: hall,
+        ...at(new Date('2027-07-05T14:00:00+07:00')),
+        siteIds: sites,
+        recurrence: { frequency: 'monthly-weekday', count: 3 },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const series = seriesBody.parse(created.body);
+    const dispatcher = testDispatcher(t, testTransport(smtp.url));
+    await dispatcher.drain();
+    const byEmail = await sitesByEmail(t, sites);
+    const joinLinkOf = async (mail: { raw: Buffer }) => /http:\/\/hoinghi\.test\/join\/[A-Za-z0-9_-]+/.exec((await readArrivalOf(mail.raw)).text)![0];
+    const mailsOf = () => smtp.received.filter((m) => byEmail.get(m.rcptTo[0]!) === sites[0]);
+    const before = mailsOf();
+    const oldLink = await joinLinkOf(before.at(-1)!);
+    expect((await t.request('GET', new URL(oldLink).pathname)).status).toBe(200);
+
+    const rotated = await t.request('POST', `/api/meetings/${series.meetings[1]!.id}/sites/${sites[0]}/rotate-links`, {
+      cookie: t.cookies.quangTriSecretariat,
+      body: {},
+    });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    await dispatcher.drain();
+    const after = mailsOf();
+    expect(after).toHaveLength(before.length + 1);
+    const again = await readArrivalOf(after.at(-1)!.raw);
+    expect(again.ics).toContain(`UID:${series.uid}`);
+    expect(again.ics).toMatch(/RRULE:FREQ=MONTHLY;COUNT=3;BYDAY=MO;BYSETPOS=1/);
+    const newLink = await joinLinkOf(after.at(-1)!);
+    expect(newLink).not.toBe(oldLink);
+    expect((await t.request('GET', new URL(oldLink).pathname)).status).toBe(410);
+    expect((await t.request('GET', new URL(newLink).pathname)).status).toBe(200);
+  });
+
   it('splits "this and following": the old series ends with UNTIL, the rest is a new series with a new UID', async () => {
     const sites = communes.slice(30, 32);
     const start = new Date('2027-06-07T09:00:00+07:00');

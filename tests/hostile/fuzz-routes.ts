@@ -457,9 +457,20 @@ export const PAGE_ROUTES = table({
         unitCodes: fc.constantFrom(...fx.unitCodes),
         siteIds: fc.constantFrom(...fx.communes),
         allowConflicts: fc.constantFrom('true', 'false'),
+        // The "Lặp lại" section: a series' dates first, then the series (step=save).
+        repeat: fc.constantFrom('', 'weekly', 'biweekly', 'monthly-weekday', 'monthly-date', 'yearly'),
+        repeatCount: fc.constantFrom('', '3', '0', '101', 'ba'),
+        repeatUntil: fc.constantFrom('', '2027-02-01', '2026-02-30', 'mai'),
+        step: fc.constantFrom('dates', 'save'),
+        shownDates: day,
+        keepDates: day,
       }),
     };
   }),
+  'GET /meetings/series/:id/console': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/series/:p/console', pathParam(fc.constantFrom(...fx.halls))),
+  })),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
   'POST /meetings/:id/cancel': page('secretariat', (fx) => ({
     minAccepted: 0.005,

@@ -11,6 +11,7 @@ import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
+import { seriesRoutes } from './meetings/series-routes.ts';
 import type { AppServices } from './services.ts';
 import { unitRoutes } from './units/routes.ts';
 
@@ -23,6 +24,7 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
     })
     .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
     .route('/', unitRoutes(ctx))
+    .route('/', seriesRoutes(services.series))
     .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
     .route('/', inviteRoutes(ctx, services.invites))
     .route('/', calendarTokenRoutes(ctx))

@@ -99,7 +99,7 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.attendance, services.dashboardGate));
-  app.route('/', meetingPages(ctx, services.meetings));
+  app.route('/', meetingPages(ctx, services.meetings, services.series));
   app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
   app.route('/', auditPages(ctx));
 

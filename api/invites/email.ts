@@ -112,7 +112,9 @@ function meetingFacts(meeting: z.output<typeof inviteMeetingSchema>): MeetingFac
   return {
     referenceNumber: meeting.referenceNumber?.trim() || null,
     title: meeting.title,
-    time: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
+    time: meeting.recurrenceText
+      ? t('seriesTime', { rule: meeting.recurrenceText, first: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt) })
+      : formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
     hostSiteName: meeting.hostSiteName,
     agenda: agenda ? agenda : null,
   };
@@ -221,7 +223,11 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
       to: [{ name: attendee.siteName, address: attendee.email }],
       ...(otherContacts.length > 0 ? { cc: otherContacts } : {}),
       subject,
-      messageId: stableMessageId(['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase()], organizer.email),
+      // One occurrence of a series shares the series' UID: its RECURRENCE-ID tells the messages apart.
+      messageId: stableMessageId(
+        ['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase(), ...(meeting.recurrenceId ? [meeting.recurrenceId.toISOString()] : [])],
+        organizer.email,
+      ),
       headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),

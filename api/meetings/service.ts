@@ -32,6 +32,11 @@ export interface MeetingChange {
   removedSiteIds: string[];
   /** Every site in the meeting after the change, host included. */
   siteIds: string[];
+  /**
+   * The change is to a whole series (series.ts), announced once with its RRULE rather than per
+   * occurrence: `meeting` is then the series' first occurrence and `sequence` the series'.
+   */
+  wholeSeries?: { seriesId: string; sequence: number };
 }
 
 /** Called inside the meeting's transaction; throwing rolls the whole change back. */
@@ -294,12 +299,14 @@ export class MeetingService {
     return getMeeting(this.ctx.db, id);
   }
 
-  private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
+  /** Runs the change listeners in the change's transaction (also for series.ts). */
+  async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
     for (const listener of this.listeners) await listener(tx, change);
     return change;
   }
 
-  private committed(change: MeetingChange): void {
+  /** Runs the after-commit listeners (also for series.ts). */
+  committed(change: MeetingChange): void {
     for (const listener of this.committedListeners) {
       try {
         listener(change);
@@ -327,7 +334,7 @@ async function storeAttachment(tx: Transaction, meetingId: string, attachment: A
   });
 }
 
-function assertSchedule(problems: ScheduleProblem[]): void {
+export function assertSchedule(problems: ScheduleProblem[]): void {
   if (problems.length) throw new ValidationError(problems.map((p) => scheduleProblemText[p]).join('; '), { problems });
 }
 
@@ -339,7 +346,7 @@ async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Pro
   return meeting;
 }
 
-async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
+export async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
   const [host] = await tx.select({ active: sites.active }).from(sites).where(eq(sites.id, hostSiteId)).limit(1);
   if (!host) throw new ValidationError('The host site does not exist', { reason: 'unknown_host', hostSiteId });
   if (!host.active) throw new ValidationError('The host site is not active', { reason: 'inactive_host', hostSiteId });
@@ -350,7 +357,7 @@ async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<vo
  * unknown units are refused (422) rather than silently dropped: a secretariat must know that a
  * commune it picked will not be invited.
  */
-async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
+export async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
   const selected = new Set<string>();
   const wanted = [...new Set(siteIds)];
   for (const chunk of chunks(wanted, 5000)) {
@@ -386,7 +393,7 @@ async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { sta
   if (conflicts.length) throw new ScheduleConflictError(conflicts, siteCount);
 }
 
-async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
+export async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
   const rows = siteIds.map((siteId) => ({ meetingId, siteId, role: siteId === hostSiteId ? ('host' as const) : ('participant' as const) }));
   for (const chunk of chunks(rows, 2000)) {
     await tx.insert(meetingParticipants).values(chunk).onConflictDoNothing();

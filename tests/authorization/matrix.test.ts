@@ -157,6 +157,33 @@ const ACTIONS: Action[] = [
     expected: [401, 201, 403, 201, 403, 403, 403],
   },
   {
+    label: '`POST /api/meetings/series` hosted in 44, inviting communes of 44',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.qtCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 201, 201, 403],
+  },
+  {
+    label: '`POST /api/meetings/series` hosted in 44, inviting a commune of 01',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.hnCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 403, 403, 403],
+  },
+  {
+    label: '`POST /api/meetings/series/preview`',
+    run: api(
+      'POST',
+      () => '/api/meetings/series/preview',
+      () => ({ ...WHEN, recurrence: { frequency: 'monthly-weekday', count: 3 } }),
+    ),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
     label: '`PATCH /api/meetings/:id` of a Quảng Trị meeting',
     fresh: 'qt',
     run: api(

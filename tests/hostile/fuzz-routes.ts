@@ -23,6 +23,7 @@ import { resendInput } from '../../api/invites/routes.ts';
 import { createMailFolderTransport, listMailFolder } from '../../api/invites/mail-folder.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from '../../api/meetings/schemas.ts';
+import { createSeriesInput, previewSeriesInput } from '../../api/meetings/series.ts';
 import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
@@ -171,6 +172,12 @@ const plausibleNewMeeting = (fx: FuzzFixture) =>
       allowConflicts: fc.boolean(),
     })
     .map(({ times, ...rest }) => ({ ...rest, ...times }));
+const plausibleRecurrence = fc.record({
+  frequency: fc.constantFrom('weekly', 'biweekly', 'monthly-weekday', 'monthly-date'),
+  count: fc.integer({ min: 2, max: 12 }),
+});
+const plausibleNewSeries = (fx: FuzzFixture) =>
+  fc.tuple(plausibleNewMeeting(fx), plausibleRecurrence).map(([meeting, recurrence]) => ({ ...meeting, recurrence, allowConflicts: true }));
 const plausibleChange = (fx: FuzzFixture) =>
   fc.oneof(
     plausibleTitle.map((title) => ({ title })),
@@ -257,6 +264,22 @@ export const API_ROUTES = table({
     path: fixed('/api/meetings'),
     body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
     ok: shapes.meetingDetail,
+  })),
+  'POST /api/meetings/series/preview': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/meetings/series/preview'),
+    body: json(
+      previewSeriesInput,
+      fx.hints,
+      plausibleTimes.chain((times) => plausibleRecurrence.map((recurrence) => ({ ...times, recurrence }))),
+    ),
+    ok: shapes.seriesPreview,
+  })),
+  'POST /api/meetings/series': api('secretariat', (fx) => ({
+    minAccepted: 0.03,
+    path: fixed('/api/meetings/series'),
+    body: json(createSeriesInput, fx.siteHints, plausibleNewSeries(fx)),
+    ok: shapes.series,
   })),
   // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
   'GET /api/meetings': api('leader', (fx) => ({
@@ -457,9 +480,20 @@ export const PAGE_ROUTES = table({
         unitCodes: fc.constantFrom(...fx.unitCodes),
         siteIds: fc.constantFrom(...fx.communes),
         allowConflicts: fc.constantFrom('true', 'false'),
+        // The "Lặp lại" section: a series' dates first, then the series (step=save).
+        repeat: fc.constantFrom('', 'weekly', 'biweekly', 'monthly-weekday', 'monthly-date', 'yearly'),
+        repeatCount: fc.constantFrom('', '3', '0', '101', 'ba'),
+        repeatUntil: fc.constantFrom('', '2027-02-01', '2026-02-30', 'mai'),
+        step: fc.constantFrom('dates', 'save'),
+        shownDates: day,
+        keepDates: day,
       }),
     };
   }),
+  'GET /meetings/series/:id/console': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/series/:p/console', pathParam(fc.constantFrom(...fx.halls))),
+  })),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
   'POST /meetings/:id/cancel': page('secretariat', (fx) => ({
     minAccepted: 0.005,

@@ -55,7 +55,15 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
   );
 }
 
-export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string; notice?: string }) {
+export function MeetingPage(props: {
+  lang: Lang;
+  user: AuthenticatedUser;
+  meeting: MeetingDetail;
+  error?: string;
+  notice?: string;
+  /** The rule of the series this meeting is an occurrence of, in words. */
+  seriesRule?: string;
+}) {
   const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
@@ -72,6 +80,12 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
         <dt>{t('time')}</dt>
         <dd>
           {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
+          {props.seriesRule && (
+            <>
+              <br />
+              <span id="series-rule">{t('seriesOf', { rule: props.seriesRule })}</span>
+            </>
+          )}
         </dd>
         {m.referenceNumber && (
           <>

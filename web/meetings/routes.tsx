@@ -17,14 +17,15 @@ import { cancelMeetingInput, createMeetingInput, updateMeetingInput, type Update
 import { attachmentContent, attachmentResponse, checkAttachment, type AttachmentUpload } from '../../api/meetings/attachment.ts';
 import { getMeeting, listMeetings, type ConflictingMeeting, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { ScheduleConflictError, type MeetingService } from '../../api/meetings/service.ts';
+import { createSeriesInput, previewSeriesInput, SeriesConflictError, type SeriesService } from '../../api/meetings/series.ts';
 import { previewMeetingUpdate } from '../../api/meetings/update-preview.ts';
-import { parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from '../../api/time.ts';
+import { formatVietnamDay, parseVietnamLocal, toVietnamIso, toVietnamLocalInput } from '../../api/time.ts';
 import { listSites, listUnits } from '../../api/units/service.ts';
 import { parseFormBody, uuidParam } from '../../api/validation.ts';
 import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { describeError } from '../common/error-messages.ts';
 import { MeetingListPage, MeetingPage } from './meeting-pages.tsx';
-import { ScheduleFormPage, type EditMode, type ScheduleFormValues, type WideScopeChoice } from './schedule-form-page.tsx';
+import { ScheduleFormPage, type EditMode, type ScheduleFormValues, type SeriesDatesPreview, type WideScopeChoice } from './schedule-form-page.tsx';
 import { meetingTexts } from './texts.ts';
 
 const scheduleForm = z.object({
@@ -42,6 +43,11 @@ const scheduleForm = z.object({
   provinceHalls: z.string().optional(),
   step: z.string().optional(),
   previewToken: z.string().optional(),
+  repeat: z.string().default(''),
+  repeatCount: z.string().default(''),
+  repeatUntil: z.string().default(''),
+  shownDates: z.array(z.string()).default([]),
+  keepDates: z.array(z.string()).default([]),
 });
 
 type ScheduleForm = z.output<typeof scheduleForm>;
@@ -59,6 +65,8 @@ async function readScheduleForm(c: Context<AppEnv>): Promise<ScheduleForm & { at
     unitCodes: asList(raw.unitCodes),
     siteIds: asList(raw.siteIds),
     keepSiteIds: asList(raw.keepSiteIds),
+    shownDates: asList(raw.shownDates),
+    keepDates: asList(raw.keepDates),
   });
   return { ...form, attachment: chosenFile(raw.attachment) };
 }
@@ -106,7 +114,15 @@ function valuesOf(meeting: MeetingDetail): ScheduleFormValues {
   };
 }
 
-export function meetingPages(ctx: AppContext, meetings: MeetingService) {
+/** The repetition the form asks for, as api/meetings/recurrence.ts takes it (zod checks the rest). */
+function formRecurrence(form: ScheduleForm): Record<string, unknown> {
+  return {
+    frequency: form.repeat,
+    ...(form.repeatUntil ? { until: form.repeatUntil } : { count: Number(form.repeatCount || '0') }),
+  };
+}
+
+export function meetingPages(ctx: AppContext, meetings: MeetingService, series: SeriesService) {
   const app = new Hono<AppEnv>();
 
   /** "Every provincial hall" as site ids: the halls of the provinces within the account's unit. */
@@ -127,7 +143,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     user: AuthenticatedUser,
     values: ScheduleFormValues,
     failure?: { status: number; message: string; conflicts?: ConflictingMeeting[] },
-    extra: { edit?: EditMode; notice?: string } = {},
+    extra: { edit?: EditMode; notice?: string; seriesDates?: SeriesDatesPreview } = {},
   ) => {
     const [allHalls, allProvinces, withoutAddress] = await Promise.all([
       listSites(ctx.db, { kind: 'hall', limit: 5000 }),
@@ -178,6 +194,7 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     const user = signedInUser(c);
     const form = await readScheduleForm(c);
     const values: ScheduleFormValues = { ...form, allowConflicts: form.allowConflicts === 'true', provinceHalls: form.provinceHalls === 'all' };
+    if (form.repeat) return scheduleSeries(c, user, form, values);
     try {
       const parsed = createMeetingInput.safeParse({
         title: form.title,
@@ -200,6 +217,67 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     }
   });
 
+  /**
+   * A series from the form: the first send (or a rule changed since) shows the dates with
+   * holidays marked; the second schedules it without the unticked dates.
+   */
+  const scheduleSeries = async (c: Context<AppEnv>, user: AuthenticatedUser, form: ScheduleForm, values: ScheduleFormValues) => {
+    const lang = c.get('lang');
+    let dates: SeriesDatesPreview | undefined;
+    try {
+      const times = formTimes(form, lang);
+      const asked = previewSeriesInput.safeParse({ ...times, recurrence: formRecurrence(form) });
+      if (!asked.success) throw ValidationError.fromZod(asked.error);
+      const preview = series.preview(asked.data);
+      const shown = new Set(form.shownDates);
+      const sameDates = preview.occurrences.length === shown.size && preview.occurrences.every((o) => shown.has(o.date));
+      const keep = new Set(form.keepDates);
+      dates = {
+        description: preview.description,
+        occurrences: preview.occurrences.map((o) => ({
+          date: o.date,
+          label: `${formatVietnamDay(new Date(o.startsAt), lang)}`,
+          holiday: o.holiday,
+          kept: sameDates ? keep.has(o.date) : true,
+        })),
+      };
+      if (form.step !== 'save' || !sameDates) {
+        const notice = form.step === 'save' ? translator(meetingTexts, lang)('seriesDatesChanged') : undefined;
+        return renderForm(c, user, values, undefined, { seriesDates: dates, ...(notice ? { notice } : {}) });
+      }
+      const parsed = createSeriesInput.safeParse({
+        title: form.title,
+        ...(form.agenda.trim() ? { agenda: form.agenda } : {}),
+        ...(form.referenceNumber.trim() ? { referenceNumber: form.referenceNumber } : {}),
+        hostSiteId: form.hostSiteId,
+        ...times,
+        siteIds: [...form.siteIds, ...(await chosenProvinceHalls(form, user))],
+        unitCodes: form.unitCodes,
+        allowConflicts: values.allowConflicts,
+        recurrence: formRecurrence(form),
+        excludeDates: preview.occurrences.filter((o) => !keep.has(o.date)).map((o) => o.date),
+      });
+      if (!parsed.success) throw ValidationError.fromZod(parsed.error);
+      const created = await series.create(parsed.data, user);
+      return c.redirect(`/meetings/${created.meetings[0]!.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const conflicts =
+        error instanceof SeriesConflictError
+          ? error.occurrences.flatMap((o) => o.conflicts)
+          : error instanceof ScheduleConflictError
+            ? error.conflicts
+            : undefined;
+      return renderForm(
+        c,
+        user,
+        values,
+        { status: error.status, message: describeError(error, lang), ...(conflicts ? { conflicts } : {}) },
+        dates ? { seriesDates: dates } : {},
+      );
+    }
+  };
+
   app.get('/meetings/:id', pageAuth('meeting.read'), async (c) => {
     const user = signedInUser(c);
     const id = uuidParam.safeParse(c.req.param('id'));
@@ -207,7 +285,9 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService) {
     await meetingView(ctx.db, user, id.data);
     const texts = translator(meetingTexts, c.get('lang'));
     const notice = c.req.query('updated') === '1' ? texts('meetingUpdated') : c.req.query('attachment') === '1' ? texts('attachmentChanged') : undefined;
-    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={await getMeeting(ctx.db, id.data)} {...(notice ? { notice } : {})} />);
+    const meeting = await getMeeting(ctx.db, id.data);
+    const seriesRule = meeting.seriesId ? await series.describe(meeting.seriesId) : undefined;
+    return c.html(<MeetingPage lang={c.get('lang')} user={user} meeting={meeting} {...(notice ? { notice } : {})} {...(seriesRule ? { seriesRule } : {})} />);
   });
 
   const editMode = (meeting: MeetingDetail, preview?: EditMode['preview']): EditMode => ({

@@ -30,6 +30,16 @@ export interface ScheduleFormValues {
   provinceHalls?: boolean;
   /** Editing: the current participants to keep (the others are removed). */
   keepSiteIds?: string[];
+  /** A new meeting only: repeat it as a series (api/meetings/series.ts); '' for once. */
+  repeat?: string;
+  repeatCount?: string;
+  repeatUntil?: string;
+}
+
+/** The dates a series will have, shown before it is sent, each with a box to drop it. */
+export interface SeriesDatesPreview {
+  description: string;
+  occurrences: { date: string; label: string; holiday: string | null; kept: boolean }[];
 }
 
 export interface EditMode {
@@ -70,6 +80,7 @@ export function ScheduleFormPage(props: {
   notice?: string;
   conflicts?: ConflictingMeeting[];
   edit?: EditMode;
+  seriesDates?: SeriesDatesPreview;
 }) {
   const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
@@ -252,6 +263,7 @@ export function ScheduleFormPage(props: {
             data-link-text={t('fixAddresses')}
           ></p>
         </fieldset>
+        {!edit && <RepeatSection lang={props.lang} values={v} {...(props.seriesDates ? { dates: props.seriesDates } : {})} />}
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}
         </label>
@@ -267,6 +279,15 @@ export function ScheduleFormPage(props: {
                 {t('saveAndNotify')}
               </button>
             )}
+          </>
+        ) : props.seriesDates ? (
+          <>
+            <button type="submit" name="step" value="dates">
+              {t('showSeriesDates')}
+            </button>{' '}
+            <button type="submit" name="step" value="save" class="primary" id="save-series">
+              {t('submitSeries')}
+            </button>
           </>
         ) : (
           <button type="submit" class="primary">
@@ -316,5 +337,71 @@ function ChangePreview(props: { lang: Lang; plan: UpdatePreview }) {
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * "Lặp lại": once, or a series. Choosing a repetition and sending shows the dates first (the
+ * same button, no script needed), holidays marked, each with a box to untick; the second send
+ * schedules the series without the unticked dates.
+ */
+function RepeatSection(props: { lang: Lang; values: ScheduleFormValues; dates?: SeriesDatesPreview }) {
+  const t = pageTranslator(meetingTexts, props.lang);
+  const v = props.values;
+  const options: [string, string][] = [
+    ['', t('noRepeat')],
+    ['weekly', t('repeatWeekly')],
+    ['biweekly', t('repeatBiweekly')],
+    ['monthly-weekday', t('repeatMonthlyWeekday')],
+    ['monthly-date', t('repeatMonthlyDate')],
+  ];
+  return (
+    <fieldset id="repeat">
+      <legend>{t('repeat')}</legend>
+      <div class="row">
+        <label>
+          {t('repeat')}
+          <select name="repeat">
+            {options.map(([value, label]) => (
+              <option value={value} selected={(v.repeat ?? '') === value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('repeatCount')}
+          <input type="number" name="repeatCount" min={2} max={100} value={v.repeatCount ?? ''} />
+        </label>
+        <label>
+          {t('repeatUntil')}
+          <input type="date" name="repeatUntil" value={v.repeatUntil ?? ''} />
+        </label>
+      </div>
+      {props.dates && (
+        <section id="series-dates">
+          <h2>
+            {t('seriesDates')}: {props.dates.description}
+          </h2>
+          <p class="muted small">{t('untickToDrop')}</p>
+          <ul class="tree">
+            {props.dates.occurrences.map((o) => (
+              <li data-date={o.date} class={o.holiday ? 'holiday' : undefined}>
+                <input type="hidden" name="shownDates" value={o.date} />
+                <label>
+                  <input type="checkbox" name="keepDates" value={o.date} checked={o.kept} /> {o.label}
+                  {o.holiday && (
+                    <strong class="holiday-name">
+                      {' '}
+                      — {t('publicHoliday')}: {o.holiday}
+                    </strong>
+                  )}
+                </label>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </fieldset>
   );
 }

@@ -3,6 +3,9 @@
  * single communes, and show how many sites are selected. Talks to the server only through
  * /api/units and /api/sites.
  */
+import { formatNumber } from '../../../api/i18n/format.ts';
+import { parseLang } from '../../../api/i18n/translator.ts';
+
 type SiteRow = { id: string; name: string; kind: string; unitCode: string; unitName: string; parentCode: string | null; hasRealAddress: boolean };
 
 const form = document.querySelector<HTMLFormElement>('#schedule-form');
@@ -15,8 +18,8 @@ function setUpPicker(form: HTMLFormElement): void {
   const provinces = [...form.querySelectorAll<HTMLLIElement>('#province-tree > li.province')];
   const addressNotice = form.querySelector<HTMLElement>('#address-notice');
 
-  const numbers = new Intl.NumberFormat(document.documentElement.lang === 'en' ? 'en-US' : 'vi-VN');
-  const formatCount = (n: number) => numbers.format(n);
+  const lang = parseLang(document.documentElement.lang);
+  const formatCount = (n: number) => formatNumber(n, 0, lang);
 
   function updateCount(): void {
     // The whole country holds every other choice: count it alone.

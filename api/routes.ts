@@ -11,6 +11,7 @@ import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
+import { seriesRoutes } from './meetings/series-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import type { AppServices } from './services.ts';
 import { unitRoutes } from './units/routes.ts';
@@ -27,6 +28,7 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
       // Before the units router, whose sign-in guard would cover /join/node (a commune has no account).
       .route('/', nodeRoutes(ctx, services.nodes))
       .route('/', unitRoutes(ctx))
+      .route('/', seriesRoutes(services.series))
       .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
       .route('/', inviteRoutes(ctx, services.invites))
       .route('/', calendarTokenRoutes(ctx))

@@ -12,11 +12,14 @@ import type { DirectoryService } from './directory/service.ts';
 import type { MailTransport } from './invites/mail-transport.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingReplyCache } from './meetings/reply-cache.ts';
+import type { SeriesService } from './meetings/series.ts';
 import type { MeetingService } from './meetings/service.ts';
 import type { NodeDirectory } from './nodes/directory.ts';
 
 export interface AppServices {
   meetings: MeetingService;
+  /** Recurring meetings: one series, one meeting per occurrence. */
+  series: SeriesService;
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;

@@ -52,6 +52,16 @@ interface Action {
   expected: Row;
 }
 
+/** Attaches a (tiny, real) PDF to the cell's own meeting. */
+async function putAttachment(t: TestApp, _f: Fixtures, cookie: string | null, fresh: string | undefined): Promise<Outcome> {
+  const response = await t.app.request(`/api/meetings/${fresh}/attachment?fileName=giay-moi.pdf`, {
+    method: 'PUT',
+    body: '%PDF-1.4\n%%EOF\n',
+    headers: { 'content-type': 'application/pdf', ...(cookie ? { cookie } : {}) },
+  });
+  return response.status;
+}
+
 const WHEN = { startsAt: '2026-12-05T09:00:00+07:00', endsAt: '2026-12-05T10:00:00+07:00' };
 
 const api =
@@ -148,6 +158,33 @@ const ACTIONS: Action[] = [
     expected: [401, 201, 403, 201, 403, 403, 403],
   },
   {
+    label: '`POST /api/meetings/series` hosted in 44, inviting communes of 44',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.qtCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 201, 201, 403],
+  },
+  {
+    label: '`POST /api/meetings/series` hosted in 44, inviting a commune of 01',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.hnCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 403, 403, 403],
+  },
+  {
+    label: '`POST /api/meetings/series/preview`',
+    run: api(
+      'POST',
+      () => '/api/meetings/series/preview',
+      () => ({ ...WHEN, recurrence: { frequency: 'monthly-weekday', count: 3 } }),
+    ),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
     label: '`PATCH /api/meetings/:id` of a Quảng Trị meeting',
     fresh: 'qt',
     run: api(
@@ -177,6 +214,18 @@ const ACTIONS: Action[] = [
     label: '`POST /api/meetings/:id/cancel` of a Hà Nội meeting',
     fresh: 'hn',
     run: api('POST', (_, id) => `/api/meetings/${id}/cancel`),
+    expected: [401, 200, 403, 200, 403, 403, 403],
+  },
+  {
+    label: '`PUT /api/meetings/:id/attachment` of a Quảng Trị meeting',
+    fresh: 'qt',
+    run: putAttachment,
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
+    label: '`PUT /api/meetings/:id/attachment` of a national meeting',
+    fresh: 'vn',
+    run: putAttachment,
     expected: [401, 200, 403, 200, 403, 403, 403],
   },
   {

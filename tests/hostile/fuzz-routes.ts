@@ -23,6 +23,7 @@ import { resendInput } from '../../api/invites/routes.ts';
 import { createMailFolderTransport, listMailFolder } from '../../api/invites/mail-folder.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from '../../api/meetings/schemas.ts';
+import { createSeriesInput, previewSeriesInput } from '../../api/meetings/series.ts';
 import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
@@ -177,6 +178,12 @@ const plausibleNewMeeting = (fx: FuzzFixture) =>
       allowConflicts: fc.boolean(),
     })
     .map(({ times, ...rest }) => ({ ...rest, ...times }));
+const plausibleRecurrence = fc.record({
+  frequency: fc.constantFrom('weekly', 'biweekly', 'monthly-weekday', 'monthly-date'),
+  count: fc.integer({ min: 2, max: 12 }),
+});
+const plausibleNewSeries = (fx: FuzzFixture) =>
+  fc.tuple(plausibleNewMeeting(fx), plausibleRecurrence).map(([meeting, recurrence]) => ({ ...meeting, recurrence, allowConflicts: true }));
 const plausibleChange = (fx: FuzzFixture) =>
   fc.oneof(
     plausibleTitle.map((title) => ({ title })),
@@ -264,6 +271,22 @@ export const API_ROUTES = table({
     body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
     ok: shapes.meetingDetail,
   })),
+  'POST /api/meetings/series/preview': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/meetings/series/preview'),
+    body: json(
+      previewSeriesInput,
+      fx.hints,
+      plausibleTimes.chain((times) => plausibleRecurrence.map((recurrence) => ({ ...times, recurrence }))),
+    ),
+    ok: shapes.seriesPreview,
+  })),
+  'POST /api/meetings/series': api('secretariat', (fx) => ({
+    minAccepted: 0.03,
+    path: fixed('/api/meetings/series'),
+    body: json(createSeriesInput, fx.siteHints, plausibleNewSeries(fx)),
+    ok: shapes.series,
+  })),
   // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
   'GET /api/meetings': api('leader', (fx) => ({
     minAccepted: 0.05,
@@ -282,6 +305,29 @@ export const API_ROUTES = table({
     minAccepted: 0.005,
     path: at('/api/meetings/:p/cancel', cancelId(fx)),
     body: json(cancelMeetingInput, fx.hints),
+    ok: shapes.meetingDetail,
+  })),
+  // The meeting's PDF: real-looking PDFs (some with hostile text inside), other bytes, odd names.
+  'PUT /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0.02,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    query: fc.oneof(hostileString, fc.constantFrom('Giấy mời.pdf', 'a/b\\c.pdf', '')).map((name) => `?fileName=${encodeSegment(name)}`),
+    body: fc.oneof(
+      { arbitrary: hostileString.map((text) => ({ contentType: 'application/pdf', body: `%PDF-1.4\n${text}\n%%EOF` })), weight: 3 },
+      { arbitrary: hostileString.map((body) => ({ contentType: 'application/pdf', body })), weight: 1 },
+      { arbitrary: fc.constant({ contentType: 'application/json', body: '{}' }), weight: 1 },
+    ),
+    ok: shapes.meetingDetail,
+  })),
+  'GET /api/meetings/:id/attachment': api('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
+  })),
+  'DELETE /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    body: json(z.object({}), fx.hints),
     ok: shapes.meetingDetail,
   })),
   'GET /api/meetings/:id/invites': api('leader', (fx) => ({
@@ -471,14 +517,35 @@ export const PAGE_ROUTES = table({
         unitCodes: fc.constantFrom(...fx.unitCodes),
         siteIds: fc.constantFrom(...fx.communes),
         allowConflicts: fc.constantFrom('true', 'false'),
+        // The "Lặp lại" section: a series' dates first, then the series (step=save).
+        repeat: fc.constantFrom('', 'weekly', 'biweekly', 'monthly-weekday', 'monthly-date', 'yearly'),
+        repeatCount: fc.constantFrom('', '3', '0', '101', 'ba'),
+        repeatUntil: fc.constantFrom('', '2027-02-01', '2026-02-30', 'mai'),
+        step: fc.constantFrom('dates', 'save'),
+        shownDates: day,
+        keepDates: day,
       }),
     };
   }),
+  'GET /meetings/series/:id/console': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/series/:p/console', pathParam(fc.constantFrom(...fx.halls))),
+  })),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
   'POST /meetings/:id/cancel': page('secretariat', (fx) => ({
     minAccepted: 0.005,
     path: at('/meetings/:p/cancel', cancelId(fx)),
     body: formBody({ confirm: fc.constantFrom('yes', 'no'), reason: fc.string() }),
+  })),
+  'POST /meetings/:id/attachment': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    body: formBody({ remove: fc.constantFrom('yes', 'no', ''), attachment: fc.string() }),
+  })),
+  'GET /meetings/:id/attachment': page('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
   })),
   'GET /meetings/:id/edit': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/edit', meetingId(fx)) })),
   'POST /meetings/:id/edit': page('secretariat', (fx) => {
@@ -553,6 +620,11 @@ export const PAGE_ROUTES = table({
   'GET /meetings/:id/attendance': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/attendance', meetingId(fx)) })),
   'GET /meetings/:id/live': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/live', meetingId(fx)) })),
   'GET /reports': page('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/reports'), query: queryString(dashboardQuery, fx.hints) })),
+  'GET /ready/:token/attachment': page(null, (fx) => ({
+    minAccepted: 0,
+    path: at('/ready/:p/attachment', linkToken(fx.tokens.readiness)),
+    okContentType: /^application\/pdf$/,
+  })),
   'GET /ready/:token': page(null, (fx) => ({
     minAccepted: 0.15,
     path: at('/ready/:p', linkToken(fx.tokens.readiness)),

@@ -19,6 +19,13 @@ export const appConfigSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     /** The address people open; used in invite links. Defaults to http://localhost:PORT. */
     PUBLIC_URL: z.url().optional(),
+    /**
+     * `all` (default): pages, API, invitation dispatcher and a media node in one process.
+     * `media`: only signaling and mediasoup workers, registered as a node in the shared
+     * PostgreSQL (DATABASE_URL, SFU_NODE_ID and SFU_NODE_URL required); PUBLIC_URL is then the
+     * address of the pages, whose origin the node's WebSocket accepts.
+     */
+    SERVER_ROLE: z.enum(['all', 'media']).default('all'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** First admin account. On the embedded default without them a password is generated and printed once. */
     ADMIN_EMAIL: z.email().optional(),
@@ -88,17 +95,24 @@ export function parseConfig(env: Record<string, string | undefined>): { ok: true
   if (parsed.success && (parsed.data.ADMIN_EMAIL === undefined) !== (parsed.data.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (parsed.success && sfu.success && parsed.data.SERVER_ROLE === 'media') {
+    if (!parsed.data.DATABASE_URL) problems.push('SERVER_ROLE=media needs DATABASE_URL: the nodes share one PostgreSQL');
+    if (!cleaned.SFU_NODE_ID) problems.push('SERVER_ROLE=media needs SFU_NODE_ID (each node its own)');
+    if (!sfu.data.SFU_NODE_URL) problems.push('SERVER_ROLE=media needs SFU_NODE_URL (ws(s)://this-node/ws, where browsers reach it)');
+    if (!parsed.data.PUBLIC_URL) problems.push('SERVER_ROLE=media needs PUBLIC_URL: the address of the pages, whose origin may open sockets here');
+  }
   if (!parsed.success || !sfu.success || problems.length) return { ok: false, problems };
   const config = parsed.data;
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
   return {
     ok: true,
     config: {
       ...config,
-      PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
+      PUBLIC_URL: publicUrl,
       // Every path the app writes to lives under DATA_DIR unless set on its own.
       MAIL_FOLDER_DIR: config.MAIL_FOLDER_DIR ?? path.join(config.DATA_DIR, 'mail'),
       INVITE_JOURNAL_FILE: config.INVITE_JOURNAL_FILE ?? path.join(config.DATA_DIR, 'invite-journal.ndjson'),
-      sfu: sfuConfigFromEnv(sfu.data),
+      sfu: sfuConfigFromEnv(sfu.data, publicUrl),
     },
   };
 }

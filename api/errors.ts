@@ -94,3 +94,19 @@ export class InvalidLinkError extends DomainError {
     );
   }
 }
+
+/**
+ * No conference server (SFU node) can take this site: every live node is full or draining, or
+ * none is alive. The site's page says so in Vietnamese; the refusal is recorded for the
+ * secretariat (api/nodes/placement.ts).
+ */
+export class NoNodeAvailableError extends DomainError {
+  constructor(readonly reason: 'full' | 'none-alive') {
+    super(
+      503,
+      'no_node_available',
+      reason === 'full' ? 'Every conference server is full; try again in a few minutes' : 'No conference server is running; try again in a few minutes',
+      { reason },
+    );
+  }
+}

@@ -11,6 +11,8 @@ import { directoryRoutes } from './directory/routes.ts';
 import { calendarTokenRoutes } from './invites/calendar-feed.ts';
 import { deviceCheckRoutes, inviteRoutes } from './invites/routes.ts';
 import { meetingRoutes } from './meetings/routes.ts';
+import { seriesRoutes } from './meetings/series-routes.ts';
+import { nodeRoutes } from './nodes/routes.ts';
 import type { AppServices } from './services.ts';
 import { unitRoutes } from './units/routes.ts';
 
@@ -25,7 +27,10 @@ export function apiRoutes(ctx: AppContext, services: AppServices) {
       .route('/', authRoutes(ctx, services.loginLimiter, services.accounts))
       // No account: a site's readiness token (before unitRoutes, which asks every later route for a sign-in).
       .route('/', deviceCheckRoutes(ctx))
+      // Before the units router, whose sign-in guard would cover /join/node (a commune has no account).
+      .route('/', nodeRoutes(ctx, services.nodes))
       .route('/', unitRoutes(ctx))
+      .route('/', seriesRoutes(services.series))
       .route('/', meetingRoutes(ctx, services.meetings, services.meetingReads))
       .route('/', inviteRoutes(ctx, services.invites))
       .route('/', calendarTokenRoutes(ctx))

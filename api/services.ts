@@ -12,10 +12,14 @@ import type { DirectoryService } from './directory/service.ts';
 import type { MailTransport } from './invites/mail-transport.ts';
 import type { InviteOutbox } from './invites/outbox.ts';
 import type { MeetingReplyCache } from './meetings/reply-cache.ts';
+import type { SeriesService } from './meetings/series.ts';
 import type { MeetingService } from './meetings/service.ts';
+import type { NodeDirectory } from './nodes/directory.ts';
 
 export interface AppServices {
   meetings: MeetingService;
+  /** Recurring meetings: one series, one meeting per occurrence. */
+  series: SeriesService;
   /** Writes invitation rows in every meeting transaction and wakes the dispatcher after commit. */
   invites: InviteOutbox;
   loginLimiter: LoginLimiter;
@@ -34,4 +38,6 @@ export interface AppServices {
   attendance: LiveAttendance;
   /** Meeting reads kept for a moment per account; cleared by every meeting change. */
   meetingReads: MeetingReplyCache;
+  /** The SFU nodes' signaling origins, for the live pages' Content-Security-Policy. */
+  nodes: NodeDirectory;
 }

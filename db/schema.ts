@@ -4,10 +4,28 @@
  * migrations at start-up.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Binary content; both drivers hand bytea over as a Buffer/Uint8Array. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
 export const unitLevel = pgEnum('unit_level', ['national', 'province', 'commune']);
 export const siteKind = pgEnum('site_kind', ['hall', 'commune', 'department']);
@@ -114,6 +132,40 @@ export const passwordResets = pgTable(
   (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
+/**
+ * A recurring meeting (api/meetings/series.ts): the rule and what every occurrence shares. Each
+ * occurrence is an ordinary `meetings` row (series_id, occurrence_start), so attendance,
+ * invitations, the console and the reports stay per occurrence; calendars get one iCalendar
+ * series per site (UID = this uid, RRULE from `rule`, EXDATE for excluded dates).
+ */
+export const meetingSeries = pgTable('meeting_series', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** iCalendar UID of the series; "this and following" gives the new part a new series and UID. */
+  uid: text('uid').notNull().unique(),
+  title: text('title').notNull(),
+  agenda: text('agenda'),
+  referenceNumber: text('reference_number'),
+  hostSiteId: uuid('host_site_id')
+    .notNull()
+    .references(() => sites.id),
+  /** The recurrence as api/meetings/recurrence.ts validates it (frequency, weekday or date, until or count). */
+  rule: jsonb('rule').$type<Record<string, unknown>>().notNull(),
+  /** The first occurrence's start (DTSTART) and every occurrence's length. */
+  firstStartsAt: timestamp('first_starts_at', { withTimezone: true }).notNull(),
+  durationMinutes: integer('duration_minutes').notNull(),
+  /** Set when "this and following" cut the series: the last occurrence start it keeps (RRULE UNTIL). */
+  untilAt: timestamp('until_at', { withTimezone: true }),
+  /** Occurrence starts (ISO) the secretariat dropped before sending (holidays): EXDATE. */
+  excludedStarts: jsonb('excluded_starts').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  /** SEQUENCE of the series' master VEVENT. */
+  sequence: integer('sequence').notNull().default(0),
+  createdBy: uuid('created_by')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
 export const meetings = pgTable(
   'meetings',
   {
@@ -143,13 +195,43 @@ export const meetings = pgTable(
     /** When the host actually opened and closed the live session (null until it happens). */
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The series this meeting is an occurrence of, and its original start (RECURRENCE-ID), which never moves. */
+    seriesId: uuid('series_id').references(() => meetingSeries.id),
+    occurrenceStart: timestamp('occurrence_start', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('meetings_uid_uq').on(t.uid),
+    uniqueIndex('meetings_series_occurrence_uq').on(t.seriesId, t.occurrenceStart),
+    check('meetings_occurrence_has_series', sql`(${t.seriesId} is null) = (${t.occurrenceStart} is null)`),
     index('meetings_time_idx').on(t.startsAt, t.endsAt),
     check('meetings_end_after_start', sql`${t.endsAt} > ${t.startsAt}`),
     check('meetings_sequence_nonnegative', sql`${t.sequence} >= 0`),
   ],
+);
+
+/**
+ * The document an office sends with a meeting (the signed invitation letter or the agenda), as a
+ * PDF: stored once per meeting, attached to every site's invitation and update, and linked from
+ * the readiness page. Replacing it replaces the row.
+ */
+export const meetingAttachments = pgTable(
+  'meeting_attachments',
+  {
+    meetingId: uuid('meeting_id')
+      .primaryKey()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** Hex SHA-256 of the content: the download's ETag, and proof in the audit log of what was sent. */
+    sha256: text('sha256').notNull(),
+    content: bytea('content').notNull(),
+    uploadedBy: uuid('uploaded_by')
+      .notNull()
+      .references(() => users.id),
+    uploadedAt: createdAt(),
+  },
+  (t) => [check('meeting_attachments_size_positive', sql`${t.sizeBytes} > 0`)],
 );
 
 export const meetingParticipants = pgTable(
@@ -257,9 +339,14 @@ export const invites = pgTable(
      * so automatic retries still cannot send one (meeting, site, sequence, kind) twice.
      */
     resend: integer('resend').notNull().default(0),
+    /**
+     * The message is the whole series (RRULE), not this occurrence: such rows hang on the series'
+     * first occurrence and carry the series' SEQUENCE, a sequence space of their own.
+     */
+    wholeSeries: boolean('whole_series').notNull().default(false),
   },
   (t) => [
-    uniqueIndex('invites_delivery_uq').on(t.meetingId, t.siteId, t.sequence, t.kind, t.resend),
+    uniqueIndex('invites_delivery_uq').on(t.meetingId, t.siteId, t.sequence, t.kind, t.resend, t.wholeSeries),
     index('invites_due_idx').on(t.status, t.nextAttemptAt),
     index('invites_meeting_idx').on(t.meetingId),
   ],
@@ -279,6 +366,8 @@ export const siteTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     purpose: siteTokenPurpose('purpose').notNull(),
     meetingId: uuid('meeting_id').references(() => meetings.id),
+    /** A series link (meetingId null): it opens the site's current or next occurrence of the series. */
+    seriesId: uuid('series_id').references(() => meetingSeries.id),
     siteId: uuid('site_id')
       .notNull()
       .references(() => sites.id),
@@ -392,3 +481,64 @@ export const attendanceLedgers = pgTable('attendance_ledgers', {
   reportSites: text('report_sites').notNull(),
   computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// SFU nodes and where each site of a meeting is placed (api/nodes)
+
+/**
+ * A media node: one process with signaling and mediasoup workers, registered by itself at
+ * start-up and kept alive by its heartbeat. A node whose heartbeat is older than the dead-after
+ * window is out of placement at once, and the next live node to look declares it dead
+ * (`deadAt`); a heartbeat brings it back. `load` is the sites connected at the last heartbeat;
+ * placement adds the sites placed here since (site_placements), which may not have connected yet.
+ */
+export const sfuNodes = pgTable(
+  'sfu_nodes',
+  {
+    id: text('id').primaryKey(),
+    /** ws(s)://host/ws: where a site placed here opens its signaling socket. */
+    signalingUrl: text('signaling_url').notNull(),
+    /** The address announced to browsers for media (the announced address, else the listen IP). */
+    mediaAddress: text('media_address').notNull(),
+    /** Sites this node admits (SFU_MAX_SITES). */
+    capacity: integer('capacity').notNull(),
+    /** The operator's "take no new sites" (kept across restarts). */
+    draining: boolean('draining').notNull().default(false),
+    load: integer('load').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, precision: 3 }).notNull(),
+    deadAt: timestamp('dead_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [check('sfu_nodes_capacity_positive', sql`${t.capacity} >= 1`), check('sfu_nodes_load_nonnegative', sql`${t.load} >= 0`)],
+);
+
+/** The operator's map: a province's sites go to this node while it is alive, not draining and not full. */
+export const provinceNodes = pgTable('province_nodes', {
+  provinceCode: text('province_code')
+    .primaryKey()
+    .references(() => adminUnits.code),
+  nodeId: text('node_id')
+    .notNull()
+    .references(() => sfuNodes.id, { onDelete: 'cascade' }),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * The node each site of a meeting was sent to, or (nodeId null) the moment it was refused
+ * because every node was full. A site keeps its node for the meeting while that node lives; the
+ * host site's node is the meeting's origin.
+ */
+export const sitePlacements = pgTable(
+  'site_placements',
+  {
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    nodeId: text('node_id').references(() => sfuNodes.id, { onDelete: 'set null' }),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.siteId] }), index('site_placements_node_idx').on(t.nodeId)],
+);

@@ -17,6 +17,7 @@ import { DomainError, ForbiddenError, NotFoundError, PayloadTooLargeError, TooMa
 import { auditLog } from '../db/schema.ts';
 import { calendarFeedRoutes } from '../api/invites/calendar-feed.ts';
 import { redactLinkTokens } from '../api/logger.ts';
+import { ATTACHMENT_MAX_BYTES } from '../api/meetings/attachment.ts';
 import { apiRoutes } from '../api/routes.ts';
 import type { AppServices } from '../api/services.ts';
 import { assetRoutes } from '../web/assets.ts';
@@ -30,7 +31,14 @@ import { conferencePageLookups, conferencePages } from '../web/conference/routes
 import { directoryPages } from '../web/directory/routes.tsx';
 import { invitePages } from '../web/invites/routes.tsx';
 import { meetingPages } from '../web/meetings/routes.tsx';
+import { nodePages } from '../web/nodes/routes.tsx';
 import { createServices } from './services.ts';
+
+/** Upload routes of a meeting's attachment: the API's PUT, the page's upload and the scheduling form. */
+function takesAttachment(method: string, path: string): boolean {
+  if (method === 'PUT') return /^\/api\/meetings\/[^/]+\/attachment$/.test(path);
+  return method === 'POST' && /^\/meetings\/(new|[^/]+\/attachment)$/.test(path);
+}
 
 export function createApp(ctx: AppContext, services: AppServices = createServices(ctx)) {
   const app = new Hono<AppEnv>();
@@ -47,7 +55,8 @@ export function createApp(ctx: AppContext, services: AppServices = createService
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        // The live pages open their signaling socket on the node placement chose (api/nodes).
+        connectSrc: ["'self'", () => services.nodes.connectSources()],
         mediaSrc: ["'self'", 'blob:'],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
@@ -66,14 +75,17 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   // Cross-site form posts are refused by Origin / Sec-Fetch-Site; JSON cannot be posted
   // cross-site without a CORS preflight, which this server never grants.
   app.use(csrf());
-  app.use(
+  const limitBodies = (maxSize: number) =>
     bodyLimit({
-      maxSize: ctx.config.BODY_LIMIT_BYTES,
+      maxSize,
       onError: () => {
-        throw new PayloadTooLargeError(ctx.config.BODY_LIMIT_BYTES);
+        throw new PayloadTooLargeError(maxSize);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitBodies(ctx.config.BODY_LIMIT_BYTES);
+  // The routes that take a meeting's PDF accept it on top of the usual form or body.
+  const attachmentLimit = limitBodies(ATTACHMENT_MAX_BYTES + ctx.config.BODY_LIMIT_BYTES);
+  app.use((c, next) => (takesAttachment(c.req.method, c.req.path) ? attachmentLimit : defaultLimit)(c, next));
   app.use(loadUser(ctx));
   app.use(async (c, next) => {
     c.set('lang', chooseLang(c));
@@ -89,9 +101,10 @@ export function createApp(ctx: AppContext, services: AppServices = createService
   app.route('/', invitePages(ctx, services.invites));
   app.route('/', conferencePages(conferencePageLookups(ctx)));
   app.route('/', attendancePages(ctx, services.attendance, services.dashboardGate));
-  app.route('/', meetingPages(ctx, services.meetings));
+  app.route('/', meetingPages(ctx, services.meetings, services.series));
   app.route('/', directoryPages(ctx, services.directory, services.directoryImports, services.calendarLinks));
   app.route('/', auditPages(ctx));
+  app.route('/', nodePages(ctx));
 
   // Pages get a page in the reader's language; the API, the calendar feed and assets keep JSON.
   const wantsPage = (c: Context<AppEnv>) => {

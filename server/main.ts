@@ -1,13 +1,18 @@
 /**
  * `npm start`: parse the configuration, open (and migrate) the database, seed the administrative
  * tree if it is missing, make sure an admin exists, serve http://localhost:3000, and run the
- * invitation dispatcher (SMTP when SMTP_URL is set, else the local mail folder).
+ * invitation dispatcher (SMTP when SMTP_URL is set, else the local mail folder). Either way the
+ * process is also a media node, registered in the database (api/nodes).
+ *
+ * `SERVER_ROLE=media`: a media node only — signaling and mediasoup workers against the shared
+ * PostgreSQL, registered and heartbeating, with no pages, API or dispatcher (runMediaNode).
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
-import { openDatabase } from '../db/client.ts';
+import { Hono } from 'hono';
+import { openDatabase, type DatabaseHandle } from '../db/client.ts';
 import { adminUnits } from '../db/schema.ts';
 import { seedAdministrativeTree } from '../db/seed.ts';
 import { createApp } from './app.ts';
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
   logger.info({ driver: database.driver }, 'database open and migrated');
 
   const ctx: AppContext = { config, db: database.db, logger, now: () => new Date() };
+  if (config.SERVER_ROLE === 'media') return runMediaNode(ctx, database);
 
   if (config.SEED_ON_START) {
     const [row] = await database.db.select({ n: count() }).from(adminUnits).where(eq(adminUnits.level, 'commune'));
@@ -70,7 +76,10 @@ async function main(): Promise<void> {
   disconnectRemovedSites(services.meetings, conference.sfu);
   closeConsolesOfEndedSignIns(services.accounts, conference.consoles, conference.sfu);
   disconnectRotatedSites(services.invites, conference.sfu);
-  logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase }, 'conference service ready');
+  // Placement counts this node's sites live; the live pages' CSP names the nodes' origins from the first request on.
+  services.nodes.attachLocal(config.sfu.node.id, () => conference.sfu.signaling.siteCount());
+  await services.nodes.refresh();
+  logger.info({ workers: config.sfu.numWorkers, webRtcPortBase: config.sfu.webRtcPortBase, nodeId: config.sfu.node.id }, 'conference service ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -88,6 +97,42 @@ async function main(): Promise<void> {
     await dispatcher.close();
     await transport.close();
     await retention.close();
+    await database.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * A media node: the HTTP server answers /healthz and the signaling WebSocket, nothing else; the
+ * pages, the API and the dispatcher run elsewhere against the same database. Its sockets accept
+ * the pages' origin (PUBLIC_URL). SIGKILL leaves it to the others to declare it dead.
+ */
+async function runMediaNode(ctx: AppContext, database: DatabaseHandle): Promise<void> {
+  const { config, logger } = ctx;
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ ok: true, role: 'media', nodeId: config.sfu.node.id }));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'This is a media node: pages are served elsewhere' } }, 404));
+  const server = createGuardedServer(httpServerOptions(config), getRequestListener(app.fetch, { hostname: config.HOST }));
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  server.setTimeout(config.HTTP_IDLE_TIMEOUT_MS);
+  const conference = await startConferenceService(ctx, server);
+  logger.info(
+    { role: 'media', nodeId: config.sfu.node.id, signalingUrl: config.sfu.node.signalingUrl, workers: config.sfu.numWorkers },
+    'conference service ready',
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await conference.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
     await database.close();
     logger.info('stopped');
     process.exit(0);

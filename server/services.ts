@@ -21,7 +21,9 @@ import { DirectoryService } from '../api/directory/service.ts';
 import { createMailTransport } from './mail-transport.ts';
 import { InviteOutbox } from '../api/invites/outbox.ts';
 import { MeetingReplyCache } from '../api/meetings/reply-cache.ts';
+import { SeriesService } from '../api/meetings/series.ts';
 import { MeetingService } from '../api/meetings/service.ts';
+import { NodeDirectory } from '../api/nodes/directory.ts';
 import type { AppServices } from '../api/services.ts';
 import type { ConsoleRegistry } from '../api/conference/consoles.ts';
 import type { Sfu } from '../sfu/index.ts';
@@ -51,6 +53,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}): A
   meetings.onCommitted(() => meetingReads.clear());
   return {
     meetings,
+    series: new SeriesService(ctx, meetings),
     invites,
     loginLimiter: new LoginLimiter(ctx.config.LOGIN_MAX_ATTEMPTS, ctx.config.LOGIN_WINDOW_SECONDS),
     dashboardGate: new ComputationGate(DASHBOARDS_AT_ONCE),
@@ -61,6 +64,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}): A
     directory: new DirectoryService(ctx),
     directoryImports: new DirectoryImports(ctx),
     calendarLinks: new CalendarLinks(ctx, mail),
+    nodes: new NodeDirectory(ctx),
   };
 }
 

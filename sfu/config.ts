@@ -88,6 +88,21 @@ export const SfuEnv = z
      * (3,356 sites) on one node; lower it to what the machine's uplink really carries.
      */
     SFU_MAX_SITES: z.coerce.number().int().min(1).default(4000),
+    /**
+     * This node in the shared registry (api/nodes): its id, the signaling URL browsers placed on
+     * it open (default: PUBLIC_URL's /ws), how often it heartbeats, and how long without a
+     * heartbeat before it is out of placement and declared dead. Its capacity is SFU_MAX_SITES.
+     */
+    SFU_NODE_ID: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63')
+      .default('main'),
+    SFU_NODE_URL: z
+      .url({ protocol: /^wss?$/ })
+      .refine((u) => URL.canParse(u) && new URL(u).pathname.endsWith('/ws'), 'a ws:// or wss:// URL ending in /ws')
+      .optional(),
+    SFU_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    SFU_NODE_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
     SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How often each connection's line quality is sampled for attendance. */
     SFU_QUALITY_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
@@ -134,6 +149,10 @@ export const SfuEnv = z
     message: 'the WebRtcServer ports (base .. base+workers-1) must lie outside SFU_RTC_MIN_PORT..SFU_RTC_MAX_PORT',
     path: ['SFU_WEBRTC_PORT_BASE'],
   })
+  .refine((e) => e.SFU_NODE_DEAD_AFTER_MS >= 2 * e.SFU_NODE_HEARTBEAT_MS, {
+    message: 'SFU_NODE_DEAD_AFTER_MS must be at least twice SFU_NODE_HEARTBEAT_MS (one late heartbeat is not a death)',
+    path: ['SFU_NODE_DEAD_AFTER_MS'],
+  })
   // one without the other is a mistake worth stopping for
   .refine((e) => (e.TURN_URLS === undefined) === (e.TURN_SECRET === undefined), {
     message: 'TURN_URLS and TURN_SECRET must be set together',
@@ -154,6 +173,7 @@ export interface SfuConfig {
   sendBufferBytes: number;
   maxConsumersPerWorker: number;
   maxSites: number;
+  node: NodeIdentity;
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
@@ -161,6 +181,15 @@ export interface SfuConfig {
   workerBin: string | undefined;
   /** Where `npm run setup` caches the worker binary. */
   cacheDir: string;
+}
+
+/** This process as a node of the registry (see SfuEnv's SFU_NODE_*). */
+export interface NodeIdentity {
+  id: string;
+  /** Where browsers placed on this node open their signaling socket. */
+  signalingUrl: string;
+  heartbeatMs: number;
+  deadAfterMs: number;
 }
 
 /** See SfuEnv for what each limit means. */
@@ -190,7 +219,18 @@ export function rtcListenInfo(config: SfuConfig) {
   };
 }
 
-export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
+/** `http://host:3000` → `ws://host:3000/ws`: the signaling endpoint beside the pages. */
+export function signalingUrlOf(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ws`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/** `pagesUrl` (the app's PUBLIC_URL) gives the signaling URL when SFU_NODE_URL is not set. */
+export function sfuConfigFromEnv(env: SfuEnv, pagesUrl = 'http://localhost:3000'): SfuConfig {
   return {
     numWorkers: env.SFU_WORKERS,
     listenIp: env.SFU_LISTEN_IP,
@@ -204,6 +244,12 @@ export function sfuConfigFromEnv(env: SfuEnv): SfuConfig {
     sendBufferBytes: env.SFU_SEND_BUFFER_BYTES,
     maxConsumersPerWorker: env.SFU_MAX_CONSUMERS_PER_WORKER,
     maxSites: env.SFU_MAX_SITES,
+    node: {
+      id: env.SFU_NODE_ID,
+      signalingUrl: env.SFU_NODE_URL ?? signalingUrlOf(pagesUrl),
+      heartbeatMs: env.SFU_NODE_HEARTBEAT_MS,
+      deadAfterMs: env.SFU_NODE_DEAD_AFTER_MS,
+    },
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,

@@ -14,8 +14,8 @@ import type { SfuConfig } from './config.ts';
 import { SignalingServer, type AttendanceSink, type SignalingAuthenticator } from './signaling.ts';
 import { WorkerPool } from './worker-pool.ts';
 
-export type { SfuConfig, SfuEnv } from './config.ts';
-export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv } from './config.ts';
+export type { NodeIdentity, SfuConfig, SfuEnv } from './config.ts';
+export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv, signalingUrlOf } from './config.ts';
 export type { AttendanceSink, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.ts';
 export { SignalingError } from './errors.ts';
 

@@ -147,9 +147,53 @@ async function main() {
   if (runs(packaged)) return packaged;
 
   fs.mkdirSync(cacheDir, { recursive: true });
-  if (process.env.HOINGHI_SKIP_WORKER_DOWNLOAD !== '1' && (await download(pkg, cached))) return cached;
-  if (build(pkg.version, cacheDir, cached)) return cached;
-  return null;
+  // Two `npm test` or `npm start` at once (or two checkouts sharing the cache) must not build in
+  // the same folder: the second one's build deleted the first one's objects mid-link. One builds,
+  // the others wait for it and take its binary.
+  const release = await lockCache(cacheDir);
+  try {
+    if (runs(cached)) return cached;
+    if (process.env.HOINGHI_SKIP_WORKER_DOWNLOAD !== '1' && (await download(pkg, cached))) return cached;
+    if (build(pkg.version, cacheDir, cached)) return cached;
+    return null;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * An exclusive lock on the cache folder: a lock directory (mkdir is atomic) holding the owner's
+ * pid. A lock whose owner is gone is taken over; otherwise wait, saying so once a minute.
+ */
+async function lockCache(dir) {
+  const lock = path.join(dir, 'setup.lock');
+  const owner = path.join(lock, 'pid');
+  for (let waited = 0; ; waited++) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(owner, String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const pid = Number.parseInt(fs.existsSync(owner) ? fs.readFileSync(owner, 'utf8') : '', 10);
+    if (!Number.isInteger(pid) || !alive(pid)) {
+      // Its owner died (or is still writing its pid: give it a moment before taking over).
+      if (waited > 2 || Number.isInteger(pid)) fs.rmSync(lock, { recursive: true, force: true });
+    } else if (waited % 60 === 0) {
+      log(`another setup (pid ${pid}) is obtaining the worker in ${dir}; waiting for it`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 const bin = await main();

@@ -43,6 +43,7 @@ const ROLE_ACTIONS = {
   'accounts.manage': ['admin'],
   'audit.read': ['secretariat', 'admin'],
   'directory.manage': ['secretariat', 'admin'],
+  'nodes.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof ROLE_ACTIONS;
@@ -207,6 +208,12 @@ export async function dashboardProvinceFor(db: Executor, actor: Actor, requested
 export function assertMayReadMailFolder(actor: Actor): void {
   assertRoleMay(actor, 'mail.read');
   if (actor.unitCode !== NATIONAL_UNIT) throw new ForbiddenError('The mail folder is kept by national staff');
+}
+
+/** The conference servers carry every province's meetings: national admins only. */
+export function assertMayManageNodes(actor: Actor): void {
+  assertRoleMay(actor, 'nodes.manage');
+  if (actor.unitCode !== NATIONAL_UNIT) throw new ForbiddenError('The conference servers are run by national staff');
 }
 
 /** Whether a site's contacts may be shown to the actor. */

@@ -1,6 +1,7 @@
 /**
- * The conference service: starts the SFU with the app's authenticator and attendance writer and
- * attaches its WebSocket endpoint to the HTTP server. The composition root keeps it in step
+ * The conference service: starts the SFU with the app's authenticator and attendance writer,
+ * attaches its WebSocket endpoint to the HTTP server, and registers this process as a node
+ * (api/nodes/presence.ts) so placement can send sites here. The composition root keeps it in step
  * with the schedule (server/services.ts: a removed site or a cancelled meeting is disconnected
  * once the change commits).
  * close() stops the SFU first, so open attendance intervals are closed with cause "shutdown"
@@ -15,11 +16,14 @@ import { createSfu, type Sfu } from '../../sfu/index.ts';
 import type { AppContext } from '../context.ts';
 import { createSignalingAuthenticator } from './authenticator.ts';
 import { ConsoleRegistry } from './consoles.ts';
+import { NodePresence } from '../nodes/presence.ts';
 
 export interface ConferenceService {
   sfu: Sfu;
   /** Which account runs which console: to close them when the account loses its sign-ins. */
   consoles: ConsoleRegistry;
+  /** This process in the registry of nodes (api/nodes): registered, heartbeating. */
+  presence: NodePresence;
   close(): Promise<void>;
 }
 
@@ -40,12 +44,29 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
     trustProxy: ctx.config.TRUST_PROXY,
   });
   sfu.attach(server);
+  const { node, announcedAddress, listenIp, maxSites } = ctx.config.sfu;
+  let presence: NodePresence;
+  try {
+    presence = await NodePresence.start(ctx, {
+      node: { id: node.id, signalingUrl: node.signalingUrl, mediaAddress: announcedAddress ?? listenIp, capacity: maxSites },
+      heartbeatMs: node.heartbeatMs,
+      deadAfterMs: node.deadAfterMs,
+      load: () => sfu.signaling.siteCount(),
+    });
+  } catch (err) {
+    await sfu.close();
+    await writer.close();
+    throw err;
+  }
   let closing: Promise<void> | undefined;
   return {
     sfu,
     consoles,
+    presence,
     close: () =>
       (closing ??= (async () => {
+        // Out of placement first: no new site is sent here while the rooms close.
+        await presence.close();
         await sfu.close();
         await writer.close();
       })()),

@@ -33,3 +33,9 @@ export function formatPercent(fraction: number | null, lang: Lang): string {
   if (fraction === null) return MISSING;
   return numberFormat(lang, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(fraction);
 }
+
+/** A file's size in megabytes with one decimal ("2,4 MB"), or kilobytes below one megabyte ("850 kB"). */
+export function formatFileSize(bytes: number, lang: Lang): string {
+  if (bytes >= 1024 * 1024) return `${formatNumber(bytes / 1024 / 1024, 1, lang)} MB`;
+  return `${formatNumber(Math.max(1, Math.round(bytes / 1024)), 0, lang)} kB`;
+}

@@ -56,6 +56,8 @@ export type InviteEmailInput = InviteCalendarInput & {
    * "Thay đổi lịch họp". Defaults to SEQUENCE = 0.
    */
   firstForSite?: boolean;
+  /** The meeting's document (a PDF), attached to invitations and updates, never to cancellations. */
+  attachment?: { fileName: string; content: Uint8Array } | null;
 };
 
 const otherContactsSchema = z.array(z.email()).default([]);
@@ -110,7 +112,9 @@ function meetingFacts(meeting: z.output<typeof inviteMeetingSchema>): MeetingFac
   return {
     referenceNumber: meeting.referenceNumber?.trim() || null,
     title: meeting.title,
-    time: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
+    time: meeting.recurrenceText
+      ? t('seriesTime', { rule: meeting.recurrenceText, first: formatVietnamTimeRange(meeting.startsAt, meeting.endsAt) })
+      : formatVietnamTimeRange(meeting.startsAt, meeting.endsAt),
     hostSiteName: meeting.hostSiteName,
     agenda: agenda ? agenda : null,
   };
@@ -219,12 +223,19 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
       to: [{ name: attendee.siteName, address: attendee.email }],
       ...(otherContacts.length > 0 ? { cc: otherContacts } : {}),
       subject,
-      messageId: stableMessageId(['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase()], organizer.email),
+      // One occurrence of a series shares the series' UID: its RECURRENCE-ID tells the messages apart.
+      messageId: stableMessageId(
+        ['invite', meeting.uid, meeting.sequence, method, attendee.email.toLowerCase(), ...(meeting.recurrenceId ? [meeting.recurrenceId.toISOString()] : [])],
+        organizer.email,
+      ),
       headers: { ...COMMON_HEADERS },
       text: textBody(parts),
       html: htmlBody(parts),
       // base64 keeps the calendar's CRLFs and folded lines byte-exact through relays that rewrap text.
       icalEvent: { method, filename: 'invite.ics', content: ics, contentTransferEncoding: 'base64' },
+      ...(input.attachment && !cancelled
+        ? { attachments: [{ filename: input.attachment.fileName, content: Buffer.from(input.attachment.content), contentType: 'application/pdf' }] }
+        : {}),
     },
   };
 }

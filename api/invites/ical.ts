@@ -23,13 +23,16 @@ import ical, {
   ICalAttendeeStatus,
   ICalCalendarMethod,
   ICalEventBusyStatus,
+  ICalEventRepeatingFreq,
   ICalEventStatus,
+  type ICalWeekday,
   type ICalCalendar,
 } from 'ical-generator';
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import { z } from 'zod';
 import { translator } from '../i18n/translator.ts';
 import { formatVietnamTimeRange, inVietnam, VIETNAM_TIME_ZONE } from '../time.ts';
+import type { IcalRepeating } from '../meetings/recurrence.ts';
 import { inviteTexts } from './texts.ts';
 
 // Invitations go out in Vietnamese.
@@ -68,6 +71,15 @@ export const inviteMeetingSchema = z
     referenceNumber: z.string().nullish(),
     /** Why it was cancelled, told in the cancellation e-mail. */
     cancelReason: z.string().nullish(),
+    /**
+     * A meeting series (api/meetings/series.ts): the RRULE parts, the dropped starts (EXDATE), and
+     * the rule in words for the e-mail. startsAt/endsAt are then the first occurrence's.
+     */
+    repeating: z.custom<IcalRepeating>((v) => typeof v === 'object' && v !== null && 'freq' in v).nullish(),
+    excludedStarts: z.array(z.date()).optional(),
+    recurrenceText: z.string().nullish(),
+    /** One occurrence of a series (uid is then the series'): its original start, RECURRENCE-ID. */
+    recurrenceId: z.date().nullish(),
   })
   .refine((m) => m.endsAt.getTime() > m.startsAt.getTime(), {
     message: 'endsAt must be after startsAt',
@@ -95,6 +107,8 @@ export const inviteCalendarInputSchema = z
     /** The site being invited, by its primary contact mailbox. */
     attendee: z.object({ siteName: z.string().trim().min(1), email: z.email() }),
     links: siteLinksSchema,
+    /** With a series: its occurrences that were moved, each a VEVENT with RECURRENCE-ID in the same calendar. */
+    overrides: z.array(inviteMeetingSchema).optional(),
   })
   .refine((input) => input.method === 'CANCEL' || input.meeting.status === 'scheduled', {
     // A site removed from a live meeting gets CANCEL; nobody gets REQUEST for a dead meeting.
@@ -181,7 +195,7 @@ function addMeetingEvent(
   options: { siteName: string | null; cancelled: boolean; summaryPrefix?: string },
 ) {
   const title = normalizeCalendarText(meeting.title);
-  return calendar.createEvent({
+  const event = calendar.createEvent({
     id: meeting.uid,
     sequence: meeting.sequence,
     stamp: meeting.updatedAt,
@@ -199,6 +213,17 @@ function addMeetingEvent(
     status: options.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     busystatus: options.cancelled ? ICalEventBusyStatus.FREE : ICalEventBusyStatus.BUSY,
   });
+  if (meeting.repeating) {
+    const { byDay, ...rest } = meeting.repeating;
+    event.repeating({
+      ...rest,
+      freq: rest.freq as ICalEventRepeatingFreq,
+      ...(byDay ? { byDay: byDay as ICalWeekday[] } : {}),
+      ...(meeting.excludedStarts?.length ? { exclude: meeting.excludedStarts.map(inVietnam) } : {}),
+    });
+  }
+  if (meeting.recurrenceId) event.recurrenceId(inVietnam(meeting.recurrenceId));
+  return event;
 }
 
 /** The .ics text of one invitation (REQUEST) or withdrawal (CANCEL) for one site. */
@@ -211,6 +236,11 @@ export function renderInviteCalendar(rawInput: InviteCalendarInput): string {
     siteName,
     cancelled,
   });
+  // A series' moved occurrences travel with it: a calendar that gets only this message shows them right.
+  for (const override of input.overrides ?? []) {
+    const moved = addMeetingEvent(calendar, override, input.links, input.organizer, { siteName, cancelled });
+    moved.createAttendee({ name: siteName, email: input.attendee.email, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.NEEDSACTION, rsvp: !cancelled });
+  }
 
   // RFC 5546 CANCEL must name the attendees it removes, so the site stays listed, without RSVP.
   event.createAttendee({

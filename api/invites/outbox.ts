@@ -20,7 +20,7 @@ import { assertMayManageMeeting } from '../auth/policy.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { MeetingChange } from '../meetings/service.ts';
-import { moveMeetingTokenExpiry, revokeMeetingTokens } from './site-tokens.ts';
+import { moveMeetingTokenExpiry, revokeMeetingTokens, revokeSeriesTokens } from './site-tokens.ts';
 
 export type InviteRow = typeof invites.$inferSelect;
 type InviteInsert = typeof invites.$inferInsert;
@@ -95,11 +95,12 @@ async function insertInviteRows(tx: Executor, rows: InviteInsert[]): Promise<voi
         last_error: r.lastError ?? null,
         next_attempt_at: (r.nextAttemptAt ?? new Date()).toISOString(),
         resend: r.resend ?? 0,
+        whole_series: r.wholeSeries ?? false,
       })),
     );
     await tx.execute(sql`
-      insert into ${invites} (id, meeting_id, site_id, sequence, method, kind, recipients, status, last_error, next_attempt_at, resend)
-      select gen_random_uuid(), r.meeting_id, r.site_id, r.sequence, r.method, r.kind, r.recipients, r.status, r.last_error, r.next_attempt_at, r.resend
+      insert into ${invites} (id, meeting_id, site_id, sequence, method, kind, recipients, status, last_error, next_attempt_at, resend, whole_series)
+      select gen_random_uuid(), r.meeting_id, r.site_id, r.sequence, r.method, r.kind, r.recipients, r.status, r.last_error, r.next_attempt_at, r.resend, r.whole_series
       from json_populate_recordset(null::invites, ${json}::json) as r
       on conflict do nothing`);
   }
@@ -156,9 +157,13 @@ export class InviteOutbox {
   async enqueueForChange(tx: Transaction, change: MeetingChange): Promise<void> {
     const now = this.ctx.now();
     const meeting = change.meeting;
-    if (change.kind === 'cancelled') await revokeMeetingTokens(tx, meeting.id, now);
-    if (change.removedSiteIds.length) await revokeMeetingTokens(tx, meeting.id, now, change.removedSiteIds);
-    if (change.kind === 'updated' && change.contentChanged) await moveMeetingTokenExpiry(tx, meeting.id, meeting.endsAt);
+    // A whole-series message (series.ts) is about the series, not its first occurrence's links.
+    const series = change.wholeSeries;
+    if (!series) {
+      if (change.kind === 'cancelled') await revokeMeetingTokens(tx, meeting.id, now);
+      if (change.removedSiteIds.length) await revokeMeetingTokens(tx, meeting.id, now, change.removedSiteIds);
+      if (change.kind === 'updated' && change.contentChanged) await moveMeetingTokenExpiry(tx, meeting.id, meeting.endsAt);
+    }
 
     const planned = plan(change);
     if (planned.length === 0) return;
@@ -168,7 +173,8 @@ export class InviteOutbox {
       return {
         ...p,
         meetingId: meeting.id,
-        sequence: meeting.sequence,
+        sequence: series ? series.sequence : meeting.sequence,
+        wholeSeries: series !== undefined,
         recipients,
         // A site nobody can write to is recorded, not skipped: the secretariat must see it.
         ...(recipients.length === 0 ? { status: 'failed' as const, lastError: NO_CONTACT_EMAIL } : {}),
@@ -249,6 +255,7 @@ export class InviteOutbox {
             kind: row.kind,
             recipients,
             resend: row.resend + 1,
+            wholeSeries: row.wholeSeries,
             nextAttemptAt: now,
           });
         }
@@ -283,7 +290,7 @@ export class InviteOutbox {
     await assertMayManageMeeting(this.ctx.db, actor, meetingId);
     await this.ctx.db.transaction(async (tx) => {
       const [meeting] = await tx
-        .select({ status: meetings.status, endsAt: meetings.endsAt })
+        .select({ status: meetings.status, endsAt: meetings.endsAt, seriesId: meetings.seriesId })
         .from(meetings)
         .where(eq(meetings.id, meetingId))
         .limit(1)
@@ -308,29 +315,37 @@ export class InviteOutbox {
             eq(invites.method, 'REQUEST'),
             ne(invites.kind, 'reminder'),
             ne(invites.status, 'superseded'),
+            eq(invites.wholeSeries, false),
           ),
         )
         .orderBy(desc(invites.sequence), desc(invites.resend))
         .limit(1)
         .for('update');
       const recipients = (await contactsOf(tx, [siteId])).get(siteId) ?? [];
-      if (latest && recipients.length) {
-        // Queued or sending: the message about to go out mints its links then, after the revocation.
-        if (latest.status === 'failed')
-          await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, latest.id));
-        if (latest.status === 'sent') {
-          await tx.insert(invites).values({
-            meetingId,
-            siteId,
-            sequence: latest.sequence,
-            method: latest.method,
-            kind: latest.kind,
-            recipients,
-            resend: latest.resend + 1,
-            nextAttemptAt: now,
-          });
-        }
+      // An occurrence of a series: the site's series links go too, and the series' message is
+      // sent again with new ones (it is what the site's calendar holds).
+      if (meeting.seriesId) {
+        await revokeSeriesTokens(tx, meeting.seriesId, siteId, now);
+        const [series] = await tx
+          .select({ row: invites })
+          .from(invites)
+          .innerJoin(meetings, eq(meetings.id, invites.meetingId))
+          .where(
+            and(
+              eq(meetings.seriesId, meeting.seriesId),
+              eq(invites.siteId, siteId),
+              eq(invites.wholeSeries, true),
+              eq(invites.method, 'REQUEST'),
+              ne(invites.status, 'superseded'),
+            ),
+          )
+          .orderBy(desc(invites.sequence), desc(invites.resend))
+          .limit(1)
+          .for('update');
+        if (series && recipients.length) await this.sendAgain(tx, series.row, recipients, now);
       }
+      // The occurrence's own message (a plain meeting's invitation, an occurrence's change).
+      if (latest && recipients.length) await this.sendAgain(tx, latest, recipients, now);
       await tx.insert(auditLog).values({ actorUserId: actor.id, action: 'links.rotate', entity: 'meeting', entityId: meetingId, details: { siteId } });
     });
     this.ctx.logger.info({ meetingId, siteId, actorUserId: actor.id }, 'site links rotated');
@@ -343,5 +358,28 @@ export class InviteOutbox {
     }
     this.wake();
     return { siteId };
+  }
+
+  /**
+   * A message once more with new links: a failed row is re-queued in place; a sent one gets a
+   * deliberate copy (resend n + 1). A queued or sending one needs nothing: it mints its links
+   * when it goes out, after the revocation.
+   */
+  private async sendAgain(tx: Transaction, row: InviteRow, recipients: string[], now: Date): Promise<void> {
+    if (row.status === 'failed')
+      await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
+    if (row.status === 'sent') {
+      await tx.insert(invites).values({
+        meetingId: row.meetingId,
+        siteId: row.siteId,
+        sequence: row.sequence,
+        method: row.method,
+        kind: row.kind,
+        recipients,
+        resend: row.resend + 1,
+        wholeSeries: row.wholeSeries,
+        nextAttemptAt: now,
+      });
+    }
   }
 }

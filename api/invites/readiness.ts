@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { auditLog, meetings, rsvps, sites } from '../../db/schema.ts';
 import type { AppContext } from '../context.ts';
 import { InvalidLinkError } from '../errors.ts';
+import { attachmentInfo, type AttachmentInfo } from '../meetings/attachment.ts';
 import { humanText } from '../validation.ts';
 import { verifySiteToken } from './site-tokens.ts';
 
@@ -31,6 +32,8 @@ export interface ReadinessView {
   siteId: string;
   siteName: string;
   answer: typeof rsvps.$inferSelect | null;
+  /** The meeting's document, downloadable through the same link (/ready/:token/attachment). */
+  attachment: AttachmentInfo | null;
 }
 
 /** What the page shows for a readiness token; InvalidLinkError when the link cannot be used. */
@@ -52,7 +55,14 @@ export async function readinessView(ctx: AppContext, token: string): Promise<Rea
     .from(rsvps)
     .where(and(eq(rsvps.meetingId, verified.meetingId), eq(rsvps.siteId, verified.siteId)))
     .limit(1);
-  return { meeting: row.meeting, hostSiteName: row.hostSiteName, siteId: verified.siteId, siteName: site.name, answer: answer ?? null };
+  return {
+    meeting: row.meeting,
+    hostSiteName: row.hostSiteName,
+    siteId: verified.siteId,
+    siteName: site.name,
+    answer: answer ?? null,
+    attachment: await attachmentInfo(ctx.db, verified.meetingId),
+  };
 }
 
 /** Records (or replaces) the site's answer, with its time, and audits it. */

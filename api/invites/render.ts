@@ -4,14 +4,15 @@
  * be sent (superseded), mint the sites' links in one INSERT, and compose each e-mail. All of it
  * happens before the first send (see dispatcher.ts: it keeps the at-risk window small).
  */
-import { and, eq, inArray, ne } from 'drizzle-orm';
-import { invites, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { invites, meetingAttachments, meetingParticipants, meetings, meetingSeries, rsvps, sites } from '../../db/schema.ts';
+import { describeRule, icalRepeating, recurrenceRule } from '../meetings/recurrence.ts';
 import type { AppContext } from '../context.ts';
 import { parseMailbox } from './config.ts';
 import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './email.ts';
 import type { InviteMeeting } from './ical.ts';
 import type { InviteRow } from './outbox.ts';
-import { mintMessageLinkTokens, siteLinks } from './site-tokens.ts';
+import { mintMessageLinkTokens, SERIES_LINK_GRACE_MS, seriesConsoleUrl, siteLinks } from './site-tokens.ts';
 
 /** A claimed row after the batch was prepared: what to do with it. */
 export type Prepared =
@@ -22,6 +23,14 @@ export type Prepared =
 interface MeetingFacts {
   row: typeof meetings.$inferSelect;
   hostSiteName: string;
+  /** The meeting's document, loaded once per batch. */
+  attachment: { fileName: string; content: Uint8Array } | null;
+}
+
+/** A series an occurrence of the batch belongs to, with all its occurrences as they are now. */
+interface SeriesFacts {
+  row: typeof meetingSeries.$inferSelect;
+  occurrences: (typeof meetings.$inferSelect)[];
 }
 
 /** What the rows of one claimed batch need to be rendered, loaded once per batch. */
@@ -33,8 +42,11 @@ interface BatchContext {
   answered: Set<string>;
   /** Non-reminder rows of the batch's (meeting, site) pairs, to spot superseded and first messages. */
   siblings: Map<string, Sibling[]>;
+  series: Map<string, SeriesFacts>;
+  /** "seriesId siteId" of sites that were sent the whole series: their occurrence changes are exceptions (RECURRENCE-ID). */
+  seriesMembers: Set<string>;
 }
-type Sibling = Pick<InviteRow, 'sequence' | 'method' | 'kind' | 'status'>;
+type Sibling = Pick<InviteRow, 'sequence' | 'method' | 'kind' | 'status' | 'wholeSeries'>;
 
 type Links = { join: string; readiness: string };
 
@@ -67,10 +79,17 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
   // A withdrawal or cancellation carries no working link: the site's links are revoked.
   const needLinks = toRender.filter(({ row }) => row.method === 'REQUEST');
   let minted: Links[];
+  const seriesOf = (row: InviteRow, meeting: MeetingFacts) => (row.wholeSeries && meeting.row.seriesId ? context.series.get(meeting.row.seriesId) : undefined);
   try {
     minted = await mintMessageLinkTokens(
       ctx.db,
-      needLinks.map(({ row, meeting }) => ({ meetingId: row.meetingId, siteId: row.siteId, expiresAt: meeting.row.endsAt })),
+      needLinks.map(({ row, meeting }) => {
+        // A series' message carries series links: one per site for every occurrence (site-tokens.ts).
+        const series = seriesOf(row, meeting);
+        if (!series) return { meetingId: row.meetingId, siteId: row.siteId, expiresAt: meeting.row.endsAt };
+        const lastEnd = Math.max(...series.occurrences.map((o) => o.endsAt.getTime()));
+        return { meetingId: null, seriesId: series.row.id, siteId: row.siteId, expiresAt: new Date(lastEnd + SERIES_LINK_GRACE_MS) };
+      }),
     );
   } catch (error) {
     return [...out, ...toRender.map(({ row }) => ({ row, step: 'error' as const, error }))];
@@ -78,10 +97,12 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
   const publicUrl = ctx.config.PUBLIC_URL;
   // The host hall's "join" link is its console (site-tokens.ts): no link carries host powers.
   const linksOf = new Map(
-    needLinks.map(({ row, meeting }, i) => [
-      row.id,
-      siteLinks(publicUrl, minted[i]!, meeting.row.hostSiteId === row.siteId ? { meetingId: row.meetingId } : undefined),
-    ]),
+    needLinks.map(({ row, meeting }, i) => {
+      const series = seriesOf(row, meeting);
+      const isHost = meeting.row.hostSiteId === row.siteId;
+      const links = siteLinks(publicUrl, minted[i]!, isHost ? { meetingId: row.meetingId } : undefined);
+      return [row.id, series && isHost ? { ...links, join: seriesConsoleUrl(publicUrl, series.row.id) } : links];
+    }),
   );
   const noLinks = { join: `${publicUrl}/`, readiness: `${publicUrl}/` };
   for (const { row, meeting } of toRender) {
@@ -103,6 +124,15 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
     .from(meetings)
     .innerJoin(sites, eq(sites.id, meetings.hostSiteId))
     .where(inArray(meetings.id, meetingIds));
+  // Only invitations and updates carry the document.
+  const needsAttachment = [...new Set(rows.filter((r) => r.method === 'REQUEST' && r.kind !== 'reminder').map((r) => r.meetingId))];
+  const attachmentRows = needsAttachment.length
+    ? await db
+        .select({ meetingId: meetingAttachments.meetingId, fileName: meetingAttachments.fileName, content: meetingAttachments.content })
+        .from(meetingAttachments)
+        .where(inArray(meetingAttachments.meetingId, needsAttachment))
+    : [];
+  const attachments = new Map(attachmentRows.map((a) => [a.meetingId, { fileName: a.fileName, content: a.content }]));
   const siteRows = await db.select({ id: sites.id, name: sites.name }).from(sites).where(inArray(sites.id, siteIds));
   const participantRows = await db
     .select({ meetingId: meetingParticipants.meetingId, siteId: meetingParticipants.siteId })
@@ -120,9 +150,24 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
       method: invites.method,
       kind: invites.kind,
       status: invites.status,
+      wholeSeries: invites.wholeSeries,
     })
     .from(invites)
     .where(and(inArray(invites.meetingId, meetingIds), inArray(invites.siteId, siteIds), ne(invites.kind, 'reminder')));
+  const seriesIds = [...new Set(meetingRows.map((r) => r.meeting.seriesId).filter((id): id is string => id !== null))];
+  const series = new Map<string, SeriesFacts>();
+  const seriesMembers = new Set<string>();
+  if (seriesIds.length) {
+    const seriesRows = await db.select().from(meetingSeries).where(inArray(meetingSeries.id, seriesIds));
+    const occurrenceRows = await db.select().from(meetings).where(inArray(meetings.seriesId, seriesIds)).orderBy(asc(meetings.startsAt));
+    for (const row of seriesRows) series.set(row.id, { row, occurrences: occurrenceRows.filter((o) => o.seriesId === row.id) });
+    const members = await db
+      .selectDistinct({ seriesId: meetings.seriesId, siteId: invites.siteId })
+      .from(invites)
+      .innerJoin(meetings, eq(meetings.id, invites.meetingId))
+      .where(and(eq(invites.wholeSeries, true), inArray(meetings.seriesId, seriesIds), inArray(invites.siteId, siteIds)));
+    for (const m of members) seriesMembers.add(`${m.seriesId} ${m.siteId}`);
+  }
   const siblings = new Map<string, Sibling[]>();
   for (const s of siblingRows) {
     const key = pairKey(s.meetingId, s.siteId);
@@ -131,11 +176,15 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
     siblings.set(key, list);
   }
   return {
-    meetings: new Map(meetingRows.map((r) => [r.meeting.id, { row: r.meeting, hostSiteName: r.hostSiteName }])),
+    meetings: new Map(
+      meetingRows.map((r) => [r.meeting.id, { row: r.meeting, hostSiteName: r.hostSiteName, attachment: attachments.get(r.meeting.id) ?? null }]),
+    ),
     siteNames: new Map(siteRows.map((r) => [r.id, r.name])),
     participants: new Set(participantRows.map((r) => pairKey(r.meetingId, r.siteId))),
     answered: new Set(answeredRows.map((r) => pairKey(r.meetingId, r.siteId))),
     siblings,
+    series,
+    seriesMembers,
   };
 }
 
@@ -152,8 +201,15 @@ function supersededBecause(row: InviteRow, context: BatchContext, meeting: Meeti
   if (row.method === 'CANCEL') return null;
   // A REQUEST overtaken by a later message to the same site (an update, a withdrawal, the
   // cancellation): the calendar only needs the newest, and its content is what we have now.
-  const newer = (context.siblings.get(key) ?? []).find((s) => s.sequence > row.sequence);
+  // Whole-series messages and the first occurrence's own share a meeting but not a sequence.
+  const newer = (context.siblings.get(key) ?? []).find((s) => s.wholeSeries === row.wholeSeries && s.sequence > row.sequence);
   if (newer) return `superseded by sequence ${newer.sequence} (${newer.kind})`;
+  if (row.wholeSeries) {
+    // The series lives while any occurrence does, whatever became of its first one.
+    const series = meeting.row.seriesId ? context.series.get(meeting.row.seriesId) : undefined;
+    const live = series?.occurrences.filter((o) => o.status === 'scheduled' && o.endsAt.getTime() > now().getTime()) ?? [];
+    return live.length ? null : 'every occurrence is over or cancelled';
+  }
   if (meeting.row.status !== 'scheduled') return 'meeting cancelled';
   // Queued while mail was down and the meeting has passed: an invitation now only confuses.
   if (meeting.row.endsAt.getTime() <= now().getTime()) return 'meeting already over';
@@ -167,7 +223,7 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
   const organizer = parseMailbox(ctx.config.MAIL_FROM);
   // Calendars must see this row's SEQUENCE; the content is the meeting as it is now, which is
   // what that SEQUENCE announced (any later content change queued a newer row, superseding this).
-  const inviteMeeting: InviteMeeting = {
+  const inviteMeeting: InviteMeeting = seriesMeeting(row, context, meeting) ?? {
     uid: meeting.row.uid,
     sequence: row.sequence,
     title: meeting.row.title,
@@ -202,6 +258,8 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
       links,
       otherContacts,
       firstForSite: row.kind === 'invite' || (row.method === 'REQUEST' && !earlierRequestSent),
+      attachment: meeting.attachment,
+      ...(row.wholeSeries ? { overrides: movedOccurrences(context, meeting) } : {}),
     }).message;
   }
   // A deliberate resend gets its own Message-ID; automatic retries keep the original one.
@@ -209,4 +267,75 @@ function renderMessage(ctx: AppContext, row: InviteRow, context: BatchContext, m
     message.messageId = message.messageId.replace(/^<([^@>]+)@/, `<$1.resend${row.resend}@`);
   }
   return message;
+}
+
+/**
+ * How a row about a series is written for calendars, or null for a plain meeting:
+ * - a whole-series row: the master VEVENT, DTSTART the rule's first date, RRULE (UNTIL once
+ *   split), EXDATE for the dates dropped before sending and the occurrences cancelled since;
+ * - a row about one occurrence, to a site that was sent the series: that occurrence alone, with
+ *   the series' UID and RECURRENCE-ID its original start (a move, or a CANCEL of that date).
+ * A site added to one occurrence only never had the series: it gets that meeting on its own UID.
+ */
+function seriesMeeting(row: InviteRow, context: BatchContext, meeting: MeetingFacts): InviteMeeting | null {
+  const seriesId = meeting.row.seriesId;
+  const series = seriesId ? context.series.get(seriesId) : undefined;
+  if (!series) return null;
+  const s = series.row;
+  if (row.wholeSeries) {
+    const rule = recurrenceRule.parse(s.rule);
+    const cancelled = series.occurrences.filter((o) => o.status === 'cancelled').map((o) => o.occurrenceStart!);
+    const excluded = [...s.excludedStarts.map((iso) => new Date(iso)), ...cancelled].sort((a, b) => a.getTime() - b.getTime());
+    return {
+      uid: s.uid,
+      sequence: row.sequence,
+      title: s.title,
+      agenda: s.agenda,
+      startsAt: s.firstStartsAt,
+      endsAt: new Date(s.firstStartsAt.getTime() + s.durationMinutes * 60_000),
+      status: 'scheduled',
+      hostSiteName: meeting.hostSiteName,
+      updatedAt: s.updatedAt,
+      referenceNumber: s.referenceNumber,
+      repeating: icalRepeating(rule, s.firstStartsAt, s.untilAt),
+      excludedStarts: excluded,
+      recurrenceText: describeRule(rule, s.firstStartsAt),
+    };
+  }
+  if (!context.seriesMembers.has(`${seriesId} ${row.siteId}`)) return null;
+  return { ...occurrenceFields(meeting.row, meeting.hostSiteName), uid: s.uid, sequence: row.sequence, cancelReason: meeting.row.cancelReason };
+}
+
+function occurrenceFields(o: typeof meetings.$inferSelect, hostSiteName: string): InviteMeeting {
+  return {
+    uid: '',
+    sequence: o.sequence,
+    title: o.title,
+    agenda: o.agenda,
+    startsAt: o.startsAt,
+    endsAt: o.endsAt,
+    status: o.status,
+    hostSiteName,
+    updatedAt: o.updatedAt,
+    referenceNumber: o.referenceNumber,
+    recurrenceId: o.occurrenceStart,
+  };
+}
+
+/** The series' scheduled occurrences that differ from the rule (time, title, agenda): overrides in the series' message. */
+function movedOccurrences(context: BatchContext, meeting: MeetingFacts): InviteMeeting[] {
+  const series = meeting.row.seriesId ? context.series.get(meeting.row.seriesId) : undefined;
+  if (!series) return [];
+  const s = series.row;
+  const duration = s.durationMinutes * 60_000;
+  return series.occurrences
+    .filter(
+      (o) =>
+        o.status === 'scheduled' &&
+        (o.startsAt.getTime() !== o.occurrenceStart!.getTime() ||
+          o.endsAt.getTime() - o.startsAt.getTime() !== duration ||
+          o.title !== s.title ||
+          o.agenda !== s.agenda),
+    )
+    .map((o) => ({ ...occurrenceFields(o, meeting.hostSiteName), uid: s.uid }));
 }

@@ -7,12 +7,17 @@
  * when it is rendered; all tokens of a (meeting, site) are revoked together when the site is
  * removed or the meeting cancelled, and expire when the meeting ends (moved with the meeting).
  *
+ * A series' invitation carries series links (meetingId null, seriesId set): one join and one
+ * readiness link for every occurrence, each opening the site's current or next occurrence
+ * (SERIES_LINK_GRACE_MS after an occurrence's end it still opens that one, as a meeting may
+ * overrun). They expire after the series' last occurrence; cancelling one occurrence leaves them.
+ *
  * Tokens are secrets: never put one in a log line or an error message.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { siteTokens } from '../../db/schema.ts';
+import { meetingParticipants, meetings, siteTokens } from '../../db/schema.ts';
 import { InvalidLinkError } from '../errors.ts';
 
 export type SiteTokenPurpose = (typeof siteTokens.$inferSelect)['purpose'];
@@ -91,7 +96,7 @@ export async function derivedMeetingTokens(
  */
 export async function mintMessageLinkTokens(
   db: Executor,
-  grants: Array<{ meetingId: string; siteId: string; expiresAt: Date }>,
+  grants: Array<{ meetingId: string | null; seriesId?: string | null; siteId: string; expiresAt: Date }>,
 ): Promise<Array<{ join: string; readiness: string }>> {
   const tokens = grants.map(() => ({ join: newToken(), readiness: newToken() }));
   const rows = grants.flatMap((grant, i) =>
@@ -99,6 +104,7 @@ export async function mintMessageLinkTokens(
       tokenHash: hashSiteToken(tokens[i]![purpose]),
       purpose,
       meetingId: grant.meetingId,
+      seriesId: grant.seriesId ?? null,
       siteId: grant.siteId,
       expiresAt: grant.expiresAt,
     })),
@@ -121,14 +127,40 @@ export async function mintCalendarToken(db: Executor, siteId: string): Promise<s
 export async function verifySiteToken(db: Executor, token: string, purpose: SiteTokenPurpose, now: Date): Promise<VerifiedSiteToken> {
   if (!TOKEN_PATTERN.test(token)) throw new InvalidLinkError('unknown');
   const [row] = await db
-    .select({ meetingId: siteTokens.meetingId, siteId: siteTokens.siteId, expiresAt: siteTokens.expiresAt, revokedAt: siteTokens.revokedAt })
+    .select({
+      meetingId: siteTokens.meetingId,
+      seriesId: siteTokens.seriesId,
+      siteId: siteTokens.siteId,
+      expiresAt: siteTokens.expiresAt,
+      revokedAt: siteTokens.revokedAt,
+    })
     .from(siteTokens)
     .where(and(eq(siteTokens.tokenHash, hashSiteToken(token)), eq(siteTokens.purpose, purpose)))
     .limit(1);
   if (!row) throw new InvalidLinkError('unknown');
   if (row.revokedAt) throw new InvalidLinkError('revoked');
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) throw new InvalidLinkError('expired');
+  if (row.seriesId) {
+    const meetingId = await currentOccurrence(db, row.seriesId, row.siteId, now);
+    if (!meetingId) throw new InvalidLinkError('expired');
+    return { meetingId, siteId: row.siteId, expiresAt: row.expiresAt };
+  }
   return { meetingId: row.meetingId, siteId: row.siteId, expiresAt: row.expiresAt };
+}
+
+/** An occurrence still opens from a series link this long after its scheduled end (the conference's overrun grace). */
+export const SERIES_LINK_GRACE_MS = 60 * 60_000;
+
+/** The site's occurrence of a series that is running or comes next (cancelled ones and those it left skipped). */
+export async function currentOccurrence(db: Executor, seriesId: string, siteId: string, now: Date): Promise<string | null> {
+  const [row] = await db
+    .select({ id: meetings.id })
+    .from(meetings)
+    .innerJoin(meetingParticipants, and(eq(meetingParticipants.meetingId, meetings.id), eq(meetingParticipants.siteId, siteId)))
+    .where(and(eq(meetings.seriesId, seriesId), eq(meetings.status, 'scheduled'), gt(meetings.endsAt, new Date(now.getTime() - SERIES_LINK_GRACE_MS))))
+    .orderBy(asc(meetings.startsAt))
+    .limit(1);
+  return row?.id ?? null;
 }
 
 /** Revokes every live token of a meeting, or of some of its sites. */
@@ -142,6 +174,14 @@ export async function revokeMeetingTokens(db: Executor, meetingId: string, now: 
     .update(siteTokens)
     .set({ revokedAt: now })
     .where(and(...conditions));
+}
+
+/** Revokes a site's links of a series (when its links are rotated). */
+export async function revokeSeriesTokens(db: Executor, seriesId: string, siteId: string, now: Date): Promise<void> {
+  await db
+    .update(siteTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(siteTokens.seriesId, seriesId), eq(siteTokens.siteId, siteId), isNull(siteTokens.revokedAt)));
 }
 
 /** Revokes a site's calendar subscription links (when the secretariat rotates them). */
@@ -176,6 +216,11 @@ export function siteLinks(publicUrl: string, tokens: { join: string; readiness: 
  */
 export function deviceCheckUrl(publicUrl: string, readinessToken: string): string {
   return `${publicUrl}/ready/${readinessToken}/check`;
+}
+
+/** The host hall's link in a series' invitation: it opens the console of the running or next occurrence. */
+export function seriesConsoleUrl(publicUrl: string, seriesId: string): string {
+  return `${publicUrl}/meetings/series/${seriesId}/console`;
 }
 
 export function consoleUrl(publicUrl: string, meetingId: string): string {

@@ -7,6 +7,7 @@ import { capitalize, term } from '../i18n/glossary.ts';
 import { defineTexts } from '../i18n/translator.ts';
 
 export const inviteTexts = defineTexts({
+  seriesTime: { vi: '{rule}; lần đầu {first}', en: '{rule}; first {first}' },
   subjectInvitation: { vi: `${capitalize(term.invitation.vi)} họp trực tuyến: {title}`, en: `Invitation to an online meeting: {title}` },
   subjectUpdate: { vi: 'Thay đổi lịch họp: {title}', en: 'Meeting rescheduled: {title}' },
   subjectCancellation: { vi: `Hủy ${term.meeting.vi}: {title}`, en: 'Meeting cancelled: {title}' },

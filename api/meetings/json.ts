@@ -46,7 +46,15 @@ const participantBody = z
 
 /** GET /api/meetings/:id, and the answer to creating, changing or cancelling a meeting. */
 export const meetingDetailBody = z
-  .object({ ...meetingFields, participants: z.array(participantBody) })
+  .object({
+    ...meetingFields,
+    participants: z.array(participantBody),
+    /** The document sent with the invitations (GET /api/meetings/:id/attachment), or null. */
+    attachment: z
+      .object({ fileName: z.string().min(1), sizeBytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+      .strict()
+      .nullable(),
+  })
   .strict()
   .refine((m) => m.participantCount === m.participants.length && m.participants.filter((p) => p.role === 'host').length === 1, 'one host, counted participants')
   .refine((m) => Date.parse(m.endsAt) > Date.parse(m.startsAt), 'ends after it starts');
@@ -90,7 +98,7 @@ export function meetingSummaryJson(m: MeetingSummary): MeetingSummaryBody {
 }
 
 export function meetingDetailJson(m: MeetingDetail): MeetingDetailBody {
-  return { ...meetingSummaryJson(m), participants: m.participants };
+  return { ...meetingSummaryJson(m), participants: m.participants, attachment: m.attachment };
 }
 
 export function meetingListJson(page: MeetingPage): MeetingListBody {

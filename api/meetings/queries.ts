@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { adminUnits, meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { adminUnits, meetingParticipants, meetings, sites, meetingAttachments } from '../../db/schema.ts';
 import { assertRoleMay, meetingInvolves, type Actor } from '../auth/policy.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
@@ -24,7 +24,14 @@ export interface MeetingParticipant {
 }
 
 /** One meeting with every participating site (host first). */
-export type MeetingDetail = MeetingSummary & { participants: MeetingParticipant[] };
+export type MeetingDetail = MeetingSummary & { participants: MeetingParticipant[]; attachment: MeetingAttachmentSummary | null };
+
+/** The meeting's document as pages and the API show it (its content is read apart: attachment.ts). */
+export interface MeetingAttachmentSummary {
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+}
 
 export interface ConflictingMeeting {
   meetingId: string;
@@ -109,12 +116,19 @@ export async function getMeetingDetail(db: Executor, id: string): Promise<Meetin
       order by mp.role, s.unit_code, s.name), '[]'::json)::text
     from ${meetingParticipants} as mp join ${sites} as s on s.id = mp.site_id join ${adminUnits} as u on u.code = s.unit_code
     where mp.meeting_id = "meetings"."id")`;
-  const [row] = await db.select({ meeting: meetings, participants: participantsJson }).from(meetings).where(eq(meetings.id, id)).limit(1);
+  const attachmentJson = sql<string | null>`(select json_build_object('fileName', a.file_name, 'sizeBytes', a.size_bytes, 'sha256', a.sha256)::text
+    from ${meetingAttachments} as a where a.meeting_id = "meetings"."id")`;
+  const [row] = await db
+    .select({ meeting: meetings, participants: participantsJson, attachment: attachmentJson })
+    .from(meetings)
+    .where(eq(meetings.id, id))
+    .limit(1);
   if (!row) return null;
   const participants = JSON.parse(row.participants) as MeetingParticipant[];
   const host = participants.find((p) => p.role === 'host');
   return {
     ...row.meeting,
+    attachment: row.attachment === null ? null : (JSON.parse(row.attachment) as MeetingAttachmentSummary),
     hostSite: { id: row.meeting.hostSiteId, name: host?.name ?? '' },
     participantCount: participants.length,
     participants,

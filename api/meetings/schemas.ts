@@ -60,3 +60,6 @@ export const listMeetingsQuery = z
     after: z.string().max(200).optional(),
   })
   .strict();
+
+/** PUT /api/meetings/:id/attachment?fileName=…: the name the sites will see. */
+export const attachmentQuery = z.object({ fileName: z.string().min(1).max(500) }).strict();

@@ -9,11 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.ts';
-import { adminUnits, auditLog, meetingParticipants, meetings, sites } from '../../db/schema.ts';
+import { adminUnits, auditLog, meetingAttachments, meetingParticipants, meetings, sites } from '../../db/schema.ts';
 import type { AppContext, AuthenticatedUser } from '../context.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { assertMayManageMeeting, assertMaySchedule } from '../auth/policy.ts';
 import { subtreeCodes } from '../units/service.ts';
+import { ATTACHMENT_CONTENT_TYPE, type AttachmentUpload } from './attachment.ts';
 import { conflictingMeetingJson } from './json.ts';
 import { chunks, findConflicts, getMeeting, type ConflictingMeeting, type MeetingDetail, type MeetingRow } from './queries.ts';
 import { scheduleProblems, scheduleProblemText, type ScheduleProblem } from './rules.ts';
@@ -31,6 +32,11 @@ export interface MeetingChange {
   removedSiteIds: string[];
   /** Every site in the meeting after the change, host included. */
   siteIds: string[];
+  /**
+   * The change is to a whole series (series.ts), announced once with its RRULE rather than per
+   * occurrence: `meeting` is then the series' first occurrence and `sequence` the series'.
+   */
+  wholeSeries?: { seriesId: string; sequence: number };
 }
 
 /** Called inside the meeting's transaction; throwing rolls the whole change back. */
@@ -77,7 +83,8 @@ export class MeetingService {
     this.committedListeners.push(listener);
   }
 
-  async create(input: CreateMeetingInput, actor: AuthenticatedUser): Promise<MeetingDetail> {
+  /** `attachment` (checked by attachment.ts) is stored with the meeting, so its invitations carry it. */
+  async create(input: CreateMeetingInput, actor: AuthenticatedUser, attachment?: AttachmentUpload): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMaySchedule(this.ctx.db, actor, input);
     assertSchedule(scheduleProblems(input, now, { startChanged: true }));
@@ -107,12 +114,14 @@ export class MeetingService {
         })
         .returning();
       await insertParticipants(tx, id, input.hostSiteId, siteIds);
+      if (attachment) await storeAttachment(tx, id, attachment, actor);
       await auditMeeting(tx, actor, 'meeting.create', id, {
         title: input.title,
         startsAt: input.startsAt.toISOString(),
         endsAt: input.endsAt.toISOString(),
         siteCount: siteIds.length,
         allowConflicts: input.allowConflicts,
+        ...(attachment ? { attachment: { fileName: attachment.fileName, sha256: attachment.sha256 } } : {}),
       });
       return this.notify(tx, {
         kind: 'created',
@@ -219,6 +228,47 @@ export class MeetingService {
     return getMeeting(this.ctx.db, id);
   }
 
+  /**
+   * Attaches (or, with null, removes) the meeting's document. Every site must get what the
+   * invitation now carries, so it is a change like a new agenda: SEQUENCE rises and every site
+   * is sent an update, in the same transaction.
+   */
+  async setAttachment(id: string, attachment: AttachmentUpload | null, actor: AuthenticatedUser): Promise<MeetingDetail> {
+    const now = this.ctx.now();
+    await assertMayManageMeeting(this.ctx.db, actor, id);
+    const change = await this.ctx.db.transaction(async (tx) => {
+      await loadMeetingForChange(tx, id, now);
+      const removed = await tx.delete(meetingAttachments).where(eq(meetingAttachments.meetingId, id)).returning({ sha256: meetingAttachments.sha256 });
+      if (attachment) await storeAttachment(tx, id, attachment, actor);
+      else if (removed.length === 0) throw new NotFoundError('Attachment', id);
+      const [meeting] = await tx
+        .update(meetings)
+        .set({ sequence: sql`${meetings.sequence} + 1`, updatedAt: now })
+        .where(eq(meetings.id, id))
+        .returning();
+      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(
+        (r) => r.siteId,
+      );
+      await auditMeeting(tx, actor, attachment ? 'meeting.attach' : 'meeting.detach', id, {
+        ...(attachment ? { fileName: attachment.fileName, sizeBytes: attachment.content.byteLength, sha256: attachment.sha256 } : {}),
+        replaced: removed[0]?.sha256 ?? null,
+        sequence: meeting!.sequence,
+      });
+      return this.notify(tx, {
+        kind: 'updated',
+        meeting: meeting!,
+        sequenceRaised: true,
+        contentChanged: true,
+        addedSiteIds: [],
+        removedSiteIds: [],
+        siteIds,
+      });
+    });
+    this.committed(change);
+    this.ctx.logger.info({ meetingId: id, actorUserId: actor.id, attached: attachment !== null }, 'meeting attachment changed');
+    return getMeeting(this.ctx.db, id);
+  }
+
   async cancel(id: string, reason: string | undefined, actor: AuthenticatedUser): Promise<MeetingDetail> {
     const now = this.ctx.now();
     await assertMayManageMeeting(this.ctx.db, actor, id);
@@ -249,12 +299,14 @@ export class MeetingService {
     return getMeeting(this.ctx.db, id);
   }
 
-  private async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
+  /** Runs the change listeners in the change's transaction (also for series.ts). */
+  async notify(tx: Transaction, change: MeetingChange): Promise<MeetingChange> {
     for (const listener of this.listeners) await listener(tx, change);
     return change;
   }
 
-  private committed(change: MeetingChange): void {
+  /** Runs the after-commit listeners (also for series.ts). */
+  committed(change: MeetingChange): void {
     for (const listener of this.committedListeners) {
       try {
         listener(change);
@@ -270,7 +322,19 @@ async function auditMeeting(tx: Transaction, actor: AuthenticatedUser, action: s
   await tx.insert(auditLog).values({ actorUserId: actor.id, action, entity: 'meeting', entityId: meetingId, details });
 }
 
-function assertSchedule(problems: ScheduleProblem[]): void {
+async function storeAttachment(tx: Transaction, meetingId: string, attachment: AttachmentUpload, actor: AuthenticatedUser): Promise<void> {
+  await tx.insert(meetingAttachments).values({
+    meetingId,
+    fileName: attachment.fileName,
+    contentType: ATTACHMENT_CONTENT_TYPE,
+    sizeBytes: attachment.content.byteLength,
+    sha256: attachment.sha256,
+    content: attachment.content,
+    uploadedBy: actor.id,
+  });
+}
+
+export function assertSchedule(problems: ScheduleProblem[]): void {
   if (problems.length) throw new ValidationError(problems.map((p) => scheduleProblemText[p]).join('; '), { problems });
 }
 
@@ -282,7 +346,7 @@ async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Pro
   return meeting;
 }
 
-async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
+export async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
   const [host] = await tx.select({ active: sites.active }).from(sites).where(eq(sites.id, hostSiteId)).limit(1);
   if (!host) throw new ValidationError('The host site does not exist', { reason: 'unknown_host', hostSiteId });
   if (!host.active) throw new ValidationError('The host site is not active', { reason: 'inactive_host', hostSiteId });
@@ -293,7 +357,7 @@ async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<vo
  * unknown units are refused (422) rather than silently dropped: a secretariat must know that a
  * commune it picked will not be invited.
  */
-async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
+export async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
   const selected = new Set<string>();
   const wanted = [...new Set(siteIds)];
   for (const chunk of chunks(wanted, 5000)) {
@@ -329,7 +393,7 @@ async function assertNoConflicts(tx: Transaction, siteIds: string[], when: { sta
   if (conflicts.length) throw new ScheduleConflictError(conflicts, siteCount);
 }
 
-async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
+export async function insertParticipants(tx: Transaction, meetingId: string, hostSiteId: string, siteIds: string[]): Promise<void> {
   const rows = siteIds.map((siteId) => ({ meetingId, siteId, role: siteId === hostSiteId ? ('host' as const) : ('participant' as const) }));
   for (const chunk of chunks(rows, 2000)) {
     await tx.insert(meetingParticipants).values(chunk).onConflictDoNothing();

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignalingAuthenticator } from '../../api/conference/authenticator.ts';
 import type { AuthenticatedUser } from '../../api/context.ts';
 import { SignalingError } from '../../sfu/index.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import { registerNode } from '../../api/nodes/registry.ts';
+import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
 import { DRIVERS } from '../support/database.ts';
 
 const ACTORS = ['anonymous', 'vnSecretariat', 'vnLeader', 'vnAdmin', 'qtSecretariat', 'qtAdmin', 'hnLeader'] as const;
@@ -49,6 +50,16 @@ interface Action {
   fresh?: MeetingKind;
   run(t: TestApp, f: Fixtures, cookie: string | null, fresh: string | undefined): Promise<Outcome>;
   expected: Row;
+}
+
+/** Attaches a (tiny, real) PDF to the cell's own meeting. */
+async function putAttachment(t: TestApp, _f: Fixtures, cookie: string | null, fresh: string | undefined): Promise<Outcome> {
+  const response = await t.app.request(`/api/meetings/${fresh}/attachment?fileName=giay-moi.pdf`, {
+    method: 'PUT',
+    body: '%PDF-1.4\n%%EOF\n',
+    headers: { 'content-type': 'application/pdf', ...(cookie ? { cookie } : {}) },
+  });
+  return response.status;
 }
 
 const WHEN = { startsAt: '2026-12-05T09:00:00+07:00', endsAt: '2026-12-05T10:00:00+07:00' };
@@ -147,6 +158,33 @@ const ACTIONS: Action[] = [
     expected: [401, 201, 403, 201, 403, 403, 403],
   },
   {
+    label: '`POST /api/meetings/series` hosted in 44, inviting communes of 44',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.qtCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 201, 201, 403],
+  },
+  {
+    label: '`POST /api/meetings/series` hosted in 44, inviting a commune of 01',
+    run: api(
+      'POST',
+      () => '/api/meetings/series',
+      (f) => ({ ...newMeeting('qt', (g) => [g.hnCommunes[1]])(f), recurrence: { frequency: 'weekly', count: 2 } }),
+    ),
+    expected: [401, 201, 403, 201, 403, 403, 403],
+  },
+  {
+    label: '`POST /api/meetings/series/preview`',
+    run: api(
+      'POST',
+      () => '/api/meetings/series/preview',
+      () => ({ ...WHEN, recurrence: { frequency: 'monthly-weekday', count: 3 } }),
+    ),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
     label: '`PATCH /api/meetings/:id` of a Quảng Trị meeting',
     fresh: 'qt',
     run: api(
@@ -176,6 +214,18 @@ const ACTIONS: Action[] = [
     label: '`POST /api/meetings/:id/cancel` of a Hà Nội meeting',
     fresh: 'hn',
     run: api('POST', (_, id) => `/api/meetings/${id}/cancel`),
+    expected: [401, 200, 403, 200, 403, 403, 403],
+  },
+  {
+    label: '`PUT /api/meetings/:id/attachment` of a Quảng Trị meeting',
+    fresh: 'qt',
+    run: putAttachment,
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
+    label: '`PUT /api/meetings/:id/attachment` of a national meeting',
+    fresh: 'vn',
+    run: putAttachment,
     expected: [401, 200, 403, 200, 403, 403, 403],
   },
   {
@@ -310,6 +360,26 @@ const ACTIONS: Action[] = [
   { label: '`GET /api/auth/me`', run: api('GET', () => '/api/auth/me'), expected: [401, 200, 200, 200, 200, 200, 200] },
   { label: '`GET /api/users` (the accounts of the subtree)', run: api('GET', () => '/api/users'), expected: [401, 403, 403, 200, 403, 200, 403] },
   { label: '`GET /api/audit` (the entries of the subtree)', run: api('GET', () => '/api/audit'), expected: [401, 200, 403, 200, 200, 200, 403] },
+  {
+    label: '`POST /api/meetings/:id/console/node` of a Quảng Trị meeting (the host hall’s node)',
+    run: api('POST', (f) => `/api/meetings/${f.meetings.qt}/console/node`),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  {
+    label: '`GET /api/meetings/:id/refused-sites` of a Quảng Trị meeting',
+    run: api('GET', (f) => `/api/meetings/${f.meetings.qt}/refused-sites`),
+    expected: [401, 200, 403, 200, 200, 200, 403],
+  },
+  { label: '`GET /api/nodes` (the conference servers)', run: api('GET', () => '/api/nodes'), expected: [401, 403, 403, 200, 403, 403, 403] },
+  {
+    label: '`POST /api/nodes/:id/drain`',
+    run: api(
+      'POST',
+      () => '/api/nodes/main/drain',
+      () => ({ draining: false }),
+    ),
+    expected: [401, 403, 403, 200, 403, 403, 403],
+  },
   { label: "`GET /api/auth/sign-ins` (one's own)", run: api('GET', () => '/api/auth/sign-ins'), expected: [401, 200, 200, 200, 200, 200, 200] },
   // ------------------------------------------------------------------ pages
   { label: 'page `/`', run: page('GET', () => '/'), expected: [303, 200, 200, 200, 200, 200, 200] },
@@ -344,6 +414,7 @@ const ACTIONS: Action[] = [
   { label: 'page `/reports?province=01`', run: page('GET', () => '/reports?province=01'), expected: [303, 200, 200, 200, 403, 403, 200] },
   { label: 'page `/mail` (the local mail folder)', run: page('GET', () => '/mail'), expected: [303, 200, 403, 200, 403, 403, 403] },
   { label: 'page `/admin/users`', run: page('GET', () => '/admin/users'), expected: [303, 403, 403, 200, 403, 200, 403] },
+  { label: 'page `/admin/nodes` (the conference servers)', run: page('GET', () => '/admin/nodes'), expected: [303, 403, 403, 200, 403, 403, 403] },
   { label: 'page `/audit`', run: page('GET', () => '/audit'), expected: [303, 200, 403, 200, 200, 200, 403] },
   { label: 'page `/account`', run: page('GET', () => '/account'), expected: [303, 200, 200, 200, 200, 200, 200] },
   { label: 'page `/forgot-password`', run: page('GET', () => '/forgot-password'), expected: [200, 200, 200, 200, 200, 200, 200] },
@@ -430,6 +501,8 @@ describe.each(DRIVERS)('who may do what on %s', (driver) => {
 
   beforeAll(async () => {
     t = await createTestApp(driver, { provinces: ['44', '01'] });
+    // One conference server, so the console's placement has somewhere to go.
+    await registerNode(t.ctx.db, { id: 'main', signalingUrl: 'ws://hoinghi.test/ws', mediaAddress: '127.0.0.1', capacity: 100 }, TEST_NOW);
     const qtAdmin = await t.signInAs('admin', '44');
     cookies = {
       anonymous: null,

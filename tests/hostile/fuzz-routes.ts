@@ -24,9 +24,12 @@ import { resendInput } from '../../api/invites/routes.ts';
 import { createMailFolderTransport, listMailFolder } from '../../api/invites/mail-folder.ts';
 import { mintCalendarToken, mintMeetingTokens } from '../../api/invites/site-tokens.ts';
 import { cancelMeetingInput, createMeetingInput, listMeetingsQuery, updateMeetingInput } from '../../api/meetings/schemas.ts';
+import { createSeriesInput, previewSeriesInput } from '../../api/meetings/series.ts';
 import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
+import { registerNode } from '../../api/nodes/registry.ts';
+import { drainBody, joinNodeBody, provinceBody } from '../../api/nodes/routes.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
 import { encodeSegment, formBody, jsonBody, pathParam, queryString, runFuzz, type Body, type FuzzTarget } from './fuzz-harness.ts';
 import * as shapes from './response-schemas.ts';
@@ -115,6 +118,10 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     purposes: ['join', 'readiness'],
   });
   const calendarToken = await mintCalendarToken(t.database.db, communes[3]!);
+  // Conference servers for the placement routes (the clock is pinned, so they stay alive):
+  // `main` takes the sites, `spare` is the one the drain routes switch.
+  for (const id of ['main', 'spare'])
+    await registerNode(t.database.db, { id, signalingUrl: `ws://${id}.hoinghi.test/ws`, mediaAddress: '127.0.0.1', capacity: 100_000 }, TEST_NOW);
   const mailFolder = createMailFolderTransport({ dir: mailDir });
   await mailFolder.send({
     from: 'hoinghi@test.hoinghi',
@@ -172,6 +179,12 @@ const plausibleNewMeeting = (fx: FuzzFixture) =>
       allowConflicts: fc.boolean(),
     })
     .map(({ times, ...rest }) => ({ ...rest, ...times }));
+const plausibleRecurrence = fc.record({
+  frequency: fc.constantFrom('weekly', 'biweekly', 'monthly-weekday', 'monthly-date'),
+  count: fc.integer({ min: 2, max: 12 }),
+});
+const plausibleNewSeries = (fx: FuzzFixture) =>
+  fc.tuple(plausibleNewMeeting(fx), plausibleRecurrence).map(([meeting, recurrence]) => ({ ...meeting, recurrence, allowConflicts: true }));
 const plausibleChange = (fx: FuzzFixture) =>
   fc.oneof(
     plausibleTitle.map((title) => ({ title })),
@@ -259,6 +272,22 @@ export const API_ROUTES = table({
     body: json(createMeetingInput, fx.siteHints, plausibleNewMeeting(fx)),
     ok: shapes.meetingDetail,
   })),
+  'POST /api/meetings/series/preview': api('secretariat', (fx) => ({
+    minAccepted: 0.05,
+    path: fixed('/api/meetings/series/preview'),
+    body: json(
+      previewSeriesInput,
+      fx.hints,
+      plausibleTimes.chain((times) => plausibleRecurrence.map((recurrence) => ({ ...times, recurrence }))),
+    ),
+    ok: shapes.seriesPreview,
+  })),
+  'POST /api/meetings/series': api('secretariat', (fx) => ({
+    minAccepted: 0.03,
+    path: fixed('/api/meetings/series'),
+    body: json(createSeriesInput, fx.siteHints, plausibleNewSeries(fx)),
+    ok: shapes.series,
+  })),
   // `after` is an opaque page cursor: a generated one is rightly refused, so fewer get through.
   'GET /api/meetings': api('leader', (fx) => ({
     minAccepted: 0.05,
@@ -277,6 +306,29 @@ export const API_ROUTES = table({
     minAccepted: 0.005,
     path: at('/api/meetings/:p/cancel', cancelId(fx)),
     body: json(cancelMeetingInput, fx.hints),
+    ok: shapes.meetingDetail,
+  })),
+  // The meeting's PDF: real-looking PDFs (some with hostile text inside), other bytes, odd names.
+  'PUT /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0.02,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    query: fc.oneof(hostileString, fc.constantFrom('Giấy mời.pdf', 'a/b\\c.pdf', '')).map((name) => `?fileName=${encodeSegment(name)}`),
+    body: fc.oneof(
+      { arbitrary: hostileString.map((text) => ({ contentType: 'application/pdf', body: `%PDF-1.4\n${text}\n%%EOF` })), weight: 3 },
+      { arbitrary: hostileString.map((body) => ({ contentType: 'application/pdf', body })), weight: 1 },
+      { arbitrary: fc.constant({ contentType: 'application/json', body: '{}' }), weight: 1 },
+    ),
+    ok: shapes.meetingDetail,
+  })),
+  'GET /api/meetings/:id/attachment': api('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
+  })),
+  'DELETE /api/meetings/:id/attachment': api('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/api/meetings/:p/attachment', meetingId(fx)),
+    body: json(z.object({}), fx.hints),
     ok: shapes.meetingDetail,
   })),
   'GET /api/meetings/:id/invites': api('leader', (fx) => ({
@@ -421,6 +473,37 @@ export const API_ROUTES = table({
     query: queryString(auditQuery, fx.hints),
     okContentType: /application\/json|text\/csv/,
   })),
+  'POST /api/join/node': api(null, (fx) => ({
+    minAccepted: 0.1,
+    path: fixed('/api/join/node'),
+    body: json(joinNodeBody, fx.hints, fc.constant({ joinToken: fx.tokens.join })),
+    ok: z.object({ nodeId: z.string(), signalingUrl: z.string().regex(/^wss?:\/\//) }),
+  })),
+  'POST /api/meetings/:id/console/node': api('secretariat', (fx) => ({
+    minAccepted: 0.1,
+    path: at('/api/meetings/:p/console/node', meetingId(fx)),
+    body: json(z.object({}).strict(), fx.hints),
+    ok: z.object({ nodeId: z.string(), signalingUrl: z.string() }),
+  })),
+  'GET /api/meetings/:id/refused-sites': api('secretariat', (fx) => ({
+    minAccepted: 0.2,
+    path: at('/api/meetings/:p/refused-sites', meetingId(fx)),
+    ok: z.object({ sites: z.array(z.object({ siteId: z.uuid(), siteName: z.string(), at: z.string() })) }),
+  })),
+  'GET /api/nodes': api('admin', () => ({ minAccepted: 0.5, path: fixed('/api/nodes'), ok: z.object({ nodes: z.array(z.looseObject({ id: z.string() })) }) })),
+  'POST /api/nodes/:id/drain': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/api/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: json(drainBody, fx.hints),
+  })),
+  'PUT /api/nodes/provinces/:code': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: at(
+      '/api/nodes/provinces/:p',
+      pathParam(fc.oneof({ arbitrary: fc.constant('44'), weight: 4 }, { arbitrary: fc.constantFrom('01', '99', 'VN', '19165'), weight: 1 })),
+    ),
+    body: json(provinceBody, fx.hints, fc.record({ nodeId: fc.constantFrom('main', 'spare', null) })),
+  })),
   'GET (unknown route)': api('leader', () => ({
     minAccepted: 0 /* every path is unknown by construction: a 404 is the only right answer */,
     path: fc.array(hostileString.map(encodeSegment), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join('/')}`),
@@ -456,14 +539,35 @@ export const PAGE_ROUTES = table({
         unitCodes: fc.constantFrom(...fx.unitCodes),
         siteIds: fc.constantFrom(...fx.communes),
         allowConflicts: fc.constantFrom('true', 'false'),
+        // The "Lặp lại" section: a series' dates first, then the series (step=save).
+        repeat: fc.constantFrom('', 'weekly', 'biweekly', 'monthly-weekday', 'monthly-date', 'yearly'),
+        repeatCount: fc.constantFrom('', '3', '0', '101', 'ba'),
+        repeatUntil: fc.constantFrom('', '2027-02-01', '2026-02-30', 'mai'),
+        step: fc.constantFrom('dates', 'save'),
+        shownDates: day,
+        keepDates: day,
       }),
     };
   }),
+  'GET /meetings/series/:id/console': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/series/:p/console', pathParam(fc.constantFrom(...fx.halls))),
+  })),
   'GET /meetings/:id': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p', meetingId(fx)) })),
   'POST /meetings/:id/cancel': page('secretariat', (fx) => ({
     minAccepted: 0.005,
     path: at('/meetings/:p/cancel', cancelId(fx)),
     body: formBody({ confirm: fc.constantFrom('yes', 'no'), reason: fc.string() }),
+  })),
+  'POST /meetings/:id/attachment': page('secretariat', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    body: formBody({ remove: fc.constantFrom('yes', 'no', ''), attachment: fc.string() }),
+  })),
+  'GET /meetings/:id/attachment': page('leader', (fx) => ({
+    minAccepted: 0,
+    path: at('/meetings/:p/attachment', meetingId(fx)),
+    okContentType: /^application\/pdf$/,
   })),
   'GET /meetings/:id/edit': page('secretariat', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/edit', meetingId(fx)) })),
   'POST /meetings/:id/edit': page('secretariat', (fx) => {
@@ -538,6 +642,11 @@ export const PAGE_ROUTES = table({
   'GET /meetings/:id/attendance': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/attendance', meetingId(fx)) })),
   'GET /meetings/:id/live': page('leader', (fx) => ({ minAccepted: 0.2, path: at('/meetings/:p/live', meetingId(fx)) })),
   'GET /reports': page('leader', (fx) => ({ minAccepted: 0.05, path: fixed('/reports'), query: queryString(dashboardQuery, fx.hints) })),
+  'GET /ready/:token/attachment': page(null, (fx) => ({
+    minAccepted: 0,
+    path: at('/ready/:p/attachment', linkToken(fx.tokens.readiness)),
+    okContentType: /^application\/pdf$/,
+  })),
   'GET /ready/:token': page(null, (fx) => ({
     minAccepted: 0.15,
     path: at('/ready/:p', linkToken(fx.tokens.readiness)),
@@ -555,6 +664,17 @@ export const PAGE_ROUTES = table({
   'GET /join/:token': page(null, (fx) => ({ minAccepted: 0.15, path: at('/join/:p', linkToken(fx.tokens.join)) })),
   'GET /account': page('leader', () => ({ minAccepted: 0.5, path: fixed('/account'), query: fc.constantFrom('', '?done=1', '?done=%00') })),
   'GET /admin/users': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/users'), query: fc.constantFrom('', '?done=1') })),
+  'GET /admin/nodes': page('admin', () => ({ minAccepted: 0.5, path: fixed('/admin/nodes'), query: fc.constantFrom('', '?done=1') })),
+  'POST /admin/nodes/:id/drain': page('admin', () => ({
+    minAccepted: 0.05,
+    path: at('/admin/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: formBody({ draining: fc.constantFrom('0', '1') }),
+  })),
+  'POST /admin/nodes/provinces': page('admin', () => ({
+    minAccepted: 0.05,
+    path: fixed('/admin/nodes/provinces'),
+    body: formBody({ province: fc.constantFrom('44', '44', '01'), nodeId: fc.constantFrom('main', 'spare', '') }),
+  })),
   'GET /audit': page('secretariat', (fx) => ({ minAccepted: 0.05, path: fixed('/audit'), query: queryString(auditPageQuery, fx.hints) })),
   'GET /forgot-password': page(null, () => ({ minAccepted: 0.5, path: fixed('/forgot-password'), query: fc.constantFrom('', '?sent=1') })),
   'POST /forgot-password': page(null, () => ({

@@ -19,6 +19,7 @@ export {
 export { calendarTokenBody as calendarToken } from '../../api/invites/calendar-feed.ts';
 export { deliveryStatusBody as deliveryStatus, deviceCheckBody as deviceCheck, resendResultBody as resendResult } from '../../api/invites/routes.ts';
 export { meetingDetailBody as meetingDetail, meetingListBody as meetingList } from '../../api/meetings/json.ts';
+export { seriesBody as series, seriesPreviewBody as seriesPreview } from '../../api/meetings/series.ts';
 export { siteListBody as siteList, unitListBody as unitList, unitSitesBody as unitSites } from '../../api/units/routes.ts';
 
 export const errorBody = z

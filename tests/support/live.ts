@@ -47,6 +47,8 @@ export async function startLiveTestServer(driver: Driver, options: TestAppOption
   disconnectRemovedSites(t.services.meetings, live.sfu);
   closeConsolesOfEndedSignIns(t.services.accounts, live.consoles, live.sfu);
   disconnectRotatedSites(t.services.invites, live.sfu);
+  // As server/main.ts: placement counts this node's sites live.
+  t.services.nodes.attachLocal(t.ctx.config.sfu.node.id, () => live.sfu.signaling.siteCount());
   let closed: Promise<void> | undefined;
   return {
     t,

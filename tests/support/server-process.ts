@@ -27,9 +27,10 @@ export interface ServerProcess {
   dispose(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, options: { startTimeoutMs?: number; port?: number } = {}): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hoinghi-server-'));
-  const port = await freePort();
+  // A port chosen beforehand when the environment must name it (a media node's SFU_NODE_URL).
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const inherited = { ...process.env };
   // The child chooses its own database and mail: never a server the test run happens to name.

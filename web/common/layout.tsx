@@ -52,6 +52,7 @@ export function Layout(props: { title: string; lang: Lang; user: AuthenticatedUs
             {mayUseDirectory(props.user) && <a href="/directory">{directoryTranslator(props.lang)('directory')}</a>}
             {props.user && <a href="/reports">{attendanceTranslator(props.lang)('report')}</a>}
             {props.user?.role === 'admin' && <a href="/admin/users">{t('accountsNav')}</a>}
+            {props.user?.role === 'admin' && props.user.unitCode === 'VN' && <a href="/admin/nodes">{t('nodesNav')}</a>}
             {props.user && props.user.role !== 'leader' && <a href="/audit">{t('auditNav')}</a>}
             {props.user && <a href="/account">{t('myAccountNav')}</a>}
           </nav>

@@ -31,6 +31,7 @@ export const commonTexts = defineTexts({
   back: { vi: 'Quay lại', en: 'Back' },
   notAllowed: { vi: 'Tài khoản của bạn không có quyền này.', en: 'Your account may not do this.' },
   accountsNav: { vi: 'Tài khoản', en: 'Accounts' },
+  nodesNav: { vi: 'Máy chủ hội nghị', en: 'Conference servers' },
   myAccountNav: { vi: 'Tài khoản của tôi', en: 'My account' },
   auditNav: { vi: 'Nhật ký', en: 'Audit log' },
 });
@@ -78,6 +79,9 @@ export const errorTexts = defineTexts({
   'reason.unknown_sites': { vi: `Có ${term.site.vi} không tồn tại`, en: `Some ${term.site.en}s do not exist` },
   'reason.inactive_sites': { vi: `Có ${term.site.vi} đang ngừng hoạt động`, en: `Some ${term.site.en}s are inactive` },
   'reason.unknown_units': { vi: 'Có đơn vị hành chính không tồn tại', en: 'Some administrative units do not exist' },
+  'reason.attachment_empty': { vi: 'Tệp đính kèm rỗng', en: 'The attached file is empty' },
+  'reason.attachment_not_pdf': { vi: 'Tệp đính kèm phải là tệp PDF', en: 'The attachment must be a PDF file' },
+  attachmentTooLarge: { vi: 'Tệp đính kèm lớn hơn {mb} MB', en: 'The attachment is larger than {mb} MB' },
   unauthorized: { vi: 'Sai thư điện tử hoặc mật khẩu', en: 'Wrong e-mail or password' },
   tooManyRequests: { vi: 'Đăng nhập sai quá nhiều lần; vui lòng thử lại sau', en: 'Too many failed sign-ins; please try again later' },
   meetingCancelled: { vi: `${capitalize(term.meeting.vi)} đã bị hủy, không thể thay đổi`, en: `The ${term.meeting.en} was cancelled and cannot be changed` },

@@ -18,7 +18,8 @@ import { assertMayManageMeeting, roleMay } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv, AuthenticatedUser } from '../../api/context.ts';
 import { ForbiddenError, InvalidLinkError } from '../../api/errors.ts';
 import { latestDeviceChecks, type DeviceCheckView } from '../../api/invites/device-checks.ts';
-import { verifySiteToken } from '../../api/invites/site-tokens.ts';
+import { currentOccurrence, verifySiteToken } from '../../api/invites/site-tokens.ts';
+import { loadSeries } from '../../api/meetings/series.ts';
 import { getMeetingDetail, type MeetingDetail } from '../../api/meetings/queries.ts';
 import { uuidParam } from '../../api/validation.ts';
 import { conferenceTranslator } from './texts.ts';
@@ -50,6 +51,11 @@ export interface ConferencePageDeps {
   consoleFacts(meetingId: string): Promise<ConsoleFacts | null>;
   /** Throws ForbiddenError unless the user may run this meeting's console (api/auth/policy.ts). */
   assertMayOpenConsole(user: AuthenticatedUser, meetingId: string): Promise<void>;
+  /**
+   * The occurrence of a series whose console the host hall's link in the series' invitation
+   * opens: the running or next one (null when none is left). Optional for pages without series.
+   */
+  seriesConsoleMeeting?(seriesId: string): Promise<string | null>;
 }
 
 /** The page facts of a meeting as the meetings service returns it (for both lookups). */
@@ -81,6 +87,10 @@ export function conferencePageLookups(ctx: AppContext): ConferencePageDeps {
       return { meeting: meetingFacts(detail), siteId: site.siteId, siteName: site.name };
     },
     assertMayOpenConsole: (user, meetingId) => assertMayManageMeeting(ctx.db, user, meetingId, 'meeting.console'),
+    async seriesConsoleMeeting(seriesId) {
+      const series = await loadSeries(ctx.db, seriesId).catch(() => null);
+      return series ? currentOccurrence(ctx.db, seriesId, series.hostSiteId, ctx.now()) : null;
+    },
     async consoleFacts(meetingId) {
       const detail = await liveMeeting(meetingId);
       if (!detail) return null;
@@ -127,6 +137,19 @@ export function conferencePages(deps: ConferencePageDeps) {
     // The host hall's link (an older invitation) carries no host powers: its place is the console, after sign-in.
     if (facts.siteId === facts.meeting.hostSiteId) return c.redirect(`/meetings/${facts.meeting.meetingId}/console`, 303);
     return c.html(<JoinPage lang={lang} meeting={facts.meeting} siteName={facts.siteName} quality={quality(c.req.query('video'), 'medium')} />);
+  });
+
+  // The host hall's link in a series' invitation: the console of the running or next occurrence.
+  app.get('/meetings/series/:id/console', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const meetingId = id.success && deps.seriesConsoleMeeting ? await deps.seriesConsoleMeeting(id.data) : null;
+    if (!meetingId) {
+      const t = conferenceTranslator(c.get('lang'));
+      return c.html(<ConferenceMessagePage lang={c.get('lang')} title={t('notFoundTitle')} message={t('notFoundTitle')} />, 404);
+    }
+    return c.redirect(`/meetings/${meetingId}/console`, 303);
   });
 
   app.get('/meetings/:id/console', async (c) => {

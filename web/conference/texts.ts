@@ -45,6 +45,11 @@ export const conferenceTexts = defineTexts({
     vi: 'Máy chủ hội nghị đã đủ số điểm cầu, chưa nhận thêm được. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại», hoặc liên hệ văn phòng.',
     en: 'The conference server is full and cannot take another site yet. Wait a few minutes and press “Check again”, or call the secretariat.',
   },
+  noNodeAvailable: {
+    vi: 'Máy chủ hội nghị đã đủ số điểm cầu: mọi máy chủ đều đầy nên chưa nhận thêm được điểm cầu này, và văn phòng đã được báo. Vui lòng chờ ít phút rồi bấm «Kiểm tra lại».',
+    en: 'The conference server is full: every server is, so this site cannot join yet, and the secretariat has been told. Wait a few minutes, then press “Check again”.',
+  },
+
   consoleOpen: {
     vi: 'Bàn điều khiển của cuộc họp này đang mở ở một cửa sổ hoặc máy khác. Tiếp quản sẽ đóng bàn điều khiển kia.',
     en: 'The console of this meeting is open in another window or on another computer. Taking over closes that one.',

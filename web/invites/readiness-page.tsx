@@ -3,6 +3,7 @@ import type { Lang } from '../../api/context.ts';
 import type { LinkProblem } from '../../api/errors.ts';
 import type { ReadinessView } from '../../api/invites/readiness.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
+import { formatFileSize } from '../../api/i18n/format.ts';
 import { pageTranslator } from '../common/texts.ts';
 import { invitePageTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
@@ -45,6 +46,17 @@ export function ReadinessPage(props: {
             <>
               <dt>{t('agenda')}</dt>
               <dd class="pre">{meeting.agenda}</dd>
+            </>
+          )}
+          {props.view.attachment && (
+            <>
+              <dt>{t('attachment')}</dt>
+              <dd>
+                <a id="attachment-link" href={`${props.action}/attachment`} download>
+                  {props.view.attachment.fileName}
+                </a>{' '}
+                <span class="muted">({formatFileSize(props.view.attachment.sizeBytes, props.lang)})</span>
+              </dd>
             </>
           )}
           {answer && (

@@ -8,6 +8,7 @@ import { assertMayReadDelivery, assertMayReadMailFolder } from '../../api/auth/p
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { DomainError, InvalidLinkError, NotFoundError, ValidationError } from '../../api/errors.ts';
 import type { InviteOutbox } from '../../api/invites/outbox.ts';
+import { attachmentContent, attachmentResponse } from '../../api/meetings/attachment.ts';
 import { getMeeting } from '../../api/meetings/queries.ts';
 import { meetingDeliveryStatus } from '../../api/invites/delivery-status.ts';
 import { InvalidMailIdError, listMailFolder, MailNotFoundError, readMailFolderMessage } from '../../api/invites/mail-folder.ts';
@@ -58,6 +59,19 @@ export function invitePages(ctx: AppContext, outbox: InviteOutbox) {
       const view = await readinessView(ctx, token);
       const lastCheck = await latestDeviceCheck(ctx.db, view.meeting.id, view.siteId);
       return c.html(<DeviceCheckPage lang={c.get('lang')} view={view} lastCheck={lastCheck} answerHref={`/ready/${token}`} />);
+    } catch (error) {
+      return linkProblem(c, error);
+    }
+  });
+
+  // The meeting's document, for the site holding the readiness link.
+  app.get('/ready/:token/attachment', async (c) => {
+    c.header('Referrer-Policy', 'no-referrer');
+    try {
+      const view = await readinessView(ctx, c.req.param('token'));
+      const attachment = await attachmentContent(ctx.db, view.meeting.id);
+      if (!attachment) throw new NotFoundError('Attachment', view.meeting.id);
+      return attachmentResponse(attachment, c.req.header('if-none-match'));
     } catch (error) {
       return linkProblem(c, error);
     }

@@ -18,6 +18,7 @@ export const invitePageTexts = defineTexts({
     vi: 'Đã ghi nhận câu trả lời của đơn vị. Có thể thay đổi câu trả lời bất cứ lúc nào trước giờ họp.',
     en: 'Your answer has been recorded. You can change it any time before the meeting.',
   },
+  attachment: { vi: 'Văn bản kèm theo', en: 'Attached document' },
   currentAnswer: { vi: 'Câu trả lời hiện tại', en: 'Current answer' },
   answeredAt: { vi: 'lúc', en: 'at' },
   attending: { vi: 'Sẽ tham dự', en: 'Attending' },

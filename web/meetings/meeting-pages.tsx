@@ -1,12 +1,14 @@
 /** The list of upcoming meetings and one meeting's page. */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
 import type { MeetingDetail, MeetingSummary } from '../../api/meetings/queries.ts';
+import { formatFileSize } from '../../api/i18n/format.ts';
 import { formatVietnamDateTime, formatVietnamTime } from '../../api/time.ts';
 import { attendanceTranslator } from '../attendance/texts.ts';
 import { siteRoleLabel } from '../../api/attendance/texts.ts';
 import { pageTranslator } from '../common/texts.ts';
 import { meetingTexts } from './texts.ts';
 import { ErrorBox, Layout } from '../common/layout.tsx';
+import { MeetingNodeNotes, type MeetingNodeFacts } from '../nodes/meeting-notes.tsx';
 
 export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; meetings: MeetingSummary[] }) {
   const t = pageTranslator(meetingTexts, props.lang);
@@ -54,7 +56,16 @@ export function MeetingListPage(props: { lang: Lang; user: AuthenticatedUser; me
   );
 }
 
-export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meeting: MeetingDetail; error?: string; notice?: string }) {
+export function MeetingPage(props: {
+  lang: Lang;
+  user: AuthenticatedUser;
+  meeting: MeetingDetail;
+  error?: string;
+  notice?: string;
+  /** The rule of the series this meeting is an occurrence of, in words. */
+  seriesRule?: string;
+  nodes?: MeetingNodeFacts;
+}) {
   const t = pageTranslator(meetingTexts, props.lang);
   const m = props.meeting;
   const canChange = props.user.role !== 'leader' && m.status === 'scheduled';
@@ -67,10 +78,17 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
           {props.notice}
         </p>
       )}
+      {props.nodes && <MeetingNodeNotes lang={props.lang} facts={props.nodes} />}
       <dl class="facts">
         <dt>{t('time')}</dt>
         <dd>
           {formatVietnamDateTime(m.startsAt, props.lang)}–{formatVietnamTime(m.endsAt)} ({t('timeZoneNote')})
+          {props.seriesRule && (
+            <>
+              <br />
+              <span id="series-rule">{t('seriesOf', { rule: props.seriesRule })}</span>
+            </>
+          )}
         </dd>
         {m.referenceNumber && (
           <>
@@ -90,6 +108,17 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
           <>
             <dt>{t('agenda')}</dt>
             <dd class="pre">{m.agenda}</dd>
+          </>
+        )}
+        {m.attachment && (
+          <>
+            <dt>{t('attachment')}</dt>
+            <dd>
+              <a id="attachment-link" href={`/meetings/${m.id}/attachment`} download>
+                {m.attachment.fileName}
+              </a>{' '}
+              <span class="muted">({formatFileSize(m.attachment.sizeBytes, props.lang)})</span>
+            </dd>
           </>
         )}
       </dl>
@@ -120,6 +149,24 @@ export function MeetingPage(props: { lang: Lang; user: AuthenticatedUser; meetin
             {t('copyMeeting')}
           </a>
         </p>
+      )}
+      {canChange && (
+        <details class="card" id="meeting-attachment">
+          <summary>{m.attachment ? t('replaceAttachment') : t('addAttachment')}</summary>
+          <p class="muted small">{t('attachmentHint')}</p>
+          <form method="post" action={`/meetings/${m.id}/attachment`} enctype="multipart/form-data">
+            <input type="file" name="attachment" accept="application/pdf,.pdf" required />
+            <button type="submit">{t('sendAttachment')}</button>
+          </form>
+          {m.attachment && (
+            <form method="post" action={`/meetings/${m.id}/attachment`}>
+              <input type="hidden" name="remove" value="yes" />
+              <button type="submit" class="link">
+                {t('removeAttachment')}
+              </button>
+            </form>
+          )}
+        </details>
       )}
       {canChange && (
         <details class="card" id="cancel-meeting">

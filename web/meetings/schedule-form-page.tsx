@@ -6,6 +6,7 @@
  * saved (api/meetings/update-preview.ts).
  */
 import type { AuthenticatedUser, Lang } from '../../api/context.ts';
+import { NATIONAL_UNIT } from '../../api/auth/policy.ts';
 import type { ConflictingMeeting } from '../../api/meetings/queries.ts';
 import type { PreviewSite, UpdatePreview } from '../../api/meetings/update-preview.ts';
 import { siteRoleLabel } from '../../api/attendance/texts.ts';
@@ -25,8 +26,20 @@ export interface ScheduleFormValues {
   unitCodes?: string[];
   siteIds?: string[];
   allowConflicts?: boolean;
+  /** Every provincial hall (the "provinceHalls" box), expanded by the page route. */
+  provinceHalls?: boolean;
   /** Editing: the current participants to keep (the others are removed). */
   keepSiteIds?: string[];
+  /** A new meeting only: repeat it as a series (api/meetings/series.ts); '' for once. */
+  repeat?: string;
+  repeatCount?: string;
+  repeatUntil?: string;
+}
+
+/** The dates a series will have, shown before it is sent, each with a box to drop it. */
+export interface SeriesDatesPreview {
+  description: string;
+  occurrences: { date: string; label: string; holiday: string | null; kept: boolean }[];
 }
 
 export interface EditMode {
@@ -44,16 +57,30 @@ export interface ProvinceChoice {
   withoutAddress: number;
 }
 
+/**
+ * What only national accounts may invite at once: every site in the country (unit "VN") and the
+ * 34 provincial halls. Provincial accounts do not see it (api/auth/policy.ts would refuse it).
+ */
+export interface WideScopeChoice {
+  /** Active sites below the nation: provincial halls and communes. */
+  nationCount: number;
+  nationWithoutAddress: number;
+  provinceHallCount: number;
+  provinceHallsWithoutAddress: number;
+}
+
 export function ScheduleFormPage(props: {
   lang: Lang;
   user: AuthenticatedUser;
   halls: { id: string; name: string }[];
   provinces: ProvinceChoice[];
+  wideScope?: WideScopeChoice;
   values: ScheduleFormValues;
   error?: string;
   notice?: string;
   conflicts?: ConflictingMeeting[];
   edit?: EditMode;
+  seriesDates?: SeriesDatesPreview;
 }) {
   const t = pageTranslator(meetingTexts, props.lang);
   const v = props.values;
@@ -88,7 +115,13 @@ export function ScheduleFormPage(props: {
           )}
         </ErrorBox>
       )}
-      <form method="post" action={edit ? `/meetings/${edit.meetingId}/edit` : '/meetings/new'} id="schedule-form" class="card">
+      <form
+        method="post"
+        action={edit ? `/meetings/${edit.meetingId}/edit` : '/meetings/new'}
+        id="schedule-form"
+        class="card"
+        {...(edit ? {} : { enctype: 'multipart/form-data' })}
+      >
         <label>
           {t('title')}
           <input name="title" required maxlength={300} value={v.title ?? ''} />
@@ -103,6 +136,12 @@ export function ScheduleFormPage(props: {
             {v.agenda ?? ''}
           </textarea>
         </label>
+        {!edit && (
+          <label>
+            {t('attachmentField')}
+            <input type="file" name="attachment" accept="application/pdf,.pdf" />
+          </label>
+        )}
         <label>
           {t('hostSite')}
           <select name="hostSiteId" required>
@@ -157,6 +196,36 @@ export function ScheduleFormPage(props: {
             </span>
           </div>
           <ul id="search-results" class="tree" hidden></ul>
+          {props.wideScope && (
+            <ul class="tree" id="wide-scope">
+              <li>
+                <label>
+                  <input
+                    type="checkbox"
+                    name="unitCodes"
+                    value={NATIONAL_UNIT}
+                    checked={checkedUnits.has(NATIONAL_UNIT)}
+                    data-count={props.wideScope.nationCount}
+                    data-missing={props.wideScope.nationWithoutAddress}
+                  />
+                  <span class="name">{t('wholeNation')}</span> <span class="muted">— {t('wholeNationHint', { n: props.wideScope.nationCount })}</span>
+                </label>
+              </li>
+              <li>
+                <label>
+                  <input
+                    type="checkbox"
+                    name="provinceHalls"
+                    value="all"
+                    checked={v.provinceHalls ?? false}
+                    data-count={props.wideScope.provinceHallCount}
+                    data-missing={props.wideScope.provinceHallsWithoutAddress}
+                  />
+                  <span class="name">{t('provinceHalls')}</span> <span class="muted">({props.wideScope.provinceHallCount})</span>
+                </label>
+              </li>
+            </ul>
+          )}
           <ul class="tree" id="province-tree">
             {props.provinces.map((p) => (
               <li class="province" data-code={p.code} data-name={p.name} data-count={p.communeCount}>
@@ -194,6 +263,7 @@ export function ScheduleFormPage(props: {
             data-link-text={t('fixAddresses')}
           ></p>
         </fieldset>
+        {!edit && <RepeatSection lang={props.lang} values={v} {...(props.seriesDates ? { dates: props.seriesDates } : {})} />}
         <label class="check">
           <input type="checkbox" name="allowConflicts" value="true" checked={v.allowConflicts ?? false} /> {t('allowConflicts')}
         </label>
@@ -209,6 +279,15 @@ export function ScheduleFormPage(props: {
                 {t('saveAndNotify')}
               </button>
             )}
+          </>
+        ) : props.seriesDates ? (
+          <>
+            <button type="submit" name="step" value="dates">
+              {t('showSeriesDates')}
+            </button>{' '}
+            <button type="submit" name="step" value="save" class="primary" id="save-series">
+              {t('submitSeries')}
+            </button>
           </>
         ) : (
           <button type="submit" class="primary">
@@ -258,5 +337,71 @@ function ChangePreview(props: { lang: Lang; plan: UpdatePreview }) {
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * "Lặp lại": once, or a series. Choosing a repetition and sending shows the dates first (the
+ * same button, no script needed), holidays marked, each with a box to untick; the second send
+ * schedules the series without the unticked dates.
+ */
+function RepeatSection(props: { lang: Lang; values: ScheduleFormValues; dates?: SeriesDatesPreview }) {
+  const t = pageTranslator(meetingTexts, props.lang);
+  const v = props.values;
+  const options: [string, string][] = [
+    ['', t('noRepeat')],
+    ['weekly', t('repeatWeekly')],
+    ['biweekly', t('repeatBiweekly')],
+    ['monthly-weekday', t('repeatMonthlyWeekday')],
+    ['monthly-date', t('repeatMonthlyDate')],
+  ];
+  return (
+    <fieldset id="repeat">
+      <legend>{t('repeat')}</legend>
+      <div class="row">
+        <label>
+          {t('repeat')}
+          <select name="repeat">
+            {options.map(([value, label]) => (
+              <option value={value} selected={(v.repeat ?? '') === value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('repeatCount')}
+          <input type="number" name="repeatCount" min={2} max={100} value={v.repeatCount ?? ''} />
+        </label>
+        <label>
+          {t('repeatUntil')}
+          <input type="date" name="repeatUntil" value={v.repeatUntil ?? ''} />
+        </label>
+      </div>
+      {props.dates && (
+        <section id="series-dates">
+          <h2>
+            {t('seriesDates')}: {props.dates.description}
+          </h2>
+          <p class="muted small">{t('untickToDrop')}</p>
+          <ul class="tree">
+            {props.dates.occurrences.map((o) => (
+              <li data-date={o.date} class={o.holiday ? 'holiday' : undefined}>
+                <input type="hidden" name="shownDates" value={o.date} />
+                <label>
+                  <input type="checkbox" name="keepDates" value={o.date} checked={o.kept} /> {o.label}
+                  {o.holiday && (
+                    <strong class="holiday-name">
+                      {' '}
+                      — {t('publicHoliday')}: {o.holiday}
+                    </strong>
+                  )}
+                </label>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </fieldset>
   );
 }

@@ -103,6 +103,16 @@ it('signs in and schedules a meeting for all 78 communes of Quảng Trị', asyn
   // What was typed is kept.
   expect(await page.inputValue('input[name=title]')).toBe('Họp trùng giờ');
 
+  // A national account may also invite every provincial hall, or the whole country, at once.
+  await page.check('input[name=provinceHalls]');
+  await expect.poll(() => page.textContent('#selected-count b')).toBe('80');
+  const below = async (code: string) => (await t.request('GET', `/api/units/${code}/sites`, { cookie: t.cookies.secretariat })).body.sites.length as number;
+  const nation = (await below('44')) + (await below('01'));
+  await page.check('input[name=unitCodes][value="VN"]');
+  await expect.poll(() => page.textContent('#selected-count b')).toBe(new Intl.NumberFormat('vi-VN').format(nation));
+  await page.uncheck('input[name=unitCodes][value="VN"]');
+  await expect.poll(() => page.textContent('#selected-count b')).toBe('80');
+
   const list = await browser.newPage({ storageState: await page.context().storageState() });
   await list.goto(`${server.url}/`);
   expect(await list.textContent('#meeting-list')).toContain('Hội nghị trực tuyến triển khai nhiệm vụ năm 2027');

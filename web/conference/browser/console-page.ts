@@ -10,14 +10,15 @@ import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { openScreen } from './media.ts';
 import { runPreJoin } from './prejoin.ts';
 import { MeetingClient, type RemoteTrack } from './meeting-client.ts';
-import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, showEnded, showTrack, signalingUrl, siteDirectory, type Translate } from './ui.ts';
+import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, placedNode, showEnded, showTrack, siteDirectory, type Translate } from './ui.ts';
 
 const t: Translate = pageTranslator();
 const body = document.body;
 const meetingId = body.dataset['meetingId'] ?? '';
 const PAGE_SIZE = 12;
 
-const client = new MeetingClient({ url: signalingUrl(), credentials: { meetingId } });
+// The host's node is the meeting's origin (api/nodes/placement.ts), asked anew before every connection.
+const client = new MeetingClient({ url: placedNode({ meetingId }), credentials: { meetingId } });
 exposeDiagnostics(client);
 bindStatusLine(client, $('#status'), t);
 window.addEventListener('pagehide', () => client.closeNow());

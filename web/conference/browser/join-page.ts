@@ -7,7 +7,7 @@
 import type { SiteInfo } from '../../../sfu/protocol.ts';
 import { runPreJoin } from './prejoin.ts';
 import { MeetingClient, type RemoteTrack } from './meeting-client.ts';
-import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, showEnded, showTrack, signalingUrl, siteDirectory } from './ui.ts';
+import { $, AudioSink, bindStatusLine, exposeDiagnostics, pageTranslator, placedNode, showEnded, showTrack, siteDirectory } from './ui.ts';
 
 const t = pageTranslator();
 const body = document.body;
@@ -16,7 +16,8 @@ const hostSiteName = body.dataset['hostSiteName'] ?? '';
 // The token is the last path segment; it goes to the server only inside the `join` message.
 const joinToken = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 
-const client = new MeetingClient({ url: signalingUrl(), credentials: { joinToken } });
+// The node this site is placed on (api/nodes), asked anew before every connection.
+const client = new MeetingClient({ url: placedNode({ joinToken }), credentials: { joinToken } });
 exposeDiagnostics(client);
 bindStatusLine(client, $('#status'), t);
 // Closing the tab is leaving: close the socket cleanly so attendance records `left`.

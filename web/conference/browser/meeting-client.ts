@@ -73,8 +73,11 @@ export type MeetingClientEvents = {
 export type Credentials = { joinToken: string } | { meetingId: string };
 
 export interface MeetingClientOptions {
-  /** ws(s)://host/ws */
-  url: string;
+  /**
+   * ws(s)://host/ws, or a function asked before every connection (the node placement chose,
+   * which may change between connections: a rejoin after its node died goes where it is sent).
+   */
+  url: string | (() => Promise<string>);
   credentials: Credentials;
   /** How long a transport may stay down after an ICE restart before we join again from scratch. */
   iceRecoveryMs?: number;
@@ -314,7 +317,8 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
     // The server sends the room's state (every site's siteState, to a host) while it handles
     // `join`, before the reply: keep those notifications until the connection is set up.
     const early: ServerNotification[] = [];
-    const signaling = await SignalingClient.connect(this.opts.url, {
+    const url = typeof this.opts.url === 'string' ? this.opts.url : await this.opts.url();
+    const signaling = await SignalingClient.connect(url, {
       onNotification: (note) => (box.conn ? this.#onNotification(box.conn, note) : early.push(note)),
       onClose: (end) => box.conn && this.#onSocketEnd(box.conn, end),
       onProtocolError: (detail) => this.#problem(detail),

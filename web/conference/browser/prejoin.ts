@@ -7,7 +7,7 @@
 import { openCameraAndMic, meterLevel, parseQuality, type VideoQuality } from './media.ts';
 import { RequestError } from './signaling.ts';
 import type { MeetingClient } from './meeting-client.ts';
-import { $, showTrack, type Translate } from './ui.ts';
+import { $, NoNodeError, showTrack, type Translate } from './ui.ts';
 
 export interface LocalTracks {
   camera?: MediaStreamTrack;
@@ -75,9 +75,14 @@ export function runPreJoin(client: MeetingClient, t: Translate, initialQuality: 
     } catch (err) {
       refused = err instanceof RequestError && (err.code === 'unauthorized' || err.code === 'forbidden');
       const full = err instanceof RequestError && err.code === 'capacity';
+      const noNode = err instanceof NoNodeError;
       const consoleOpen = err instanceof RequestError && err.code === 'console-open';
       $('#take-over').hidden = !consoleOpen;
-      setCheck('#check-network', 'failed', t(refused ? 'tokenRefused' : full ? 'serverFull' : consoleOpen ? 'consoleOpen' : 'networkFailed'));
+      setCheck(
+        '#check-network',
+        'failed',
+        t(refused ? 'tokenRefused' : full ? 'serverFull' : noNode ? 'noNodeAvailable' : consoleOpen ? 'consoleOpen' : 'networkFailed'),
+      );
     }
   };
 

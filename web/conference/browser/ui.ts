@@ -1,4 +1,5 @@
-/** DOM pieces both live pages share: the status line, video and audio plumbing, the end panel. */
+/** DOM pieces both live pages share: the status line, video and audio plumbing, the end panel, the node to connect to. */
+import { z } from 'zod';
 import { parseLang, type Lang } from '../../../api/i18n/translator.ts';
 import { conferenceTranslator, type ConferenceTextKey } from '../texts.ts';
 import type { MeetingClient, EndReason, RemoteTrack, MeetingClientStatus } from './meeting-client.ts';
@@ -31,6 +32,51 @@ export function siteDirectory(): Map<string, string> {
 /** The same-origin signaling endpoint. */
 export function signalingUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+const PlacementReply = z.object({ nodeId: z.string(), signalingUrl: z.string().regex(/^wss?:\/\/[^\s]+$/) });
+const ErrorReply = z.object({ error: z.object({ code: z.string() }) });
+
+/** Every conference server is full (or none runs): the pre-join check says so and offers to check again. */
+export class NoNodeError extends Error {
+  override readonly name = 'NoNodeError';
+}
+
+/** The MeetingClient's `url`: asks for this site's node before every connection. */
+export function placedNode(request: { joinToken: string } | { meetingId: string }): () => Promise<string> {
+  return async () => {
+    const node = await chooseNode(request);
+    if (!node.ok) throw new NoNodeError('every conference server is full');
+    return node.url;
+  };
+}
+
+/** Where this page's signaling socket goes, or that every conference server refused it. */
+export type NodeChoice = { ok: true; url: string } | { ok: false; code: 'no_node_available' };
+
+/**
+ * Asks the API which node this site is placed on (api/nodes/routes.ts). Every node full is the
+ * one answer the page shows as such; anything else unexpected (an old server, a failed request)
+ * falls back to this page's own server, whose join then says what is wrong.
+ */
+export async function chooseNode(request: { joinToken: string } | { meetingId: string }): Promise<NodeChoice> {
+  const path = 'joinToken' in request ? '/api/join/node' : `/api/meetings/${encodeURIComponent(request.meetingId)}/console/node`;
+  try {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify('joinToken' in request ? { joinToken: request.joinToken } : {}),
+      credentials: 'same-origin',
+    });
+    const body: unknown = await response.json();
+    if (response.ok) {
+      const placed = PlacementReply.safeParse(body);
+      if (placed.success) return { ok: true, url: placed.data.signalingUrl };
+    } else if (ErrorReply.safeParse(body).data?.error.code === 'no_node_available') return { ok: false, code: 'no_node_available' };
+  } catch (err) {
+    console.warn('hoinghi: node placement failed', err);
+  }
+  return { ok: true, url: signalingUrl() };
 }
 
 const statusText: Record<MeetingClientStatus['kind'], ConferenceTextKey> = {

@@ -3,6 +3,9 @@
  * single communes, and show how many sites are selected. Talks to the server only through
  * /api/units and /api/sites.
  */
+import { formatNumber } from '../../../api/i18n/format.ts';
+import { parseLang } from '../../../api/i18n/translator.ts';
+
 type SiteRow = { id: string; name: string; kind: string; unitCode: string; unitName: string; parentCode: string | null; hasRealAddress: boolean };
 
 const form = document.querySelector<HTMLFormElement>('#schedule-form');
@@ -15,9 +18,20 @@ function setUpPicker(form: HTMLFormElement): void {
   const provinces = [...form.querySelectorAll<HTMLLIElement>('#province-tree > li.province')];
   const addressNotice = form.querySelector<HTMLElement>('#address-notice');
 
+  const lang = parseLang(document.documentElement.lang);
+  const formatCount = (n: number) => formatNumber(n, 0, lang);
+
   function updateCount(): void {
-    let total = 0;
-    let missing = 0;
+    // The whole country holds every other choice: count it alone.
+    const nation = form.querySelector<HTMLInputElement>('input[name="unitCodes"][value="VN"]:checked');
+    if (nation) {
+      counter.textContent = formatCount(Number(nation.dataset.count ?? 0));
+      showAddressNotice(Number(nation.dataset.missing ?? 0), []);
+      return;
+    }
+    const provinceHalls = form.querySelector<HTMLInputElement>('input[name="provinceHalls"]:checked');
+    let total = Number(provinceHalls?.dataset.count ?? 0);
+    let missing = Number(provinceHalls?.dataset.missing ?? 0);
     const wholeProvinces = new Set<string>();
     for (const box of form.querySelectorAll<HTMLInputElement>('input[name="unitCodes"]:checked')) {
       total += Number(box.dataset.count ?? 0);
@@ -29,7 +43,7 @@ function setUpPicker(form: HTMLFormElement): void {
       if (!wholeProvinces.has(box.dataset.province ?? '')) single.set(box.value, box);
     }
     for (const box of single.values()) if (box.dataset.missing === '1') missing++;
-    counter.textContent = String(total + single.size);
+    counter.textContent = formatCount(total + single.size);
     showAddressNotice(missing, [...wholeProvinces, ...[...single.values()].map((b) => b.dataset.province ?? '')].filter(Boolean));
   }
 
@@ -106,7 +120,8 @@ function setUpPicker(form: HTMLFormElement): void {
   }
 
   form.addEventListener('change', (event) => {
-    if ((event.target as HTMLInputElement).name === 'unitCodes') updateCount();
+    const name = (event.target as HTMLInputElement).name;
+    if (name === 'unitCodes' || name === 'provinceHalls') updateCount();
   });
   updateCount();
 }

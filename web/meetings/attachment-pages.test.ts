@@ -69,4 +69,17 @@ describe('the attached document on the pages', () => {
     });
     expect(leader.status).toBe(403);
   });
+
+  it('refuses a recurring meeting with a document rather than dropping the file, and schedules nothing', async () => {
+    const form = new FormData();
+    const day = toVietnamLocalInput(new Date(TEST_NOW.getTime() + 3 * 86_400_000)).slice(0, 10);
+    const fields = { title: 'Giao ban định kỳ có giấy mời', hostSiteId: hall, date: day, startTime: '08:00', endTime: '09:00', siteIds: commune };
+    for (const [k, v] of Object.entries({ ...fields, repeat: 'weekly', repeatCount: '3' })) form.append(k, v);
+    form.append('attachment', new File([PDF], 'Giấy mời.pdf', { type: 'application/pdf' }));
+    const refused = await post('/meetings/new', form);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('Chưa gửi được văn bản kèm theo cho cuộc họp định kỳ');
+    const listed = await t.request('GET', '/api/meetings?limit=100', { cookie: t.cookies.secretariat });
+    expect(JSON.stringify(listed.body)).not.toContain('Giao ban định kỳ có giấy mời');
+  });
 });

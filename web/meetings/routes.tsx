@@ -235,10 +235,12 @@ export function meetingPages(ctx: AppContext, meetings: MeetingService, series: 
    * A series from the form: the first send (or a rule changed since) shows the dates with
    * holidays marked; the second schedules it without the unticked dates.
    */
-  const scheduleSeries = async (c: Context<AppEnv>, user: AuthenticatedUser, form: ScheduleForm, values: ScheduleFormValues) => {
+  const scheduleSeries = async (c: Context<AppEnv>, user: AuthenticatedUser, form: ScheduleForm & { attachment: File | null }, values: ScheduleFormValues) => {
     const lang = c.get('lang');
     let dates: SeriesDatesPreview | undefined;
     try {
+      // A series is not sent with a document yet: say so rather than drop the chosen file.
+      if (form.attachment) throw new ValidationError(translator(meetingTexts, lang)('seriesNoAttachment'), { reason: 'series_attachment' }, 400);
       const times = formTimes(form, lang);
       const asked = previewSeriesInput.safeParse({ ...times, recurrence: formRecurrence(form) });
       if (!asked.success) throw ValidationError.fromZod(asked.error);

@@ -23,6 +23,10 @@ export const meetingTexts = defineTexts({
     en: 'A PDF of up to 10 MB. Every site is sent an update carrying it.',
   },
   sendAttachment: { vi: `Đính kèm và gửi cho các ${term.site.vi}`, en: 'Attach and send to the sites' },
+  seriesNoAttachment: {
+    vi: `Chưa gửi được văn bản kèm theo cho ${term.meeting.vi} định kỳ: hãy lên lịch không kèm tệp, rồi đính kèm ở trang của từng buổi họp.`,
+    en: 'A recurring meeting cannot carry a document yet: schedule it without the file, then attach it on each occurrence’s page.',
+  },
   attachmentMissing: { vi: 'Chưa chọn tệp PDF để đính kèm', en: 'No PDF file was chosen' },
   removeAttachment: { vi: 'Gỡ văn bản kèm theo', en: 'Remove the attached document' },
   attachmentChanged: {

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
+import type { types as ms } from 'mediasoup';
 import { z } from 'zod';
 import type { LeaveCause } from '../db/attendance-event.ts';
 import type { SignalingLimits } from './config.ts';
@@ -329,6 +330,11 @@ export class SignalingConnection {
     }
   }
 
+  /** What the browser needs of a new transport, with the candidates as the sites must see them. */
+  #transportReply(t: ms.WebRtcTransport): ResponseDataOf<'createTransport'> {
+    return { transportId: t.id, iceParameters: t.iceParameters, iceCandidates: this.deps.announce(t.iceCandidates), dtlsParameters: t.dtlsParameters };
+  }
+
   #joinedPeer(): { room: Room; peer: Peer } {
     if (this.#state !== 'joined' || !this.#room || !this.#peer) throw unauthorized('join first');
     return { room: this.#room, peer: this.#peer };
@@ -362,13 +368,7 @@ export class SignalingConnection {
       }
       case 'createTransport': {
         const { room, peer } = this.#joinedPeer();
-        const t = await room.createTransport(peer, req.data.direction);
-        return {
-          transportId: t.id,
-          iceParameters: t.iceParameters,
-          iceCandidates: this.deps.announce(t.iceCandidates),
-          dtlsParameters: t.dtlsParameters,
-        } satisfies ResponseDataOf<'createTransport'>;
+        return this.#transportReply(await room.createTransport(peer, req.data.direction));
       }
       case 'connectTransport': {
         const { peer } = this.#joinedPeer();
@@ -469,13 +469,7 @@ export class SignalingConnection {
         return { serverTime: Date.now() } satisfies ResponseDataOf<'ping'>;
       case 'createTransport': {
         if (req.data.direction !== 'send') throw invalidState('a rehearsal only sends');
-        const t = await rehearsal.peer.createTransport('send');
-        return {
-          transportId: t.id,
-          iceParameters: t.iceParameters,
-          iceCandidates: this.deps.announce(t.iceCandidates),
-          dtlsParameters: t.dtlsParameters,
-        } satisfies ResponseDataOf<'createTransport'>;
+        return this.#transportReply(await rehearsal.peer.createTransport('send'));
       }
       case 'connectTransport':
         await rehearsal.peer.connectTransport(req.data.transportId, req.data.dtlsParameters);

@@ -247,17 +247,7 @@ export class InviteOutbox {
           await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
         } else {
           counts.resent++;
-          copies.push({
-            meetingId,
-            siteId: row.siteId,
-            sequence: row.sequence,
-            method: row.method,
-            kind: row.kind,
-            recipients,
-            resend: row.resend + 1,
-            wholeSeries: row.wholeSeries,
-            nextAttemptAt: now,
-          });
+          copies.push(resendCopy(row, recipients, now));
         }
       }
       for (let i = 0; i < copies.length; i += INSERT_CHUNK) await tx.insert(invites).values(copies.slice(i, i + INSERT_CHUNK));
@@ -369,17 +359,22 @@ export class InviteOutbox {
     if (row.status === 'failed')
       await tx.update(invites).set({ status: 'queued', recipients, attempts: 0, nextAttemptAt: now, leaseUntil: null }).where(eq(invites.id, row.id));
     if (row.status === 'sent') {
-      await tx.insert(invites).values({
-        meetingId: row.meetingId,
-        siteId: row.siteId,
-        sequence: row.sequence,
-        method: row.method,
-        kind: row.kind,
-        recipients,
-        resend: row.resend + 1,
-        wholeSeries: row.wholeSeries,
-        nextAttemptAt: now,
-      });
+      await tx.insert(invites).values(resendCopy(row, recipients, now));
     }
   }
+}
+
+/** A new outbox row that sends a sent message again: the same (meeting, site, sequence), one more resend. */
+function resendCopy(row: InviteRow, recipients: string[], now: Date): InviteInsert {
+  return {
+    meetingId: row.meetingId,
+    siteId: row.siteId,
+    sequence: row.sequence,
+    method: row.method,
+    kind: row.kind,
+    recipients,
+    resend: row.resend + 1,
+    wholeSeries: row.wholeSeries,
+    nextAttemptAt: now,
+  };
 }

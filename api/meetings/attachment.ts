@@ -65,29 +65,21 @@ function isPdf(content: Uint8Array): boolean {
   return Buffer.from(content.subarray(0, 1024)).includes('%PDF-');
 }
 
+const infoColumns = {
+  fileName: meetingAttachments.fileName,
+  sizeBytes: meetingAttachments.sizeBytes,
+  sha256: meetingAttachments.sha256,
+  uploadedAt: meetingAttachments.uploadedAt,
+};
+
 export async function attachmentInfo(db: Executor, meetingId: string): Promise<AttachmentInfo | null> {
-  const [row] = await db
-    .select({
-      fileName: meetingAttachments.fileName,
-      sizeBytes: meetingAttachments.sizeBytes,
-      sha256: meetingAttachments.sha256,
-      uploadedAt: meetingAttachments.uploadedAt,
-    })
-    .from(meetingAttachments)
-    .where(eq(meetingAttachments.meetingId, meetingId))
-    .limit(1);
+  const [row] = await db.select(infoColumns).from(meetingAttachments).where(eq(meetingAttachments.meetingId, meetingId)).limit(1);
   return row ?? null;
 }
 
 export async function attachmentContent(db: Executor, meetingId: string): Promise<(AttachmentInfo & { content: Uint8Array }) | null> {
   const [row] = await db
-    .select({
-      fileName: meetingAttachments.fileName,
-      sizeBytes: meetingAttachments.sizeBytes,
-      sha256: meetingAttachments.sha256,
-      uploadedAt: meetingAttachments.uploadedAt,
-      content: meetingAttachments.content,
-    })
+    .select({ ...infoColumns, content: meetingAttachments.content })
     .from(meetingAttachments)
     .where(eq(meetingAttachments.meetingId, meetingId))
     .limit(1);

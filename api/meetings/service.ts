@@ -246,9 +246,7 @@ export class MeetingService {
         .set({ sequence: sql`${meetings.sequence} + 1`, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
-      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(
-        (r) => r.siteId,
-      );
+      const siteIds = await participantSiteIds(tx, id);
       await auditMeeting(tx, actor, attachment ? 'meeting.attach' : 'meeting.detach', id, {
         ...(attachment ? { fileName: attachment.fileName, sizeBytes: attachment.content.byteLength, sha256: attachment.sha256 } : {}),
         replaced: removed[0]?.sha256 ?? null,
@@ -280,9 +278,7 @@ export class MeetingService {
         .set({ status: 'cancelled', sequence: sql`${meetings.sequence} + 1`, cancelledAt: now, cancelReason: reason ?? null, updatedAt: now })
         .where(eq(meetings.id, id))
         .returning();
-      const siteIds = (await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, id))).map(
-        (r) => r.siteId,
-      );
+      const siteIds = await participantSiteIds(tx, id);
       await auditMeeting(tx, actor, 'meeting.cancel', id, { reason: reason ?? null, sequence: meeting!.sequence });
       return this.notify(tx, {
         kind: 'cancelled',
@@ -315,6 +311,12 @@ export class MeetingService {
       }
     }
   }
+}
+
+/** Every site in the meeting, host included. */
+async function participantSiteIds(tx: Transaction, meetingId: string): Promise<string[]> {
+  const rows = await tx.select({ siteId: meetingParticipants.siteId }).from(meetingParticipants).where(eq(meetingParticipants.meetingId, meetingId));
+  return rows.map((r) => r.siteId);
 }
 
 /** Who changed which meeting and how; written in the change's own transaction. */

@@ -157,8 +157,20 @@ describe('PostgreSQL crashes during a burst of attendance writes', () => {
     expect(stored.size).toBe(connections.length + emitted);
     expect(acked.size).toBe(connections.length + emitted);
 
-    // The pool is back to the size it had, with live connections only.
-    await fillPool();
+    // The pool is back to the size it had, with live connections only. A connection the driver
+    // opened while the server was still recovering can hand its "starting up" refusal (57P03) to
+    // the next query on it once (seen once in CI under load); the pool must still get there
+    // within the reconnect deadline, as the attendance writer's retries do.
+    const refilled = Date.now();
+    for (;;) {
+      const failed = await fillPool().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      if (failed === null) break;
+      if (Date.now() - refilled > RECONNECT_DEADLINE_MS) throw failed;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     expect(await poolConnections()).toBe(baseline);
   });
 });

@@ -151,15 +151,23 @@ it('survives a flood of 100,000 frames from one site: the flooder is closed with
   const framesDecoded = async () => (await stats(commune)).consumers.filter(hostVideo).reduce((sum, c) => sum + c.framesDecoded, 0);
   await expect.poll(framesDecoded, { timeout: 45_000, interval: 500 }).toBeGreaterThan(30);
 
-  /** Frames decoded per second over WINDOW_MS. */
-  const frameRate = async () => {
+  /**
+   * The host's video as the commune decodes it over WINDOW_MS: frames per second, and the
+   * longest time between two samples (every 250 ms) in which no new frame was decoded.
+   */
+  const watchVideo = async () => {
     const [f0, t0] = [await framesDecoded(), performance.now()];
-    await new Promise((r) => setTimeout(r, WINDOW_MS));
-    const [f1, t1] = [await framesDecoded(), performance.now()];
-    return ((f1 - f0) * 1000) / (t1 - t0);
+    let [last, lastNewFrameAt, longestFreezeMs] = [f0, t0, 0];
+    while (performance.now() - t0 < WINDOW_MS) {
+      await new Promise((r) => setTimeout(r, 250));
+      const [f, t] = [await framesDecoded(), performance.now()];
+      if (f > last) [last, lastNewFrameAt] = [f, t];
+      longestFreezeMs = Math.max(longestFreezeMs, t - lastNewFrameAt);
+    }
+    return { fps: ((last - f0) * 1000) / (performance.now() - t0), longestFreezeMs };
   };
-  const before = await frameRate();
-  expect(before).toBeGreaterThan(3);
+  const before = await watchVideo();
+  expect(before.fps).toBeGreaterThan(3);
 
   // The flooding site joins with its own invite link, like any commune.
   const token = new URL(await live.joinLink(meeting.meetingId, flooding!.id, endsAt)).pathname.split('/').pop()!;
@@ -181,7 +189,7 @@ it('survives a flood of 100,000 frames from one site: the flooder is closed with
     }
   })();
 
-  const during = frameRate();
+  const during = watchVideo();
   flooder.flood();
   const { code, sent, replies } = await flooder.done;
   const after = await during;
@@ -195,5 +203,7 @@ it('survives a flood of 100,000 frames from one site: the flooder is closed with
   expect(replies.length).toBeLessThan(500);
   expect(health.length).toBeGreaterThan(5);
   expect(health.filter((h) => h.status !== 200 || h.ms > 2000)).toEqual([]);
-  expect(after, `decoded ${after.toFixed(1)} fps during the flood, ${before.toFixed(1)} before`).toBeGreaterThanOrEqual(0.9 * before);
+  // The others keep their video: it never stops for a second during the flood. (A frame rate
+  // compared with the one before would measure the machine's load, not the server's behaviour.)
+  expect(after.longestFreezeMs, `decoded ${after.fps.toFixed(1)} fps during the flood, ${before.fps.toFixed(1)} before`).toBeLessThan(1000);
 });

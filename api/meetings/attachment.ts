@@ -36,7 +36,6 @@ const fileNameSchema = z
     name
       .split(/[\\/]/)
       .pop()!
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
       .replace(/[\u0000-\u001f\u007f"]/g, '')
       .normalize('NFC')
       .trim(),

@@ -29,7 +29,7 @@ import { describeRule, holidayOn, occurrenceStarts, recurrenceRule, vietnamDate,
 import { scheduleProblems } from './rules.ts';
 import { lockSchedulingAll } from './scheduling-locks.ts';
 import { createMeetingInput, instant } from './schemas.ts';
-import { assertActiveHost, assertSchedule, resolveSites, type MeetingService } from './service.ts';
+import { assertSchedule, resolveMeetingSites, type MeetingService } from './service.ts';
 
 const localDate = z.iso.date();
 
@@ -163,11 +163,7 @@ export class SeriesService {
     const seriesId = randomUUID();
     const hostname = new URL(this.ctx.config.PUBLIC_URL).hostname;
     const change = await this.ctx.db.transaction(async (tx) => {
-      await assertActiveHost(tx, input.hostSiteId);
-      const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
-      selected.delete(input.hostSiteId);
-      if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
-      const siteIds = [input.hostSiteId, ...selected];
+      const siteIds = await resolveMeetingSites(tx, input);
       await lockSchedulingAll(tx, kept, siteIds);
       if (!input.allowConflicts) await assertNoSeriesConflicts(tx, siteIds, kept);
 

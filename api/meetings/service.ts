@@ -91,11 +91,7 @@ export class MeetingService {
 
     const id = randomUUID();
     const change = await this.ctx.db.transaction(async (tx) => {
-      await assertActiveHost(tx, input.hostSiteId);
-      const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
-      selected.delete(input.hostSiteId);
-      if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
-      const siteIds = [input.hostSiteId, ...selected];
+      const siteIds = await resolveMeetingSites(tx, input);
       await lockScheduling(tx, input, siteIds);
       if (!input.allowConflicts) await assertNoConflicts(tx, siteIds, input, null);
 
@@ -348,10 +344,25 @@ async function loadMeetingForChange(tx: Transaction, id: string, now: Date): Pro
   return meeting;
 }
 
-export async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
+async function assertActiveHost(tx: Transaction, hostSiteId: string): Promise<void> {
   const [host] = await tx.select({ active: sites.active }).from(sites).where(eq(sites.id, hostSiteId)).limit(1);
   if (!host) throw new ValidationError('The host site does not exist', { reason: 'unknown_host', hostSiteId });
   if (!host.active) throw new ValidationError('The host site is not active', { reason: 'inactive_host', hostSiteId });
+}
+
+/**
+ * A new meeting's (or series') sites: the host first, then every other active site it names,
+ * directly or through units; refused when the host is unusable or no one else is invited.
+ */
+export async function resolveMeetingSites(
+  tx: Transaction,
+  input: { hostSiteId: string; siteIds?: string[] | undefined; unitCodes?: string[] | undefined },
+): Promise<string[]> {
+  await assertActiveHost(tx, input.hostSiteId);
+  const selected = await resolveSites(tx, input.siteIds ?? [], input.unitCodes ?? []);
+  selected.delete(input.hostSiteId);
+  if (selected.size === 0) throw new ValidationError('A meeting needs at least one participating site besides the host', { reason: 'no_participants' });
+  return [input.hostSiteId, ...selected];
 }
 
 /**
@@ -359,7 +370,7 @@ export async function assertActiveHost(tx: Transaction, hostSiteId: string): Pro
  * unknown units are refused (422) rather than silently dropped: a secretariat must know that a
  * commune it picked will not be invited.
  */
-export async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
+async function resolveSites(tx: Transaction, siteIds: string[], unitCodes: string[]): Promise<Set<string>> {
   const selected = new Set<string>();
   const wanted = [...new Set(siteIds)];
   for (const chunk of chunks(wanted, 5000)) {

@@ -101,6 +101,13 @@ export const SfuEnv = z
       .url({ protocol: /^wss?$/ })
       .refine((u) => URL.canParse(u) && new URL(u).pathname.endsWith('/ws'), 'a ws:// or wss:// URL ending in /ws')
       .optional(),
+    /**
+     * The secret every node of a cascade shares (≥ 32 characters): nodes sign their links with
+     * it (sfu/cascade/channel.ts). Unset: this node accepts no link and makes none — a single node.
+     */
+    SFU_CASCADE_SECRET: z.string().min(32).optional(),
+    /** How often a room asks which node is its meeting's origin (the failover's reaction time). */
+    SFU_CASCADE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     SFU_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     SFU_NODE_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
     SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -174,6 +181,8 @@ export interface SfuConfig {
   maxConsumersPerWorker: number;
   maxSites: number;
   node: NodeIdentity;
+  /** Present when this node cascades with others (SFU_CASCADE_SECRET). */
+  cascade: { secret: string; pollMs: number } | undefined;
   logLevel: SfuEnv['SFU_LOG_LEVEL'];
   qualityIntervalMs: number;
   heartbeatIntervalMs: number;
@@ -219,6 +228,14 @@ export function rtcListenInfo(config: SfuConfig) {
   };
 }
 
+/** `ws://node:3000/ws` → `ws://node:3000/cascade`: where other nodes link to this one. */
+export function cascadeUrlOf(signalingUrl: string): string {
+  const url = new URL(signalingUrl);
+  url.pathname = url.pathname.replace(/\/ws$/, '/cascade');
+  url.search = '';
+  return url.toString();
+}
+
 /** `http://host:3000` → `ws://host:3000/ws`: the signaling endpoint beside the pages. */
 export function signalingUrlOf(publicUrl: string): string {
   const url = new URL(publicUrl);
@@ -250,6 +267,7 @@ export function sfuConfigFromEnv(env: SfuEnv, pagesUrl = 'http://localhost:3000'
       heartbeatMs: env.SFU_NODE_HEARTBEAT_MS,
       deadAfterMs: env.SFU_NODE_DEAD_AFTER_MS,
     },
+    cascade: env.SFU_CASCADE_SECRET ? { secret: env.SFU_CASCADE_SECRET, pollMs: env.SFU_CASCADE_POLL_MS } : undefined,
     logLevel: env.SFU_LOG_LEVEL,
     qualityIntervalMs: env.SFU_QUALITY_INTERVAL_MS,
     heartbeatIntervalMs: env.SFU_HEARTBEAT_INTERVAL_MS,

@@ -11,11 +11,13 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { AnnouncedAddress } from './announced-address.ts';
 import type { SfuConfig } from './config.ts';
+import type { CascadeOptions } from './cascade/coordinator.ts';
 import { SignalingServer, type AttendanceSink, type SignalingAuthenticator } from './signaling.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export type { NodeIdentity, SfuConfig, SfuEnv } from './config.ts';
-export { SfuEnv as SfuEnvSchema, sfuConfigFromEnv, signalingUrlOf } from './config.ts';
+export { SfuEnv as SfuEnvSchema, cascadeUrlOf, sfuConfigFromEnv, signalingUrlOf } from './config.ts';
+export type { OriginAddress } from './cascade/edge.ts';
 export type { AttendanceSink, AuthRequest, SignalingAuthenticator, SiteIdentity } from './signaling.ts';
 export { SignalingError } from './errors.ts';
 
@@ -29,6 +31,8 @@ export interface SfuOptions {
   allowedOrigins?: readonly string[];
   /** Behind one reverse proxy: cap WebSockets per X-Forwarded-For client, not per proxy. */
   trustProxy?: boolean;
+  /** The meeting's origin node now (api/nodes); used when config.cascade is set. */
+  originOf?: CascadeOptions['originOf'];
 }
 
 export interface Sfu {
@@ -59,6 +63,9 @@ export async function createSfu(opts: SfuOptions): Promise<Sfu> {
     log,
     ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
     ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
+    ...(opts.config.cascade && opts.originOf
+      ? { cascade: { nodeId: opts.config.node.id, secret: opts.config.cascade.secret, pollMs: opts.config.cascade.pollMs, originOf: opts.originOf } }
+      : {}),
   });
   let closing: Promise<void> | undefined;
   return {

@@ -23,6 +23,17 @@ export interface PeerIdentity {
   clientId?: string | undefined;
   /** The host confirmed replacing a console open in another tab or on another machine. */
   takeOver?: boolean | undefined;
+  /**
+   * The site is connected to another node of the cascade (sfu/cascade): this peer stands for
+   * it here, holds the producers piped from there, never consumes, and reports no attendance.
+   */
+  remoteNode?: string | undefined;
+}
+
+/** What the node a remote site is on reports of it. */
+export interface ReportedState {
+  micMuted: boolean;
+  audioOnly: boolean;
 }
 
 export interface PeerCallbacks {
@@ -74,6 +85,8 @@ export class Peer {
   page = { page: 0, pageSize: 16 };
   /** Site only: sound only, no video either way (set by the room). */
   audioOnly = false;
+  /** A remote site's state as its node reported it. */
+  reported: ReportedState | undefined;
 
   constructor(
     readonly identity: PeerIdentity,
@@ -92,6 +105,10 @@ export class Peer {
   }
   get role(): Role {
     return this.identity.role;
+  }
+  /** Stands for a site connected to another node (see PeerIdentity.remoteNode). */
+  get remote(): boolean {
+    return this.identity.remoteNode !== undefined;
   }
   get closed(): boolean {
     return this.#closed;
@@ -210,6 +227,17 @@ export class Peer {
     return producer;
   }
 
+  /** A remote site's producer, piped here from its node: the room's policy treats it as this peer's. */
+  adopt(producer: ms.Producer, source: MediaSource): void {
+    if (!this.remote) throw invalidState('only a remote site adopts piped producers');
+    if (this.#closed) {
+      producer.close();
+      return;
+    }
+    this.#producers.set(producer.id, { producer, source });
+    producer.observer.once('close', () => this.#producers.delete(producer.id));
+  }
+
   producer(producerId: string): ProducerEntry {
     const entry = this.#producers.get(producerId);
     if (!entry) throw notFound('no such producer');
@@ -326,5 +354,7 @@ export class Peer {
     for (const timer of this.#iceTimers) clearTimeout(timer);
     this.#iceTimers.clear();
     for (const transport of [...this.#transports.values()]) transport.close();
+    // a remote site's piped producers live on the room's pipe transport, not on ours
+    if (this.remote) for (const { producer } of [...this.#producers.values()]) producer.close();
   }
 }

@@ -25,6 +25,14 @@
  * spotlighted site's media changes. A peer's desired set is O(hosts + page size).
  *
  * The room reports to its owner (sfu/signaling.ts) through RoomEvents; it never touches sockets.
+ *
+ * Cascade (sfu/cascade): a meeting whose sites are on several nodes has one room per node. The
+ * origin's room (the host's node) holds the authority — floor, spotlight, hand queue — and
+ * stands for every site of the other nodes with a remote peer, so the host's grid, the floor
+ * and the host controls work on them as on local sites; the edges' rooms stand for the host
+ * (and a floor holder or spotlighted site of another edge) with remote peers holding the
+ * producers piped from the origin, and mirror the origin's state. The RoomCascade attached to
+ * the room moves the media and the state between them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -34,7 +42,25 @@ import { rtcListenInfo, type SfuConfig } from './config.ts';
 import { consoleOpen, forbidden, invalidState, notFound } from './errors.ts';
 import { Peer, type PeerIdentity } from './peer.ts';
 import type { MediaSource, ServerNotification, SiteInfo } from './protocol.ts';
+import type { RelayedNote, RemoteSite } from './cascade/protocol.ts';
 import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
+
+/** What a room tells the cascade attached to it (sfu/cascade/origin.ts or edge.ts). */
+export interface RoomCascade {
+  readonly role: 'origin' | 'edge';
+  /** Media or policy changed: what crosses between nodes may have to change too. */
+  changed(): void;
+  /** Origin: a room-wide note every edge shows its sites. */
+  relay(note: RelayedNote): void;
+  /** Origin: the host muted or removed a site that is connected to another node. */
+  command(siteId: string, action: 'mute' | 'kick'): void;
+  /** Edge: a local site's state, for the origin's hosts (online: false when it left). */
+  siteChanged(info: SiteInfo): void;
+  /** Edge: a local site raised or lowered its hand; the origin keeps the queue. */
+  hand(siteId: string, raised: boolean): void;
+  /** The room closed (`meeting-ended` when the host ended the meeting). */
+  roomClosed(cause: LeaveCause): void;
+}
 
 export interface RoomEvents {
   /** A peer's media connected for the first time (attendance `join`). */
@@ -97,6 +123,9 @@ export class Room {
   #activeSpeaker: string | null = null;
   #floorSeq = 0;
   #pendingJoins = 0;
+  /** Peers standing for sites on other nodes (cascade). */
+  #remoteCount = 0;
+  #cascade: RoomCascade | undefined;
   #extraRouter: Promise<RoomRouter> | undefined;
   #closed = false;
 
@@ -150,9 +179,16 @@ export class Room {
   get routers(): readonly ms.Router[] {
     return this.#routers.map((r) => r.router);
   }
-  /** Connected peers plus joins under way (the signaling server's admission count). */
+  /** Connected peers plus joins under way (the signaling server's admission count); remote sites are other nodes' load. */
   get size(): number {
-    return this.#peers.size + this.#pendingJoins;
+    return this.#peers.size - this.#remoteCount + this.#pendingJoins;
+  }
+  get cascade(): RoomCascade | undefined {
+    return this.#cascade;
+  }
+  /** The router pipe transports to other nodes live on. */
+  get primaryRouter(): ms.Router {
+    return this.#primary.router;
   }
   peers(): IterableIterator<Peer> {
     return this.#peers.values();
@@ -207,6 +243,7 @@ export class Room {
       else this.#roster.splice(this.#rosterIndex(peer), 0, peer);
       this.log.info({ siteId: peer.siteId, role: peer.role, routerId: where.router.id }, 'peer joined');
       this.#broadcastSiteState(peer);
+      this.#cascade?.changed();
       if (peer.role === 'host')
         for (const other of this.#peers.values())
           if (other !== peer) peer.send(this.#siteStateNote(other));
@@ -216,7 +253,7 @@ export class Room {
     } finally {
       this.#pendingJoins--;
       // a failed join into a room everyone else left meanwhile must not keep the room alive
-      if (this.#peers.size === 0 && this.#pendingJoins === 0) this.close('left');
+      if (this.#empty) this.close('left');
     }
   }
 
@@ -228,6 +265,7 @@ export class Room {
   #remove(peer: Peer, cause: LeaveCause): void {
     if (this.#peers.get(peer.connectionId) !== peer) return;
     this.#peers.delete(peer.connectionId);
+    if (peer.remote) this.#remoteCount--;
     if (this.#bySite.get(peer.siteId) === peer) this.#bySite.delete(peer.siteId);
     if (peer.role === 'host') this.#hosts.delete(peer);
     else this.#dropFromRoster(peer);
@@ -240,16 +278,30 @@ export class Room {
     }
     for (const consumer of peer.consumers()) this.#audience.get(consumer.producerId)?.delete(peer);
     peer.close();
-    this.log.info({ siteId: peer.siteId, cause }, 'peer left');
-    this.events.peerClosed(peer, cause);
-    this.#notifyHosts({ type: 'siteState', data: { ...this.#siteInfo(peer), online: false } });
-    if (this.#peers.size === 0 && this.#pendingJoins === 0) {
+    this.log.info({ siteId: peer.siteId, cause, remote: peer.remote }, 'peer left');
+    if (!peer.remote) this.events.peerClosed(peer, cause);
+    const gone: ServerNotification = { type: 'siteState', data: { ...this.#siteInfo(peer), online: false } };
+    this.#notifyHosts(gone);
+    if (!peer.remote && peer.role === 'participant') this.#cascade?.siteChanged(gone.data);
+    if (this.#empty) {
       this.close('left');
       return;
     }
     // Its producers' consumers closed with them (#forget), even where it was the host, floor or
     // spotlight: nobody gains a consumer from a leave except a host whose page moved.
     this.#reconcileHosts();
+    this.#cascade?.changed();
+  }
+
+  /**
+   * No one left for the room to serve: no local peer and no join under way. An origin's room
+   * also serves the sites of its edges; an edge's remote peers (the host, a floor holder) are
+   * there only for its own sites.
+   */
+  get #empty(): boolean {
+    if (this.#pendingJoins > 0) return false;
+    const local = this.#peers.size - this.#remoteCount;
+    return this.#cascade?.role === 'origin' ? this.#peers.size === 0 : local === 0;
   }
 
   #rosterIndex(peer: Peer): number {
@@ -333,6 +385,7 @@ export class Room {
     }
     if (req.source === 'microphone') this.#broadcastSiteState(peer);
     this.#reconcileAudienceOf(peer);
+    this.#cascade?.changed();
     return producer;
   }
 
@@ -344,6 +397,7 @@ export class Room {
   /** A closed producer: its consumers close now rather than when the worker reports it. */
   #forget(producerId: string): void {
     this.#owners.delete(producerId);
+    this.#cascade?.changed();
     const audience = this.#audience.get(producerId);
     if (!audience) return;
     this.#audience.delete(producerId);
@@ -492,6 +546,12 @@ export class Room {
   raiseHand(peer: Peer): number {
     if (peer.role !== 'participant') throw invalidState('only sites raise hands');
     if (this.#floor === peer.siteId) throw invalidState('this site has the floor');
+    if (this.#cascade?.role === 'edge') {
+      // the origin keeps the queue; its answer comes back as a relayed handQueue
+      this.#cascade.hand(peer.siteId, true);
+      const at = this.#handQueue.indexOf(peer.siteId);
+      return at >= 0 ? at + 1 : this.#handQueue.length + 1;
+    }
     if (!this.#handRaised.has(peer.siteId)) {
       this.#handRaised.add(peer.siteId);
       this.#handQueue.push(peer.siteId);
@@ -502,6 +562,7 @@ export class Room {
   }
 
   lowerHand(peer: Peer): void {
+    if (this.#cascade?.role === 'edge') return this.#cascade.hand(peer.siteId, false);
     if (!this.#handRaised.has(peer.siteId)) return;
     this.#dropHand(peer.siteId);
     this.#broadcastHandQueue();
@@ -539,6 +600,7 @@ export class Room {
     this.#broadcast({ type: 'floorChanged', data: { siteId } });
     this.#broadcastSiteState(site);
     this.#reconcileAll();
+    this.#cascade?.changed();
   }
 
   revokeFloor(by: Peer): void {
@@ -563,11 +625,13 @@ export class Room {
     }
     this.#broadcast({ type: 'floorChanged', data: { siteId: null } });
     if (holder) this.#broadcastSiteState(holder);
+    this.#cascade?.changed();
   }
 
   async muteSite(by: Peer, siteId: string): Promise<void> {
     this.#host(by);
     const site = this.#site(siteId);
+    if (site.remote) this.#cascade?.command(siteId, 'mute');
     await site.producerOf('microphone')?.pause();
     this.#broadcastSiteState(site);
   }
@@ -583,12 +647,14 @@ export class Room {
     if (this.#spotlight === siteId) return;
     this.#spotlight = siteId;
     this.#broadcast({ type: 'spotlightChanged', data: { siteId } });
+    this.#cascade?.changed();
   }
 
   kick(by: Peer, siteId: string): void {
     this.#host(by);
     const site = this.#bySite.get(siteId);
     if (!site || site === by) throw notFound('site not connected');
+    if (site.remote) this.#cascade?.command(siteId, 'kick');
     site.send({ type: 'kicked', data: { reason: 'host' } });
     this.#remove(site, 'kicked');
   }
@@ -603,6 +669,7 @@ export class Room {
     this.#host(host);
     host.page = { page, pageSize };
     void this.#reconcile(host);
+    this.#cascade?.changed();
     return { siteIds: this.#page(host).map((s) => s.siteId), total: this.#roster.length };
   }
 
@@ -623,11 +690,11 @@ export class Room {
       siteName: peer.identity.siteName,
       role: peer.role,
       online: !peer.closed,
-      micMuted: !mic || mic.paused,
+      micMuted: peer.reported ? peer.reported.micMuted : !mic || mic.paused,
       handRaised: this.#handRaised.has(peer.siteId),
       hasFloor: this.#floor === peer.siteId,
       spotlighted: this.#spotlight === peer.siteId,
-      audioOnly: peer.audioOnly,
+      audioOnly: peer.reported ? peer.reported.audioOnly : peer.audioOnly,
     };
   }
 
@@ -640,6 +707,7 @@ export class Room {
     const note = this.#siteStateNote(peer);
     this.#notifyHosts(note);
     if (peer.role !== 'host') peer.send(note);
+    if (!peer.remote && peer.role === 'participant' && note.type === 'siteState') this.#cascade?.siteChanged(note.data);
   }
 
   #broadcastHandQueue(): void {
@@ -652,6 +720,191 @@ export class Room {
 
   #broadcast(note: ServerNotification): void {
     for (const peer of this.#peers.values()) peer.send(note);
+    if (this.#cascade?.role === 'origin' && (note.type === 'floorChanged' || note.type === 'spotlightChanged' || note.type === 'handQueue')) {
+      this.#cascade.relay(note);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Cascade (sfu/cascade): the other nodes' sites and the origin's state
+  // -------------------------------------------------------------------------------------------
+
+  /** Attaches (or, with undefined, detaches) the cascade that links this room to other nodes. */
+  setCascade(cascade: RoomCascade | undefined): void {
+    this.#cascade = cascade;
+  }
+
+  /** A peer standing for a site connected to `node`; the existing one if the site is here already. */
+  addRemotePeer(site: RemoteSite, node: string): Peer {
+    if (this.#closed) throw invalidState('meeting room closed');
+    const open = this.#bySite.get(site.siteId);
+    if (open) return open;
+    const { router, slot } = this.#primary;
+    const peer = new Peer(
+      { connectionId: `${node}:${site.siteId}`, meetingId: this.meetingId, siteId: site.siteId, siteName: site.siteName, role: site.role, remoteNode: node },
+      router,
+      slot.webRtcServer,
+      () => {},
+      { connected: () => {}, failed: () => {} },
+      this.log.child({ siteId: site.siteId, node }),
+    );
+    this.#peers.set(peer.connectionId, peer);
+    this.#remoteCount++;
+    this.#bySite.set(peer.siteId, peer);
+    if (peer.role === 'host') this.#hosts.add(peer);
+    else this.#roster.splice(this.#rosterIndex(peer), 0, peer);
+    this.#reconcileHosts();
+    this.#cascade?.changed();
+    return peer;
+  }
+
+  /** The remote site left its node (or its node is gone). */
+  removeRemotePeer(siteId: string, cause: LeaveCause = 'left'): void {
+    const peer = this.#bySite.get(siteId);
+    if (peer?.remote) this.#remove(peer, cause);
+  }
+
+  /** Origin: a remote site's state as its node reports it (it joined, its microphone, its mode). */
+  reportRemoteSite(info: SiteInfo, node: string): void {
+    if (this.#closed) return;
+    if (!info.online) return this.removeRemotePeer(info.siteId);
+    const peer = this.addRemotePeer(info, node);
+    if (!peer.remote) return;
+    peer.reported = { micMuted: info.micMuted, audioOnly: info.audioOnly };
+    this.#broadcastSiteState(peer);
+  }
+
+  /** Origin: a remote site's hand, kept in this room's queue like a local one's. */
+  remoteHand(siteId: string, raised: boolean): void {
+    const peer = this.#bySite.get(siteId);
+    if (!peer?.remote || peer.role !== 'participant') return;
+    if (!raised) return this.lowerHand(peer);
+    if (this.#floor !== siteId) this.raiseHand(peer);
+  }
+
+  /** A producer piped from another node becomes `peer`'s (a remote peer) in this room's policy. */
+  adoptProducer(peer: Peer, producer: ms.Producer, source: MediaSource): void {
+    if (this.#closed || peer.closed) {
+      producer.close();
+      return;
+    }
+    peer.adopt(producer, source);
+    this.#owners.set(producer.id, { peer, source });
+    producer.observer.once('close', () => this.#forget(producer.id));
+    this.#reconcileAudienceOf(peer);
+  }
+
+  /** Makes a producer of this room consumable on the primary router, where the pipes to other nodes are. */
+  ensureOnPrimary(producerId: string): Promise<void> {
+    return this.#ensureOn(producerId, this.#primary.router);
+  }
+
+  /** Origin: what every site receives, wherever it is — the hosts' media, the floor holder's, the spotlighted camera. */
+  published(): { peer: Peer; source: MediaSource; producer: ms.Producer }[] {
+    const out: { peer: Peer; source: MediaSource; producer: ms.Producer }[] = [];
+    const add = (peer: Peer | undefined, source: MediaSource) => {
+      const producer = peer?.producerOf(source);
+      if (peer && producer && !out.some((o) => o.producer === producer)) out.push({ peer, source, producer });
+    };
+    for (const host of this.#hosts) {
+      if (host.remote) continue;
+      add(host, 'camera');
+      add(host, 'microphone');
+      add(host, 'screen');
+    }
+    const site = (siteId: string | null) => (siteId ? this.#bySite.get(siteId) : undefined);
+    add(site(this.#floor), 'camera');
+    add(site(this.#floor), 'microphone');
+    add(site(this.#spotlight), 'camera');
+    return out;
+  }
+
+  /** Origin: the sites whose media this room's hosts want (their grid pages, the floor, the spotlight, the active speaker). */
+  wantedSites(): Set<string> {
+    const out = new Set<string>();
+    for (const host of this.#hosts) if (!host.remote) for (const p of this.#page(host)) out.add(p.siteId);
+    for (const siteId of [this.#floor, this.#spotlight, this.#activeSpeaker]) if (siteId) out.add(siteId);
+    return out;
+  }
+
+  /** Edge: the local sites' states, sent to a newly linked origin. */
+  localSiteInfos(): SiteInfo[] {
+    return this.#roster.filter((p) => !p.remote).map((p) => this.#siteInfo(p));
+  }
+
+  /** Edge: the origin's room-wide state, shown to this node's sites. */
+  applyNote(note: RelayedNote): void {
+    if (this.#closed) return;
+    const local = (siteId: string | null) => {
+      const peer = siteId ? this.#bySite.get(siteId) : undefined;
+      return peer && !peer.remote ? peer : undefined;
+    };
+    switch (note.type) {
+      case 'floorChanged': {
+        const before = this.#floor;
+        if (before === note.data.siteId) return;
+        this.#floor = note.data.siteId;
+        const former = local(before);
+        const mic = former?.producerOf('microphone');
+        if (mic && !mic.closed) mic.pause().catch(() => {});
+        const holder = local(note.data.siteId);
+        if (holder) {
+          if (this.#handRaised.has(holder.siteId)) this.#dropHand(holder.siteId);
+          void holder.producerOf('microphone')?.resume();
+        }
+        this.#broadcast(note);
+        if (former) this.#broadcastSiteState(former);
+        if (holder) this.#broadcastSiteState(holder);
+        this.#reconcileAll();
+        this.#cascade?.changed();
+        return;
+      }
+      case 'spotlightChanged':
+        this.#setSpotlight(note.data.siteId);
+        this.#reconcileAll();
+        return;
+      case 'handQueue': {
+        const before = new Set(this.#handRaised);
+        this.#handQueue.splice(0, this.#handQueue.length, ...note.data.siteIds);
+        this.#handRaised.clear();
+        for (const siteId of note.data.siteIds) this.#handRaised.add(siteId);
+        this.#broadcast(note);
+        for (const siteId of new Set([...before, ...note.data.siteIds])) {
+          const peer = local(siteId);
+          if (peer && before.has(siteId) !== this.#handRaised.has(siteId)) this.#broadcastSiteState(peer);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Edge: the host, on the origin, muted or removed a site of this node. */
+  async applyCommand(siteId: string, action: 'mute' | 'kick'): Promise<void> {
+    const peer = this.#bySite.get(siteId);
+    if (!peer || peer.remote || peer.role !== 'participant') return;
+    if (action === 'kick') {
+      peer.send({ type: 'kicked', data: { reason: 'host' } });
+      this.#remove(peer, 'kicked');
+      return;
+    }
+    await peer.producerOf('microphone')?.pause();
+    this.#broadcastSiteState(peer);
+  }
+
+  /** Edge: the host ended the meeting on the origin. */
+  endFromOrigin(): void {
+    if (this.#closed) return;
+    this.#broadcast({ type: 'meetingEnded', data: {} });
+    this.close('meeting-ended');
+  }
+
+  /** Edge: the origin is gone; its state with it, until a link to the next origin brings it back. */
+  forgetOrigin(): void {
+    for (const peer of [...this.#peers.values()]) if (peer.remote) this.#remove(peer, 'server-failure');
+    if (this.#closed) return;
+    if (this.#floor) this.applyNote({ type: 'floorChanged', data: { siteId: null } });
+    if (this.#spotlight) this.applyNote({ type: 'spotlightChanged', data: { siteId: null } });
+    if (this.#handQueue.length) this.applyNote({ type: 'handQueue', data: { siteIds: [] } });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -691,8 +944,9 @@ export class Room {
     for (const peer of [...this.#peers.values()]) {
       this.#peers.delete(peer.connectionId);
       peer.close();
-      this.events.peerClosed(peer, cause);
+      if (!peer.remote) this.events.peerClosed(peer, cause);
     }
+    this.#remoteCount = 0;
     this.#bySite.clear();
     this.#hosts.clear();
     this.#roster.length = 0;
@@ -702,6 +956,7 @@ export class Room {
     this.#routers.length = 0;
     this.#pipes.clear();
     this.log.info({ cause }, 'room closed');
+    this.#cascade?.roomClosed(cause);
     this.events.closed(this);
   }
 }

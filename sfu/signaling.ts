@@ -19,7 +19,11 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { AnnouncedAddress } from './announced-address.ts';
 import { AttendanceReporter, type AttendanceSink } from './attendance-reporter.ts';
-import type { SfuConfig } from './config.ts';
+import { CASCADE_MAX_FRAME_BYTES, CASCADE_PATH, CascadeChannel, CascadeGate } from './cascade/channel.ts';
+import { type CascadeOptions, RoomCoordinator } from './cascade/coordinator.ts';
+import type { PipeListenInfo } from './cascade/pipe-link.ts';
+import { CascadeCloseCode, EdgeFrame, type OriginFrame } from './cascade/protocol.ts';
+import { rtcListenInfo, type SfuConfig } from './config.ts';
 import { capacity } from './errors.ts';
 import { Rehearsal } from './rehearsal.ts';
 import { Room, type RoomEvents } from './room.ts';
@@ -62,7 +66,12 @@ export interface SignalingOptions {
    * X-Forwarded-For entry, the one the proxy appended, not the proxy's own address.
    */
   trustProxy?: boolean;
+  /** Several nodes: link this node's rooms to the other nodes' (sfu/cascade). Absent: a single node. */
+  cascade?: CascadeOptions;
 }
+
+/** An edge that opened the cascade socket must ask for its link within this time. */
+const CASCADE_LINK_WAIT_MS = 10_000;
 
 const MAX_FRAME_BYTES = 256 * 1024;
 /** A rehearsal's test connection lasts a few seconds; this is its ceiling, whatever the browser does. */
@@ -103,11 +112,15 @@ function ignoreSocketError(): void {}
 interface RoomEntry {
   opening: Promise<Room>;
   room?: Room;
+  coordinator?: RoomCoordinator;
 }
 
 export class SignalingServer {
   // autoPong off: the connection answers ping frames itself, within its frame budget.
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, autoPong: false });
+  /** Other nodes' cascade sockets (sfu/cascade): authenticated by the shared secret, never by a browser's credentials. */
+  readonly #cascadeWss = new WebSocketServer({ noServer: true, maxPayload: CASCADE_MAX_FRAME_BYTES });
+  readonly #cascadeGate: CascadeGate;
   readonly #connections = new Map<string, SignalingConnection>();
   readonly #rooms = new Map<string, RoomEntry>();
   /** Rehearsals under way: outside every room, but they load the node like a site. */
@@ -126,6 +139,7 @@ export class SignalingServer {
     this.#log = opts.log.child({ component: 'signaling' });
     this.#path = opts.path ?? '/ws';
     this.#attendance = new AttendanceReporter(opts.attendanceSink, this.#log);
+    this.#cascadeGate = new CascadeGate(opts.cascade?.secret);
     this.#unsubscribe = opts.pool.onWorkerDied(({ pid }) => {
       for (const { room } of this.#rooms.values()) room?.workerDied(pid);
     });
@@ -146,6 +160,7 @@ export class SignalingServer {
       socket.on('error', ignoreSocketError);
       const target = requestPath(req.url);
       if (!target) return refuseUpgrade(socket, 400);
+      if (target.pathname === CASCADE_PATH) return this.handleCascadeUpgrade(req, socket, head);
       if (target.pathname !== this.#path) return refuseUpgrade(socket, 404);
       this.handleUpgrade(req, socket, head);
     });
@@ -204,6 +219,50 @@ export class SignalingServer {
         if (!connection.admitted) connection.close(CloseCode.unauthorized, 'join timeout');
       }, joinTimeoutMs).unref();
     });
+  }
+
+  /**
+   * Another node's cascade socket: admitted only with a valid signature of the shared secret
+   * (403 otherwise, and always when this node has no secret); its first frame must ask for a link.
+   */
+  handleCascadeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', ignoreSocketError);
+    if (this.#closed) return refuseUpgrade(socket, 503);
+    const nodeId = this.#cascadeGate.admit(req);
+    if (!nodeId || nodeId === this.opts.cascade?.nodeId) {
+      this.#log.warn({ address: req.socket.remoteAddress }, 'cascade upgrade refused: not signed by a node of ours');
+      return refuseUpgrade(socket, 403);
+    }
+    this.#cascadeWss.handleUpgrade(req, socket, head, (ws) => {
+      const log = this.#log.child({ edge: nodeId });
+      const channel = new CascadeChannel<EdgeFrame, OriginFrame>(ws, EdgeFrame, log);
+      const wait = setTimeout(() => channel.close(CascadeCloseCode.protocolError, 'no link request'), CASCADE_LINK_WAIT_MS).unref();
+      channel.onFrame((frame) => {
+        if (frame.type !== 'link' || frame.data.nodeId !== nodeId) return channel.close(CascadeCloseCode.protocolError, 'link first');
+        clearTimeout(wait);
+        channel.onFrame(() => {}); // the origin's cascade takes the frames from here
+        this.#acceptLink(channel, frame.id, nodeId, frame.data).catch((err: unknown) => {
+          log.warn({ err, meetingId: frame.data.meetingId }, 'cascade link refused');
+          channel.send({ id: frame.id, type: 'response', ok: false, error: 'link failed' });
+          channel.close(CascadeCloseCode.protocolError, 'link failed');
+        });
+      });
+    });
+  }
+
+  async #acceptLink(channel: CascadeChannel<EdgeFrame, OriginFrame>, requestId: number, nodeId: string, link: Extract<EdgeFrame, { type: 'link' }>['data']) {
+    await this.#openRoom(link.meetingId);
+    const entry = this.#rooms.get(link.meetingId);
+    if (!entry?.coordinator) throw new Error('this node does not cascade');
+    // the room's first look decides whether it is the origin
+    await entry.coordinator.look();
+    await entry.coordinator.accept(channel, requestId, nodeId, link.pipe);
+  }
+
+  /** How pipe transports to other nodes listen: the RTC port range, announced as browsers see this node. */
+  #pipeListenInfo(): PipeListenInfo {
+    const announced = this.opts.announced?.current ?? this.opts.config.announcedAddress;
+    return { ...rtcListenInfo(this.opts.config), ...(announced ? { announcedAddress: announced } : {}) };
   }
 
   #clientAddress(req: IncomingMessage): string | undefined {
@@ -265,6 +324,8 @@ export class SignalingServer {
     }
     for (const connection of this.#connections.values()) connection.close(CloseCode.serviceRestart, 'shutdown');
     await this.#attendance.flush();
+    for (const ws of this.#cascadeWss.clients) ws.close(CascadeCloseCode.shutdown, 'shutdown');
+    await new Promise<void>((resolve) => this.#cascadeWss.close(() => resolve()));
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
@@ -319,7 +380,14 @@ export class SignalingServer {
     };
     this.#rooms.set(meetingId, entry);
     entry.opening.then(
-      (room) => (entry.room = room),
+      (room) => {
+        entry.room = room;
+        const cascade = this.opts.cascade;
+        if (cascade) {
+          entry.coordinator = new RoomCoordinator(room, cascade, () => this.#pipeListenInfo(), this.#log.child({ meetingId }));
+          void entry.coordinator.start();
+        }
+      },
       () => {
         if (this.#rooms.get(meetingId) === entry) this.#rooms.delete(meetingId);
       },
@@ -337,7 +405,10 @@ export class SignalingServer {
       floorChanged: (kind, siteId, eventId) => this.#attendance.floor(kind, meetingId, siteId, eventId),
       closed: (room) => {
         const entry = this.#rooms.get(meetingId);
-        if (entry?.room === room) this.#rooms.delete(meetingId);
+        if (entry?.room === room) {
+          entry.coordinator?.close();
+          this.#rooms.delete(meetingId);
+        }
       },
     };
   }

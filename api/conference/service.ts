@@ -12,7 +12,8 @@ import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import { meetings as meetingsTable } from '../../db/schema.ts';
 import { createAttendanceWriter } from '../attendance/writer.ts';
-import { createSfu, type Sfu } from '../../sfu/index.ts';
+import { cascadeUrlOf, createSfu, type Sfu } from '../../sfu/index.ts';
+import { originOf } from '../nodes/registry.ts';
 import type { AppContext } from '../context.ts';
 import { createSignalingAuthenticator } from './authenticator.ts';
 import { ConsoleRegistry } from './consoles.ts';
@@ -42,6 +43,10 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
     logger: ctx.logger,
     allowedOrigins: [new URL(ctx.config.PUBLIC_URL).origin],
     trustProxy: ctx.config.TRUST_PROXY,
+    originOf: async (meetingId) => {
+      const origin = await originOf(ctx.db, meetingId, ctx.now(), ctx.config.sfu.node.deadAfterMs);
+      return origin && { nodeId: origin.nodeId, url: cascadeUrlOf(origin.signalingUrl) };
+    },
   });
   sfu.attach(server);
   const { node, announcedAddress, listenIp, maxSites } = ctx.config.sfu;

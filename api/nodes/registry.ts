@@ -96,6 +96,22 @@ export function livePlacement(at: Date) {
   return and(eq(meetings.status, 'scheduled'), isNull(meetings.endedAt), gt(meetings.endsAt, new Date(at.getTime() - OVERRUN_GRACE_MS)));
 }
 
+/**
+ * The meeting's origin: the alive node its host hall is placed on, with its signaling URL
+ * (undefined when the host is placed nowhere alive: the host has not connected yet, or its node
+ * died and the console has not reconnected elsewhere).
+ */
+export async function originOf(db: Executor, meetingId: string, at: Date, deadAfterMs: number): Promise<{ nodeId: string; signalingUrl: string } | undefined> {
+  const [row] = await db
+    .select({ nodeId: sfuNodes.id, signalingUrl: sfuNodes.signalingUrl, heartbeatAt: sfuNodes.heartbeatAt, deadAt: sfuNodes.deadAt })
+    .from(meetings)
+    .innerJoin(sitePlacements, and(eq(sitePlacements.meetingId, meetings.id), eq(sitePlacements.siteId, meetings.hostSiteId)))
+    .innerJoin(sfuNodes, eq(sfuNodes.id, sitePlacements.nodeId))
+    .where(eq(meetings.id, meetingId))
+    .limit(1);
+  return row && isAlive(row, at, deadAfterMs) ? { nodeId: row.nodeId, signalingUrl: row.signalingUrl } : undefined;
+}
+
 /** Every registered node with its state, placed sites, mapped provinces and meetings. */
 export async function listNodes(db: Executor, at: Date, deadAfterMs: number): Promise<NodeSummary[]> {
   const nodes = await db.select().from(sfuNodes).orderBy(asc(sfuNodes.id));

@@ -2,14 +2,16 @@
  * The node registry and placement on both drivers: capacity is never passed (also by placements
  * racing each other), a node whose heartbeat stopped is skipped within the dead-after window
  * and declared dead once, a province's sites go to its mapped node, a drained node takes no new
- * site but keeps its own, and when every node is full the site gets the typed refusal, which
- * the secretariat then sees.
+ * site but keeps its own, when every node is full the site gets the typed refusal, which
+ * the secretariat then sees, and a node's death closes its sites' connections in the ledger once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { provinceNodes, sfuNodes, sitePlacements } from '../../db/schema.ts';
 import { createTestApp, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 import { NoNodeAvailableError } from '../errors.ts';
+import { loadEvents, recordAttendanceEvents } from '../attendance/store.ts';
+import { closeAttendanceOfDeadNode, sweepDeadNodes } from './dead-node-attendance.ts';
 import { placeSite, refusedSites } from './placement.ts';
 import { availableCapacity, declareDeadNodes, heartbeat, listNodes, mapProvince, registerNode, setDraining } from './registry.ts';
 
@@ -139,7 +141,7 @@ describe.each(DRIVERS)('SFU nodes and placement on %s', (driver) => {
     for (const site of qt.slice(2, 6)) expect((await place(site)).nodeId).toBe('a');
     // b's own site moves too: its node is gone.
     expect((await place(qt[1]!)).nodeId).toBe('a');
-    expect(await declareDeadNodes(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual(['b']);
+    expect((await declareDeadNodes(t.ctx.db, at(), DEAD_AFTER_MS)).map((n) => n.id)).toEqual(['b']);
     expect(await declareDeadNodes(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual([]);
     expect((await listNodes(t.ctx.db, at(), DEAD_AFTER_MS)).map((n) => [n.id, n.state])).toEqual([
       ['a', 'alive'],
@@ -203,6 +205,49 @@ describe.each(DRIVERS)('SFU nodes and placement on %s', (driver) => {
     expect(await refusal(qt[1]!)).toBeInstanceOf(NoNodeAvailableError);
     expect((await place(hostSiteId)).nodeId).toBe('a');
     expect((await listNodes(t.ctx.db, at(), DEAD_AFTER_MS))[0]!.meetings).toEqual([expect.objectContaining({ meetingId, sites: 2, origin: true })]);
+  });
+
+  it('closes the open connections of a node that died, once, as a server failure at its last heartbeat', async () => {
+    await node('a', 10);
+    await node('b', 10);
+    await mapProvince(t.ctx.db, '44', 'b');
+    for (const site of qt.slice(0, 3)) expect((await place(site)).nodeId).toBe('b');
+    const joinedAt = at();
+    const ev = (kind: 'join' | 'leave', i: number, extra: Record<string, unknown> = {}) => ({
+      kind,
+      eventId: `${kind}-${i}-${meetingId}`,
+      meetingId,
+      siteId: qt[i]!,
+      connectionId: `conn-${i}`,
+      at: joinedAt,
+      ...extra,
+    });
+    // three connections on b: two still open, one that left cleanly
+    await recordAttendanceEvents(t.ctx.db, [
+      ev('join', 0),
+      ev('join', 1),
+      ev('join', 2),
+      ev('leave', 2, { cause: 'left', at: new Date(joinedAt.getTime() + 1000) }),
+    ] as never);
+    later(1500);
+    await heartbeat(t.ctx.db, 'b', 3, at());
+    const lastHeartbeat = at();
+    for (let i = 0; i < 4; i++) {
+      later(2000);
+      await heartbeat(t.ctx.db, 'a', 0, at());
+    }
+    expect(await sweepDeadNodes(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual([{ id: 'b', connectionsClosed: 2 }]);
+    expect(await sweepDeadNodes(t.ctx.db, at(), DEAD_AFTER_MS)).toEqual([]);
+    // a second sweeper racing the first (it read b as stale too) writes nothing new
+    expect(await closeAttendanceOfDeadNode(t.ctx.db, 'b', lastHeartbeat, at())).toBe(0);
+    const leaves = (await loadEvents(t.ctx.db, meetingId)).filter((e) => e.kind === 'leave');
+    expect(leaves.map((e) => [e.siteId, e.kind === 'leave' && e.cause, e.at.getTime()]).sort()).toEqual(
+      [
+        [qt[0], 'server-failure', lastHeartbeat.getTime()],
+        [qt[1], 'server-failure', lastHeartbeat.getTime()],
+        [qt[2], 'left', joinedAt.getTime() + 1000],
+      ].sort(),
+    );
   });
 
   it('frees the places of a meeting once it can no longer be joined', async () => {

@@ -1,11 +1,13 @@
 /**
  * This process as a node of the registry: registered at start, a heartbeat with its load every
- * SFU_NODE_HEARTBEAT_MS, a sweep that declares silent nodes dead, and a clean leave on
+ * SFU_NODE_HEARTBEAT_MS, a sweep that declares silent nodes dead (and closes their sites'
+ * attendance, dead-node-attendance.ts), and a clean leave on
  * shutdown. A failed heartbeat (the database away for a moment) is logged and the next one
  * tries again; a row gone missing is registered again.
  */
 import type { AppContext } from '../context.ts';
-import { declareDeadNodes, heartbeat, leaveRegistry, registerNode, type NodeRegistration } from './registry.ts';
+import { sweepDeadNodes } from './dead-node-attendance.ts';
+import { heartbeat, leaveRegistry, registerNode, type NodeRegistration } from './registry.ts';
 
 export interface NodePresenceOptions {
   node: NodeRegistration;
@@ -45,7 +47,9 @@ export class NodePresence {
     try {
       const at = this.ctx.now();
       if (!(await heartbeat(db, this.opts.node.id, this.opts.load(), at))) await registerNode(db, this.opts.node, at);
-      for (const id of await declareDeadNodes(db, at, this.opts.deadAfterMs)) logger.warn({ nodeId: id, by: this.opts.node.id }, 'sfu node declared dead');
+      for (const dead of await sweepDeadNodes(db, at, this.opts.deadAfterMs)) {
+        logger.warn({ nodeId: dead.id, by: this.opts.node.id, connectionsClosed: dead.connectionsClosed }, 'sfu node declared dead');
+      }
     } catch (err) {
       if (!this.#closed) logger.warn({ err, nodeId: this.opts.node.id }, 'sfu node heartbeat failed');
     }

@@ -73,14 +73,13 @@ export async function leaveRegistry(db: Executor, nodeId: string, at: Date): Pro
   await db.update(sfuNodes).set({ deadAt: at, load: 0 }).where(eq(sfuNodes.id, nodeId));
 }
 
-/** Declares dead every node silent for longer than `deadAfterMs`; returns their ids (each once). */
-export async function declareDeadNodes(db: Executor, at: Date, deadAfterMs: number): Promise<string[]> {
-  const rows = await db
+/** Declares dead every node silent for longer than `deadAfterMs`; returns them (each once) with their last heartbeat. */
+export async function declareDeadNodes(db: Executor, at: Date, deadAfterMs: number): Promise<{ id: string; heartbeatAt: Date }[]> {
+  return db
     .update(sfuNodes)
     .set({ deadAt: at })
     .where(and(isNull(sfuNodes.deadAt), lt(sfuNodes.heartbeatAt, staleBefore(at, deadAfterMs))))
-    .returning({ id: sfuNodes.id });
-  return rows.map((r) => r.id);
+    .returning({ id: sfuNodes.id, heartbeatAt: sfuNodes.heartbeatAt });
 }
 
 export function staleBefore(at: Date, deadAfterMs: number): Date {

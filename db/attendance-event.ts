@@ -22,7 +22,13 @@ const base = {
 
 export const AttendanceEvent = z.discriminatedUnion('kind', [
   /** A site's connection became live (transport connected). One connectionId per browser session. */
-  z.object({ ...base, kind: z.literal('join'), connectionId: z.string().min(1).max(100) }),
+  z.object({
+    ...base,
+    kind: z.literal('join'),
+    connectionId: z.string().min(1).max(100),
+    /** The SFU node the connection is on: if that node dies, the node declaring it dead closes the interval. */
+    nodeId: z.string().min(1).max(63).optional(),
+  }),
   z.object({ ...base, kind: z.literal('leave'), connectionId: z.string().min(1).max(100), cause: LeaveCause }),
   /** A line-quality sample for one connection, taken every few seconds. */
   z.object({

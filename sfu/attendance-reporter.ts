@@ -39,6 +39,8 @@ export class AttendanceReporter {
   constructor(
     private readonly attendanceSink: AttendanceSink,
     private readonly log: Logger,
+    /** This node's id, carried by join events (api/nodes/dead-node-attendance.ts). */
+    private readonly nodeId?: string,
   ) {}
 
   /** Connections with an open attendance interval. */
@@ -49,7 +51,13 @@ export class AttendanceReporter {
   joined(c: ConnectionRef): void {
     if (this.#open.has(c.connectionId)) return;
     this.#open.set(c.connectionId, c);
-    this.#emit(c.connectionId, { kind: 'join', eventId: `j:${c.connectionId}`, ...this.#base(c), connectionId: c.connectionId });
+    this.#emit(c.connectionId, {
+      kind: 'join',
+      eventId: `j:${c.connectionId}`,
+      ...this.#base(c),
+      connectionId: c.connectionId,
+      ...(this.nodeId ? { nodeId: this.nodeId } : {}),
+    });
   }
 
   left(connectionId: string, cause: LeaveCause): void {

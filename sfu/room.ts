@@ -848,15 +848,17 @@ export class Room {
         const mic = former?.producerOf('microphone');
         if (mic && !mic.closed) mic.pause().catch(() => {});
         const holder = local(note.data.siteId);
-        if (holder) {
-          if (this.#handRaised.has(holder.siteId)) this.#dropHand(holder.siteId);
-          void holder.producerOf('microphone')?.resume();
-        }
+        if (holder && this.#handRaised.has(holder.siteId)) this.#dropHand(holder.siteId);
         this.#broadcast(note);
         if (former) this.#broadcastSiteState(former);
-        if (holder) this.#broadcastSiteState(holder);
         this.#reconcileAll();
         this.#cascade?.changed();
+        // The holder's state says its microphone is open once it is (as giveFloor on the origin).
+        const opening = holder?.producerOf('microphone')?.resume() ?? Promise.resolve();
+        opening.then(
+          () => holder && !holder.closed && this.#floor === holder.siteId && this.#broadcastSiteState(holder),
+          (err: unknown) => this.log.warn({ err }, 'could not open the floor holder’s microphone'),
+        );
         return;
       }
       case 'spotlightChanged':

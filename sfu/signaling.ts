@@ -138,7 +138,7 @@ export class SignalingServer {
   constructor(private readonly opts: SignalingOptions) {
     this.#log = opts.log.child({ component: 'signaling' });
     this.#path = opts.path ?? '/ws';
-    this.#attendance = new AttendanceReporter(opts.attendanceSink, this.#log);
+    this.#attendance = new AttendanceReporter(opts.attendanceSink, this.#log, opts.config.node.id);
     this.#cascadeGate = new CascadeGate(opts.cascade?.secret);
     this.#unsubscribe = opts.pool.onWorkerDied(({ pid }) => {
       for (const { room } of this.#rooms.values()) room?.workerDied(pid);

@@ -117,6 +117,8 @@ function toRow(event: AttendanceEvent): typeof attendanceEvents.$inferInsert {
   let payload: Record<string, unknown>;
   switch (event.kind) {
     case 'join':
+      payload = event.nodeId ? { nodeId: event.nodeId } : {};
+      break;
     case 'floor-given':
     case 'floor-taken':
       payload = {};
@@ -172,7 +174,9 @@ function fromPacked(meetingId: string, row: PackedEvent): AttendanceEvent {
   const p = row[5];
   switch (kind) {
     case 'join':
-      return { eventId, meetingId, siteId, at, kind, connectionId };
+      return p.nodeId
+        ? { eventId, meetingId, siteId, at, kind, connectionId, nodeId: p.nodeId as string }
+        : { eventId, meetingId, siteId, at, kind, connectionId };
     case 'leave':
       return { eventId, meetingId, siteId, at, kind, connectionId, cause: p.cause as LeaveCause };
     case 'quality':

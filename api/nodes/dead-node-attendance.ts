@@ -1,19 +1,17 @@
 /**
  * A node that died (SIGKILL, power, network) could not say that its sites left. The node that
- * declares it dead says it for it: every connection of a site placed on the dead node whose
- * last attendance event is not a leave gets a `leave` with cause `server-failure`, stamped at
+ * declares it dead says it for it: every connection that joined on the dead node (its join
+ * event names the node) whose last attendance event is not a leave gets a `leave` with cause
+ * `server-failure`, stamped at
  * the dead node's last heartbeat (the last moment it is known to have carried them) or the
  * connection's last event if later. The event id names the node and the connection, so several
  * nodes sweeping at once, or one sweeping twice, record it once per connection; when the site
  * comes back on another node the report shows one server-failure gap between the two.
- *
- * A site that rejoined elsewhere before the sweep (its placement moved) is left to the ledger,
- * which closes an open interval as a server failure when the same site joins again.
  */
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import type { Executor } from '../../db/client.ts';
-import { attendanceEvents, meetings, sitePlacements } from '../../db/schema.ts';
+import { attendanceEvents, meetings } from '../../db/schema.ts';
 import { recordAttendanceEvents } from '../attendance/store.ts';
 import { declareDeadNodes, livePlacement } from './registry.ts';
 
@@ -32,6 +30,11 @@ export async function sweepDeadNodes(db: Executor, at: Date, deadAfterMs: number
 }
 
 export async function closeAttendanceOfDeadNode(db: Executor, nodeId: string, lastHeartbeat: Date, at: Date): Promise<number> {
+  const joinedThere = db
+    .select({ connectionId: attendanceEvents.connectionId })
+    .from(attendanceEvents)
+    .innerJoin(meetings, eq(meetings.id, attendanceEvents.meetingId))
+    .where(and(eq(attendanceEvents.kind, 'join'), sql`${attendanceEvents.payload}->>'nodeId' = ${nodeId}`, livePlacement(at)));
   const last = await db
     .selectDistinctOn([attendanceEvents.connectionId], {
       connectionId: attendanceEvents.connectionId,
@@ -41,9 +44,7 @@ export async function closeAttendanceOfDeadNode(db: Executor, nodeId: string, la
       at: attendanceEvents.at,
     })
     .from(attendanceEvents)
-    .innerJoin(sitePlacements, and(eq(sitePlacements.meetingId, attendanceEvents.meetingId), eq(sitePlacements.siteId, attendanceEvents.siteId)))
-    .innerJoin(meetings, eq(meetings.id, attendanceEvents.meetingId))
-    .where(and(eq(sitePlacements.nodeId, nodeId), isNotNull(attendanceEvents.connectionId), livePlacement(at)))
+    .where(and(isNotNull(attendanceEvents.connectionId), inArray(attendanceEvents.connectionId, joinedThere)))
     .orderBy(attendanceEvents.connectionId, desc(attendanceEvents.at), sql`${attendanceEvents.kind} = 'leave' desc`);
   const leaves: AttendanceEvent[] = last
     .filter((e) => e.kind !== 'leave' && e.connectionId)

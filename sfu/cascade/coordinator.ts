@@ -63,11 +63,14 @@ export class RoomCoordinator {
     if (this.#closed || this.room.closed) return;
     const origin = await this.opts.originOf(this.room.meetingId);
     if (this.#closed || this.room.closed) return;
+    const current = this.#cascade;
+    // A live link outlasts a late heartbeat: the origin is gone when its socket closes, not when
+    // the database misses a beat (under load a node is briefly "dead" and back).
+    if (!origin && current?.role === 'edge' && !current.closed) return;
     if (!origin || origin.nodeId === this.opts.nodeId) {
-      if (this.#cascade?.role !== 'origin') this.#attach(new OriginCascade(this.room, this.listenInfo, this.log.child({ cascade: 'origin' })));
+      if (current?.role !== 'origin') this.#attach(new OriginCascade(this.room, this.listenInfo, this.log.child({ cascade: 'origin' })));
       return;
     }
-    const current = this.#cascade;
     if (current?.role === 'edge' && current.origin.nodeId === origin.nodeId && current.origin.url === origin.url && !current.closed) return;
     const edge = new EdgeCascade(this.room, origin, {
       nodeId: this.opts.nodeId,

@@ -12,139 +12,52 @@
  * a live node and receive the host there within the 10 s the product promises.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintMeetingTokens } from '../../api/invites/site-tokens.ts';
-import { TestClient, opusParameters, vp8SimulcastParameters } from '../../sfu/test-fixtures.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { freePort } from '../support/postgres-server.ts';
+import { CASCADE_ENV, PlacedSites, consumes, scheduleAcrossNodes, startMediaNode } from '../support/nodes.ts';
 import { ADMIN, api, signIn, startServerProcess, type ServerProcess } from '../support/server-process.ts';
 
-const HEARTBEAT_MS = 300;
-const DEAD_AFTER_MS = 1500;
-const SECRET = 'a-cascade-secret-for-the-process-test-0123';
 const RECONNECT_DEADLINE_MS = 10_000;
 
 describe('a meeting across three processes', () => {
   let db: TestDatabase;
   let main: ServerProcess;
+  let sites: PlacedSites;
   const edges = new Map<string, ServerProcess>();
-  const clients: TestClient[] = [];
-  const nodeEnv = {
-    SFU_NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-    SFU_NODE_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
-    SFU_CASCADE_SECRET: SECRET,
-    SFU_CASCADE_POLL_MS: '300',
-  };
-
-  const startEdge = async (id: string) => {
-    const port = await freePort();
-    const edge = await startServerProcess(
-      {
-        ...nodeEnv,
-        SERVER_ROLE: 'media',
-        DATABASE_URL: db.url!,
-        SFU_NODE_ID: id,
-        SFU_NODE_URL: `ws://127.0.0.1:${port}/ws`,
-        PUBLIC_URL: main.url,
-        // smaller than main's: the host hall, placed where there is the most room, goes to main
-        SFU_MAX_SITES: '250',
-      },
-      { port },
-    );
-    edges.set(id, edge);
-  };
-
-  /** A page's socket: to the node it was placed on, from the pages' origin. */
-  const connect = async (signalingUrl: string, cookie?: string) => {
-    const c = await TestClient.connect(signalingUrl, { headers: { origin: main.url, ...(cookie ? { cookie } : {}) } });
-    clients.push(c);
-    return c;
-  };
-
-  let ssrc = 7000;
-  const receiveAndPublish = async (c: TestClient, joined: { routerRtpCapabilities: unknown }, publish: boolean) => {
-    await c.ok('createTransport', { direction: 'recv' });
-    await c.ok('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities as never });
-    if (!publish) return;
-    const send = await c.ok('createTransport', { direction: 'send' });
-    await c.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters((ssrc += 10)) });
-    await c.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters((ssrc += 10)) });
-  };
-
-  const placeCommune = async (joinToken: string) => {
-    const response = await fetch(`${main.url}/api/join/node`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: main.url },
-      body: JSON.stringify({ joinToken }),
-    });
-    return { status: response.status, body: (await response.json()) as { nodeId: string; signalingUrl: string } };
-  };
-
-  const joinCommune = async (joinToken: string) => {
-    const placed = await placeCommune(joinToken);
-    expect(placed.status).toBe(200);
-    const c = await connect(placed.body.signalingUrl);
-    const joined = await c.ok('join', { joinToken });
-    await receiveAndPublish(c, joined, true);
-    return { c, nodeId: placed.body.nodeId, siteId: joined.siteId as string };
-  };
-
-  const consumes = (c: TestClient, siteId: string, source: string) => c.note('newConsumer', (n) => n.data.siteId === siteId && n.data.source === source);
+  // smaller than main's: the host hall, placed where there is the most room, goes to main
+  const startEdge = async (id: string) => edges.set(id, await startMediaNode(id, db.url!, main.url, { SFU_MAX_SITES: '250' }));
 
   let cookie: string;
   let meetingId: string;
   let hostSiteId: string;
-  const tokens: { province: string; token: string }[] = [];
+  let tokens: { nodeId: string; token: string }[];
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres');
-    main = await startServerProcess({ ...nodeEnv, DATABASE_URL: db.url!, SFU_NODE_ID: 'main' });
+    main = await startServerProcess({ ...CASCADE_ENV, DATABASE_URL: db.url!, SFU_NODE_ID: 'main' });
+    sites = new PlacedSites(main.url);
     await startEdge('edge-a');
     await startEdge('edge-b');
     cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
-    // Two provinces, each mapped to its edge; the national hall hosts.
-    const provinces = (await api(main.url, cookie, 'GET', '/api/units?level=province')).body.units.slice(0, 2) as { code: string }[];
-    expect((await api(main.url, cookie, 'PUT', `/api/nodes/provinces/${provinces[0]!.code}`, { nodeId: 'edge-a' })).status).toBe(200);
-    expect((await api(main.url, cookie, 'PUT', `/api/nodes/provinces/${provinces[1]!.code}`, { nodeId: 'edge-b' })).status).toBe(200);
-    const hall = (await api(main.url, cookie, 'GET', '/api/sites?kind=hall&q=Chính phủ')).body.sites[0] as { id: string };
-    hostSiteId = hall.id;
-    const communes: { id: string; province: string }[] = [];
-    for (const p of provinces) {
-      const sites = (await api(main.url, cookie, 'GET', `/api/units/${p.code}/sites`)).body.sites as { id: string; kind: string }[];
-      for (const s of sites.filter((x) => x.kind === 'commune').slice(0, 2)) communes.push({ id: s.id, province: p.code });
-    }
-    const startsAt = new Date(Date.now() + 2 * 60_000);
-    const created = await api(main.url, cookie, 'POST', '/api/meetings', {
-      title: 'Hội nghị trực tuyến qua ba máy chủ',
-      hostSiteId,
-      startsAt: startsAt.toISOString(),
-      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
-      siteIds: communes.map((c) => c.id),
-      allowConflicts: true,
-    });
-    expect(created.status).toBe(201);
-    meetingId = created.body.id;
-    for (const commune of communes) {
-      const { join } = await mintMeetingTokens(db.db, { meetingId, siteId: commune.id, expiresAt: new Date(Date.now() + 3_600_000), purposes: ['join'] });
-      tokens.push({ province: commune.province, token: join });
-    }
+    ({ meetingId, hostSiteId, tokens } = await scheduleAcrossNodes(main.url, cookie, db, ['edge-a', 'edge-b'], 2));
   }, 300_000);
 
   afterAll(async () => {
-    for (const c of clients) c.ws.terminate();
+    sites?.close();
     for (const edge of edges.values()) await edge.dispose();
     await main?.dispose();
     await db?.close();
   });
 
   it('carries the host to communes on two edges, the floor from one edge to the other, and moves an edge’s communes when it is killed', async () => {
-    const placed = await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {});
-    expect(placed.body.nodeId).toBe('main');
-    const host = await connect(placed.body.signalingUrl, cookie);
-    const hostJoined = await host.ok('join', { meetingId });
-    await receiveAndPublish(host, hostJoined, true);
+    const { c: host, nodeId: origin } = await sites.joinHost(
+      meetingId,
+      cookie,
+      async () => (await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {})).body,
+    );
+    expect(origin).toBe('main');
 
     const communes = [];
-    for (const { token } of tokens) communes.push({ token, ...(await joinCommune(token)) });
+    for (const { token } of tokens) communes.push({ token, ...(await sites.joinCommune(token)) });
     expect(communes.map((c) => c.nodeId)).toEqual(['edge-a', 'edge-a', 'edge-b', 'edge-b']);
     for (const commune of communes) {
       await consumes(commune.c, hostSiteId, 'camera');
@@ -166,12 +79,12 @@ describe('a meeting across three processes', () => {
     const moved = await Promise.all(
       [a1!, a2!].map(async ({ token }) => {
         for (;;) {
-          const again = await placeCommune(token);
+          const again = await sites.place(token);
           if (again.status === 200 && again.body.nodeId !== 'edge-a') break;
           if (Date.now() - killedAt > RECONNECT_DEADLINE_MS) throw new Error('still placed on the dead node');
           await new Promise((r) => setTimeout(r, 200));
         }
-        const rejoined = await joinCommune(token);
+        const rejoined = await sites.joinCommune(token);
         await consumes(rejoined.c, hostSiteId, 'camera');
         return { ...rejoined, at: Date.now() };
       }),
@@ -184,5 +97,78 @@ describe('a meeting across three processes', () => {
       await host.note('siteState', (n) => since(n) && n.data.siteId === m.siteId && !n.data.online);
       await host.note('siteState', (n) => since(n) && n.data.siteId === m.siteId && n.data.online);
     }
+  }, 180_000);
+});
+
+/**
+ * The origin killed, with the API and pages in a process apart (main, drained: it takes no
+ * site): the host console was on node "n1"; communes on "n2" and on the edge "e". After SIGKILL
+ * of n1 the console, asking the API again as its page does, is placed on n2, which becomes the
+ * origin; e links to it by itself and its communes get the host's media back.
+ */
+describe('the origin node killed', () => {
+  const FAILOVER_DEADLINE_MS = 15_000;
+  let db: TestDatabase;
+  let main: ServerProcess;
+  let sites: PlacedSites;
+  const media = new Map<string, ServerProcess>();
+
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+    main = await startServerProcess({ ...CASCADE_ENV, DATABASE_URL: db.url!, SFU_NODE_ID: 'main' });
+    sites = new PlacedSites(main.url);
+    // n1 has the most room: the host hall goes there; n2 next.
+    for (const [id, capacity] of [
+      ['n1', '300'],
+      ['n2', '200'],
+      ['e', '100'],
+    ] as const) {
+      media.set(id, await startMediaNode(id, db.url!, main.url, { SFU_MAX_SITES: capacity }));
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    sites?.close();
+    for (const node of media.values()) await node.dispose();
+    await main?.dispose();
+    await db?.close();
+  });
+
+  it('moves the console to another node, which becomes the origin, and the edge’s communes get the host back within 15 s', async () => {
+    const cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
+    expect((await api(main.url, cookie, 'POST', '/api/nodes/main/drain', { draining: true })).status).toBe(200);
+    const { meetingId, hostSiteId, tokens } = await scheduleAcrossNodes(main.url, cookie, db, ['n2', 'e'], 2);
+    const placeConsole = async () => (await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {})).body;
+    const host = await sites.joinHost(meetingId, cookie, placeConsole);
+    expect(host.nodeId).toBe('n1');
+    const communes = [];
+    for (const { token } of tokens) communes.push(await sites.joinCommune(token));
+    expect(communes.map((c) => c.nodeId)).toEqual(['n2', 'n2', 'e', 'e']);
+    for (const commune of communes) await consumes(commune.c, hostSiteId, 'camera');
+
+    const killedAt = Date.now();
+    const seen = new Map(communes.map((c) => [c, c.c.notes.length]));
+    media.get('n1')!.child.kill('SIGKILL');
+    await host.c.closed;
+    // The console asks again until it is placed on a live node, as its page does.
+    let moved: Awaited<ReturnType<typeof sites.joinHost>> | undefined;
+    while (!moved) {
+      if (Date.now() - killedAt > FAILOVER_DEADLINE_MS) throw new Error('the console found no live node in time');
+      const placed = await placeConsole();
+      if (placed.nodeId !== 'n1') moved = await sites.joinHost(meetingId, cookie, async () => placed);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(moved.nodeId).toBe('n2');
+    for (const commune of communes) {
+      await consumes(commune.c, hostSiteId, 'camera', seen.get(commune));
+      await consumes(commune.c, hostSiteId, 'microphone', seen.get(commune));
+    }
+    const backMs = Date.now() - killedAt;
+    process.stdout.write(`origin killed: every commune had the host's media again after ${backMs} ms\n`);
+    expect(backMs).toBeLessThan(FAILOVER_DEADLINE_MS);
+    // The communes stayed connected throughout: none of their sockets closed.
+    for (const commune of communes) expect(commune.c.ws.readyState).toBe(commune.c.ws.OPEN);
+    // The console sees the sites of both nodes.
+    for (const commune of communes) await moved.c.note('siteState', (n) => n.data.siteId === commune.siteId && n.data.online);
   }, 180_000);
 });

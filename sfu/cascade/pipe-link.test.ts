@@ -42,6 +42,7 @@ describe('a pipe link with 2% loss and 40 ms delay', () => {
     expect(withRtx.retransmitted).toBeGreaterThan(0);
     expect(withRtx.framesSent - withRtx.framesComplete).toBeLessThanOrEqual(3);
     expect(withRtx.longestGapMs).toBeLessThan(1000);
+    expect(withRtx.longestFreezeMs).toBeLessThan(1000); // no frame left incomplete stalls the decoder for a second
 
     // without RTX: nothing is resent and what the relay dropped is missing at the far edge
     expect(withoutRtx.retransmitted).toBe(0);

@@ -1,10 +1,11 @@
 /**
  * npm run bench:pipe — video across a cascade pipe between two workers on a lossless link and on
  * an impaired one (issue 12 §5: 2% loss, 40 ms delay; here each way), through the UDP relay of
- * tests/support/lossy-relay.ts. Prints complete frames per second at the far edge (a frame is
- * complete when all its packets arrived: what a decoder could decode), their ratio to the
- * lossless link, what the relay dropped, what A's pipe consumer retransmitted, and the load
- * average. A third run without RTX shows what the link does without it.
+ * tests/support/lossy-relay.ts. Prints, per link, at the far edge: complete frames per second (all
+ * of a frame's packets arrived) and their ratio to the lossless link; decodable frames per second
+ * (complete, and so is every frame back to the last key frame); the longest stretch without
+ * either; what the relay dropped each way; what A's pipe consumer retransmitted; and the load
+ * average. A third run without RTX shows what the same link does without it.
  *
  * Aim: on the impaired link, complete frames per second within 20% of the lossless link.
  * Printed, never asserted.
@@ -64,21 +65,28 @@ try {
   pool.close();
 }
 
-const fps = (r: PipeRunResult) => r.framesComplete / (r.measureMs / 1000);
+const perSecond = (frames: number, r: PipeRunResult) => frames / (r.measureMs / 1000);
 const lossless = runs[0]!.result;
 printTable(
   runs.map(({ label, result: r, load }) => ({
     link: label,
     'frames sent': r.framesSent,
-    'complete frames/s': fps(r).toFixed(2),
-    'ratio to lossless': (fps(r) / fps(lossless)).toFixed(3),
+    'complete frames/s': perSecond(r.framesComplete, r).toFixed(2),
+    'ratio to lossless': (perSecond(r.framesComplete, r) / perSecond(lossless.framesComplete, lossless)).toFixed(3),
+    'complete of sent': `${((100 * r.framesComplete) / r.framesSent).toFixed(1)}%`,
+    'decodable frames/s': perSecond(r.framesDecodable, r).toFixed(2),
+    'decodable ratio': (perSecond(r.framesDecodable, r) / perSecond(lossless.framesDecodable, lossless)).toFixed(3),
     'longest gap': `${r.longestGapMs.toFixed(0)} ms`,
+    'longest freeze': `${r.longestFreezeMs.toFixed(0)} ms`,
     'slowest frame': `${r.slowestFrameMs} ms`,
+    'key frames': r.keyFramesSent,
     'packets missing': r.packetsSent - r.packetsReceived,
-    'dropped A→B': r.relay.aToB.dropped,
-    'dropped B→A': r.relay.bToA.dropped,
+    'dropped A→B': `${r.relay.aToB.dropped}/${r.relay.aToB.dropped + r.relay.aToB.forwarded}`,
+    'dropped B→A': `${r.relay.bToA.dropped}/${r.relay.bToA.dropped + r.relay.bToA.forwarded}`,
     retransmitted: r.retransmitted,
     'NACKs at A': r.nacksAtA,
     'load average after': load,
   })),
 );
+out('complete: every packet of the frame arrived; decodable: complete, and so is every frame since the last key frame');
+out('(nothing at the far end asks for a key frame after a loss, so without RTX "decodable" is the pessimistic figure)');

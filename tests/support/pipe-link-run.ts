@@ -48,11 +48,21 @@ export interface PipeRunResult {
   measureMs: number;
   framesSent: number;
   framesComplete: number;
+  /**
+   * Frames a decoder could show: complete, and every frame since the last key frame complete.
+   * Nothing at the far end asks for a key frame when a frame stays incomplete (a browser would),
+   * so without RTX this is the pessimistic figure and `framesComplete` the optimistic one.
+   */
+  framesDecodable: number;
+  /** Key frames among the measured frames: one every two seconds, more if someone asked. */
+  keyFramesSent: number;
   packetsSent: number;
   /** Distinct packets of the measured frames that reached the far end. */
   packetsReceived: number;
   /** Longest stretch without a complete frame, in sent-frame time (frame interval × frames). */
   longestGapMs: number;
+  /** Longest stretch without a decodable frame: how long the picture would freeze. */
+  longestFreezeMs: number;
   /** Longest time from a frame's capture to its last packet reaching the far end. */
   slowestFrameMs: number;
   /** Relay counts over the whole run, and A→B drops during the measured phase. */
@@ -67,9 +77,22 @@ export interface PipeRunResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Longest run of `frames` (ascending) missing from `kept` (a subsequence), as time. */
+function longestGap(frames: number[], kept: number[], frameMs: number): number {
+  const keptSet = new Set(kept);
+  let longest = 0;
+  let run = 0;
+  for (const f of frames) {
+    run = keptSet.has(f) ? 0 : run + 1;
+    longest = Math.max(longest, run);
+  }
+  return longest * frameMs;
+}
+
 /** Frame number (uint32), packet index, packets in frame: the 6 bytes before the trailer. */
 const FRAME_TAG_BYTES = 6;
 const TRAILER_BYTES = 4;
+const VP8_DESCRIPTOR_BYTES = 6;
 
 interface Pipe {
   /** Where A's and B's pipe transports listen. */
@@ -204,6 +227,7 @@ export async function runPipe(opts: PipeRunOptions): Promise<PipeRunResult> {
     let packetsSent = 0;
     /** frame number → when it was sent */
     const sentAt = new Map<number, number>();
+    const keyFrames = new Set<number>();
     timer = setInterval(() => {
       const now = performance.now();
       const packets = stream.nextFrame(phase, now);
@@ -211,6 +235,8 @@ export async function runPipe(opts: PipeRunOptions): Promise<PipeRunResult> {
         framesSent++;
         packetsSent += packets.length;
         sentAt.set(frame, now);
+        // RtpStream clears the VP8 frame tag's bit 0 on a key frame's first packet
+        if ((packets[0]![12 + VP8_DESCRIPTOR_BYTES]! & 0x01) === 0) keyFrames.add(frame);
       }
       packets.forEach((p, i) => {
         const tag = p.length - TRAILER_BYTES - FRAME_TAG_BYTES;
@@ -234,17 +260,14 @@ export async function runPipe(opts: PipeRunOptions): Promise<PipeRunResult> {
 
     // --- what arrived
     const measured = [...sentAt.keys()].sort((x, y) => x - y);
-    let longestGapMs = 0;
-    let slowestFrameMs = 0;
-    let lastComplete = (measured[0] ?? 0) - 1;
-    for (const f of measured) {
-      const done = completedAt.get(f);
-      if (done === undefined) continue;
-      longestGapMs = Math.max(longestGapMs, (f - lastComplete - 1) * frameMs);
-      slowestFrameMs = Math.max(slowestFrameMs, done - sentAt.get(f)!);
-      lastComplete = f;
-    }
-    if (measured.length > 0) longestGapMs = Math.max(longestGapMs, (measured.at(-1)! - lastComplete) * frameMs);
+    const complete = measured.filter((f) => completedAt.has(f));
+    // the warm-up left the decoder in step: the first measured frame needs only itself
+    let inStep = true;
+    const decodable = measured.filter((f) => {
+      inStep = completedAt.has(f) && (inStep || keyFrames.has(f));
+      return inStep;
+    });
+    const slowestFrameMs = Math.max(0, ...complete.map((f) => completedAt.get(f)! - sentAt.get(f)!));
 
     const statsA = await consumerA.getStats();
     const statsB = await producerB.getStats();
@@ -253,10 +276,13 @@ export async function runPipe(opts: PipeRunOptions): Promise<PipeRunResult> {
     return {
       measureMs,
       framesSent,
-      framesComplete: measured.filter((f) => completedAt.has(f)).length,
+      framesComplete: complete.length,
+      framesDecodable: decodable.length,
+      keyFramesSent: keyFrames.size,
       packetsSent,
       packetsReceived,
-      longestGapMs,
+      longestGapMs: longestGap(measured, complete, frameMs),
+      longestFreezeMs: longestGap(measured, decodable, frameMs),
       slowestFrameMs: Math.round(slowestFrameMs),
       relay: { aToB: { ...relay.aToB }, bToA: { ...relay.bToA }, droppedMeasuredAToB },
       retransmitted: sum(outbound, (s) => s.packetsRetransmitted),

@@ -508,6 +508,8 @@ export const sfuNodes = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, precision: 3 }).notNull(),
     deadAt: timestamp('dead_at', { withTimezone: true, precision: 3 }),
+    /** When the operator last moved this node's sites to other nodes (before maintenance); the node tells them to rejoin. */
+    sitesMovedAt: timestamp('sites_moved_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [check('sfu_nodes_capacity_positive', sql`${t.capacity} >= 1`), check('sfu_nodes_load_nonnegative', sql`${t.load} >= 0`)],
 );

@@ -299,7 +299,8 @@ export const ServerNotification = z.discriminatedUnion('type', [
   note('kicked', z.object({ reason: z.enum(['host', 'revoked', 'expired', 'replaced']) })),
   note('meetingEnded', z.object({})),
   /** The media server under this meeting failed: reconnect and join again. */
-  note('rejoin', z.object({ reason: z.literal('server-failure') })),
+  /** Connect again (asking where first): the server failed, or the operator moved this node's sites elsewhere. */
+  note('rejoin', z.object({ reason: z.enum(['server-failure', 'maintenance']) })),
   note('shutdown', z.object({})),
 ]);
 export type ServerNotification = z.infer<typeof ServerNotification>;

@@ -70,6 +70,9 @@ export interface SignalingOptions {
   cascade?: CascadeOptions;
 }
 
+/** How long a node takes to send all its sites elsewhere when the operator moves them (moveSites). */
+const MOVE_SPREAD_MS = 5000;
+
 /** An edge that opened the cascade socket must ask for its link within this time. */
 const CASCADE_LINK_WAIT_MS = 10_000;
 
@@ -287,6 +290,29 @@ export class SignalingServer {
         n++;
       }
     }
+    return n;
+  }
+
+  /**
+   * The operator moved this node's sites to other nodes (maintenance): each is told to rejoin,
+   * which its page does by asking the API where to go, and leaves with cause `shutdown`. Spread
+   * over `spreadMs` so that hundreds of sites do not ask for a place in the same instant.
+   */
+  moveSites(spreadMs = MOVE_SPREAD_MS): number {
+    let n = 0;
+    for (const { room } of this.#rooms.values()) {
+      if (!room || room.closed) continue;
+      for (const peer of [...room.peers()]) {
+        if (peer.remote) continue;
+        n++;
+        setTimeout(() => {
+          if (peer.closed || room.closed) return;
+          peer.send({ type: 'rejoin', data: { reason: 'maintenance' } });
+          room.leave(peer, 'shutdown');
+        }, Math.random() * spreadMs).unref();
+      }
+    }
+    this.#log.info({ sites: n, spreadMs }, 'sites told to move to other nodes');
     return n;
   }
 

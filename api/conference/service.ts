@@ -57,6 +57,7 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
       heartbeatMs: node.heartbeatMs,
       deadAfterMs: node.deadAfterMs,
       load: () => sfu.signaling.siteCount(),
+      onSitesMoved: () => sfu.signaling.moveSites(),
     });
   } catch (err) {
     await sfu.close();

@@ -12,8 +12,8 @@ import { createLogger } from '../logger.ts';
 import { NodePresence } from './presence.ts';
 import { availableCapacity, heartbeat, registerNode } from './registry.ts';
 
-const HEARTBEAT_MS = 100;
-const DEAD_AFTER_MS = 400;
+const HEARTBEAT_MS = 200;
+const DEAD_AFTER_MS = 1000;
 
 describe.each(DRIVERS)('node presence on %s', (driver) => {
   let database: TestDatabase;

@@ -15,12 +15,16 @@ export interface NodePresenceOptions {
   deadAfterMs: number;
   /** Sites connected to this node now. */
   load(): number;
+  /** The operator moved this node's sites away (api/nodes/registry.ts moveSitesOff): send them to rejoin. */
+  onSitesMoved?(): void;
 }
 
 export class NodePresence {
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
   #closed = false;
+  /** The last move of our sites we acted on; at first our start (a move before it has nothing left to move). */
+  #sitesMovedAt = 0;
 
   private constructor(
     private readonly ctx: Pick<AppContext, 'db' | 'logger' | 'now'>,
@@ -29,7 +33,9 @@ export class NodePresence {
 
   static async start(ctx: Pick<AppContext, 'db' | 'logger' | 'now'>, opts: NodePresenceOptions): Promise<NodePresence> {
     const presence = new NodePresence(ctx, opts);
-    await registerNode(ctx.db, opts.node, ctx.now());
+    const at = ctx.now();
+    await registerNode(ctx.db, opts.node, at);
+    presence.#sitesMovedAt = at.getTime();
     ctx.logger.info({ node: opts.node }, 'sfu node registered');
     presence.#timer = setInterval(() => {
       presence.#beating ??= presence.#beat().finally(() => (presence.#beating = undefined));
@@ -46,7 +52,16 @@ export class NodePresence {
     const { db, logger } = this.ctx;
     try {
       const at = this.ctx.now();
-      if (!(await heartbeat(db, this.opts.node.id, this.opts.load(), at))) await registerNode(db, this.opts.node, at);
+      const beat = await heartbeat(db, this.opts.node.id, this.opts.load(), at);
+      if (!beat) await registerNode(db, this.opts.node, at);
+      else {
+        const movedAt = beat.sitesMovedAt?.getTime();
+        if (movedAt !== undefined && movedAt > this.#sitesMovedAt) {
+          this.#sitesMovedAt = movedAt;
+          logger.info({ nodeId: this.opts.node.id }, 'sfu node: the operator moved its sites away; they rejoin elsewhere');
+          this.opts.onSitesMoved?.();
+        }
+      }
       for (const dead of await sweepDeadNodes(db, at, this.opts.deadAfterMs)) {
         logger.warn({ nodeId: dead.id, by: this.opts.node.id, connectionsClosed: dead.connectionsClosed }, 'sfu node declared dead');
       }

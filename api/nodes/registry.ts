@@ -10,7 +10,7 @@
  * The operator's part: draining (no new sites; placed sites stay) and the province → node map.
  */
 import { and, asc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { adminUnits, meetings, provinceNodes, sfuNodes, sitePlacements } from '../../db/schema.ts';
 import { OVERRUN_GRACE_MS } from '../conference/authenticator.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -62,10 +62,32 @@ export async function registerNode(db: Executor, node: NodeRegistration, at: Dat
     });
 }
 
-/** This node is still here, with `load` sites connected. False if its row is gone (re-register). */
-export async function heartbeat(db: Executor, nodeId: string, load: number, at: Date): Promise<boolean> {
-  const rows = await db.update(sfuNodes).set({ heartbeatAt: at, load, deadAt: null }).where(eq(sfuNodes.id, nodeId)).returning({ id: sfuNodes.id });
-  return rows.length > 0;
+/**
+ * This node is still here, with `load` sites connected. Answers when the operator last moved its
+ * sites away (null: never), or false if its row is gone (re-register).
+ */
+export async function heartbeat(db: Executor, nodeId: string, load: number, at: Date): Promise<{ sitesMovedAt: Date | null } | false> {
+  const [row] = await db
+    .update(sfuNodes)
+    .set({ heartbeatAt: at, load, deadAt: null })
+    .where(eq(sfuNodes.id, nodeId))
+    .returning({ sitesMovedAt: sfuNodes.sitesMovedAt });
+  return row ?? false;
+}
+
+/**
+ * The operator moves a node's sites to other nodes (before maintenance): the node is drained
+ * (it takes no new site), its placements for meetings under way are forgotten (so their next
+ * placement goes elsewhere), and `sites_moved_at` tells the node, at its next heartbeat, to send
+ * its sites to rejoin. One transaction: a failure changes nothing. Returns the sites unplaced.
+ */
+export async function moveSitesOff(db: Database, nodeId: string, at: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [node] = await tx.update(sfuNodes).set({ draining: true, sitesMovedAt: at }).where(eq(sfuNodes.id, nodeId)).returning({ id: sfuNodes.id });
+    if (!node) throw new NotFoundError('SFU node', nodeId);
+    const unplaced = await tx.delete(sitePlacements).where(eq(sitePlacements.nodeId, nodeId)).returning({ siteId: sitePlacements.siteId });
+    return unplaced.length;
+  });
 }
 
 /** A clean shutdown: out of placement now rather than after the dead-after window. */

@@ -3,8 +3,9 @@
  *  - `POST /api/join/node` `{ joinToken }`: a commune's page asks where to connect (no account:
  *    the token is the credential, in the body, never in a URL);
  *  - `POST /api/meetings/:id/console/node`: the host console asks for its node, the meeting's origin;
- *  - `GET /api/nodes`, `POST /api/nodes/:id/drain` `{ draining }`, `PUT /api/nodes/provinces/:code`
- *    `{ nodeId }`: the operator's view and controls (national admins);
+ *  - `GET /api/nodes`, `POST /api/nodes/:id/drain` `{ draining }`, `POST /api/nodes/:id/move-sites`
+ *    `{}`, `PUT /api/nodes/provinces/:code` `{ nodeId }`: the operator's view and controls
+ *    (national admins);
  *  - `GET /api/meetings/:id/refused-sites`: the sites every node was too full for, for whoever may
  *    manage the meeting.
  */
@@ -20,10 +21,11 @@ import { verifySiteToken } from '../invites/site-tokens.ts';
 import { parseJsonBody, parseParam, uuidParam } from '../validation.ts';
 import type { NodeDirectory } from './directory.ts';
 import { placeSite, refusedSites } from './placement.ts';
-import { listNodes, mapProvince, setDraining, type NodeSummary } from './registry.ts';
+import { listNodes, mapProvince, moveSitesOff, setDraining, type NodeSummary } from './registry.ts';
 
 export const joinNodeBody = z.object({ joinToken: z.string().min(1).max(512) });
 export const drainBody = z.object({ draining: z.boolean() });
+export const moveSitesBody = z.object({}).strict();
 export const provinceBody = z.object({ nodeId: z.string().min(1).max(63).nullable() });
 const nodeIdParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
 const provinceParam = z.string().regex(/^\d{2}$/);
@@ -75,6 +77,13 @@ export function nodeRoutes(ctx: AppContext, nodes: NodeDirectory) {
       const { draining } = await parseJsonBody(c, drainBody);
       await setDraining(ctx.db, nodeId, draining);
       return c.json({ nodeId, draining });
+    })
+    .post('/nodes/:id/move-sites', requireAction('nodes.manage'), async (c) => {
+      assertMayManageNodes(c.get('user')!);
+      const nodeId = parseParam(c.req.param('id'), nodeIdParam, 'node id');
+      await parseJsonBody(c, moveSitesBody);
+      // The node learns it at its next heartbeat and sends its sites to rejoin elsewhere.
+      return c.json({ nodeId, draining: true, sitesUnplaced: await moveSitesOff(ctx.db, nodeId, ctx.now()) });
     })
     .put('/nodes/provinces/:code', requireAction('nodes.manage'), async (c) => {
       assertMayManageNodes(c.get('user')!);

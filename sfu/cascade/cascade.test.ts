@@ -183,6 +183,15 @@ describe('a meeting across three nodes', () => {
     await eventually(() => originCascade(meetingId)!.sentTo('edge-b').length === 2);
   });
 
+  it('a site spotlighted on edge B is seen on edge A, and no longer once the spotlight goes', async () => {
+    await host.c.ok('spotlight', { siteId: b1.siteId });
+    await a2.c.note('spotlightChanged', (n) => n.data.siteId === b1.siteId);
+    await eventually(() => consumesFrom(a2.c, b1.siteId, 'camera'));
+    const consumer = a2.c.notes.find((n) => n.type === 'newConsumer' && n.data.siteId === b1.siteId && n.data.source === 'camera');
+    await host.c.ok('spotlight', { siteId: null });
+    await a2.c.note('consumerClosed', (n) => consumer?.type === 'newConsumer' && n.data.consumerId === consumer.data.consumerId);
+  });
+
   it('a hand raised on edge B joins the origin’s queue, which every node shows', async () => {
     await b2.c.ok('raiseHand', {});
     await host.c.note('handQueue', (n) => n.data.siteIds.includes(b2.siteId));

@@ -380,6 +380,15 @@ const ACTIONS: Action[] = [
     ),
     expected: [401, 403, 403, 200, 403, 403, 403],
   },
+  {
+    label: '`POST /api/nodes/:id/move-sites`',
+    run: api(
+      'POST',
+      () => '/api/nodes/spare/move-sites',
+      () => ({}),
+    ),
+    expected: [401, 403, 403, 200, 403, 403, 403],
+  },
   { label: "`GET /api/auth/sign-ins` (one's own)", run: api('GET', () => '/api/auth/sign-ins'), expected: [401, 200, 200, 200, 200, 200, 200] },
   // ------------------------------------------------------------------ pages
   { label: 'page `/`', run: page('GET', () => '/'), expected: [303, 200, 200, 200, 200, 200, 200] },
@@ -503,6 +512,8 @@ describe.each(DRIVERS)('who may do what on %s', (driver) => {
     t = await createTestApp(driver, { provinces: ['44', '01'] });
     // One conference server, so the console's placement has somewhere to go.
     await registerNode(t.ctx.db, { id: 'main', signalingUrl: 'ws://hoinghi.test/ws', mediaAddress: '127.0.0.1', capacity: 100 }, TEST_NOW);
+    // the node whose sites the operator moves (moving main's would drain the node the other rows place on)
+    await registerNode(t.ctx.db, { id: 'spare', signalingUrl: 'ws://spare.hoinghi.test/ws', mediaAddress: '127.0.0.2', capacity: 1 }, TEST_NOW);
     const qtAdmin = await t.signInAs('admin', '44');
     cookies = {
       anonymous: null,

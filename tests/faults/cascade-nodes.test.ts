@@ -134,15 +134,19 @@ describe('the origin node killed', () => {
     await db?.close();
   });
 
+  let cookie: string;
+  let meeting: Awaited<ReturnType<typeof scheduleAcrossNodes>>;
+  const communes: (Awaited<ReturnType<PlacedSites['joinCommune']>> & { token: string })[] = [];
+
   it('moves the console to another node, which becomes the origin, and the edge’s communes get the host back within 15 s', async () => {
-    const cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
+    cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
     expect((await api(main.url, cookie, 'POST', '/api/nodes/main/drain', { draining: true })).status).toBe(200);
-    const { meetingId, hostSiteId, tokens } = await scheduleAcrossNodes(main.url, cookie, db, ['n2', 'e'], 2);
+    meeting = await scheduleAcrossNodes(main.url, cookie, db, ['n2', 'e'], 2);
+    const { meetingId, hostSiteId, tokens } = meeting;
     const placeConsole = async () => (await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {})).body;
     const host = await sites.joinHost(meetingId, cookie, placeConsole);
     expect(host.nodeId).toBe('n1');
-    const communes = [];
-    for (const { token } of tokens) communes.push(await sites.joinCommune(token));
+    for (const { token } of tokens) communes.push({ token, ...(await sites.joinCommune(token)) });
     expect(communes.map((c) => c.nodeId)).toEqual(['n2', 'n2', 'e', 'e']);
     for (const commune of communes) await consumes(commune.c, hostSiteId, 'camera');
 
@@ -171,4 +175,21 @@ describe('the origin node killed', () => {
     // The console sees the sites of both nodes.
     for (const commune of communes) await moved.c.note('siteState', (n) => n.data.siteId === commune.siteId && n.data.online);
   }, 180_000);
+
+  it('moves a node’s sites to another node when the operator says so (before maintenance)', async () => {
+    const onEdge = communes.filter((c) => c.nodeId === 'e');
+    expect(onEdge).toHaveLength(2);
+    const answer = await api(main.url, cookie, 'POST', '/api/nodes/e/move-sites', {});
+    expect(answer).toMatchObject({ status: 200, body: { nodeId: 'e', draining: true, sitesUnplaced: 2 } });
+    // The node hears it at its next heartbeat and tells its sites, which rejoin where the API sends them.
+    for (const commune of onEdge) {
+      await commune.c.note('rejoin', (n) => n.data.reason === 'maintenance');
+      await commune.c.closed;
+      const back = await sites.joinCommune(commune.token);
+      expect(back.nodeId).toBe('n2');
+      await consumes(back.c, meeting.hostSiteId, 'camera');
+    }
+    const listed = (await api(main.url, cookie, 'GET', '/api/nodes')).body.nodes as { id: string; state: string; placed: number }[];
+    expect(listed.find((n) => n.id === 'e')).toMatchObject({ state: 'draining', placed: 0 });
+  }, 120_000);
 });

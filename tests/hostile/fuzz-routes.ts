@@ -29,7 +29,7 @@ import { toVietnamIso } from '../../api/time.ts';
 import { builtAssets } from '../../web/assets.ts';
 import { sitesQuery, unitsQuery } from '../../api/units/routes.ts';
 import { registerNode } from '../../api/nodes/registry.ts';
-import { drainBody, joinNodeBody, provinceBody } from '../../api/nodes/routes.ts';
+import { drainBody, joinNodeBody, moveSitesBody, provinceBody } from '../../api/nodes/routes.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/app.ts';
 import { encodeSegment, formBody, jsonBody, pathParam, queryString, runFuzz, type Body, type FuzzTarget } from './fuzz-harness.ts';
 import * as shapes from './response-schemas.ts';
@@ -496,6 +496,11 @@ export const API_ROUTES = table({
     path: at('/api/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
     body: json(drainBody, fx.hints),
   })),
+  'POST /api/nodes/:id/move-sites': api('admin', (fx) => ({
+    minAccepted: 0.05,
+    path: at('/api/nodes/:p/move-sites', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: json(moveSitesBody, fx.hints),
+  })),
   'PUT /api/nodes/provinces/:code': api('admin', (fx) => ({
     minAccepted: 0.05,
     path: at(
@@ -669,6 +674,11 @@ export const PAGE_ROUTES = table({
     minAccepted: 0.05,
     path: at('/admin/nodes/:p/drain', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
     body: formBody({ draining: fc.constantFrom('0', '1') }),
+  })),
+  'POST /admin/nodes/:id/move-sites': page('admin', () => ({
+    minAccepted: 0.05,
+    path: at('/admin/nodes/:p/move-sites', pathParam(fc.oneof({ arbitrary: fc.constant('spare'), weight: 4 }, { arbitrary: fc.string(), weight: 1 }))),
+    body: formBody({ confirm: fc.constantFrom('1', '1', '0', '') }),
   })),
   'POST /admin/nodes/provinces': page('admin', () => ({
     minAccepted: 0.05,

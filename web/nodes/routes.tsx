@@ -1,7 +1,8 @@
 /**
  * The operator's page of the conference servers (/admin/nodes, national admins): every node with
  * its addresses, capacity, placed and connected sites, last heartbeat, the meetings and sites on
- * it; a drain switch per node and the province → node map. The forms post to this page's own
+ * it; a drain switch per node, moving a node's sites to the others before maintenance, and the
+ * province → node map. The forms post to this page's own
  * routes, which call the same registry functions as the JSON API (api/nodes/routes.ts).
  */
 import { asc, eq } from 'drizzle-orm';
@@ -11,7 +12,7 @@ import { assertMayManageNodes } from '../../api/auth/policy.ts';
 import type { AppContext, AppEnv } from '../../api/context.ts';
 import { ValidationError } from '../../api/errors.ts';
 import { formatFigure } from '../../api/i18n/format.ts';
-import { listNodes, mapProvince, setDraining, type NodeState } from '../../api/nodes/registry.ts';
+import { listNodes, mapProvince, moveSitesOff, setDraining, type NodeState } from '../../api/nodes/registry.ts';
 import { formatVietnamDateTime } from '../../api/time.ts';
 import { parseFormBody, parseParam } from '../../api/validation.ts';
 import { adminUnits } from '../../db/schema.ts';
@@ -20,6 +21,8 @@ import { pageAuth, signedInUser } from '../common/page-auth.ts';
 import { nodeTranslator } from './texts.ts';
 
 const nodeIdParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+/** Moving a node's sites disturbs every meeting on it: the operator ticks that they mean it. */
+const moveSitesForm = z.object({ confirm: z.literal('1') });
 const drainForm = z.object({ draining: z.enum(['1', '0']).transform((v) => v === '1') });
 const provinceForm = z.object({ province: z.string().regex(/^\d{2}$/), nodeId: z.union([z.literal(''), nodeIdParam]).transform((v) => v || null) });
 
@@ -100,6 +103,14 @@ export function nodePages(ctx: AppContext) {
                       <input type="hidden" name="draining" value={n.draining ? '0' : '1'} />
                       <button type="submit">{t(n.draining ? 'undrain' : 'drain')}</button>
                     </form>
+                    {n.state !== 'dead' && n.placed > 0 ? (
+                      <form method="post" action={`/admin/nodes/${n.id}/move-sites`}>
+                        <label>
+                          <input type="checkbox" name="confirm" value="1" required /> {t('moveSitesConfirm')}
+                        </label>
+                        <button type="submit">{t('moveSites')}</button>
+                      </form>
+                    ) : null}
                   </td>
                 </tr>
               ))}
@@ -138,6 +149,14 @@ export function nodePages(ctx: AppContext) {
     const form = drainForm.safeParse(await parseFormBody(c));
     if (!form.success) throw ValidationError.fromZod(form.error, 400);
     await setDraining(ctx.db, nodeId, form.data.draining);
+    return c.redirect('/admin/nodes?done=1', 303);
+  });
+
+  app.post('/admin/nodes/:id/move-sites', pageAuth('nodes.manage'), guard, async (c) => {
+    const nodeId = parseParam(c.req.param('id'), nodeIdParam, 'node id');
+    const form = moveSitesForm.safeParse(await parseFormBody(c));
+    if (!form.success) throw ValidationError.fromZod(form.error, 400);
+    await moveSitesOff(ctx.db, nodeId, ctx.now());
     return c.redirect('/admin/nodes?done=1', 303);
   });
 

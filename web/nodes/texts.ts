@@ -26,6 +26,11 @@ export const nodeTexts = defineTexts({
   sitesCount: { vi: 'điểm cầu', en: 'sites' },
   drain: { vi: 'Ngừng nhận điểm cầu mới', en: 'Drain' },
   undrain: { vi: 'Nhận điểm cầu trở lại', en: 'Take sites again' },
+  moveSites: { vi: 'Chuyển các điểm cầu sang máy chủ khác', en: 'Move its sites to other servers' },
+  moveSitesConfirm: {
+    vi: 'Tôi hiểu: các điểm cầu đang họp trên máy chủ này sẽ tự kết nối lại sang máy chủ khác trong vài giây, và máy chủ ngừng nhận điểm cầu mới.',
+    en: 'I understand: the sites meeting on this server reconnect to other servers within seconds, and the server takes no new sites.',
+  },
   mapProvince: { vi: 'Gán tỉnh cho máy chủ', en: 'Map a province to a server' },
   province: { vi: 'Tỉnh, thành phố', en: 'Province' },
   anyNode: { vi: '(không gán — máy chủ còn nhiều chỗ nhất)', en: '(none — the server with the most room)' },

@@ -1,0 +1,1 @@
+ALTER TABLE "sfu_nodes" ADD COLUMN "sites_moved_at" timestamp (3) with time zone;

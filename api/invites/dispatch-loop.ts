@@ -10,9 +10,9 @@
  * so several dispatchers (or a restarted one) never hold the same row, and a row whose lease ran
  * out — its dispatcher died mid-send — is due again.
  */
-import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../../db/client.ts';
+import { rowsOf, type Database } from '../../db/client.ts';
 import { invites } from '../../db/schema.ts';
 import type { InviteRow } from './outbox.ts';
 
@@ -98,15 +98,46 @@ export async function claimDue(db: Database, now: Date, limit: number, leaseMs: 
     .returning();
 }
 
+/** What a round learned about one claimed row, written when its lease is released. */
+export interface RowOutcome {
+  status: 'sent' | 'queued' | 'failed' | 'superseded';
+  /** Why it failed, will be retried or was dropped; for a sent row, the recipients refused (or null). */
+  lastError: string | null;
+  messageId?: string;
+  sentAt?: Date;
+  /** A retry's time. */
+  nextAttemptAt?: Date;
+}
+
 /**
- * Ends our hold on a claimed row, writing its outcome; false when the lease was no longer ours
- * (it expired and another dispatcher claimed the row), in which case nothing is written.
+ * Ends our hold on claimed rows, writing their outcomes in one statement (one JSON parameter, as
+ * the outbox inserts its rows); the ids of the rows written. A row whose lease was no longer ours
+ * (it expired and another dispatcher claimed the row) is not written and not among them.
  */
-export async function releaseLease(db: Database, row: InviteRow, set: Partial<typeof invites.$inferInsert>): Promise<boolean> {
-  const updated = await db
-    .update(invites)
-    .set({ ...set, leaseUntil: null })
-    .where(and(eq(invites.id, row.id), eq(invites.status, 'sending'), row.leaseUntil ? eq(invites.leaseUntil, row.leaseUntil) : isNull(invites.leaseUntil)))
-    .returning({ id: invites.id });
-  return updated.length === 1;
+export async function releaseLeases(db: Database, released: ReadonlyArray<{ row: InviteRow; outcome: RowOutcome }>): Promise<Set<string>> {
+  if (released.length === 0) return new Set();
+  const json = JSON.stringify(
+    released.map(({ row, outcome }) => ({
+      id: row.id,
+      lease_until: row.leaseUntil?.toISOString() ?? null,
+      status: outcome.status,
+      last_error: outcome.lastError,
+      message_id: outcome.messageId ?? null,
+      sent_at: outcome.sentAt?.toISOString() ?? null,
+      next_attempt_at: outcome.nextAttemptAt?.toISOString() ?? null,
+    })),
+  );
+  const result = await db.execute(sql`
+    update ${invites} as i
+    set status = v.status::invite_status,
+        last_error = v.last_error,
+        message_id = coalesce(v.message_id, i.message_id),
+        sent_at = coalesce(v.sent_at, i.sent_at),
+        next_attempt_at = coalesce(v.next_attempt_at, i.next_attempt_at),
+        lease_until = null
+    from json_to_recordset(${json}::json)
+      as v(id uuid, lease_until timestamptz, status text, last_error text, message_id text, sent_at timestamptz, next_attempt_at timestamptz)
+    where i.id = v.id and i.status = 'sending' and i.lease_until is not distinct from v.lease_until
+    returning i.id`);
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
 }

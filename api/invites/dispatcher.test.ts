@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invites } from '../../db/schema.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 import { InvalidLinkError } from '../errors.ts';
+import { DeliveryJournal } from './delivery-journal.ts';
 import { readArrival, sitesByEmail, testDispatcher, testTransport, tokenOf, waitFor, type Arrival } from './delivery.test-support.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { verifySiteToken } from './site-tokens.ts';
@@ -263,6 +268,44 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     expect(duplicated).toHaveLength(2);
     // …each copy with the same Message-ID, so receivers can drop it.
     for (const copies of duplicated) expect(new Set(copies.map((c) => c.messageId)).size).toBe(1);
+  });
+
+  it('with the journal, a death after the 250s but before their outcomes are written duplicates nothing: the next dispatcher replays them', async () => {
+    // Journaled outcomes wait up to 50 ms to be written together (outcome-recorder.ts). Here the
+    // database stops answering the dispatcher's writes from the first acceptance on, as if the
+    // process died right after journaling: the rows still say "sending" with their leases.
+    const journal = new DeliveryJournal(path.join(await mkdtemp(path.join(os.tmpdir(), 'hoinghi-journal-')), 'invite-journal.ndjson'));
+    let dead = false;
+    const db = t.database.db;
+    const writesHang = new Proxy(db, {
+      get: (target, property, receiver) => (property === 'execute' && dead ? () => new Promise(() => {}) : Reflect.get(target, property, receiver)),
+    });
+    const real = transport();
+    const diesAfterJournal: MailTransport = {
+      send: async (message) => {
+        const result = await real.send(message);
+        dead = true;
+        return result;
+      },
+      close: async () => {},
+    };
+    const doomed = testDispatcher(t, diesAfterJournal, { batchSize: 5, concurrency: 5 }, { journal, db: writesHang });
+    const picked = communes.slice(30, 34).map((c) => c.id);
+    const meeting = await schedule({ title: 'Họp kiểm tra nhật ký gửi', startsAt: hours(350), endsAt: hours(351), siteIds: picked, allowConflicts: true });
+    void doomed.drain(); // abandoned, never closed: its outcome write never returns
+    await waitFor(() => server.received.length === 5 && readFileSync(journal.file, 'utf8').trim().split('\n').length === 5, 'five journaled acceptances');
+    expect((await rowsOf(meeting.id)).map((r) => r.status)).toEqual(Array(5).fill('sending'));
+
+    // The next dispatcher (same journal, leases not expired) records them from the journal first.
+    const next = testDispatcher(t, real, { batchSize: 5, concurrency: 5 }, { journal });
+    expect(await next.drain()).toBe(0);
+    expect(next.stats().recoveredFromJournal).toBe(5);
+    const rows = await rowsOf(meeting.id);
+    expect(rows.every((r) => r.status === 'sent' && r.leaseUntil === null && r.messageId)).toBe(true);
+    const mails = await arrivals();
+    expect(mails).toHaveLength(5);
+    expect(new Set(mails.map((m) => m.messageId))).toEqual(new Set(rows.map((r) => r.messageId)));
+    expect(readFileSync(journal.file, 'utf8')).toBe('');
   });
 
   it('close() waits for the sends in flight and leaves no row leased', async () => {

@@ -10,7 +10,7 @@
  * so several dispatchers (or a restarted one) never hold the same row, and a row whose lease ran
  * out — its dispatcher died mid-send — is due again.
  */
-import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type Database } from '../../db/client.ts';
 import { invites } from '../../db/schema.ts';
@@ -96,6 +96,36 @@ export async function claimDue(db: Database, now: Date, limit: number, leaseMs: 
     .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs), attempts: sql`${invites.attempts} + 1` })
     .where(inArray(invites.id, due))
     .returning();
+}
+
+/**
+ * Returns claimed rows that were never sent (a batch claimed ahead when the dispatcher closes):
+ * queued again and due at once, their claim's attempt not counted, where the lease is still ours.
+ */
+export async function giveBack(db: Database, rows: readonly InviteRow[]): Promise<void> {
+  // One claim gives all its rows the same lease: one statement per lease.
+  const byLease = new Map<number | null, InviteRow[]>();
+  for (const row of rows) {
+    const lease = row.leaseUntil?.getTime() ?? null;
+    const list = byLease.get(lease);
+    if (list) list.push(row);
+    else byLease.set(lease, [row]);
+  }
+  for (const [lease, ids] of byLease) {
+    await db
+      .update(invites)
+      .set({ status: 'queued', leaseUntil: null, attempts: sql`${invites.attempts} - 1` })
+      .where(
+        and(
+          inArray(
+            invites.id,
+            ids.map((row) => row.id),
+          ),
+          eq(invites.status, 'sending'),
+          lease === null ? isNull(invites.leaseUntil) : eq(invites.leaseUntil, new Date(lease)),
+        ),
+      );
+  }
 }
 
 /** What a round learned about one claimed row, written when its lease is released. */

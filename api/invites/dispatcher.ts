@@ -29,7 +29,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { DeliveryJournal } from './delivery-journal.ts';
-import { claimDue, DispatchLoop, type RowOutcome } from './dispatch-loop.ts';
+import { claimDue, DispatchLoop, giveBack, type RowOutcome } from './dispatch-loop.ts';
 import { OutcomeRecorder } from './outcome-recorder.ts';
 import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.ts';
 import type { InviteOutbox, InviteRow } from './outbox.ts';
@@ -79,6 +79,17 @@ const RECORD_LINGER_MS = 50;
 /** Outcomes per statement at most (one JSON parameter of about 250 bytes each). */
 const RECORD_MAX_ROWS = 500;
 
+/** A claimed batch: rendered, or deferred until the batch before it is recorded (see prepareAhead). */
+interface Batch {
+  claimed: InviteRow[];
+  prepared: Prepared[];
+  deferred: InviteRow[];
+  claimMs: number;
+  prepareMs: number;
+}
+
+const pairOf = (row: InviteRow) => `${row.meetingId} ${row.siteId}`;
+
 type Outcome = 'sent' | 'retry' | 'failed' | 'superseded' | 'lease-lost';
 
 /** Counters since start, for logs and the bench. */
@@ -104,6 +115,9 @@ export class InviteDispatcher {
   private closing: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly recorder: OutcomeRecorder;
+  /** The next batch, being claimed and rendered while the current one is sent. */
+  private ahead: Promise<Batch> | null = null;
+  private stopping = false;
   private readonly counters: DispatcherStats = {
     outcomes: { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 },
     recordWindowMs: { count: 0, total: 0, max: 0 },
@@ -134,11 +148,22 @@ export class InviteDispatcher {
     this.log.info({ pollMs: this.deps.options.pollMs, batchSize: this.deps.options.batchSize }, 'invite dispatcher started');
   }
 
-  /** Stops claiming, waits for the sends in flight to finish and be recorded. Idempotent. */
+  /**
+   * Stops claiming, waits for the sends in flight to finish and be recorded, and gives back the
+   * rows of a batch claimed ahead (they become due again at once). Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopping = true;
       this.unsubscribe?.();
       await this.loop.close();
+      try {
+        const ahead = await this.takeAhead();
+        if (ahead?.claimed.length) await giveBack(this.deps.ctx.db, ahead.claimed);
+      } catch (error) {
+        // Their lease runs out instead, and whichever dispatcher runs then sends them.
+        this.log.error({ err: error }, 'could not give back the invitations claimed ahead');
+      }
       this.log.info('invite dispatcher stopped');
     })();
     return this.closing;
@@ -166,20 +191,25 @@ export class InviteDispatcher {
   }
 
   /**
-   * Claims one batch, renders all of it, then sends it; the number of rows claimed. Rendering
-   * (CPU) and minting links (one INSERT) happen before the first send, so while messages are on
-   * the wire the event loop is free to handle each acceptance the moment it arrives. Outcomes are
-   * written in bulk (outcome-recorder.ts); the round ends when every one is committed.
+   * Sends one batch, claimed and rendered beforehand; the number of rows claimed. Rendering (CPU)
+   * and minting links (one INSERT) happen before the first send, so while messages are on the
+   * wire the event loop is free to handle each acceptance the moment it arrives. A full batch
+   * means more is due: the next one is claimed and rendered while this one is sent (prepareAhead),
+   * so the connections do not wait for it. Outcomes are written in bulk (outcome-recorder.ts);
+   * the round ends when every one is committed.
    */
   async runRound(): Promise<number> {
-    const { ctx, journal, options } = this.deps;
+    const { journal, options } = this.deps;
     await this.replayJournal();
-    const started = performance.now();
-    const claimed = await claimDue(ctx.db, ctx.now(), options.batchSize, options.leaseMs);
-    if (claimed.length === 0) return 0;
-    const claimedAt = performance.now();
-    const queue = await prepareBatch(ctx, claimed, options.reminderHoursBefore);
-    const preparedAt = performance.now();
+    const batch = (await this.takeAhead()) ?? (await this.prepareAhead(new Set()));
+    if (batch.claimed.length === 0) return 0;
+    const queue = [...batch.prepared, ...(await this.prepareDeferred(batch))];
+    if (batch.claimed.length === options.batchSize && !this.stopping) {
+      this.ahead = this.prepareAhead(new Set(batch.claimed.map(pairOf)));
+      // Awaited by the next round or by close(); a failure here is that round's to report.
+      this.ahead.catch(() => undefined);
+    }
+    const sendingAt = performance.now();
     const outcomes: Record<Outcome, number> = { sent: 0, retry: 0, failed: 0, superseded: 0, 'lease-lost': 0 };
     const recorded: Promise<void>[] = [];
     const failures: unknown[] = [];
@@ -199,25 +229,50 @@ export class InviteDispatcher {
         if (!journal) await counted;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, claimed.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, batch.claimed.length) }, worker));
     await this.recorder.flush();
     await Promise.all(recorded);
     // A failed write leaves its acceptances in the journal for the next round's replay.
     if (failures.length) throw failures[0];
     // Every acceptance of this batch is in the database now (or another dispatcher owns the row).
     journal?.clear();
-    const ms = (from: number, to: number) => Math.round(to - from);
     this.log.info(
-      {
-        claimed: claimed.length,
-        ...outcomes,
-        claimMs: ms(started, claimedAt),
-        prepareMs: ms(claimedAt, preparedAt),
-        sendMs: ms(preparedAt, performance.now()),
-      },
+      { claimed: batch.claimed.length, ...outcomes, claimMs: batch.claimMs, prepareMs: batch.prepareMs, sendMs: Math.round(performance.now() - sendingAt) },
       'invite batch done',
     );
-    return claimed.length;
+    return batch.claimed.length;
+  }
+
+  /**
+   * Claims a batch and renders it. Rows of a (meeting, site) still being sent in the current
+   * batch are only claimed here: whether an update is a site's first message depends on whether
+   * the earlier one was sent, known once the current batch is recorded (prepareDeferred).
+   */
+  private async prepareAhead(inFlight: ReadonlySet<string>): Promise<Batch> {
+    const { ctx, options } = this.deps;
+    const started = performance.now();
+    const claimed = await claimDue(ctx.db, ctx.now(), options.batchSize, options.leaseMs);
+    const claimedAt = performance.now();
+    const now = claimed.filter((row) => !inFlight.has(pairOf(row)));
+    const prepared = now.length ? await prepareBatch(ctx, now, options.reminderHoursBefore) : [];
+    return {
+      claimed,
+      prepared,
+      deferred: claimed.filter((row) => inFlight.has(pairOf(row))),
+      claimMs: Math.round(claimedAt - started),
+      prepareMs: Math.round(performance.now() - claimedAt),
+    };
+  }
+
+  private prepareDeferred(batch: Batch): Promise<Prepared[]> {
+    return batch.deferred.length ? prepareBatch(this.deps.ctx, batch.deferred, this.deps.options.reminderHoursBefore) : Promise.resolve([]);
+  }
+
+  /** The batch claimed ahead, if any (null when none was started). */
+  private async takeAhead(): Promise<Batch | null> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    return ahead ? await ahead : null;
   }
 
   /**

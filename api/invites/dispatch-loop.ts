@@ -98,34 +98,57 @@ export async function claimDue(db: Database, now: Date, limit: number, leaseMs: 
     .returning();
 }
 
+/** Claimed rows by their lease: one claim gives all its rows the same one. */
+function byLease(rows: readonly InviteRow[]): Map<number | null, InviteRow[]> {
+  const out = new Map<number | null, InviteRow[]>();
+  for (const row of rows) {
+    const lease = row.leaseUntil?.getTime() ?? null;
+    const list = out.get(lease);
+    if (list) list.push(row);
+    else out.set(lease, [row]);
+  }
+  return out;
+}
+
+const heldWith = (rows: InviteRow[], lease: number | null) =>
+  and(
+    inArray(
+      invites.id,
+      rows.map((row) => row.id),
+    ),
+    eq(invites.status, 'sending'),
+    lease === null ? isNull(invites.leaseUntil) : eq(invites.leaseUntil, new Date(lease)),
+  );
+
 /**
  * Returns claimed rows that were never sent (a batch claimed ahead when the dispatcher closes):
  * queued again and due at once, their claim's attempt not counted, where the lease is still ours.
  */
 export async function giveBack(db: Database, rows: readonly InviteRow[]): Promise<void> {
-  // One claim gives all its rows the same lease: one statement per lease.
-  const byLease = new Map<number | null, InviteRow[]>();
-  for (const row of rows) {
-    const lease = row.leaseUntil?.getTime() ?? null;
-    const list = byLease.get(lease);
-    if (list) list.push(row);
-    else byLease.set(lease, [row]);
-  }
-  for (const [lease, ids] of byLease) {
+  for (const [lease, held] of byLease(rows)) {
     await db
       .update(invites)
       .set({ status: 'queued', leaseUntil: null, attempts: sql`${invites.attempts} - 1` })
-      .where(
-        and(
-          inArray(
-            invites.id,
-            ids.map((row) => row.id),
-          ),
-          eq(invites.status, 'sending'),
-          lease === null ? isNull(invites.leaseUntil) : eq(invites.leaseUntil, new Date(lease)),
-        ),
-      );
+      .where(heldWith(held, lease));
   }
+}
+
+/**
+ * Holds claimed rows until `leaseUntil` from now on (a batch claimed ahead, when its turn to be
+ * sent comes: its lease should count from then, as a batch claimed just before sending). Returns
+ * the rows still ours, their leaseUntil updated in place (the objects the batch's messages were
+ * prepared with, so their outcomes are written against the new lease); a row whose lease ran
+ * out meanwhile may be another dispatcher's now and is left out.
+ */
+export async function renewLease(db: Database, rows: readonly InviteRow[], leaseUntil: Date): Promise<InviteRow[]> {
+  const ours = new Set<string>();
+  for (const [lease, held] of byLease(rows)) {
+    const renewed = await db.update(invites).set({ leaseUntil }).where(heldWith(held, lease)).returning({ id: invites.id });
+    for (const { id } of renewed) ours.add(id);
+  }
+  const kept = rows.filter((row) => ours.has(row.id));
+  for (const row of kept) row.leaseUntil = leaseUntil;
+  return kept;
 }
 
 /** What a round learned about one claimed row, written when its lease is released. */

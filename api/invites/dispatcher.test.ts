@@ -314,7 +314,10 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     // 20 ms a message over two connections: the first batch of 50 takes half a second.
     const real = transport();
     const slow: MailTransport = {
-      send: async (message) => (await new Promise((resolve) => setTimeout(resolve, 20)), real.send(message)),
+      send: async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return real.send(message);
+      },
       close: async () => {},
     };
     const dispatcher = testDispatcher(t, slow, { batchSize: 50, concurrency: 2 });

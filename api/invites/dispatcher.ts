@@ -29,7 +29,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { DeliveryJournal } from './delivery-journal.ts';
-import { claimDue, DispatchLoop, giveBack, type RowOutcome } from './dispatch-loop.ts';
+import { claimDue, DispatchLoop, giveBack, renewLease, type RowOutcome } from './dispatch-loop.ts';
 import { OutcomeRecorder } from './outcome-recorder.ts';
 import { classifySendError, type MailTransport, type SendErrorVerdict } from './mail-transport.ts';
 import type { InviteOutbox, InviteRow } from './outbox.ts';
@@ -201,7 +201,7 @@ export class InviteDispatcher {
   async runRound(): Promise<number> {
     const { journal, options } = this.deps;
     await this.replayJournal();
-    const batch = (await this.takeAhead()) ?? (await this.prepareAhead(new Set()));
+    const batch = (await this.takeAheadRenewed()) ?? (await this.prepareAhead(new Set()));
     if (batch.claimed.length === 0) return 0;
     const queue = [...batch.prepared, ...(await this.prepareDeferred(batch))];
     if (batch.claimed.length === options.batchSize && !this.stopping) {
@@ -266,6 +266,26 @@ export class InviteDispatcher {
 
   private prepareDeferred(batch: Batch): Promise<Prepared[]> {
     return batch.deferred.length ? prepareBatch(this.deps.ctx, batch.deferred, this.deps.options.reminderHoursBefore) : Promise.resolve([]);
+  }
+
+  /**
+   * The batch claimed ahead, its lease renewed from now: it waited for the batch before it to be
+   * sent, and a lease that ran out meanwhile would let this very dispatcher claim and send those
+   * rows a second time. Rows no longer ours are dropped from it. Null when none was claimed ahead.
+   */
+  private async takeAheadRenewed(): Promise<Batch | null> {
+    const batch = await this.takeAhead();
+    if (!batch?.claimed.length) return batch;
+    const { ctx, options } = this.deps;
+    const kept = new Set(await renewLease(ctx.db, batch.claimed, new Date(ctx.now().getTime() + options.leaseMs)));
+    if (kept.size < batch.claimed.length)
+      this.log.warn({ lost: batch.claimed.length - kept.size }, 'invitations claimed ahead lost their lease before their turn');
+    return {
+      ...batch,
+      claimed: batch.claimed.filter((row) => kept.has(row)),
+      prepared: batch.prepared.filter((item) => kept.has(item.row)),
+      deferred: batch.deferred.filter((row) => kept.has(row)),
+    };
   }
 
   /** The batch claimed ahead, if any (null when none was started). */

@@ -109,6 +109,11 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   }
 }
 
+/** The rows of a raw `db.execute(sql…)`: postgres.js answers with the rows, PGlite with { rows }. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 /** A cheap round trip, for health checks. */
 export async function pingDatabase(db: Database): Promise<void> {
   await db.execute(sql`select 1`);

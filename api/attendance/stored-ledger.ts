@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.ts';
+import { rowsOf, type Executor } from '../../db/client.ts';
 import { attendanceEvents, attendanceLedgers, meetings, sites } from '../../db/schema.ts';
 import type { AttendanceLedger, ConnectedInterval, LedgerMeeting, SiteAttendance } from './ledger.ts';
 
@@ -124,11 +124,6 @@ export async function probeStoredReport(db: Executor, meetingId: string): Promis
         ? null
         : { inputsHash: row.inputsHash, reportHead: row.reportHead, reportSites: row.reportSites },
   };
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  // postgres.js answers with the rows, PGlite with { rows }.
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 /** The stored ledger under this hash, or null. */

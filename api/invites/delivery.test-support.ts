@@ -4,8 +4,10 @@
  * with both ical.js and node-ical).
  */
 import { inArray } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
 import { sites } from '../../db/schema.ts';
 import type { TestApp } from '../../tests/support/app.ts';
+import type { DeliveryJournal } from './delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom, type DispatcherOptions } from './dispatcher.ts';
 import { readWithBothParsers, type ReadEvent } from './ics-readers.test-support.ts';
 import { calendarParts, parseMail } from './invite-fixtures.test-support.ts';
@@ -24,10 +26,17 @@ export function testTransport(url: string, maxConnections = 5): MailTransport {
   return createSmtpTransport({ url, maxConnections, ratePerSecond: 1000, timeouts: { connection: 2000, greeting: 2000, socket: 5000 } });
 }
 
-export function testDispatcher(t: TestApp, transport: MailTransport, options: Partial<DispatcherOptions> = {}): InviteDispatcher {
+/** `using`: a delivery journal, and a database handle to use instead of the app's (to fail it on purpose). */
+export function testDispatcher(
+  t: TestApp,
+  transport: MailTransport,
+  options: Partial<DispatcherOptions> = {},
+  using: { journal?: DeliveryJournal; db?: Database } = {},
+): InviteDispatcher {
   return new InviteDispatcher({
-    ctx: t.ctx,
+    ctx: using.db ? { ...t.ctx, db: using.db } : t.ctx,
     transport,
+    ...(using.journal ? { journal: using.journal } : {}),
     outbox: t.services.invites,
     // An hour's poll: anything delivered promptly was delivered by the wake-up.
     options: { ...dispatcherOptionsFrom(t.ctx.config), concurrency: 5, batchSize: 20, pollMs: 3600_000, reminderHoursBefore: 0, random: () => 0.5, ...options },

@@ -27,7 +27,10 @@ const offset = Number(process.env['CLOCK_OFFSET_MS'] ?? 0);
 const database = await openDatabase(config, { migrate: false });
 const ctx = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => new Date(Date.now() + offset) };
 const transport = createSmtpTransport({ url: config.SMTP_URL!, maxConnections: config.SMTP_MAX_CONNECTIONS, ratePerSecond: config.SMTP_RATE_PER_SECOND });
-const journal = config.INVITE_JOURNAL_FILE ? new DeliveryJournal(config.INVITE_JOURNAL_FILE) : undefined;
+// The environment's, not the config's: the config defaults it under DATA_DIR, and the crash test
+// runs one child without a journal on purpose.
+const journalFile = process.env['INVITE_JOURNAL_FILE'];
+const journal = journalFile ? new DeliveryJournal(journalFile) : undefined;
 const dispatcher = new InviteDispatcher({ ctx, transport, ...(journal ? { journal } : {}), options: dispatcherOptionsFrom(config) });
 
 if (mode === 'run') {

@@ -1,9 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invites } from '../../db/schema.ts';
 import { createTestApp, TEST_NOW, type TestApp } from '../../tests/support/app.ts';
 import { DRIVERS } from '../../tests/support/database.ts';
 import { InvalidLinkError } from '../errors.ts';
+import { DeliveryJournal } from './delivery-journal.ts';
 import { readArrival, sitesByEmail, testDispatcher, testTransport, tokenOf, waitFor, type Arrival } from './delivery.test-support.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { verifySiteToken } from './site-tokens.ts';
@@ -202,8 +207,9 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     const doomed = testDispatcher(t, dying, { batchSize: 10, concurrency: 5 });
     doomed.start(); // never closed: abandoned with its rows leased, as a crash would leave them
     const meeting = await schedule({ title: 'Họp khi máy chủ gặp sự cố', startsAt: hours(200), endsAt: hours(201), unitCodes: ['44'], allowConflicts: true });
+    // Frozen in its third batch, with the fourth claimed ahead (runRound): 20 rows leased.
     await waitFor(
-      async () => (await rowsOf(meeting.id)).filter((r) => r.status === 'sending').length === 10 && server.received.length === 20,
+      async () => (await rowsOf(meeting.id)).filter((r) => r.status === 'sending').length === 20 && server.received.length === 20,
       'the dispatcher to freeze',
     );
 
@@ -211,14 +217,14 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     await survivor.drain();
     // The frozen dispatcher's rows are still leased: not touched yet.
     let rows = await rowsOf(meeting.id);
-    expect(rows.filter((r) => r.status === 'sending')).toHaveLength(10);
-    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(69);
+    expect(rows.filter((r) => r.status === 'sending')).toHaveLength(20);
+    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(59);
 
     t.clock.now = new Date(TEST_NOW.getTime() + t.ctx.config.INVITE_LEASE_SECONDS * 1000 + 1000);
     await survivor.drain();
     rows = await rowsOf(meeting.id);
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(79);
-    expect(rows.filter((r) => r.attempts === 2)).toHaveLength(10);
+    expect(rows.filter((r) => r.attempts === 2)).toHaveLength(20);
 
     const perSite = new Map<string, number>();
     for (const mail of await arrivals()) perSite.set(`${mail.to} ${mail.event!.sequence}`, (perSite.get(`${mail.to} ${mail.event!.sequence}`) ?? 0) + 1);
@@ -265,14 +271,66 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     for (const copies of duplicated) expect(new Set(copies.map((c) => c.messageId)).size).toBe(1);
   });
 
-  it('close() waits for the sends in flight and leaves no row leased', async () => {
-    const dispatcher = testDispatcher(t, transport(), { batchSize: 50, concurrency: 2 });
+  it('with the journal, a death after the 250s but before their outcomes are written duplicates nothing: the next dispatcher replays them', async () => {
+    // Journaled outcomes wait up to 50 ms to be written together (outcome-recorder.ts). Here the
+    // database stops answering the dispatcher's writes from the first acceptance on, as if the
+    // process died right after journaling: the rows still say "sending" with their leases.
+    const journal = new DeliveryJournal(path.join(await mkdtemp(path.join(os.tmpdir(), 'hoinghi-journal-')), 'invite-journal.ndjson'));
+    let dead = false;
+    const db = t.database.db;
+    const writesHang = new Proxy(db, {
+      get: (target, property, receiver) => (property === 'execute' && dead ? () => new Promise(() => {}) : Reflect.get(target, property, receiver)),
+    });
+    const real = transport();
+    const diesAfterJournal: MailTransport = {
+      send: async (message) => {
+        const result = await real.send(message);
+        dead = true;
+        return result;
+      },
+      close: async () => {},
+    };
+    const doomed = testDispatcher(t, diesAfterJournal, { batchSize: 5, concurrency: 5 }, { journal, db: writesHang });
+    const picked = communes.slice(30, 34).map((c) => c.id);
+    const meeting = await schedule({ title: 'Họp kiểm tra nhật ký gửi', startsAt: hours(350), endsAt: hours(351), siteIds: picked, allowConflicts: true });
+    void doomed.drain(); // abandoned, never closed: its outcome write never returns
+    const journaled = () => (existsSync(journal.file) ? readFileSync(journal.file, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+    await waitFor(() => server.received.length === 5 && journaled() === 5, 'five journaled acceptances');
+    expect((await rowsOf(meeting.id)).map((r) => r.status)).toEqual(Array(5).fill('sending'));
+
+    // The next dispatcher (same journal, leases not expired) records them from the journal first.
+    const next = testDispatcher(t, real, { batchSize: 5, concurrency: 5 }, { journal });
+    expect(await next.drain()).toBe(0);
+    expect(next.stats().recoveredFromJournal).toBe(5);
+    const rows = await rowsOf(meeting.id);
+    expect(rows.every((r) => r.status === 'sent' && r.leaseUntil === null && r.messageId)).toBe(true);
+    const mails = await arrivals();
+    expect(mails).toHaveLength(5);
+    expect(new Set(mails.map((m) => m.messageId))).toEqual(new Set(rows.map((r) => r.messageId)));
+    expect(readFileSync(journal.file, 'utf8')).toBe('');
+  });
+
+  it('close() waits for the sends in flight and leaves no row leased, the batch claimed ahead given back', async () => {
+    // 20 ms a message over two connections: the first batch of 50 takes half a second.
+    const real = transport();
+    const slow: MailTransport = {
+      send: async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return real.send(message);
+      },
+      close: async () => {},
+    };
+    const dispatcher = testDispatcher(t, slow, { batchSize: 50, concurrency: 2 });
     dispatcher.start();
     const meeting = await schedule({ title: 'Họp đóng êm', startsAt: hours(400), endsAt: hours(401), unitCodes: ['44'], allowConflicts: true });
     await waitFor(() => server.received.length >= 3, 'the first sends');
+    // The first batch of 50 was full, so the other 29 are claimed ahead while it is sent.
+    await waitFor(async () => (await rowsOf(meeting.id)).every((r) => r.status !== 'queued'), 'the next batch claimed ahead');
     await dispatcher.close();
     const rows = await rowsOf(meeting.id);
     expect(rows.filter((r) => r.status === 'sending')).toEqual([]);
+    // Given back unsent: queued again, due at once, the claim not counted as an attempt.
+    expect(rows.filter((r) => r.status === 'queued').map((r) => r.attempts)).toEqual(Array(29).fill(0));
     const sent = rows.filter((r) => r.status === 'sent').length;
     expect(server.received).toHaveLength(sent);
     // Nothing more goes out after close().
@@ -285,7 +343,7 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
       await t.database.db
         .select()
         .from(invites)
-        .where(and(eq(invites.meetingId, meeting.id), eq(invites.status, 'sent'))),
+        .where(and(eq(invites.meetingId, meeting.id), eq(invites.status, 'sent'), eq(invites.attempts, 1))),
     ).toHaveLength(79);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normalizeCalendarText, renderInviteCalendar, renderSiteFeed, type InviteCalendarInput } from './ical.ts';
+import { inviteCalendar, normalizeCalendarText, renderInviteCalendar, renderSiteFeed, serialize, type InviteCalendarInput } from './ical.ts';
+import type { IcalRepeating } from '../meetings/recurrence.ts';
 import { expectWellFormedContentLines, rawPropertyLines, readWithBothParsers } from './ics-readers.test-support.ts';
 
 const TITLE = 'Hội nghị trực tuyến triển khai Nghị quyết — xã Hướng Hóa, Đắk Lắk, Quảng Trị';
@@ -175,6 +176,31 @@ describe('renderInviteCalendar', () => {
         const [event] = readWithBothParsers(ics).events;
         expect(event?.summary).toBe(normalizeCalendarText(rawTitle.trim()));
         expect(event?.description).toContain(normalizeCalendarText(rawAgenda.trim()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  // serialize folds an invitation itself (the library's fold costs most of a render): the bytes
+  // must be the library's, for every text, series, cancellation and attendee name.
+  it('serialises an invitation byte for byte as ical-generator does', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(...'aăâeêioôơuưyđ hnt'.split(''), '\u0301', '😀', '👨‍👩‍👧', '\n', ';', '"'),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+    );
+    const text = fc.array(piece, { minLength: 1, maxLength: 200 }).map((pieces) => pieces.join(''));
+    const title = text.filter((t) => normalizeCalendarText(t.trim()).length > 0);
+    const weekly: IcalRepeating = { freq: 'WEEKLY', byDay: ['MO', 'TH'], count: 6 };
+    fc.assert(
+      fc.property(title, text, title, fc.boolean(), fc.boolean(), (rawTitle, rawAgenda, siteName, cancelled, series) => {
+        const calendar = inviteCalendar(
+          invite(
+            { method: cancelled ? 'CANCEL' : 'REQUEST', attendee: { siteName, email: 'ubnd.huonghoa@quangtri.gov.vn' } },
+            { title: rawTitle, agenda: rawAgenda, status: cancelled ? 'cancelled' : 'scheduled', ...(series ? { repeating: weekly } : {}) },
+          ),
+        );
+        expect(serialize(calendar)).toBe(calendar.toString() + '\r\n');
       }),
       { numRuns: 300 },
     );

@@ -15,7 +15,7 @@
  * Tokens are secrets: never put one in a log line or an error message.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { meetingParticipants, meetings, siteTokens } from '../../db/schema.ts';
 import { InvalidLinkError } from '../errors.ts';
@@ -91,8 +91,10 @@ export async function derivedMeetingTokens(
 }
 
 /**
- * A join and a readiness token for each message of a batch, in one INSERT per 500 messages:
- * the dispatcher renders a whole batch before it sends any of it.
+ * A join and a readiness token for each message of a batch, in one INSERT per 5,000 messages:
+ * the dispatcher renders a whole batch before it sends any of it. The rows travel as one JSON
+ * parameter (as the outbox's rows do): drizzle building, and the server parsing, 2,800 bound
+ * parameters for a batch of 200 cost more than the insert itself.
  */
 export async function mintMessageLinkTokens(
   db: Executor,
@@ -101,15 +103,20 @@ export async function mintMessageLinkTokens(
   const tokens = grants.map(() => ({ join: newToken(), readiness: newToken() }));
   const rows = grants.flatMap((grant, i) =>
     (['join', 'readiness'] as const).map((purpose) => ({
-      tokenHash: hashSiteToken(tokens[i]![purpose]),
+      token_hash: hashSiteToken(tokens[i]![purpose]),
       purpose,
-      meetingId: grant.meetingId,
-      seriesId: grant.seriesId ?? null,
-      siteId: grant.siteId,
-      expiresAt: grant.expiresAt,
+      meeting_id: grant.meetingId,
+      series_id: grant.seriesId ?? null,
+      site_id: grant.siteId,
+      expires_at: grant.expiresAt.toISOString(),
     })),
   );
-  for (let i = 0; i < rows.length; i += 1000) await db.insert(siteTokens).values(rows.slice(i, i + 1000));
+  for (let i = 0; i < rows.length; i += 10_000) {
+    await db.execute(sql`
+      insert into ${siteTokens} (token_hash, purpose, meeting_id, series_id, site_id, expires_at)
+      select r.token_hash, r.purpose, r.meeting_id, r.series_id, r.site_id, r.expires_at
+      from json_populate_recordset(null::site_tokens, ${JSON.stringify(rows.slice(i, i + 10_000))}::json) as r`);
+  }
   return tokens;
 }
 

@@ -792,6 +792,8 @@ export class Room {
     this.#owners.set(producer.id, { peer, source });
     producer.observer.once('close', () => this.#forget(producer.id));
     this.#reconcileAudienceOf(peer);
+    // On the origin, what arrives may be the floor holder's media the other edges wait for.
+    this.#cascade?.changed();
   }
 
   /** Makes a producer of this room consumable on the primary router, where the pipes to other nodes are. */

@@ -18,7 +18,8 @@
  *    the stretches to 100, 1,000 and every site, and for the last 100 joins before each;
  *  - the time from `giveFloor` (to a commune on the first edge) until every other site has a
  *    consumer for the floor holder's microphone;
- *  - resident memory per site, per node (node process and workers);
+ *  - resident memory per site, per node (its mediasoup worker, and the node process, whose
+ *    figure moves with its garbage collector);
  *  - what crossed to each edge, measured from outside: the distinct producers of other nodes'
  *    sites that the edge's sites were given consumers of (piped producers keep their ids),
  *    against what the edge needs (the host's two, and the floor holder's two when the floor is
@@ -105,12 +106,16 @@ interface RunFigures {
   joinedMs: number;
   stretches: Stretch[];
   floorMs: number;
+  /** When the last site of each node was given the floor holder's microphone / camera, ms after giveFloor. */
+  floorByNode: { nodeId: string; sites: number; microphoneMs: number; cameraMs: number; cameras: number }[];
   floorSites: number;
   floorEdge: string;
   memory: NodeFigures[];
   piped: { nodeId: string; sites: number; before: number; after: number; needBefore: number; needAfter: number }[];
   dtls: { tried: number; connected: number };
   loadAtEnd: string;
+  /** Warnings and errors the nodes logged during the run, by message. */
+  warnings: { nodeId: string; msg: string; count: number }[];
 }
 
 async function run(edges: number, wantedSites: number, secret: string): Promise<RunFigures> {
@@ -163,17 +168,29 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
     let withHost = 0;
     const hostCount = new Map<NationalSite, number>();
     let floorMicrophone = '';
+    let floorCamera = '';
     let floorGiven = 0;
     let floorLastAt = 0;
+    let floorCameraGiven = 0;
+    const floorLast = new Map<string, { microphone: number; camera: number; cameras: number }>();
     const onGiven = (site: NationalSite, given: Given) => {
       if (given.siteId === host.siteId) {
         const n = (hostCount.get(site) ?? 0) + 1;
         hostCount.set(site, n);
         if (n === 2) withHost++;
       }
-      if (given.producerId === floorMicrophone) {
-        floorGiven++;
-        floorLastAt = Math.max(floorLastAt, given.at);
+      if (given.producerId === floorMicrophone || given.producerId === floorCamera) {
+        const last = floorLast.get(site.nodeId) ?? { microphone: 0, camera: 0, cameras: 0 };
+        floorLast.set(site.nodeId, last);
+        if (given.producerId === floorMicrophone) {
+          floorGiven++;
+          floorLastAt = Math.max(floorLastAt, given.at);
+          last.microphone = Math.max(last.microphone, given.at);
+        } else {
+          floorCameraGiven++;
+          last.cameras++;
+          last.camera = Math.max(last.camera, given.at);
+        }
       }
     };
     const online = new Set<string>();
@@ -259,9 +276,10 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
     const speaker = sites.find((s) => s.nodeId === floorEdge)!;
     const send = await speaker.ok('createTransport', { direction: 'send' });
     const microphone = await speaker.ok('produce', { transportId: send.transportId, kind: 'audio', source: 'microphone', rtpParameters: opusParameters(4242) });
-    await speaker.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(5252) });
+    const camera = await speaker.ok('produce', { transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8SimulcastParameters(5252) });
     await sleep(2000); // the cascade settles (the host's grid may want the new camera)
     floorMicrophone = microphone.producerId;
+    floorCamera = camera.producerId;
     const floorAt = Date.now();
     await host.c.ok('giveFloor', { siteId: speaker.siteId });
     const floorDeadline = Date.now() + QUIET_TIMEOUT_MS;
@@ -270,7 +288,9 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
       await sleep(10);
     }
     const floorMs = floorLastAt - floorAt;
-    await sleep(1000);
+    // the camera follows the microphone; the count of what crossed waits for it (or says it never came)
+    const cameraDeadline = Date.now() + 60_000;
+    while (floorCameraGiven < sites.length - 1 && Date.now() < cameraDeadline) await sleep(50);
     const after = crossed();
 
     const counts = new Map<string, number>();
@@ -298,12 +318,24 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
       joinedMs,
       stretches,
       floorMs,
+      floorByNode: [...floorLast].map(([nodeId, last]) => ({
+        nodeId,
+        sites: sites.filter((s) => s.nodeId === nodeId && s !== speaker).length,
+        microphoneMs: last.microphone - floorAt,
+        cameraMs: last.camera - floorAt,
+        cameras: last.cameras,
+      })),
       floorSites: sites.length - 1,
       floorEdge,
       memory,
       piped,
       dtls: { tried: lines.length, connected: dtlsConnected },
       loadAtEnd: load(),
+      warnings: [...cluster.nodes].flatMap(([nodeId, node]) => {
+        const counts = new Map<string, number>();
+        for (const l of node.logs) if (typeof l.level === 'number' && l.level >= 40) counts.set(String(l.msg), (counts.get(String(l.msg)) ?? 0) + 1);
+        return [...counts].map(([msg, count]) => ({ nodeId, msg, count }));
+      }),
     };
   } finally {
     for (const l of lines) l.close();
@@ -334,17 +366,29 @@ function print(title: string, r: RunFigures): void {
     })),
   );
   process.stdout.write(
-    `\nFloor: giveFloor to a site on ${r.floorEdge} → all ${r.floorSites} other sites given its microphone in ${r.floorMs} ms.\n\nMemory (RSS) per node:\n`,
+    `\nFloor: giveFloor to a site on ${r.floorEdge} → all ${r.floorSites} other sites given its microphone in ${r.floorMs} ms. The last site of each node:\n`,
   );
+  printTable(
+    r.floorByNode.map((f) => ({
+      node: f.nodeId,
+      sites: f.sites,
+      'microphone after': `${f.microphoneMs} ms`,
+      'camera after': f.cameras === f.sites ? `${f.cameraMs} ms` : `only ${f.cameras} sites in 60 s`,
+    })),
+  );
+  process.stdout.write('\nMemory (RSS) per node:\n');
   printTable(
     r.memory.map((m) => ({
       node: m.nodeId,
       sites: m.sites,
       'node RSS before → after': `${kib(m.rssBefore)} → ${kib(m.rssAfter)}`,
       'workers RSS before → after': `${kib(m.workerRssBefore)} → ${kib(m.workerRssAfter)}`,
-      'per site (node + workers)': m.sites ? `${((m.rssAfter - m.rssBefore + m.workerRssAfter - m.workerRssBefore) / m.sites).toFixed(1)} KiB` : '–',
+      // A worker's memory is what its transports and consumers hold; a node process's also moves
+      // with its garbage collector (startup garbage collected during the run shows as a drop).
+      'workers Δ per site here': m.sites ? `${((m.workerRssAfter - m.workerRssBefore) / m.sites).toFixed(1)} KiB` : '–',
+      'node Δ per site here (GC-noisy)': m.sites ? `${((m.rssAfter - m.rssBefore) / m.sites).toFixed(1)} KiB` : '–',
       // the origin mirrors every site of the meeting as a remote peer
-      'per site of the meeting': `${((m.rssAfter - m.rssBefore + m.workerRssAfter - m.workerRssBefore) / r.sites).toFixed(1)} KiB`,
+      'node Δ per site of the meeting': `${((m.rssAfter - m.rssBefore) / r.sites).toFixed(1)} KiB`,
     })),
   );
   if (r.piped.length) {
@@ -359,6 +403,11 @@ function print(title: string, r: RunFigures): void {
       })),
     );
   }
+  process.stdout.write(
+    r.warnings.length
+      ? `Warnings and errors the nodes logged:\n${r.warnings.map((w) => `  ${w.nodeId}: ${w.msg} ×${w.count}`).join('\n')}\n`
+      : 'The nodes logged no warning or error.\n',
+  );
   process.stdout.write(`Load average at the end: ${r.loadAtEnd}\n`);
 }
 

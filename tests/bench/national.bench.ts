@@ -107,7 +107,7 @@ interface RunFigures {
   stretches: Stretch[];
   floorMs: number;
   /** When the last site of each node was given the floor holder's microphone / camera, ms after giveFloor. */
-  floorByNode: { nodeId: string; sites: number; microphoneMs: number; cameraMs: number; cameras: number }[];
+  floorByNode: { nodeId: string; sites: number; firstMs: number; microphoneMs: number; cameraMs: number; cameras: number }[];
   floorSites: number;
   floorEdge: string;
   memory: NodeFigures[];
@@ -172,7 +172,7 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
     let floorGiven = 0;
     let floorLastAt = 0;
     let floorCameraGiven = 0;
-    const floorLast = new Map<string, { microphone: number; camera: number; cameras: number }>();
+    const floorLast = new Map<string, { first: number; microphone: number; camera: number; cameras: number }>();
     const onGiven = (site: NationalSite, given: Given) => {
       if (given.siteId === host.siteId) {
         const n = (hostCount.get(site) ?? 0) + 1;
@@ -180,7 +180,7 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
         if (n === 2) withHost++;
       }
       if (given.producerId === floorMicrophone || given.producerId === floorCamera) {
-        const last = floorLast.get(site.nodeId) ?? { microphone: 0, camera: 0, cameras: 0 };
+        const last = floorLast.get(site.nodeId) ?? { first: given.at, microphone: 0, camera: 0, cameras: 0 };
         floorLast.set(site.nodeId, last);
         if (given.producerId === floorMicrophone) {
           floorGiven++;
@@ -321,6 +321,7 @@ async function run(edges: number, wantedSites: number, secret: string): Promise<
       floorByNode: [...floorLast].map(([nodeId, last]) => ({
         nodeId,
         sites: sites.filter((s) => s.nodeId === nodeId && s !== speaker).length,
+        firstMs: last.first - floorAt,
         microphoneMs: last.microphone - floorAt,
         cameraMs: last.camera - floorAt,
         cameras: last.cameras,
@@ -365,15 +366,15 @@ function print(title: string, r: RunFigures): void {
       'load (1 5 15)': s.load,
     })),
   );
-  process.stdout.write(
-    `\nFloor: giveFloor to a site on ${r.floorEdge} → all ${r.floorSites} other sites given its microphone in ${r.floorMs} ms. The last site of each node:\n`,
-  );
+  process.stdout.write(`\nFloor: giveFloor to a site on ${r.floorEdge} → all ${r.floorSites} other sites given its microphone in ${r.floorMs} ms. Per node:\n`);
   printTable(
     r.floorByNode.map((f) => ({
       node: f.nodeId,
       sites: f.sites,
-      'microphone after': `${f.microphoneMs} ms`,
-      'camera after': f.cameras === f.sites ? `${f.cameraMs} ms` : `only ${f.cameras} sites in 60 s`,
+      // how long the floor took to reach the node, and then to go round its sites
+      'first consumer after': `${f.firstMs} ms`,
+      'last microphone after': `${f.microphoneMs} ms`,
+      'last camera after': f.cameras === f.sites ? `${f.cameraMs} ms` : `only ${f.cameras} sites in 60 s`,
     })),
   );
   process.stdout.write('\nMemory (RSS) per node:\n');

@@ -58,6 +58,11 @@ export interface RoomCascade {
   siteChanged(info: SiteInfo): void;
   /** Edge: a local site raised or lowered its hand; the origin keeps the queue. */
   hand(siteId: string, raised: boolean): void;
+  /**
+   * Edge: a local site holds the floor now. Resolves once its media is on its way to the origin,
+   * which every other node waits for; optional for an origin.
+   */
+  floorHeld?(siteId: string): Promise<void>;
   /** The room closed (`meeting-ended` when the host ended the meeting). */
   roomClosed(cause: LeaveCause): void;
 }
@@ -857,8 +862,12 @@ export class Room {
         this.#broadcast(note);
         if (former) this.#broadcastSiteState(former);
         if (holder) this.#broadcastSiteState(holder);
-        this.#reconcileAll();
         this.#cascade?.changed();
+        // Every other node waits for the holder's media to reach the origin, and the pipe's
+        // requests would queue at the worker behind this node's sites' consumers: pipe first.
+        const piping = holder ? this.#cascade?.floorHeld?.(holder.siteId) : undefined;
+        if (piping) void piping.finally(() => this.#reconcileAll());
+        else this.#reconcileAll();
         return;
       }
       case 'spotlightChanged':

@@ -58,6 +58,11 @@ export interface RoomCascade {
   siteChanged(info: SiteInfo): void;
   /** Edge: a local site raised or lowered its hand; the origin keeps the queue. */
   hand(siteId: string, raised: boolean): void;
+  /**
+   * Edge: a local site holds the floor now. Resolves once its media is on its way to the origin,
+   * which every other node waits for; optional for an origin.
+   */
+  floorHeld?(siteId: string): Promise<void>;
   /** The room closed (`meeting-ended` when the host ended the meeting). */
   roomClosed(cause: LeaveCause): void;
 }
@@ -792,6 +797,8 @@ export class Room {
     this.#owners.set(producer.id, { peer, source });
     producer.observer.once('close', () => this.#forget(producer.id));
     this.#reconcileAudienceOf(peer);
+    // On the origin, what arrives may be the floor holder's media the other edges wait for.
+    this.#cascade?.changed();
   }
 
   /** Makes a producer of this room consumable on the primary router, where the pipes to other nodes are. */
@@ -851,8 +858,13 @@ export class Room {
         if (holder && this.#handRaised.has(holder.siteId)) this.#dropHand(holder.siteId);
         this.#broadcast(note);
         if (former) this.#broadcastSiteState(former);
-        this.#reconcileAll();
+        if (holder) this.#broadcastSiteState(holder);
         this.#cascade?.changed();
+        // Every other node waits for the holder's media to reach the origin, and the pipe's
+        // requests would queue at the worker behind this node's sites' consumers: pipe first.
+        const piping = holder ? this.#cascade?.floorHeld?.(holder.siteId) : undefined;
+        if (piping) void piping.finally(() => this.#reconcileAll());
+        else this.#reconcileAll();
         // The holder's state says its microphone is open once it is (as giveFloor on the origin).
         const opening = holder?.producerOf('microphone')?.resume() ?? Promise.resolve();
         opening.then(

@@ -227,6 +227,28 @@ describe('a meeting across three nodes', () => {
   });
 });
 
+describe('the floor to a commune whose media the origin does not have yet', () => {
+  it('reaches the other edge once its media arrive at the origin', async () => {
+    // The host's grid shows one site, so the speaker's media is not piped to the origin until
+    // the floor makes the origin want it; what arrives then must go on to edge B.
+    const meetingId = randomUUID();
+    origins.set(meetingId, 'origin');
+    const host = await joinHost(meetingId, node('origin'));
+    await host.c.ok('setPage', { page: 0, pageSize: 1 });
+    const shown = await joinSite(meetingId, node('edge-a'), 'Xã An Khánh');
+    const speaker = await joinSite(meetingId, node('edge-a'), 'Xã Vĩnh Thạnh');
+    const listener = await joinSite(meetingId, node('edge-b'), 'Xã Bình Thạnh');
+    await eventually(() => consumesFrom(host.c, shown.siteId, 'camera'));
+    await eventually(() => consumesFrom(listener.c, host.siteId, 'microphone'));
+    expect(consumesFrom(host.c, speaker.siteId, 'camera')).toBe(false);
+
+    await host.c.ok('giveFloor', { siteId: speaker.siteId });
+    await eventually(() => consumesFrom(listener.c, speaker.siteId, 'microphone') && consumesFrom(listener.c, speaker.siteId, 'camera'));
+    expect(new Set(originCascade(meetingId)!.sentTo('edge-b'))).toEqual(new Set([host.micId, host.cameraId, speaker.micId, speaker.cameraId]));
+    await host.c.ok('endMeeting', {});
+  });
+});
+
 describe('an edge node that goes away', () => {
   it('takes its sites off the host’s list; the other edge keeps the host', async () => {
     const meetingId = randomUUID();

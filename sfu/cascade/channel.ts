@@ -26,6 +26,19 @@ const SIGNATURE_WINDOW_MS = 30_000;
 const MAX_FRAME_BYTES = 1024 * 1024;
 /** A silent peer is dropped after this (a killed node's socket may linger without a FIN). */
 const PING_MS = 2000;
+/**
+ * Silence (no pong, no frame) this long ends the link. A dead node's socket closes at once; this
+ * is for a peer that is unreachable. It is several pings long because a busy node's event loop
+ * stalls for seconds (giving ~900 sites a new floor on a loaded machine did, in bench:national,
+ * and a 2 s limit cut the link and took the host's media away from every site of that edge).
+ */
+const SILENT_LIMIT_MS = 10_000;
+
+export interface Liveness {
+  pingMs: number;
+  silentLimitMs: number;
+}
+const LIVENESS: Liveness = { pingMs: PING_MS, silentLimitMs: SILENT_LIMIT_MS };
 
 const NODE_HEADER = 'x-hoinghi-node';
 const TIME_HEADER = 'x-hoinghi-time';
@@ -77,23 +90,30 @@ export class CascadeGate {
 export class CascadeChannel<In extends { type: string }, Out extends { type: string }> {
   readonly closed: Promise<void>;
   #onFrame: (frame: In) => void = () => {};
-  #alive = true;
+  #heardAt = Date.now();
   readonly #ping: NodeJS.Timeout;
 
   constructor(
     readonly ws: WebSocket,
     private readonly incoming: z.ZodType<In>,
     private readonly log: Logger,
+    liveness: Liveness = LIVENESS,
   ) {
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('error', (err) => this.log.warn({ err }, 'cascade socket error'));
-    ws.on('pong', () => (this.#alive = true));
+    ws.on('pong', () => (this.#heardAt = Date.now()));
     ws.on('message', (raw, isBinary) => this.#receive(raw, isBinary));
     this.#ping = setInterval(() => {
-      if (!this.#alive) return ws.terminate();
-      this.#alive = false;
       if (ws.readyState === WebSocket.OPEN) ws.ping();
-    }, PING_MS);
+      // After the I/O of this turn: when this process was the one stalled, the pongs that
+      // arrived meanwhile are read before the silence is judged.
+      setImmediate(() => {
+        if (Date.now() - this.#heardAt > liveness.silentLimitMs) {
+          this.log.warn({ silentMs: Date.now() - this.#heardAt }, 'cascade peer silent: link ended');
+          ws.terminate();
+        }
+      });
+    }, liveness.pingMs);
     this.#ping.unref();
     void this.closed.then(() => clearInterval(this.#ping));
   }
@@ -141,7 +161,7 @@ export class CascadeChannel<In extends { type: string }, Out extends { type: str
   }
 
   #receive(raw: WebSocket.RawData, isBinary: boolean): void {
-    this.#alive = true;
+    this.#heardAt = Date.now();
     let parsed: unknown;
     try {
       parsed = isBinary ? undefined : JSON.parse(String(raw));

@@ -181,6 +181,14 @@ export class EdgeCascade implements RoomCascade {
     this.changed();
   }
 
+  /** The origin will want the holder's media (it wants the floor): pipe it now, before this node's own fan-out. */
+  async floorHeld(siteId: string): Promise<void> {
+    if (this.#closed || !this.#pipe) return;
+    this.#wanted.add(siteId);
+    this.changed();
+    while (this.#syncing) await this.#syncing;
+  }
+
   hand(siteId: string, raised: boolean): void {
     this.#channel?.send({ type: 'hand', data: { siteId, raised } });
   }

@@ -8,7 +8,7 @@ export default defineConfig({
     exclude: ['node_modules/**', 'data/**'],
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 240_000,
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,

@@ -20,6 +20,12 @@ export type Executor = Database | Transaction;
 export interface DatabaseHandle {
   db: Database;
   driver: 'pglite' | 'postgres';
+  /**
+   * PostgreSQL's LISTEN on `channel` (on a connection of its own, kept across restarts by the
+   * driver): what other processes NOTIFY reaches `onPayload`. Resolves with the unlisten. PGlite
+   * is one process, which hears nothing it did not do itself: a no-op there.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Idempotent: closes the pool or checkpoints and closes the PGlite files. */
   close(): Promise<void>;
 }
@@ -70,6 +76,10 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   return {
     db,
     driver: 'postgres',
+    listen: async (channel, onPayload) => {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
     close: () => (closed ??= client.end({ timeout: 5 })),
   };
 }
@@ -89,6 +99,7 @@ async function openPglite(directory: string | undefined): Promise<DatabaseHandle
   return {
     db,
     driver: 'pglite',
+    listen: async () => async () => {},
     close: () =>
       (closed ??= (async () => {
         if (client.closed) return;

@@ -20,6 +20,7 @@ import { closeConsolesOfEndedSignIns, createServices, disconnectRemovedSites, di
 import { DeliveryJournal } from '../api/invites/delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from '../api/invites/dispatcher.ts';
 import { startConferenceService } from '../api/conference/service.ts';
+import { hearOtherProcessesAttendance } from '../api/attendance/cross-process.ts';
 import { scheduleAttendanceRetention } from '../api/attendance/retention.ts';
 import { ensureFirstAdmin } from '../api/auth/users.ts';
 import { parseConfig, type AppConfig } from '../api/config.ts';
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
   const journal = new DeliveryJournal(config.INVITE_JOURNAL_FILE);
   const dispatcher = new InviteDispatcher({ ctx, transport, journal, outbox: services.invites, options: dispatcherOptionsFrom(config) });
   const retention = scheduleAttendanceRetention(ctx);
+  // A multi-node meeting's media nodes store their own sites' events: the live boards here hear them.
+  const stopHearing = await hearOtherProcessesAttendance(database, logger);
   const server = createGuardedServer(httpServerOptions(config), getRequestListener(app.fetch, { hostname: config.HOST }));
   server.listen(config.PORT, config.HOST, () => {
     const info = server.address() as AddressInfo;
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // The conference first: open attendance intervals close with cause "shutdown" and are stored.
     await conference.close();
+    await stopHearing().catch(() => undefined);
     services.attendance.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -19,6 +19,7 @@ import type { Executor } from '../../db/client.ts';
 import { AttendanceEvent, type LeaveCause } from '../../db/attendance-event.ts';
 import { constraintViolationOf } from '../../db/errors.ts';
 import { adminUnits, attendanceEvents, meetingParticipants, meetings, rsvps, sites } from '../../db/schema.ts';
+import { ATTENDANCE_CHANNEL, storedNotices } from './notices.ts';
 import { forgetStoredLedgers } from './stored-ledger.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { InvitedSite, LedgerMeeting } from './ledger.ts';
@@ -67,6 +68,8 @@ export async function recordAttendanceEvents(db: Executor, events: readonly Atte
       }
       // A late event makes the stored ledger of its meeting wrong; it goes with this commit.
       await forgetStoredLedgers(tx, [...touched]);
+      // Other processes' live boards hear of them at commit (cross-process.ts).
+      for (const payload of storedNotices([...ids])) await tx.execute(sql`select pg_notify(${ATTENDANCE_CHANNEL}, ${payload})`);
       return ids;
     });
   } catch (error) {
@@ -107,7 +110,8 @@ export function onAttendanceStored(db: Executor, listener: AttendanceStoredListe
   return () => listeners.delete(listener);
 }
 
-function notifyStored(db: Executor, events: readonly AttendanceEvent[]): void {
+/** Tells this process's listeners of events another process stored (cross-process.ts). */
+export function notifyStored(db: Executor, events: readonly AttendanceEvent[]): void {
   for (const listener of storedListeners.get(db) ?? []) listener(events);
 }
 
@@ -137,6 +141,16 @@ function toRow(event: AttendanceEvent): typeof attendanceEvents.$inferInsert {
 
 function assertNever(value: never): never {
   throw new Error(`Unhandled attendance event ${JSON.stringify(value)}`);
+}
+
+/** Events by id, whatever their meeting (a notice from another process names them). */
+export async function loadEventsById(db: Executor, eventIds: readonly string[]): Promise<AttendanceEvent[]> {
+  if (eventIds.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(attendanceEvents)
+    .where(inArray(attendanceEvents.eventId, [...eventIds]));
+  return rows.map((r) => fromPacked(r.meetingId, [r.eventId, r.siteId, r.kind, r.at.getTime(), r.connectionId, r.payload]));
 }
 
 /** One event as the database packs it: [eventId, siteId, kind, at (epoch ms), connectionId, payload]. */

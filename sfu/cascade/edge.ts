@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { SiteInfo } from '../protocol.ts';
 import type { Room, RoomCascade } from '../room.ts';
 import { CascadeChannel } from './channel.ts';
+import { CoalescedTask } from './coalesced-task.ts';
 import { PipeLink, type PipeListenInfo } from './pipe-link.ts';
 import { CascadeCloseCode, type EdgeFrame, OriginFrame, type LinkReply, type PipedProducer } from './protocol.ts';
 
@@ -45,8 +46,10 @@ export class EdgeCascade implements RoomCascade {
   #wanted = new Set<string>();
   /** Local sites the origin has been told of. */
   readonly #reported = new Set<string>();
-  #syncing: Promise<void> | undefined;
-  #again = false;
+  readonly #sync = new CoalescedTask(
+    () => this.#pipeWanted(),
+    (err: unknown) => this.opts.log.warn({ err }, 'cascade sync failed'),
+  );
   #closed = false;
   #over = false;
   /** Resolves when the link ends, however. */
@@ -186,7 +189,7 @@ export class EdgeCascade implements RoomCascade {
     if (this.#closed || !this.#pipe) return;
     this.#wanted.add(siteId);
     this.changed();
-    while (this.#syncing) await this.#syncing;
+    await this.#sync.settled();
   }
 
   hand(siteId: string, raised: boolean): void {
@@ -198,24 +201,11 @@ export class EdgeCascade implements RoomCascade {
 
   changed(): void {
     if (this.#closed || !this.#pipe) return;
-    if (this.#syncing) {
-      this.#again = true;
-      return;
-    }
-    this.#syncing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#sync())
-      .catch((err: unknown) => this.opts.log.warn({ err }, 'cascade sync failed'))
-      .finally(() => {
-        this.#syncing = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.changed();
-        }
-      });
+    this.#sync.request();
   }
 
   /** Pipes the wanted local sites' media to the origin, and stops what is no longer wanted. */
-  async #sync(): Promise<void> {
+  async #pipeWanted(): Promise<void> {
     const pipe = this.#pipe;
     const channel = this.#channel;
     if (!pipe || !channel) return;

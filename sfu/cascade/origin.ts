@@ -19,6 +19,7 @@ import type { LeaveCause } from '../../db/attendance-event.ts';
 import type { SiteInfo } from '../protocol.ts';
 import type { Room, RoomCascade } from '../room.ts';
 import type { CascadeChannel } from './channel.ts';
+import { CoalescedTask } from './coalesced-task.ts';
 import { PipeLink, type PipeListenInfo } from './pipe-link.ts';
 import { CascadeCloseCode, type EdgeFrame, type OriginFrame, type PipeEndpoint, type RelayedNote } from './protocol.ts';
 
@@ -37,8 +38,10 @@ interface EdgeLink {
 export class OriginCascade implements RoomCascade {
   readonly role = 'origin' as const;
   readonly #links = new Map<string, EdgeLink>();
-  #syncing: Promise<void> | undefined;
-  #again = false;
+  readonly #sync = new CoalescedTask(
+    () => this.#bringLinksInLine(),
+    (err: unknown) => this.log.warn({ err }, 'cascade sync failed'),
+  );
   #closed = false;
 
   constructor(
@@ -156,24 +159,11 @@ export class OriginCascade implements RoomCascade {
 
   changed(): void {
     if (this.#closed) return;
-    if (this.#syncing) {
-      this.#again = true;
-      return;
-    }
-    this.#syncing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#sync())
-      .catch((err: unknown) => this.log.warn({ err }, 'cascade sync failed'))
-      .finally(() => {
-        this.#syncing = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.changed();
-        }
-      });
+    this.#sync.request();
   }
 
   /** Brings every link in line with the room: what it sends, what it wants. */
-  async #sync(): Promise<void> {
+  async #bringLinksInLine(): Promise<void> {
     const published = this.room.published();
     const wanted = this.room.wantedSites();
     for (const link of [...this.#links.values()]) {

@@ -1,63 +1,49 @@
 /**
  * The cascade between processes: the main server (pages, API, and the media node "main") and
- * two media nodes (`SERVER_ROLE=media`), each `node --import tsx server/main.ts`, against one
- * throwaway PostgreSQL, with the same SFU_CASCADE_SECRET. Sites speak the browser protocol over
- * real WebSockets, placed by the API as the pages are (`/api/join/node`,
- * `/api/meetings/:id/console/node`), on nodes the operator mapped their provinces to.
+ * media nodes (`SERVER_ROLE=media`), each `node --import tsx server/main.ts`, against one
+ * throwaway PostgreSQL, with the same SFU_CASCADE_SECRET (tests/support/node-cluster.ts). Sites
+ * speak the browser protocol over real WebSockets, placed by the API as the pages are
+ * (`/api/join/node`, `/api/meetings/:id/console/node`), on nodes the operator mapped their
+ * provinces to.
  *
  * Proven: the host's console is placed on main, which becomes the meeting's origin (found in the
  * database by each edge); communes placed on the two edges receive the host's camera and
  * microphone piped across; the floor given to a commune on one edge reaches a commune on the
  * other; SIGKILL of an edge: its communes, asking the API again as their pages do, are placed on
- * a live node and receive the host there within the 10 s the product promises.
+ * a live node and receive the host there within the 10 s the product promises. Then the origin
+ * killed, and a node's sites moved away by the operator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
-import { CASCADE_ENV, PlacedSites, consumes, scheduleAcrossNodes, startMediaNode } from '../support/nodes.ts';
-import { ADMIN, api, signIn, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { NODE_TIMING, NodeCluster, consumes } from '../support/node-cluster.ts';
 
+const SECRET = 'a-cascade-secret-for-the-process-test-0123';
 const RECONNECT_DEADLINE_MS = 10_000;
 
 describe('a meeting across three processes', () => {
   let db: TestDatabase;
-  let main: ServerProcess;
-  let sites: PlacedSites;
-  const edges = new Map<string, ServerProcess>();
-  // smaller than main's: the host hall, placed where there is the most room, goes to main
-  const startEdge = async (id: string) => edges.set(id, await startMediaNode(id, db.url!, main.url, { SFU_MAX_SITES: '250' }));
-
-  let cookie: string;
-  let meetingId: string;
-  let hostSiteId: string;
-  let tokens: { nodeId: string; token: string }[];
+  let cluster: NodeCluster;
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres');
-    main = await startServerProcess({ ...CASCADE_ENV, DATABASE_URL: db.url!, SFU_NODE_ID: 'main' });
-    sites = new PlacedSites(main.url);
-    await startEdge('edge-a');
-    await startEdge('edge-b');
-    cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
-    ({ meetingId, hostSiteId, tokens } = await scheduleAcrossNodes(main.url, cookie, db, ['edge-a', 'edge-b'], 2));
+    cluster = await NodeCluster.start({ databaseUrl: db.url!, secret: SECRET, env: NODE_TIMING, firstSlice: 0 });
+    // smaller than main's: the host hall, placed where there is the most room, goes to main
+    await cluster.startNode('edge-a', { SFU_MAX_SITES: '250' });
+    await cluster.startNode('edge-b', { SFU_MAX_SITES: '250' });
   }, 300_000);
 
   afterAll(async () => {
-    sites?.close();
-    for (const edge of edges.values()) await edge.dispose();
-    await main?.dispose();
+    await cluster?.dispose();
     await db?.close();
   });
 
   it('carries the host to communes on two edges, the floor from one edge to the other, and moves an edge’s communes when it is killed', async () => {
-    const { c: host, nodeId: origin } = await sites.joinHost(
-      meetingId,
-      cookie,
-      async () => (await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {})).body,
-    );
+    const { meetingId, hostSiteId, communes: invited } = await cluster.scheduleAcrossNodes(db.db, ['edge-a', 'edge-b'], 2);
+    const { c: host, nodeId: origin } = await cluster.joinConsole(meetingId);
     expect(origin).toBe('main');
 
     const communes = [];
-    for (const { token } of tokens) communes.push({ token, ...(await sites.joinCommune(token)) });
+    for (const { token } of invited) communes.push({ token, ...(await cluster.joinSite(token)) });
     expect(communes.map((c) => c.nodeId)).toEqual(['edge-a', 'edge-a', 'edge-b', 'edge-b']);
     for (const commune of communes) {
       await consumes(commune.c, hostSiteId, 'camera');
@@ -74,17 +60,17 @@ describe('a meeting across three processes', () => {
     // SIGKILL of edge A: its communes' sockets drop; asked again, the API places them on a live node.
     const killedAt = Date.now();
     const seenBefore = host.notes.length;
-    edges.get('edge-a')!.child.kill('SIGKILL');
+    cluster.nodes.get('edge-a')!.child.kill('SIGKILL');
     await Promise.all([a1!.c.closed, a2!.c.closed]);
     const moved = await Promise.all(
       [a1!, a2!].map(async ({ token }) => {
         for (;;) {
-          const again = await sites.place(token);
+          const again = await cluster.placeSite(token);
           if (again.status === 200 && again.body.nodeId !== 'edge-a') break;
           if (Date.now() - killedAt > RECONNECT_DEADLINE_MS) throw new Error('still placed on the dead node');
           await new Promise((r) => setTimeout(r, 200));
         }
-        const rejoined = await sites.joinCommune(token);
+        const rejoined = await cluster.joinSite(token);
         await consumes(rejoined.c, hostSiteId, 'camera');
         return { ...rejoined, at: Date.now() };
       }),
@@ -109,57 +95,44 @@ describe('a meeting across three processes', () => {
 describe('the origin node killed', () => {
   const FAILOVER_DEADLINE_MS = 15_000;
   let db: TestDatabase;
-  let main: ServerProcess;
-  let sites: PlacedSites;
-  const media = new Map<string, ServerProcess>();
+  let cluster: NodeCluster;
+  let meeting: Awaited<ReturnType<NodeCluster['scheduleAcrossNodes']>>;
+  const communes: (Awaited<ReturnType<NodeCluster['joinSite']>> & { token: string })[] = [];
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres');
-    main = await startServerProcess({ ...CASCADE_ENV, DATABASE_URL: db.url!, SFU_NODE_ID: 'main' });
-    sites = new PlacedSites(main.url);
+    cluster = await NodeCluster.start({ databaseUrl: db.url!, secret: SECRET, env: NODE_TIMING, firstSlice: 3 });
     // n1 has the most room: the host hall goes there; n2 next.
-    for (const [id, capacity] of [
-      ['n1', '300'],
-      ['n2', '200'],
-      ['e', '100'],
-    ] as const) {
-      media.set(id, await startMediaNode(id, db.url!, main.url, { SFU_MAX_SITES: capacity }));
-    }
+    await cluster.startNode('n1', { SFU_MAX_SITES: '300' });
+    await cluster.startNode('n2', { SFU_MAX_SITES: '200' });
+    await cluster.startNode('e', { SFU_MAX_SITES: '100' });
   }, 300_000);
 
   afterAll(async () => {
-    sites?.close();
-    for (const node of media.values()) await node.dispose();
-    await main?.dispose();
+    await cluster?.dispose();
     await db?.close();
   });
 
-  let cookie: string;
-  let meeting: Awaited<ReturnType<typeof scheduleAcrossNodes>>;
-  const communes: (Awaited<ReturnType<PlacedSites['joinCommune']>> & { token: string })[] = [];
-
   it('moves the console to another node, which becomes the origin, and the edge’s communes get the host back within 15 s', async () => {
-    cookie = await signIn(main.url, ADMIN.email, ADMIN.password);
-    expect((await api(main.url, cookie, 'POST', '/api/nodes/main/drain', { draining: true })).status).toBe(200);
-    meeting = await scheduleAcrossNodes(main.url, cookie, db, ['n2', 'e'], 2);
-    const { meetingId, hostSiteId, tokens } = meeting;
-    const placeConsole = async () => (await api(main.url, cookie, 'POST', `/api/meetings/${meetingId}/console/node`, {})).body;
-    const host = await sites.joinHost(meetingId, cookie, placeConsole);
+    expect((await cluster.api('POST', '/api/nodes/main/drain', { draining: true })).status).toBe(200);
+    meeting = await cluster.scheduleAcrossNodes(db.db, ['n2', 'e'], 2);
+    const { meetingId, hostSiteId } = meeting;
+    const host = await cluster.joinConsole(meetingId);
     expect(host.nodeId).toBe('n1');
-    for (const { token } of tokens) communes.push({ token, ...(await sites.joinCommune(token)) });
+    for (const { token } of meeting.communes) communes.push({ token, ...(await cluster.joinSite(token)) });
     expect(communes.map((c) => c.nodeId)).toEqual(['n2', 'n2', 'e', 'e']);
     for (const commune of communes) await consumes(commune.c, hostSiteId, 'camera');
 
     const killedAt = Date.now();
     const seen = new Map(communes.map((c) => [c, c.c.notes.length]));
-    media.get('n1')!.child.kill('SIGKILL');
+    cluster.nodes.get('n1')!.child.kill('SIGKILL');
     await host.c.closed;
     // The console asks again until it is placed on a live node, as its page does.
-    let moved: Awaited<ReturnType<typeof sites.joinHost>> | undefined;
+    let moved: Awaited<ReturnType<NodeCluster['joinConsole']>> | undefined;
     while (!moved) {
       if (Date.now() - killedAt > FAILOVER_DEADLINE_MS) throw new Error('the console found no live node in time');
-      const placed = await placeConsole();
-      if (placed.nodeId !== 'n1') moved = await sites.joinHost(meetingId, cookie, async () => placed);
+      const placed = await cluster.placeConsole(meetingId);
+      if (placed.status === 200 && placed.body.nodeId !== 'n1') moved = await cluster.joinConsole(meetingId, placed);
       else await new Promise((r) => setTimeout(r, 200));
     }
     expect(moved.nodeId).toBe('n2');
@@ -179,17 +152,17 @@ describe('the origin node killed', () => {
   it('moves a node’s sites to another node when the operator says so (before maintenance)', async () => {
     const onEdge = communes.filter((c) => c.nodeId === 'e');
     expect(onEdge).toHaveLength(2);
-    const answer = await api(main.url, cookie, 'POST', '/api/nodes/e/move-sites', {});
+    const answer = await cluster.api('POST', '/api/nodes/e/move-sites', {});
     expect(answer).toMatchObject({ status: 200, body: { nodeId: 'e', draining: true, sitesUnplaced: 2 } });
     // The node hears it at its next heartbeat and tells its sites, which rejoin where the API sends them.
     for (const commune of onEdge) {
       await commune.c.note('rejoin', (n) => n.data.reason === 'maintenance');
       await commune.c.closed;
-      const back = await sites.joinCommune(commune.token);
+      const back = await cluster.joinSite(commune.token);
       expect(back.nodeId).toBe('n2');
       await consumes(back.c, meeting.hostSiteId, 'camera');
     }
-    const listed = (await api(main.url, cookie, 'GET', '/api/nodes')).body.nodes as { id: string; state: string; placed: number }[];
+    const listed = (await cluster.api('GET', '/api/nodes')).body.nodes as { id: string; state: string; placed: number }[];
     expect(listed.find((n) => n.id === 'e')).toMatchObject({ state: 'draining', placed: 0 });
   }, 120_000);
 });

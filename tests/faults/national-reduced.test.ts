@@ -52,6 +52,8 @@ describe('a national meeting, reduced: 300 communes over three nodes', () => {
       env: { SFU_WORKERS: '1', SFU_CASCADE_POLL_MS: '500', SFU_LOG_LEVEL: 'warn' },
       // more room than the edges': the host hall, which belongs to no province, is placed on main
       mainEnv: { SFU_MAX_SITES: '1000' },
+      // clear of cascade-nodes.test.ts's slices (0–6), which may run at the same time
+      firstSlice: 7,
     });
     await cluster.startNode('edge-a', { SFU_MAX_SITES: '400' });
     await cluster.startNode('edge-b', { SFU_MAX_SITES: '400' });

@@ -17,7 +17,51 @@ import { freePort } from './postgres-server.ts';
 import { ADMIN, api, signIn, startServerProcess, type ServerProcess } from './server-process.ts';
 
 /** The RTC port range handed out to nodes, one slice each (kept below the ephemeral range). */
-const RTC_PORTS = { min: 30_000, max: 31_999, slice: 200 };
+const RTC_PORTS = { min: 30_000, max: 32_599, slice: 200 };
+
+/** Short enough for the tests' deadlines, long enough that a loaded machine's late heartbeat is no death. */
+export const NODE_TIMING = {
+  SFU_NODE_HEARTBEAT_MS: '500',
+  SFU_NODE_DEAD_AFTER_MS: '2500',
+  SFU_CASCADE_POLL_MS: '300',
+};
+
+/** SFU_RTC_MIN_PORT..MAX of slice `slice`. */
+function rtcPorts(slice: number): Record<string, string> {
+  const min = RTC_PORTS.min + slice * RTC_PORTS.slice;
+  if (min + RTC_PORTS.slice - 1 > RTC_PORTS.max) throw new Error(`no RTC port slice ${slice} left in ${RTC_PORTS.min}..${RTC_PORTS.max}`);
+  return { SFU_RTC_MIN_PORT: String(min), SFU_RTC_MAX_PORT: String(min + RTC_PORTS.slice - 1) };
+}
+
+/**
+ * A media node process (`SERVER_ROLE=media`) registered as `id`, accepting the pages of
+ * `pagesUrl`, on its own RTC port slice (NodeCluster starts its nodes with it; a test whose main
+ * server runs in-process starts its edges with it directly).
+ */
+export async function startMediaNode(opts: {
+  id: string;
+  databaseUrl: string;
+  pagesUrl: string;
+  secret: string;
+  slice: number;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServerProcess(
+    {
+      ...rtcPorts(opts.slice),
+      SFU_WEBRTC_PORT_BASE: String(await freePort()),
+      SFU_CASCADE_SECRET: opts.secret,
+      SERVER_ROLE: 'media',
+      DATABASE_URL: opts.databaseUrl,
+      SFU_NODE_ID: opts.id,
+      SFU_NODE_URL: `ws://127.0.0.1:${port}/ws`,
+      PUBLIC_URL: opts.pagesUrl,
+      ...opts.env,
+    },
+    { port },
+  );
+}
 
 export interface ClusterOptions {
   /** postgres:// URL every node shares. */
@@ -56,7 +100,7 @@ export class NodeCluster {
     const slice = opts.firstSlice ?? 0;
     const main = await startServerProcess({
       ...opts.env,
-      ...NodeCluster.#ports(slice),
+      ...rtcPorts(slice),
       SFU_WEBRTC_PORT_BASE: String(await freePort()),
       SFU_CASCADE_SECRET: opts.secret,
       DATABASE_URL: opts.databaseUrl,
@@ -68,30 +112,16 @@ export class NodeCluster {
     return cluster;
   }
 
-  static #ports(slice: number): Record<string, string> {
-    const min = RTC_PORTS.min + slice * RTC_PORTS.slice;
-    if (min + RTC_PORTS.slice - 1 > RTC_PORTS.max) throw new Error(`no RTC port slice ${slice} left in ${RTC_PORTS.min}..${RTC_PORTS.max}`);
-    return { SFU_RTC_MIN_PORT: String(min), SFU_RTC_MAX_PORT: String(min + RTC_PORTS.slice - 1) };
-  }
-
   /** Starts a media node (`SERVER_ROLE=media`) whose pages are main's. */
   async startNode(id: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const port = await freePort();
-    const node = await startServerProcess(
-      {
-        ...this.opts.env,
-        ...NodeCluster.#ports(this.#slice++),
-        SFU_WEBRTC_PORT_BASE: String(await freePort()),
-        SFU_CASCADE_SECRET: this.opts.secret,
-        SERVER_ROLE: 'media',
-        DATABASE_URL: this.opts.databaseUrl,
-        SFU_NODE_ID: id,
-        SFU_NODE_URL: `ws://127.0.0.1:${port}/ws`,
-        PUBLIC_URL: this.main.url,
-        ...env,
-      },
-      { port },
-    );
+    const node = await startMediaNode({
+      id,
+      databaseUrl: this.opts.databaseUrl,
+      pagesUrl: this.main.url,
+      secret: this.opts.secret,
+      slice: this.#slice++,
+      env: { ...this.opts.env, ...env },
+    });
     this.nodes.set(id, node);
     return node;
   }
@@ -130,12 +160,15 @@ export class NodeCluster {
     return c;
   }
 
-  /** The host hall's console: placed, joined, receiving, and publishing microphone and camera. */
-  async joinConsole(meetingId: string): Promise<{ c: TestClient; nodeId: string; siteId: string }> {
-    const placed = await this.placeConsole(meetingId);
+  /**
+   * The host hall's console: placed (or where `placed` says), joined, receiving, and publishing
+   * microphone and camera. It takes over a console left open, as a secretariat who confirmed would.
+   */
+  async joinConsole(meetingId: string, placed?: Placed): Promise<{ c: TestClient; nodeId: string; siteId: string }> {
+    placed ??= await this.placeConsole(meetingId);
     if (placed.status !== 200) throw new Error(`console placement: ${placed.status} ${JSON.stringify(placed.body)}`);
     const c = await this.connect(placed.body.signalingUrl, this.cookie);
-    const joined = await c.ok('join', { meetingId });
+    const joined = await c.ok('join', { meetingId, takeOver: true });
     await receive(c, joined);
     await publish(c);
     return { c, nodeId: placed.body.nodeId, siteId: joined.siteId as string };
@@ -152,6 +185,35 @@ export class NodeCluster {
     return { c, nodeId: placed.body.nodeId, siteId: joined.siteId as string };
   }
 
+  /**
+   * A meeting of the national hall with `perProvince` communes from each of the first provinces,
+   * the i-th province mapped to `nodeIds[i]`, scheduled through the API; each commune's join
+   * token as the dispatcher mints it.
+   */
+  async scheduleAcrossNodes(db: Database, nodeIds: readonly string[], perProvince: number) {
+    const provinces = (await this.api('GET', '/api/units?level=province')).body.units.slice(0, nodeIds.length) as { code: string }[];
+    const communes: { siteId: string; nodeId: string }[] = [];
+    for (const [i, province] of provinces.entries()) {
+      await this.mapProvince(province.code, nodeIds[i]!);
+      const sites = (await this.api('GET', `/api/units/${province.code}/sites`)).body.sites as { id: string; kind: string }[];
+      for (const s of sites.filter((x) => x.kind === 'commune').slice(0, perProvince)) communes.push({ siteId: s.id, nodeId: nodeIds[i]! });
+    }
+    const hall = (await this.api('GET', '/api/sites?kind=hall&q=Chính phủ')).body.sites[0] as { id: string };
+    const startsAt = new Date(Date.now() + 2 * 60_000);
+    const created = await this.api('POST', '/api/meetings', {
+      title: 'Hội nghị trực tuyến qua nhiều máy chủ',
+      hostSiteId: hall.id,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+      siteIds: communes.map((c) => c.siteId),
+      allowConflicts: true,
+    });
+    if (created.status !== 201) throw new Error(`scheduling: ${created.status} ${JSON.stringify(created.body)}`);
+    const meetingId = created.body.id as string;
+    const tokens = new Map((await mintJoinTokens(db, meetingId, hall.id, new Date(Date.now() + 3_600_000))).map((t) => [t.siteId, t.token]));
+    return { meetingId, hostSiteId: hall.id, communes: communes.map((c) => ({ ...c, token: tokens.get(c.siteId)! })) };
+  }
+
   /** Closes every socket and stops every node. Idempotent. */
   async dispose(): Promise<void> {
     for (const c of this.#clients) c.ws.terminate();
@@ -161,6 +223,11 @@ export class NodeCluster {
       await node.dispose();
     }
   }
+}
+
+/** Resolves once `c` has a consumer of `siteId`'s `source` among its notes from index `since` on. */
+export function consumes(c: TestClient, siteId: string, source: string, since = 0) {
+  return c.note('newConsumer', (n) => c.notes.indexOf(n) >= since && n.data.siteId === siteId && n.data.source === source);
 }
 
 /** A receive transport and the browser's RTP capabilities (here: the router's own). */

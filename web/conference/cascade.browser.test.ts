@@ -15,13 +15,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { setDraining } from '../../api/nodes/registry.ts';
 import { attendanceEvents, sitePlacements } from '../../db/schema.ts';
-import { launchBrowser, NETWORK_REACHED } from '../../tests/support/browser.ts';
+import { launchBrowser } from '../../tests/support/browser.ts';
+import { expectRising, openMeetingPage, passPreJoin, received, type MediaStats } from '../../tests/support/meeting-pages.browser-support.ts';
 import { scheduleLiveMeeting, startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
-import { CASCADE_ENV, startMediaNode } from '../../tests/support/nodes.ts';
+import { NODE_TIMING, startMediaNode } from '../../tests/support/node-cluster.ts';
 import type { ServerProcess } from '../../tests/support/server-process.ts';
 
 vi.setConfig({ testTimeout: 400_000, hookTimeout: 300_000 });
 
+const SECRET = 'a-cascade-secret-for-the-browser-test-0123';
 /** What the product promises a commune whose node died (README), with room for two shared cores. */
 const RECONNECT_DEADLINE_MS = 20_000;
 
@@ -31,10 +33,21 @@ const contexts: BrowserContext[] = [];
 const edges = new Map<string, ServerProcess>();
 
 beforeAll(async () => {
-  live = await startLiveTestServer('postgres', { provinces: ['44'], config: { ...CASCADE_ENV, SFU_NODE_ID: 'main' } });
-  for (const id of ['edge-a', 'edge-b']) {
+  live = await startLiveTestServer('postgres', { provinces: ['44'], config: { ...NODE_TIMING, SFU_CASCADE_SECRET: SECRET, SFU_NODE_ID: 'main' } });
+  for (const [slice, id] of ['edge-a', 'edge-b'].entries()) {
     // less room than main: the host hall, placed where there is the most room, goes to main
-    edges.set(id, await startMediaNode(id, live.t.database.url!, live.url, { SFU_MAX_SITES: '100', SFU_RTC_MIN_PORT: '27200', SFU_RTC_MAX_PORT: '27399' }));
+    edges.set(
+      id,
+      // slices 10 and 11: clear of the process tests' clusters (0–9) should they run at the same time
+      await startMediaNode({
+        id,
+        databaseUrl: live.t.database.url!,
+        pagesUrl: live.url,
+        secret: SECRET,
+        slice: 10 + slice,
+        env: { ...NODE_TIMING, SFU_MAX_SITES: '100' },
+      }),
+    );
   }
   browser = await launchBrowser();
 });
@@ -48,35 +61,9 @@ afterAll(async () => {
   await live?.close();
 });
 
-type Stats = Awaited<ReturnType<import('./browser/meeting-client.ts').MeetingClient['stats']>>;
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { __hoinghi: { stats(): Promise<Stats> } }).__hoinghi.stats());
-async function received(page: Page, pick: (c: Stats['consumers'][number]) => boolean, field: 'framesDecoded' | 'packetsReceived') {
-  return (await stats(page)).consumers.filter(pick).reduce((sum, c) => sum + c[field], 0);
-}
-async function expectRising(read: () => Promise<number>, what: string): Promise<void> {
-  await expect.poll(read, { timeout: 45_000, interval: 500, message: `${what} starts` }).toBeGreaterThan(0);
-  const first = await read();
-  await expect.poll(read, { timeout: 30_000, interval: 500, message: `${what} keeps rising` }).toBeGreaterThan(first);
-}
-
-async function openPage(path: string, withSession: boolean): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  if (withSession) {
-    const [name, value] = live.t.cookies.secretariat.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: live.url }]);
-  }
-  const page = await context.newPage();
-  await page.goto(`${live.url}${path}`);
-  return page;
-}
-
-async function passPreJoin(page: Page): Promise<void> {
-  await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toMatch(NETWORK_REACHED);
-  await expect.poll(() => page.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
-  await page.click('#enter');
-  await expect.poll(() => page.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
-}
+type Stats = MediaStats;
+const openPage = (path: string, withSession: boolean) =>
+  openMeetingPage({ browser, contexts, baseUrl: live.url, path, ...(withSession ? { signInCookie: live.t.cookies.secretariat } : {}) });
 
 it('carries a meeting over an origin and two edges, the floor from one edge to the other, and moves an edge’s communes when it dies', async () => {
   const { t } = live;

@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { attendanceEvents } from '../../db/schema.ts';
 import type { TestApp } from '../../tests/support/app.ts';
 import { launchBrowser, NETWORK_REACHED } from '../../tests/support/browser.ts';
+import { expectRising, mediaStats, openMeetingPage, passPreJoin, received, type MediaStats } from '../../tests/support/meeting-pages.browser-support.ts';
 import { scheduleLiveMeeting, startLiveTestServer, type CommuneInvite, type LiveTestServer } from '../../tests/support/live.ts';
 import { TestSocket } from '../../tests/support/signaling-client.ts';
 
@@ -56,39 +57,10 @@ afterAll(async () => {
   await live?.close();
 });
 
-type Stats = Awaited<ReturnType<import('./browser/meeting-client.ts').MeetingClient['stats']>>;
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { __hoinghi: { stats(): Promise<Stats> } }).__hoinghi.stats());
-
-/** The summed counter of the consumers matching `pick`. */
-async function received(page: Page, pick: (c: Stats['consumers'][number]) => boolean, field: 'framesDecoded' | 'packetsReceived' | 'bytesReceived') {
-  return (await stats(page)).consumers.filter(pick).reduce((sum, c) => sum + c[field], 0);
-}
-
-/** Polls until the counter is positive, then until it has grown past that reading: media keeps flowing. */
-async function expectRising(read: () => Promise<number>, what: string): Promise<void> {
-  await expect.poll(read, { timeout: 45_000, interval: 500, message: `${what} starts` }).toBeGreaterThan(0);
-  const first = await read();
-  await expect.poll(read, { timeout: 30_000, interval: 500, message: `${what} keeps rising` }).toBeGreaterThan(first);
-}
-
-async function openPage(path: string, withSession: boolean): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  if (withSession) {
-    const [name, value] = t.cookies.secretariat.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: live.url }]);
-  }
-  const page = await context.newPage();
-  await page.goto(`${live.url}${path}`);
-  return page;
-}
-
-async function passPreJoin(page: Page): Promise<void> {
-  await expect.poll(() => page.locator('#check-network').getAttribute('data-state'), { timeout: 30_000 }).toMatch(NETWORK_REACHED);
-  await expect.poll(() => page.locator('#check-camera').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
-  await page.click('#enter');
-  await expect.poll(() => page.locator('#status').getAttribute('data-kind'), { timeout: 30_000 }).toBe('connected');
-}
+type Stats = MediaStats;
+const stats = mediaStats;
+const openPage = (path: string, withSession: boolean) =>
+  openMeetingPage({ browser, contexts, baseUrl: live.url, path, ...(withSession ? { signInCookie: t.cookies.secretariat } : {}) });
 
 it('runs a meeting: host and three communes see each other, the floor opens one microphone, a closed tab leaves', async () => {
   const { meeting, invites: list } = await scheduleMeeting('Hội nghị giao ban trực tuyến tháng 12', 3);

@@ -249,11 +249,12 @@ export class Room {
       this.log.info({ siteId: peer.siteId, role: peer.role, routerId: where.router.id }, 'peer joined');
       this.#broadcastSiteState(peer);
       this.#cascade?.changed();
-      if (peer.role === 'host')
-        for (const other of this.#peers.values())
-          if (other !== peer) peer.send(this.#siteStateNote(other));
-          // A new site may shift the hosts' grid pages; it has nothing to send anyone else yet.
-          else this.#reconcileHosts();
+      if (peer.role === 'host') {
+        for (const other of this.#peers.values()) if (other !== peer) peer.send(this.#siteStateNote(other));
+      } else {
+        // A new site may shift the hosts' grid pages; it has nothing to send anyone else yet.
+        this.#reconcileHosts();
+      }
       return peer;
     } finally {
       this.#pendingJoins--;

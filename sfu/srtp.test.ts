@@ -25,7 +25,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpStream, keyFrameRequests, readTrailer, type StreamPlan } from '../tests/bench/sfu-media.ts';
+import { RtpStream, keyFrameRequests, readTrailer, singleCameraPlan } from '../tests/bench/sfu-media.ts';
 import { rtcListenInfo } from './config.ts';
 import { silentLog, testConfig, vp8SimulcastParameters } from './test-fixtures.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -207,20 +207,7 @@ async function runLink(kind: 'plain' | 'pipe', suite: ms.SrtpCryptoSuite, corrup
     });
 
     // --- media: 25 frames/s of 4 packets; phase 0 warms up, phase 1 is counted
-    const plan: StreamPlan = {
-      index: 0,
-      owner: 0,
-      source: 'camera',
-      layer: 0,
-      ssrc,
-      payloadType: 96,
-      clockRate: 90000,
-      video: true,
-      fps: 25,
-      packetsPerFrame: 4,
-      packetBytes: 900,
-      receivers: [],
-    };
+    const plan = singleCameraPlan(ssrc, { fps: 25, packetsPerFrame: 4, packetBytes: 900 });
     const stream = new RtpStream(plan);
     const sent = [0, 0, 0];
     const received = [0, 0, 0];

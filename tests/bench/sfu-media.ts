@@ -46,6 +46,11 @@ export interface StreamPlan {
   receivers: number[];
 }
 
+/** One VP8 camera of `fps` frames of `packetsPerFrame` packets, sent alone (tests of one stream across a link). */
+export function singleCameraPlan(ssrc: number, opts: { fps: number; packetsPerFrame: number; packetBytes: number }): StreamPlan {
+  return { index: 0, owner: 0, source: 'camera', layer: 0, ssrc, payloadType: 96, clockRate: 90000, video: true, receivers: [], ...opts };
+}
+
 export interface ProducerPlan {
   owner: number;
   source: Source;

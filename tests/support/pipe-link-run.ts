@@ -24,7 +24,7 @@ import { rtcListenInfo, type SfuConfig } from '../../sfu/config.ts';
 import { mediaCodecs } from '../../sfu/room.ts';
 import { vp8SimulcastParameters } from '../../sfu/test-fixtures.ts';
 import type { WorkerPool } from '../../sfu/worker-pool.ts';
-import { RtpStream, keyFrameRequests, readTrailer, type Phase, type StreamPlan } from '../bench/sfu-media.ts';
+import { RtpStream, keyFrameRequests, readTrailer, singleCameraPlan, type Phase } from '../bench/sfu-media.ts';
 import { type DirectionCounts, LossyRelay } from './lossy-relay.ts';
 
 export interface PipeRunOptions {
@@ -175,20 +175,7 @@ export async function runPipe(opts: PipeRunOptions): Promise<PipeRunResult> {
     const { codecs, rtcp } = vp8SimulcastParameters(ssrc);
     const directA = await routerA.createDirectTransport();
     const camera = await directA.produce({ kind: 'video', rtpParameters: { codecs, headerExtensions: [], encodings: [{ ssrc }], rtcp } as ms.RtpParameters });
-    const plan: StreamPlan = {
-      index: 0,
-      owner: 0,
-      source: 'camera',
-      layer: 0,
-      ssrc,
-      payloadType: 96,
-      clockRate: 90000,
-      video: true,
-      fps,
-      packetsPerFrame,
-      packetBytes: opts.packetBytes ?? 1100,
-      receivers: [],
-    };
+    const plan = singleCameraPlan(ssrc, { fps, packetsPerFrame, packetBytes: opts.packetBytes ?? 1100 });
     const stream = new RtpStream(plan);
     // the far consumer's PLI crosses the pipe back to A's producer, which asks Node here
     directA.on('rtcp', (packet) => {

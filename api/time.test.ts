@@ -8,6 +8,7 @@ import {
   toVietnamDayTime,
   VIETNAM_TIME_ZONE,
   formatVietnamDateTime,
+  formatVietnamDay,
   formatVietnamTime,
   formatVietnamTimeRange,
   parseVietnamLocal,
@@ -74,6 +75,22 @@ describe('fastVietnamIso', () => {
       { numRuns: 3000 },
     );
     expect(fastVietnamIso(new Date('2026-12-02T02:00:00.999Z'))).toBe('2026-12-02T09:00:00+07:00');
+  });
+});
+
+describe('formatVietnamTime and formatVietnamDay', () => {
+  it('read the same wall clock as a TZDate, for any instant since 1920', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1920-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
+        const wall = new TZDate(date, VIETNAM_TIME_ZONE);
+        expect(formatVietnamTime(date)).toBe(format(wall, 'HH:mm'));
+        expect(formatVietnamDay(date, 'en')).toBe(
+          `${new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: VIETNAM_TIME_ZONE }).format(date)} ${format(wall, 'dd/MM/yyyy')}`,
+        );
+        expect(formatVietnamDay(date).endsWith(` ${format(wall, 'dd/MM/yyyy')}`)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -38,8 +38,9 @@ export const dispatcherConfigSchema = z.object({
   INVITE_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(25),
   /**
    * How long a claimed row belongs to this dispatcher. A row still 'sending' after its lease is
-   * taken to belong to a dead process and is claimed again, so keep it well above the time one
-   * batch takes at SMTP_RATE_PER_SECOND plus the SMTP timeouts.
+   * taken to belong to a dead process and is claimed again, so keep it well above twice the time
+   * one batch takes at SMTP_RATE_PER_SECOND plus the SMTP timeouts (a batch claimed ahead keeps
+   * the lease it was claimed with while at least half of it is left).
    */
   INVITE_LEASE_SECONDS: z.coerce.number().positive().max(86_400).default(600),
   /** Attempts before a transiently failing message is marked failed for the secretariat. */

@@ -1,6 +1,8 @@
 /**
- * A local, append-only record of "the SMTP server accepted invite X", written synchronously the
- * moment the transport reports acceptance — before the database is told. It shrinks the window
+ * A local, append-only record of "the SMTP server accepted invite X", written synchronously by
+ * the mail transport the moment it hears the acceptance, on the thread that hears it (the SMTP
+ * thread, see threaded-smtp-transport.ts) — before the database is told, and whatever the main
+ * thread is busy with. It shrinks the window
  * in which a *process* crash turns into a duplicate: from the 'sent' UPDATE's round trip
  * (milliseconds, tens on a loaded machine) to the few microseconds between the transport's
  * callback and one appendFileSync. The kernel keeps what was appended when the process dies, so a
@@ -20,14 +22,17 @@ import { invites } from '../../db/schema.ts';
 const entrySchema = z.object({ id: z.uuid(), messageId: z.string(), sentAt: z.iso.datetime() });
 export type JournalEntry = z.infer<typeof entrySchema>;
 
+/**
+ * Appends one acceptance to the journal file. Synchronous on purpose: nothing may run between
+ * the acceptance and this line. Called by the transports (SendOptions.journal in mail-transport.ts).
+ */
+export function recordAcceptance(file: string, entry: JournalEntry): void {
+  appendFileSync(file, JSON.stringify(entry) + '\n');
+}
+
 export class DeliveryJournal {
   constructor(readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
-  }
-
-  /** Synchronous on purpose: nothing may run between the acceptance and this line. */
-  record(entry: JournalEntry): void {
-    appendFileSync(this.file, JSON.stringify(entry) + '\n');
   }
 
   /** Called when every recorded acceptance is also in the database. */

@@ -11,7 +11,8 @@ import type { DeliveryJournal } from './delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom, type DispatcherOptions } from './dispatcher.ts';
 import { readWithBothParsers, type ReadEvent } from './ics-readers.test-support.ts';
 import { calendarParts, parseMail } from './invite-fixtures.test-support.ts';
-import { createSmtpTransport, type MailTransport } from './mail-transport.ts';
+import type { MailTransport } from './mail-transport.ts';
+import { createThreadedSmtpTransport } from './threaded-smtp-transport.ts';
 import type { ReceivedMail } from './smtp-test-server.test-support.ts';
 
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
@@ -23,7 +24,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 }
 
 export function testTransport(url: string, maxConnections = 5): MailTransport {
-  return createSmtpTransport({ url, maxConnections, ratePerSecond: 1000, timeouts: { connection: 2000, greeting: 2000, socket: 5000 } });
+  return createThreadedSmtpTransport({ url, maxConnections, ratePerSecond: 1000, timeouts: { connection: 2000, greeting: 2000, socket: 5000 } });
 }
 
 /** `using`: a delivery journal, and a database handle to use instead of the app's (to fail it on purpose). */

@@ -180,6 +180,9 @@ export async function releaseLeases(db: Database, released: ReadonlyArray<{ row:
       next_attempt_at: outcome.nextAttemptAt?.toISOString() ?? null,
     })),
   );
+  // The ids again as an array: it lets the planner find the rows by primary key instead of
+  // scanning the whole outbox to join it with the recordset (whose size it cannot know).
+  const ids = `{${released.map(({ row }) => row.id).join(',')}}`;
   const result = await db.execute(sql`
     update ${invites} as i
     set status = v.status::invite_status,
@@ -190,7 +193,7 @@ export async function releaseLeases(db: Database, released: ReadonlyArray<{ row:
         lease_until = null
     from json_to_recordset(${json}::json)
       as v(id uuid, lease_until timestamptz, status text, last_error text, message_id text, sent_at timestamptz, next_attempt_at timestamptz)
-    where i.id = v.id and i.status = 'sending' and i.lease_until is not distinct from v.lease_until
+    where i.id = any(${ids}::uuid[]) and i.id = v.id and i.status = 'sending' and i.lease_until is not distinct from v.lease_until
     returning i.id`);
   return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
 }

@@ -14,7 +14,7 @@ import { parseConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { DeliveryJournal } from './delivery-journal.ts';
 import { InviteDispatcher, dispatcherOptionsFrom } from './dispatcher.ts';
-import { createSmtpTransport } from './mail-transport.ts';
+import { createThreadedSmtpTransport } from './threaded-smtp-transport.ts';
 
 const mode = process.argv[2];
 const parsed = parseConfig(process.env);
@@ -26,7 +26,12 @@ const config = parsed.config;
 const offset = Number(process.env['CLOCK_OFFSET_MS'] ?? 0);
 const database = await openDatabase(config, { migrate: false });
 const ctx = { config, db: database.db, logger: createLogger(config.LOG_LEVEL), now: () => new Date(Date.now() + offset) };
-const transport = createSmtpTransport({ url: config.SMTP_URL!, maxConnections: config.SMTP_MAX_CONNECTIONS, ratePerSecond: config.SMTP_RATE_PER_SECOND });
+// As in production (server/mail-transport.ts): SMTP and the journal's lines on a thread of their own.
+const transport = createThreadedSmtpTransport({
+  url: config.SMTP_URL!,
+  maxConnections: config.SMTP_MAX_CONNECTIONS,
+  ratePerSecond: config.SMTP_RATE_PER_SECOND,
+});
 // The environment's, not the config's: the config defaults it under DATA_DIR, and the crash test
 // runs one child without a journal on purpose.
 const journalFile = process.env['INVITE_JOURNAL_FILE'];

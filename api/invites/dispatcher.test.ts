@@ -283,8 +283,8 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     });
     const real = transport();
     const diesAfterJournal: MailTransport = {
-      send: async (message) => {
-        const result = await real.send(message);
+      send: async (message, options) => {
+        const result = await real.send(message, options);
         dead = true;
         return result;
       },
@@ -308,6 +308,60 @@ describe.each(DRIVERS)('invitation delivery on %s', (driver) => {
     expect(mails).toHaveLength(5);
     expect(new Set(mails.map((m) => m.messageId))).toEqual(new Set(rows.map((r) => r.messageId)));
     expect(readFileSync(journal.file, 'utf8')).toBe('');
+  });
+
+  it('a batch claimed ahead keeps its lease while more than half is left, and is renewed when less is', async () => {
+    const real = transport();
+    // Sends beyond `allowed` wait, so each step below happens while the rows are still leased.
+    let allowed = 0;
+    let started = 0;
+    const waiting: Array<() => void> = [];
+    const gated: MailTransport = {
+      send: async (message, options) => {
+        while (started >= allowed) await new Promise<void>((resolve) => waiting.push(resolve));
+        started++;
+        return real.send(message, options);
+      },
+      close: async () => {},
+    };
+    const allow = (n: number) => {
+      allowed = n;
+      for (const resume of waiting.splice(0)) resume();
+    };
+    const leaseMs = t.ctx.config.INVITE_LEASE_SECONDS * 1000;
+    const dispatcher = testDispatcher(t, gated, { batchSize: 50, concurrency: 2 });
+    dispatcher.start();
+    try {
+      // The clock moves on by 30% of the lease (no renewal), then by 60% (renewed from then).
+      for (const [round, advanceMs] of [
+        [0, leaseMs * 0.3],
+        [1, leaseMs * 0.6],
+      ] as const) {
+        const claimedAt = t.clock.now.getTime();
+        const meeting = await schedule({
+          title: `Họp gia hạn ${round}`,
+          startsAt: hours(500 + round),
+          endsAt: hours(500.5 + round),
+          unitCodes: ['44'],
+          allowConflicts: true,
+        });
+        // 50 claimed and sending, the other 29 claimed ahead: all with the lease of their claim.
+        await waitFor(async () => (await rowsOf(meeting.id)).every((r) => r.status === 'sending'), 'both batches claimed');
+        t.clock.now = new Date(claimedAt + advanceMs);
+        allow(started + 50); // the first batch goes; the second waits at the gate, leased
+        await waitFor(() => started === allowed && waiting.length > 0, 'the second batch at the gate');
+        const ahead = (await rowsOf(meeting.id)).filter((r) => r.status === 'sending');
+        expect(ahead).toHaveLength(29);
+        const expected = round === 0 ? claimedAt + leaseMs : claimedAt + advanceMs + leaseMs;
+        expect(ahead.map((r) => r.leaseUntil?.getTime())).toEqual(Array(29).fill(expected));
+        allow(started + 29);
+        await waitFor(async () => (await rowsOf(meeting.id)).every((r) => r.status === 'sent'), 'every invitation sent');
+      }
+    } finally {
+      allow(Number.POSITIVE_INFINITY);
+      await dispatcher.close();
+      t.clock.now = TEST_NOW;
+    }
   });
 
   it('close() waits for the sends in flight and leaves no row leased, the batch claimed ahead given back', async () => {

@@ -12,8 +12,9 @@
  * expires, the row is claimed again and the site receives a second copy. No client can close
  * that window alone (SMTP has no two-phase commit). What we do instead:
  * - keep it small: the batch is rendered and its links minted before anything is sent, so an
- *   acceptance is handled as soon as it arrives; it is first appended synchronously to a local
- *   journal (delivery-journal.ts: microseconds, survives a process crash), and a restarted
+ *   acceptance is handled as soon as it arrives; the transport appends it synchronously to a
+ *   local journal the moment it hears it (delivery-journal.ts: microseconds, survives a process
+ *   crash; on the SMTP thread, so a busy main thread does not delay it), and a restarted
  *   dispatcher replays the journal before it claims anything. The row itself is then written
  *   with the other outcomes of up to 50 ms in one UPDATE, while the connection already carries
  *   the next message: the journal, not that UPDATE, closes the window. Without a journal the
@@ -76,6 +77,8 @@ export interface DispatcherDeps {
 
 /** How long a journaled outcome may wait to be written with others: the longest a row shows 'sending' after its 250. */
 const RECORD_LINGER_MS = 50;
+/** With a journal, messages handed to the transport at once per connection (see runRound). */
+const TRANSPORT_QUEUE_FACTOR = 3;
 /** Outcomes per statement at most (one JSON parameter of about 250 bytes each). */
 const RECORD_MAX_ROWS = 500;
 
@@ -229,7 +232,11 @@ export class InviteDispatcher {
         if (!journal) await counted;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, batch.claimed.length) }, worker));
+    // With a journal the transport may hold a queue beyond its connections: each acceptance is
+    // journaled where it is heard, so messages waiting in the transport widen no window, and the
+    // connections keep going while this thread is inside a database statement or a render.
+    const handedOver = journal ? options.concurrency * TRANSPORT_QUEUE_FACTOR : options.concurrency;
+    await Promise.all(Array.from({ length: Math.min(handedOver, batch.claimed.length) }, worker));
     await this.recorder.flush();
     await Promise.all(recorded);
     // A failed write leaves its acceptances in the journal for the next round's replay.
@@ -269,15 +276,21 @@ export class InviteDispatcher {
   }
 
   /**
-   * The batch claimed ahead, its lease renewed from now: it waited for the batch before it to be
-   * sent, and a lease that ran out meanwhile would let this very dispatcher claim and send those
-   * rows a second time. Rows no longer ours are dropped from it. Null when none was claimed ahead.
+   * The batch claimed ahead, its lease renewed from now if less than half of it is left: it
+   * waited for the batch before it to be sent, and a lease that ran out meanwhile would let this
+   * very dispatcher claim and send those rows a second time. With more than half left (the usual
+   * case: a batch takes seconds, a lease minutes) the renewal is skipped, one statement fewer per
+   * batch on the thread that also carries the database. Rows no longer ours are dropped from it.
+   * Null when none was claimed ahead.
    */
   private async takeAheadRenewed(): Promise<Batch | null> {
     const batch = await this.takeAhead();
     if (!batch?.claimed.length) return batch;
     const { ctx, options } = this.deps;
-    const kept = new Set(await renewLease(ctx.db, batch.claimed, new Date(ctx.now().getTime() + options.leaseMs)));
+    const now = ctx.now().getTime();
+    const leaseLeft = Math.min(...batch.claimed.map((row) => (row.leaseUntil?.getTime() ?? now) - now));
+    if (leaseLeft > options.leaseMs / 2) return batch;
+    const kept = new Set(await renewLease(ctx.db, batch.claimed, new Date(now + options.leaseMs)));
     if (kept.size < batch.claimed.length)
       this.log.warn({ lost: batch.claimed.length - kept.size }, 'invitations claimed ahead lost their lease before their turn');
     return {
@@ -327,19 +340,15 @@ export class InviteDispatcher {
     const message = item.message;
 
     let result: Awaited<ReturnType<MailTransport['send']>>;
+    const { journal } = this.deps;
     try {
-      result = await this.deps.transport.send(message);
+      // The transport journals the acceptance the moment it hears it (see the module header).
+      result = await this.deps.transport.send(message, journal ? { journal: { file: journal.file, inviteId: row.id } } : undefined);
     } catch (error) {
       return { outcome: this.failed(row, classifySendError(error), log) };
     }
-    // The server has the message: journal it at once, before anything else can run (see header).
     const acceptedAt = performance.now();
     const sentAt = this.deps.ctx.now();
-    try {
-      this.deps.journal?.record({ id: row.id, messageId: result.messageId, sentAt: sentAt.toISOString() });
-    } catch (error) {
-      log.error({ err: error }, 'could not write the delivery journal');
-    }
     const written = this.finish(row, {
       status: 'sent',
       messageId: result.messageId,

@@ -194,6 +194,12 @@ const COMMON_HEADERS = {
   'X-Auto-Response-Suppress': 'OOF, AutoReply',
 };
 
+/**
+ * The document's bytes as a Buffer without copying them: a national meeting's 10 MB document
+ * would otherwise be copied once per site (render.ts keeps one copy per batch, in shared memory).
+ */
+const bytesView = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** The invitation, update, cancellation or withdrawal e-mail for one site. */
 export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail {
   const calendarInput = inviteCalendarInputSchema.parse(input);
@@ -234,7 +240,7 @@ export function composeInviteEmail(input: InviteEmailInput): ComposedInviteEmail
       // base64 keeps the calendar's CRLFs and folded lines byte-exact through relays that rewrap text.
       icalEvent: { method, filename: 'invite.ics', content: ics, contentTransferEncoding: 'base64' },
       ...(input.attachment && !cancelled
-        ? { attachments: [{ filename: input.attachment.fileName, content: Buffer.from(input.attachment.content), contentType: 'application/pdf' }] }
+        ? { attachments: [{ filename: input.attachment.fileName, content: bytesView(input.attachment.content), contentType: 'application/pdf' }] }
         : {}),
     },
   };

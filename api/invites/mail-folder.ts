@@ -18,7 +18,7 @@ import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import type { OutgoingMail } from './email.ts';
-import type { MailTransport } from './mail-transport.ts';
+import { journalAcceptance, type MailTransport } from './mail-transport.ts';
 
 /** "20261127T010203456Z-9f86d081884c7d65": UTC time of writing, then randomness. */
 const MAIL_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{16}$/;
@@ -128,7 +128,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
   let closed = false;
 
   return {
-    async send(message) {
+    async send(message, sendOptions) {
       if (closed) throw Object.assign(new Error('local mail folder is closed'), { code: 'ECONNECTION' });
       await mkdir(options.dir, { recursive: true });
       const info = await builder.sendMail(message);
@@ -150,6 +150,7 @@ export function createMailFolderTransport(options: MailFolderOptions): MailTrans
       await writeAtomically(outboxFile(options.dir, id, 'eml'), raw);
       if (calendar) await writeAtomically(outboxFile(options.dir, id, 'ics'), calendar.ics);
       await writeAtomically(outboxFile(options.dir, id, 'json'), JSON.stringify(entry, null, 2) + '\n');
+      journalAcceptance(sendOptions, info.messageId, logger);
       logger.info({ mailId: id, messageId: info.messageId, to: entry.to }, 'mail written to the local mail folder');
       return { messageId: info.messageId, accepted: info.envelope.to.map(String), rejected: [] };
     },

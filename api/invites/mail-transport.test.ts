@@ -2,20 +2,31 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { composeInviteEmail } from './email.ts';
 import { expectWellFormedContentLines, readWithBothParsers } from './ics-readers.test-support.ts';
 import { calendarParts, HOST_HALL, inviteFor, MEETING_TITLE, parseMail, SITES } from './invite-fixtures.test-support.ts';
-import { classifySendError, createSmtpTransport, type MailTransport } from './mail-transport.ts';
+import { classifySendError, createSmtpTransport, type MailTransport, type SmtpTransportOptions } from './mail-transport.ts';
 import { startMisbehavingServer, startTestSmtpServer, unusedPort, type TestSmtpServerOptions } from './smtp-test-server.test-support.ts';
+import { createThreadedSmtpTransport } from './threaded-smtp-transport.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function smtpPair(options: TestSmtpServerOptions = {}, maxConnections = 2) {
+// Production sends from a thread of its own (server/mail-transport.ts); both must behave alike.
+const TRANSPORTS = [
+  { where: 'on the calling thread', create: createSmtpTransport },
+  { where: 'on the SMTP thread', create: createThreadedSmtpTransport },
+] as const;
+
+function transportOf(create: (options: SmtpTransportOptions) => MailTransport, options: SmtpTransportOptions): MailTransport {
+  const transport = create(options);
+  cleanups.push(() => transport.close());
+  return transport;
+}
+
+async function smtpPairWith(create: (options: SmtpTransportOptions) => MailTransport, options: TestSmtpServerOptions = {}, maxConnections = 2) {
   const server = await startTestSmtpServer(options);
   cleanups.push(() => server.close());
-  const transport = createSmtpTransport({ url: server.url, maxConnections, ratePerSecond: 50 });
-  cleanups.push(() => transport.close());
-  return { server, transport };
+  return { server, transport: transportOf(create, { url: server.url, maxConnections, ratePerSecond: 50 }) };
 }
 
 async function failureOf(transport: MailTransport, message = composeInviteEmail(inviteFor(SITES[1]!)).message) {
@@ -27,7 +38,9 @@ async function failureOf(transport: MailTransport, message = composeInviteEmail(
   throw new Error('send was expected to fail');
 }
 
-describe('SMTP transport delivering invitations', () => {
+describe.each(TRANSPORTS)('SMTP transport delivering invitations $where', ({ create }) => {
+  const smtpPair = (options?: TestSmtpServerOptions, maxConnections?: number) => smtpPairWith(create, options, maxConnections);
+
   it('delivers request, update and cancel that mail clients and calendars read consistently', async () => {
     const { server, transport } = await smtpPair();
     const site = SITES[0]!;
@@ -122,7 +135,9 @@ describe('SMTP transport delivering invitations', () => {
   });
 });
 
-describe('classifySendError on real SMTP failures', () => {
+describe.each(TRANSPORTS)('classifySendError on real SMTP failures $where', ({ create }) => {
+  const smtpPair = (options?: TestSmtpServerOptions) => smtpPairWith(create, options);
+
   it('calls 421 at RCPT transient and keeps the reply code', async () => {
     const { transport } = await smtpPair({ refuseRecipient: () => ({ responseCode: 421, message: 'Service not available, try later' }) });
     const verdict = classifySendError(await failureOf(transport));
@@ -143,8 +158,7 @@ describe('classifySendError on real SMTP failures', () => {
   });
 
   it('calls a refused connection transient', async () => {
-    const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${await unusedPort()}`, maxConnections: 1, ratePerSecond: 10 });
-    cleanups.push(() => transport.close());
+    const transport = transportOf(create, { url: `smtp://127.0.0.1:${await unusedPort()}`, maxConnections: 1, ratePerSecond: 10 });
     const verdict = classifySendError(await failureOf(transport));
     expect(verdict.kind).toBe('transient');
     expect(verdict.code).toBeUndefined();
@@ -154,13 +168,12 @@ describe('classifySendError on real SMTP failures', () => {
     for (const mode of ['drop', 'silent'] as const) {
       const server = await startMisbehavingServer(mode);
       cleanups.push(() => server.close());
-      const transport = createSmtpTransport({
+      const transport = transportOf(create, {
         url: server.url,
         maxConnections: 1,
         ratePerSecond: 10,
         timeouts: { connection: 2_000, greeting: 500, socket: 2_000 },
       });
-      cleanups.push(() => transport.close());
       const verdict = classifySendError(await failureOf(transport));
       expect(verdict.kind, mode).toBe('transient');
     }

@@ -6,6 +6,7 @@
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
+import { recordAcceptance } from './delivery-journal.ts';
 import type { OutgoingMail } from './email.ts';
 
 export interface SendResult {
@@ -20,9 +21,17 @@ export interface SendResult {
   rejected: string[];
 }
 
+export interface SendOptions {
+  /**
+   * Record the acceptance in this delivery journal (delivery-journal.ts) the moment the server
+   * gives it, before send() resolves: { id: inviteId, messageId, sentAt: the acceptance's time }.
+   */
+  journal?: { file: string; inviteId: string };
+}
+
 export interface MailTransport {
   /** Rejects with the underlying error; classifySendError tells whether to retry. */
-  send(message: OutgoingMail): Promise<SendResult>;
+  send(message: OutgoingMail, options?: SendOptions): Promise<SendResult>;
   /** Idempotent. Ends pooled connections; sends still queued fail as transient. */
   close(): Promise<void>;
 }
@@ -115,6 +124,20 @@ export interface SmtpTransportOptions {
   timeouts?: { connection?: number; greeting?: number; socket?: number };
 }
 
+/**
+ * Appends an acceptance to the journal named in the send's options, if any. A journal that
+ * cannot be written is logged by the caller's transport and does not undo the acceptance: the
+ * row is then recorded by the database write alone, as without a journal.
+ */
+export function journalAcceptance(options: SendOptions | undefined, messageId: string, logger?: Logger): void {
+  if (!options?.journal) return;
+  try {
+    recordAcceptance(options.journal.file, { id: options.journal.inviteId, messageId, sentAt: new Date().toISOString() });
+  } catch (error) {
+    logger?.error({ err: error, inviteId: options.journal.inviteId }, 'could not write the delivery journal');
+  }
+}
+
 /** nodemailer's limiter counts whole messages per window, so a fractional rate widens the window. */
 function rateWindow(ratePerSecond: number): { rateLimit: number; rateDelta: number } {
   if (ratePerSecond >= 1) return { rateLimit: Math.floor(ratePerSecond), rateDelta: 1000 };
@@ -138,9 +161,10 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
   let closed = false;
 
   return {
-    async send(message) {
+    async send(message, sendOptions) {
       try {
         const info = await transporter.sendMail(message);
+        journalAcceptance(sendOptions, info.messageId, logger);
         const accepted = info.accepted.map(String);
         const rejected = info.rejected.map(String);
         if (rejected.length > 0) {

@@ -4,6 +4,7 @@
  * be sent (superseded), mint the sites' links in one INSERT, and compose each e-mail. All of it
  * happens before the first send (see dispatcher.ts: it keeps the at-risk window small).
  */
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { invites, meetingAttachments, meetingParticipants, meetings, meetingSeries, rsvps, sites } from '../../db/schema.ts';
 import { describeRule, icalRepeating, recurrenceRule } from '../meetings/recurrence.ts';
@@ -13,6 +14,9 @@ import { composeInviteEmail, composeReminderEmail, type OutgoingMail } from './e
 import type { InviteMeeting } from './ical.ts';
 import type { InviteRow } from './outbox.ts';
 import { mintMessageLinkTokens, SERIES_LINK_GRACE_MS, seriesConsoleUrl, siteLinks } from './site-tokens.ts';
+
+/** Messages rendered between two turns of the event loop (about 5 ms). */
+const RENDER_SLICE = 20;
 
 /** A claimed row after the batch was prepared: what to do with it. */
 export type Prepared =
@@ -105,7 +109,10 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
     }),
   );
   const noLinks = { join: `${publicUrl}/`, readiness: `${publicUrl}/` };
-  for (const { row, meeting } of toRender) {
+  for (const [i, { row, meeting }] of toRender.entries()) {
+    // A batch is rendered while the one before it is sent: a turn of the event loop now and then
+    // lets acceptances be heard and the next messages handed to the transport meanwhile.
+    if (i > 0 && i % RENDER_SLICE === 0) await setImmediatePromise();
     try {
       out.push({ row, step: 'send', message: renderMessage(ctx, row, context, meeting, linksOf.get(row.id) ?? noLinks, reminderHoursBefore) });
     } catch (error) {
@@ -113,6 +120,16 @@ export async function prepareBatch(ctx: AppContext, rows: InviteRow[], reminderH
     }
   }
   return out;
+}
+
+/**
+ * A copy of the document in shared memory, once per batch: every message of the batch refers to
+ * it, and it crosses to the SMTP thread (threaded-smtp-transport.ts) without a copy per message.
+ */
+function inSharedMemory(bytes: Uint8Array): Uint8Array {
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
 }
 
 async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<BatchContext> {
@@ -132,7 +149,7 @@ async function loadBatchContext(ctx: AppContext, rows: InviteRow[]): Promise<Bat
         .from(meetingAttachments)
         .where(inArray(meetingAttachments.meetingId, needsAttachment))
     : [];
-  const attachments = new Map(attachmentRows.map((a) => [a.meetingId, { fileName: a.fileName, content: a.content }]));
+  const attachments = new Map(attachmentRows.map((a) => [a.meetingId, { fileName: a.fileName, content: inSharedMemory(a.content) }]));
   const siteRows = await db.select({ id: sites.id, name: sites.name }).from(sites).where(inArray(sites.id, siteIds));
   const participantRows = await db
     .select({ meetingId: meetingParticipants.meetingId, siteId: meetingParticipants.siteId })

@@ -12,23 +12,12 @@
  * One dispatcher per journal file: the journal is emptied after every batch, once each of its
  * acceptances has reached the database.
  */
-import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Executor } from '../../db/client.ts';
 import { invites } from '../../db/schema.ts';
-
-const entrySchema = z.object({ id: z.uuid(), messageId: z.string(), sentAt: z.iso.datetime() });
-export type JournalEntry = z.infer<typeof entrySchema>;
-
-/**
- * Appends one acceptance to the journal file. Synchronous on purpose: nothing may run between
- * the acceptance and this line. Called by the transports (SendOptions.journal in mail-transport.ts).
- */
-export function recordAcceptance(file: string, entry: JournalEntry): void {
-  appendFileSync(file, JSON.stringify(entry) + '\n');
-}
+import { journalEntrySchema as entrySchema } from './delivery-journal-line.ts';
 
 export class DeliveryJournal {
   constructor(readonly file: string) {

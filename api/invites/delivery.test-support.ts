@@ -23,8 +23,19 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
   }
 }
 
-export function testTransport(url: string, maxConnections = 5): MailTransport {
-  return createThreadedSmtpTransport({ url, maxConnections, ratePerSecond: 1000, timeouts: { connection: 2000, greeting: 2000, socket: 5000 } });
+/**
+ * Production's transport (SMTP on its own thread) at a test's pace. Its timers run on the SMTP
+ * thread while the test's SMTP server answers from the test's main thread, which a loaded machine
+ * can hold up for seconds: the timeouts are generous unless a test needs one short (a relay that
+ * hangs on purpose).
+ */
+export function testTransport(url: string, maxConnections = 5, timeouts: { connection?: number; greeting?: number; socket?: number } = {}): MailTransport {
+  return createThreadedSmtpTransport({
+    url,
+    maxConnections,
+    ratePerSecond: 1000,
+    timeouts: { connection: 30_000, greeting: 30_000, socket: 30_000, ...timeouts },
+  });
 }
 
 /** `using`: a delivery journal, and a database handle to use instead of the app's (to fail it on purpose). */

@@ -40,7 +40,10 @@ import { prepareBatch, type Prepared } from './render.ts';
 export interface DispatcherOptions {
   /** Rows claimed per round. */
   batchSize: number;
-  /** Sends in flight at once (the SMTP pool's connections; the transport enforces the rate). */
+  /**
+   * The SMTP pool's connections (the transport enforces the rate): sends in flight at once
+   * without a journal; with one, TRANSPORT_QUEUE_FACTOR times as many are handed over (runRound).
+   */
   concurrency: number;
   leaseMs: number;
   pollMs: number;

@@ -6,7 +6,7 @@
  */
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
-import { recordAcceptance } from './delivery-journal.ts';
+import { recordAcceptance } from './delivery-journal-line.ts';
 import type { OutgoingMail } from './email.ts';
 
 export interface SendResult {

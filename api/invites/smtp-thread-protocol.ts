@@ -46,7 +46,6 @@ const failureSchema = z.object({
 export type SendFailure = z.infer<typeof failureSchema>;
 
 export const fromSmtpThreadSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
   z.object({
     type: z.literal('sent'),
     id: z.number().int(),

@@ -46,4 +46,3 @@ port.on('message', (raw: unknown) => {
     (error: unknown) => post({ type: 'failed', id: message.id, error: failureFields(error) }),
   );
 });
-post({ type: 'ready' });

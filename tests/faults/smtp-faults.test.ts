@@ -111,7 +111,7 @@ describe.each(['drop-during-data', 'hang-after-data'] as const)('a relay that fa
     });
     expect(created.status).toBe(201);
     // Short socket timeout so the hung relay is given up on quickly.
-    const transport = testTransport(relay.url, 5);
+    const transport = testTransport(relay.url, 5, { socket: 10_000 });
     const dispatcher = testDispatcher(t, transport);
     try {
       await dispatcher.drain();

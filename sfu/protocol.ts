@@ -24,6 +24,7 @@ export const errorCodes = [
   'rate-limited', // too many frames (the socket is then closed) or too many hand changes (it is not)
   'capacity', // this node holds as many sites as it may (SFU_MAX_SITES); try again later
   'console-open', // another console of this meeting is open: join again with `takeOver` to replace it
+  'wrong-node', // this site is placed on another live node: ask where (/api/join/node) and connect there
   'internal', // the server failed; the message leaks nothing
 ] as const;
 export const ErrorCode = z.enum(errorCodes);

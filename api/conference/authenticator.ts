@@ -20,7 +20,24 @@ import type { ConsoleRegistry } from './consoles.ts';
  */
 export const OVERRUN_GRACE_MS = 60 * 60_000;
 
-export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' | 'config'>, consoles?: ConsoleRegistry): SignalingAuthenticator {
+/** Where a site of a meeting is placed when that is another live node (api/nodes/registry.ts placedElsewhere). */
+export type PlacedElsewhere = (meetingId: string, siteId: string) => Promise<{ nodeId: string; signalingUrl: string } | undefined>;
+
+export function createSignalingAuthenticator(
+  ctx: Pick<AppContext, 'db' | 'now' | 'config'>,
+  consoles?: ConsoleRegistry,
+  placedElsewhere?: PlacedElsewhere,
+): SignalingAuthenticator {
+  /**
+   * A site placed on another live node joins there, not here: this node's load is what placement
+   * counted. The page asks where before every connection (web/conference/browser/ui.ts), so it
+   * meets this only when its placement changed meanwhile, and then asks again.
+   */
+  async function admitHere(identity: { meetingId: string; siteId: string }) {
+    const elsewhere = await placedElsewhere?.(identity.meetingId, identity.siteId);
+    if (elsewhere) throw new SignalingError('wrong-node', `This site is placed on node ${elsewhere.nodeId}: connect to ${elsewhere.signalingUrl}`);
+  }
+
   async function identityFor(meetingId: string, siteId: string) {
     const [row] = await ctx.db
       .select({ status: meetings.status, endsAt: meetings.endsAt, hostSiteId: meetings.hostSiteId, siteName: sites.name, role: meetingParticipants.role })
@@ -73,6 +90,7 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' 
         const identity = await identityFor(verified.meetingId, verified.siteId);
         // Host powers come only with a signed-in console (api/auth/policy.ts), never with a link.
         if (identity.role === 'host') throw new SignalingError('forbidden', 'The host hall runs the meeting from its console: sign in and open it');
+        await admitHere(identity);
         return identity;
       }
       // The upgrade does not say whether the page was served over https: either cookie name will do.
@@ -92,6 +110,7 @@ export function createSignalingAuthenticator(ctx: Pick<AppContext, 'db' | 'now' 
         throw error;
       }
       const identity = await identityFor(request.meetingId, meeting.hostSiteId);
+      await admitHere(identity);
       consoles?.opened(user.id, request.meetingId, meeting.hostSiteId);
       return identity;
     },

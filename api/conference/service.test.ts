@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eq } from 'drizzle-orm';
-import { meetings } from '../../db/schema.ts';
+import { meetings, sfuNodes, sitePlacements } from '../../db/schema.ts';
+import { registerNode } from '../nodes/registry.ts';
 import { CloseCode } from '../../sfu/protocol.ts';
 import { siteEvents } from '../../tests/support/attendance.ts';
 import { startLiveTestServer, type LiveTestServer } from '../../tests/support/live.ts';
@@ -91,6 +92,42 @@ describe('live sessions in the app', () => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('open', () => resolve(undefined)),
     );
     expect(status).toBe(403);
+  });
+
+  it('sends a site placed on another live node there, and admits it once placed here or once that node is dead', async () => {
+    const db = live.t.database.db;
+    const here = live.t.ctx.config.sfu.node.id;
+    const siteId = commune(2).siteId;
+    const hostSiteId = meeting.participants.find((p) => p.role === 'host')!.siteId;
+    const token = (await live.joinLink(meeting.id, siteId, new Date(meeting.endsAt))).split('/join/')[1]!;
+    await registerNode(db, { id: 'mien-nam', signalingUrl: 'ws://mien-nam.test:3000/ws', mediaAddress: '127.0.0.1', capacity: 100 }, new Date());
+    const placeOn = (site: string, nodeId: string) =>
+      db
+        .insert(sitePlacements)
+        .values({ meetingId: meeting.id, siteId: site, nodeId, at: new Date() })
+        .onConflictDoUpdate({ target: [sitePlacements.meetingId, sitePlacements.siteId], set: { nodeId } });
+    try {
+      await placeOn(siteId, 'mien-nam');
+      const refused = await (await open()).request('join', { joinToken: token });
+      expect(refused.error).toMatchObject({ code: 'wrong-node', message: expect.stringContaining('ws://mien-nam.test:3000/ws') });
+      // The console likewise: it joins where the host hall is placed (the meeting's origin).
+      await placeOn(hostSiteId, 'mien-nam');
+      const hostJoin = await (await open({ cookie: live.t.cookies.secretariat })).request('join', { meetingId: meeting.id });
+      expect(hostJoin.error?.code).toBe('wrong-node');
+
+      await placeOn(siteId, here);
+      expect((await (await open()).request('join', { joinToken: token })).ok).toBe(true);
+      // A placement on a node that stopped answering holds nobody back.
+      await placeOn(siteId, 'mien-nam');
+      await db
+        .update(sfuNodes)
+        .set({ heartbeatAt: new Date(Date.now() - 10 * live.t.ctx.config.sfu.node.deadAfterMs) })
+        .where(eq(sfuNodes.id, 'mien-nam'));
+      expect((await (await open()).request('join', { joinToken: token })).ok).toBe(true);
+    } finally {
+      await db.delete(sitePlacements).where(eq(sitePlacements.meetingId, meeting.id));
+      await db.delete(sfuNodes).where(eq(sfuNodes.id, 'mien-nam'));
+    }
   });
 
   it('disconnects a site within 2 s when the secretariat removes it from the meeting', async () => {

@@ -13,7 +13,7 @@ import type { AttendanceEvent } from '../../db/attendance-event.ts';
 import { meetings as meetingsTable } from '../../db/schema.ts';
 import { createAttendanceWriter } from '../attendance/writer.ts';
 import { cascadeUrlOf, createSfu, type Sfu } from '../../sfu/index.ts';
-import { originOf } from '../nodes/registry.ts';
+import { originOf, placedElsewhere } from '../nodes/registry.ts';
 import type { AppContext } from '../context.ts';
 import { createSignalingAuthenticator } from './authenticator.ts';
 import { ConsoleRegistry } from './consoles.ts';
@@ -33,7 +33,9 @@ export async function startConferenceService(ctx: AppContext, server: Server): P
   const consoles = new ConsoleRegistry();
   const sfu = await createSfu({
     config: ctx.config.sfu,
-    authenticator: createSignalingAuthenticator(ctx, consoles),
+    authenticator: createSignalingAuthenticator(ctx, consoles, (meetingId, siteId) =>
+      placedElsewhere(ctx.db, { meetingId, siteId, nodeId: ctx.config.sfu.node.id, at: ctx.now(), deadAfterMs: ctx.config.sfu.node.deadAfterMs }),
+    ),
     attendanceSink: {
       async record(event) {
         await writer.record(event);

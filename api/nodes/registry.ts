@@ -118,6 +118,25 @@ export function livePlacement(at: Date) {
 }
 
 /**
+ * The live node a site of a meeting is placed on when it is not `nodeId` (undefined when it is
+ * placed here, nowhere, or on a node that is dead): a node that admitted a site placed elsewhere
+ * would carry load the placement did not count (see api/conference/authenticator.ts).
+ */
+export async function placedElsewhere(
+  db: Executor,
+  request: { meetingId: string; siteId: string; nodeId: string; at: Date; deadAfterMs: number },
+): Promise<{ nodeId: string; signalingUrl: string } | undefined> {
+  const [row] = await db
+    .select({ nodeId: sfuNodes.id, signalingUrl: sfuNodes.signalingUrl, heartbeatAt: sfuNodes.heartbeatAt, deadAt: sfuNodes.deadAt })
+    .from(sitePlacements)
+    .innerJoin(sfuNodes, eq(sfuNodes.id, sitePlacements.nodeId))
+    .where(and(eq(sitePlacements.meetingId, request.meetingId), eq(sitePlacements.siteId, request.siteId)))
+    .limit(1);
+  if (!row || row.nodeId === request.nodeId || !isAlive(row, request.at, request.deadAfterMs)) return undefined;
+  return { nodeId: row.nodeId, signalingUrl: row.signalingUrl };
+}
+
+/**
  * The meeting's origin: the alive node its host hall is placed on, with its signaling URL
  * (undefined when the host is placed nowhere alive: the host has not connected yet, or its node
  * died and the console has not reconnected elsewhere).

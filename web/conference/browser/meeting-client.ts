@@ -117,6 +117,8 @@ interface Connection {
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10_000];
+/** Joins tried at connect() while nodes answer that this site is placed elsewhere. */
+const WRONG_NODE_ATTEMPTS = 3;
 
 /** Simulcast for cameras: the host's grid takes layer 0, the big screen layer 2. */
 const CAMERA_ENCODINGS: types.RtpEncodingParameters[] = [
@@ -162,7 +164,7 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
     this.#phase = 'lobby';
     this.#setStatus({ kind: 'connecting' });
     try {
-      const conn = await this.#open();
+      const conn = await this.#openPlaced();
       this.#setStatus({ kind: 'connected' });
       return conn.joined;
     } catch (err) {
@@ -310,6 +312,20 @@ export class MeetingClient extends Emitter<MeetingClientEvents> {
   // -------------------------------------------------------------------------------------------
   // Connection set-up
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * #open, asking again where to connect when the node says this site is placed on another one
+   * (its placement moved between the question and the join). A rejoin retries anyway.
+   */
+  async #openPlaced(): Promise<Connection> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#open();
+      } catch (err) {
+        if (!(err instanceof RequestError && err.code === 'wrong-node') || attempt >= WRONG_NODE_ATTEMPTS) throw err;
+      }
+    }
+  }
 
   async #open(): Promise<Connection> {
     // The connection object exists before the socket does: its callbacks compare against it.

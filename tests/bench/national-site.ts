@@ -5,11 +5,9 @@
  * the bench measures — which producers it was given a consumer for, whose, and when — and drops
  * every reply once read, so 3,356 of them stay a few megabytes.
  */
-import { WebSocket } from 'ws';
-import type { ServerMessage } from '../../sfu/protocol.ts';
 import type { IceInfo } from '../support/media-line.ts';
+import { TestSocket } from '../support/signaling-client.ts';
 
-type Reply = Extract<ServerMessage, { type: 'response' }>;
 const REPLY_TIMEOUT_MS = 60_000;
 
 export interface Given {
@@ -23,25 +21,11 @@ export class NationalSite {
   siteId = '';
   /** producerId → whose and when: one entry per consumer the site was given. */
   readonly given = new Map<string, Given>();
-  #nextId = 1;
-  readonly #replies = new Map<number, (reply: Reply) => void>();
 
   private constructor(
-    readonly ws: WebSocket,
+    readonly socket: TestSocket,
     readonly nodeId: string,
-    onGiven: (site: NationalSite, given: Given) => void,
-  ) {
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as ServerMessage;
-      if (msg.type === 'response') {
-        if (typeof msg.id === 'number') this.#replies.get(msg.id)?.(msg);
-      } else if (msg.type === 'newConsumer' && !this.given.has(msg.data.producerId)) {
-        const given = { producerId: msg.data.producerId, siteId: msg.data.siteId, at: Date.now() };
-        this.given.set(given.producerId, given);
-        onGiven(this, given);
-      }
-    });
-  }
+  ) {}
 
   /** Connects to its node from the pages' origin, joins, and opens what a page opens to receive. */
   static async join(
@@ -50,12 +34,14 @@ export class NationalSite {
     joinToken: string,
     onGiven: (site: NationalSite, given: Given) => void,
   ): Promise<{ site: NationalSite; recv: IceInfo & { transportId: string } }> {
-    const ws = new WebSocket(placement.signalingUrl, { headers: { origin: pagesUrl } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+    let site: NationalSite | undefined;
+    const socket = await TestSocket.connect(placement.signalingUrl, { origin: pagesUrl }, (note) => {
+      if (!site || note.type !== 'newConsumer' || site.given.has(note.data.producerId)) return;
+      const given = { producerId: note.data.producerId, siteId: note.data.siteId, at: Date.now() };
+      site.given.set(given.producerId, given);
+      onGiven(site, given);
     });
-    const site = new NationalSite(ws, placement.nodeId, onGiven);
+    site = new NationalSite(socket, placement.nodeId);
     try {
       const joined = await site.ok('join', { joinToken });
       site.siteId = joined.siteId;
@@ -63,27 +49,16 @@ export class NationalSite {
       await site.ok('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
       return { site, recv };
     } catch (error) {
-      ws.terminate();
+      site.close();
       throw error;
     }
   }
 
-  async ok(type: string, data: unknown): Promise<any> {
-    const id = this.#nextId++;
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${type}: no reply in ${REPLY_TIMEOUT_MS} ms`)), REPLY_TIMEOUT_MS);
-      this.#replies.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.ws.send(JSON.stringify({ id, type, data }));
-    });
-    this.#replies.delete(id);
-    if (!reply.ok) throw new Error(`${type} refused: ${reply.error.code} ${reply.error.message}`);
-    return reply.data;
+  ok(type: string, data: unknown): Promise<any> {
+    return this.socket.ok(type, data, REPLY_TIMEOUT_MS);
   }
 
   close(): void {
-    this.ws.terminate();
+    this.socket.ws.terminate();
   }
 }

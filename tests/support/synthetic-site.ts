@@ -5,11 +5,9 @@
  * exactly as it does a browser. Notifications are kept with the time they arrived, for
  * deadline checks.
  */
-import { WebSocket } from 'ws';
-import type { ServerMessage, ServerNotification } from '../../sfu/protocol.ts';
+import type { ServerNotification } from '../../sfu/protocol.ts';
 import { MediaLine, type DtlsIdentity } from './media-line.ts';
-
-type Reply = Extract<ServerMessage, { type: 'response' }>;
+import { TestSocket } from './signaling-client.ts';
 
 export interface Credentials {
   joinToken?: string;
@@ -24,33 +22,19 @@ export class SyntheticSite {
   connectionId = '';
   siteId = '';
   line: MediaLine | undefined;
-  #nextId = 1;
-  readonly #replies = new Map<number, (reply: Reply) => void>();
   #waiters: (() => void)[] = [];
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as ServerMessage;
-      if (msg.type === 'response') {
-        if (typeof msg.id === 'number') this.#replies.get(msg.id)?.(msg);
-      } else {
-        this.notes.push({ note: msg, at: Date.now() });
-      }
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code, at: Date.now() })));
+  private constructor(readonly socket: TestSocket) {
+    this.closed = socket.closed.then(({ code }) => ({ code, at: Date.now() }));
   }
 
   /** Connects to `${baseUrl}/ws` with the app's own origin, joins, and connects its media line. */
   static async join(baseUrl: string, credentials: Credentials, identity: DtlsIdentity): Promise<SyntheticSite> {
-    const headers: Record<string, string> = { origin: new URL(baseUrl).origin };
-    if (credentials.cookie) headers.cookie = credentials.cookie;
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+    let site: SyntheticSite | undefined;
+    const socket = await TestSocket.open(new URL(baseUrl).origin, credentials.cookie ? { cookie: credentials.cookie } : {}, (note) => {
+      if (site) site.#heard(note);
     });
-    const site = new SyntheticSite(ws);
+    site = new SyntheticSite(socket);
     try {
       const joined = await site.ok('join', {
         ...(credentials.joinToken ? { joinToken: credentials.joinToken } : {}),
@@ -72,19 +56,13 @@ export class SyntheticSite {
     }
   }
 
-  async ok(type: string, data: unknown): Promise<any> {
-    const id = this.#nextId++;
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${type}: no reply in 15 s`)), 15_000);
-      this.#replies.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.ws.send(JSON.stringify({ id, type, data }));
-    });
-    this.#replies.delete(id);
-    if (!reply.ok) throw new Error(`${type} refused: ${reply.error.code} ${reply.error.message}`);
-    return reply.data;
+  ok(type: string, data: unknown): Promise<any> {
+    return this.socket.ok(type, data);
+  }
+
+  #heard(note: ServerNotification): void {
+    this.notes.push({ note, at: Date.now() });
+    for (const w of this.#waiters.splice(0)) w();
   }
 
   /** When the first notification of `type` arrived (waits up to `timeoutMs` for it). */
@@ -111,7 +89,7 @@ export class SyntheticSite {
   /** Drops everything at once, like a site losing power. */
   terminate(): void {
     this.line?.close();
-    this.ws.terminate();
+    this.socket.ws.terminate();
   }
 }
 

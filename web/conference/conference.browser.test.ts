@@ -164,8 +164,9 @@ it('rejoins by itself when the media worker under the meeting dies, and media fl
   const hostVideo = (s: Stats['consumers'][number]) => s.siteId === meeting.hostSiteId && s.kind === 'video';
   await expectRising(() => received(commune, hostVideo, 'framesDecoded'), 'host video before the failure');
   const before = (await stats(commune)).consumers.find(hostVideo)!.consumerId;
+  // The join is stored by the attendance writer a moment after the site is in: wait for it.
+  await expect.poll(async () => (await attendanceOf(meeting.meetingId, a.siteId))[0], { timeout: 15_000 }).toMatchObject({ kind: 'join' });
   const [firstJoin] = await attendanceOf(meeting.meetingId, a.siteId);
-  expect(firstJoin).toMatchObject({ kind: 'join' });
 
   // The worker process dies: the server tells everyone to rejoin, the pool starts a new worker.
   const statuses: string[] = [];

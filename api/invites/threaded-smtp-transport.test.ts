@@ -4,10 +4,12 @@
  * thread is busy; a meeting's document crosses intact, shared rather than copied; a message that
  * cannot cross fails as the message's fault; close() ends the thread and what it still held.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpServerProcess } from '../../tests/support/smtp-server-process.ts';
 import { composeInviteEmail } from './email.ts';
@@ -16,6 +18,7 @@ import { classifySendError, type MailTransport } from './mail-transport.ts';
 import { startMisbehavingServer } from './smtp-test-server.test-support.ts';
 import { createThreadedSmtpTransport } from './threaded-smtp-transport.ts';
 
+const run = promisify(execFile);
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
@@ -87,6 +90,29 @@ describe('the SMTP transport on a thread of its own', () => {
     );
     expect(classifySendError(error)).toMatchObject({ kind: 'permanent' });
     await transport.send(composeInviteEmail(inviteFor(SITES[1]!)).message);
+    expect(await server.count()).toBe(1);
+  });
+
+  it('starts its thread from a server whose working directory is not the project (as a service manager starts it)', async () => {
+    const server = await startSmtpServerProcess();
+    cleanups.push(() => server.close());
+    const transportModule = new URL('./threaded-smtp-transport.ts', import.meta.url).href;
+    const script = `
+      const { createThreadedSmtpTransport } = await import(${JSON.stringify(transportModule)});
+      const transport = createThreadedSmtpTransport({ url: ${JSON.stringify(server.url)}, maxConnections: 1, ratePerSecond: 10 });
+      try {
+        await transport.send({ from: 'vanphong@hoinghi.local', to: 'xa@diemcau.hoinghi.local', subject: 'thử', text: 'thử' });
+        console.log('sent');
+      } catch (error) {
+        console.log('failed: ' + error.message);
+      } finally {
+        await transport.close();
+      }`;
+    const { stdout } = await run(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+      cwd: os.tmpdir(),
+      timeout: 60_000,
+    });
+    expect(stdout.trim()).toBe('sent');
     expect(await server.count()).toBe(1);
   });
 

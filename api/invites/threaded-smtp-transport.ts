@@ -24,8 +24,11 @@ import { fromSmtpThreadSchema, sendError, type SmtpThreadSettings, type ToSmtpTh
 
 const THREAD_ENTRY = new URL('./smtp-thread.ts', import.meta.url).href;
 // The thread loads TypeScript as the main thread does (tsx); the bootstrap works the same under
-// `tsx server/main.ts` and inside vitest, where the thread does not inherit a loader.
-const BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(THREAD_ENTRY)}); })`;
+// `tsx server/main.ts` and inside vitest, where the thread does not inherit a loader. tsx is
+// found from this file, not from the working directory: a server started from elsewhere (a
+// service manager's) must still find it.
+const TSX_API = import.meta.resolve('tsx/esm/api');
+const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(THREAD_ENTRY)}); })`;
 /** How long close() waits for the thread to end its connections before ending it. */
 const CLOSE_GRACE_MS = 5_000;
 
